@@ -1,0 +1,361 @@
+"""Every fact Loopwright knows, as one tagged union of immutable msgspec Structs.
+
+Names are past-tense facts. The store stamps each event with a sequence number and a
+time (see `Record`); events themselves carry only what happened. Events never hold
+secrets: workers report command output only after `workspace.sandbox` has scrubbed the
+environment, and nothing here stores configuration values.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+
+class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    """Base of every event; `type` is the tag written to the log."""
+
+
+# --- the manager process ---------------------------------------------------------
+
+
+class ManagerStarted(_Event, tag="manager_started"):
+    pid: int
+    host: str
+    version: str
+
+
+class ManagerStopped(_Event, tag="manager_stopped"):
+    pid: int
+    reason: str = ""
+
+
+# --- intake and triage -----------------------------------------------------------
+
+TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo"]
+
+
+class TaskFiled(_Event, tag="task_filed"):
+    task_id: str
+    title: str
+    body: str
+    source: TaskSource
+    labels: tuple[str, ...] = ()
+    priority: int = 0
+    backend: str = ""
+    origin: str = ""  # where it came from: a path, a URL, "cli"
+
+
+class IntakeRefused(_Event, tag="intake_refused"):
+    """A would-be task could not be read; the input is kept at `kept_at`."""
+
+    source: TaskSource
+    origin: str
+    error: str
+    kept_at: str = ""
+
+
+class TaskAccepted(_Event, tag="task_accepted"):
+    task_id: str
+    reason: str = ""
+
+
+class TaskDeclined(_Event, tag="task_declined"):
+    task_id: str
+    reason: str
+
+
+class TaskOverruled(_Event, tag="task_overruled"):
+    """The human overruled a decline: the task is accepted."""
+
+    task_id: str
+    by: str = "human"
+
+
+# --- sessions --------------------------------------------------------------------
+
+
+class SessionQueued(_Event, tag="session_queued"):
+    session_id: str
+    task_id: str
+    name: str
+    branch: str
+    backend: str
+    attempt: int = 1
+    note: str = ""  # instructions carried over from a retry or request-changes
+
+
+class SessionStarted(_Event, tag="session_started"):
+    session_id: str
+    worktree: str
+    base_commit: str
+    target_branch: str
+
+
+class SessionResumed(_Event, tag="session_resumed"):
+    """A session picked up again after its worker stopped (restart, or changes asked)."""
+
+    session_id: str
+    reason: str
+    note: str = ""
+
+
+class WorkerActed(_Event, tag="worker_acted"):
+    """One step a worker took (wrote a file, ran a command, ...); `step` counts from 0."""
+
+    session_id: str
+    step: int
+    action: str
+    detail: str = ""
+
+
+class WorkerProgressed(_Event, tag="worker_progressed"):
+    session_id: str
+    message: str
+
+
+class CommandRan(_Event, tag="command_ran"):
+    session_id: str
+    command: str
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+
+
+class WorkerFinished(_Event, tag="worker_finished"):
+    session_id: str
+    summary: str
+    head_commit: str
+    changed_files: int = 0
+
+
+class WorkerFailed(_Event, tag="worker_failed"):
+    session_id: str
+    reason: str
+
+
+class SessionKilled(_Event, tag="session_killed"):
+    session_id: str
+    by: str = "human"
+    reason: str = ""
+
+
+class SessionRetried(_Event, tag="session_retried"):
+    """The human asked for another attempt; a new session is queued for the same task."""
+
+    session_id: str
+    by: str = "human"
+
+
+# --- decisions -------------------------------------------------------------------
+
+
+class DecisionAsked(_Event, tag="decision_asked"):
+    decision_id: str
+    question: str
+    options: tuple[str, ...] = ()
+    default: str = ""
+    blocking: bool = False
+    session_id: str = ""  # empty when the manager asks about a task
+    task_id: str = ""
+
+
+class DecisionAnswered(_Event, tag="decision_answered"):
+    decision_id: str
+    answer: str
+    by: str = "human"
+
+
+# --- checks, review and the gate ---------------------------------------------------
+
+
+class ChecksStarted(_Event, tag="checks_started"):
+    session_id: str
+    command: str
+    on_merge: bool = False  # checks of the merged result, while landing
+
+
+class ChecksFinished(_Event, tag="checks_finished"):
+    session_id: str
+    command: str
+    passed: bool
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+    on_merge: bool = False
+
+
+class Hunk(msgspec.Struct, frozen=True, kw_only=True):
+    hunk_id: str
+    path: str
+    old_start: int
+    old_lines: int
+    new_start: int
+    new_lines: int
+    header: str
+    added: int
+    removed: int
+
+
+class ReviewComment(msgspec.Struct, frozen=True, kw_only=True):
+    path: str
+    line: int
+    body: str
+
+
+class ReviewPrepared(_Event, tag="review_prepared"):
+    """The change is ready: its hunks, and what the reviewer agent (if any) said."""
+
+    session_id: str
+    head_commit: str
+    base_commit: str
+    files: tuple[str, ...]
+    hunks: tuple[Hunk, ...]
+    added: int
+    removed: int
+    reviewer: str = ""  # empty: no reviewer agent configured
+    reviewer_verdict: Literal["approve", "request_changes", ""] = ""
+    reviewer_summary: str = ""
+    comments: tuple[ReviewComment, ...] = ()
+
+
+class GateDecided(_Event, tag="gate_decided"):
+    session_id: str
+    auto_land: bool
+    reasons: tuple[str, ...]  # why it needs a human (empty when auto_land)
+
+
+class HunkJudged(_Event, tag="hunk_judged"):
+    session_id: str
+    hunk_id: str
+    verdict: Literal["accept", "reject", "comment"]
+    comment: str = ""
+    by: str = "human"
+
+
+class ChangeApproved(_Event, tag="change_approved"):
+    session_id: str
+    by: str = "human"
+
+
+class ChangesRequested(_Event, tag="changes_requested"):
+    session_id: str
+    note: str
+    by: str = "human"
+
+
+class ChangeRejected(_Event, tag="change_rejected"):
+    session_id: str
+    why: str = ""
+    by: str = "human"
+
+
+# --- landing ---------------------------------------------------------------------
+
+
+class LandingStarted(_Event, tag="landing_started"):
+    session_id: str
+    target_branch: str
+
+
+class LandingBlocked(_Event, tag="landing_blocked"):
+    """Landing waits: it will try again by itself once the reason is gone."""
+
+    session_id: str
+    reason: str
+
+
+class LandingFailed(_Event, tag="landing_failed"):
+    session_id: str
+    reason: str
+
+
+class ChangeLanded(_Event, tag="change_landed"):
+    session_id: str
+    target_branch: str
+    commit: str
+
+
+class WorktreeRemoved(_Event, tag="worktree_removed"):
+    session_id: str
+    path: str
+
+
+Event = (
+    ManagerStarted
+    | ManagerStopped
+    | TaskFiled
+    | IntakeRefused
+    | TaskAccepted
+    | TaskDeclined
+    | TaskOverruled
+    | SessionQueued
+    | SessionStarted
+    | SessionResumed
+    | WorkerActed
+    | WorkerProgressed
+    | CommandRan
+    | WorkerFinished
+    | WorkerFailed
+    | SessionKilled
+    | SessionRetried
+    | DecisionAsked
+    | DecisionAnswered
+    | ChecksStarted
+    | ChecksFinished
+    | ReviewPrepared
+    | GateDecided
+    | HunkJudged
+    | ChangeApproved
+    | ChangesRequested
+    | ChangeRejected
+    | LandingStarted
+    | LandingBlocked
+    | LandingFailed
+    | ChangeLanded
+    | WorktreeRemoved
+)
+
+EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__  # type: ignore[attr-defined]
+
+# Events that only a human (through any front end) appends; the manager consumes them.
+HUMAN_EVENTS: tuple[type[_Event], ...] = (
+    DecisionAnswered,
+    HunkJudged,
+    ChangeApproved,
+    ChangesRequested,
+    ChangeRejected,
+    SessionKilled,
+    SessionRetried,
+    TaskOverruled,
+)
+
+
+class Record(msgspec.Struct, frozen=True):
+    """An event as stored: its place in the log and when it was appended (Unix time)."""
+
+    seq: int
+    at: float
+    event: Event
+
+
+def tag_of(event: Event | type[_Event]) -> str:
+    cls = event if isinstance(event, type) else type(event)
+    tag = cls.__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode(data: bytes) -> Event:
+    return _decoder.decode(data)

@@ -1,0 +1,341 @@
+"""The fold: events -> State. Everything that changes state lives in this module.
+
+Each lifecycle has one transition table; an event that is not legal in the current
+state changes nothing and `illegal()` says why, so front ends can refuse a human action
+with a clear message before appending it, and a replay never crashes on a stale action
+that raced a state change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+from . import events as ev
+
+
+class SessionState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING = "waiting"
+    CHECKING = "checking"
+    REVIEWING = "reviewing"
+    AWAITING_APPROVAL = "awaiting_approval"
+    LANDING = "landing"
+    LANDED = "landed"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    KILLED = "killed"
+
+
+S = SessionState
+TERMINAL = frozenset({S.LANDED, S.FAILED, S.REJECTED, S.KILLED})
+LIVE = frozenset(S) - TERMINAL
+# States in which a worker process is (or should be) doing something.
+ACTIVE = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING, S.LANDING})
+
+
+class Health(StrEnum):
+    OK = "ok"
+    STALLED = "stalled"
+    OVER_BUDGET = "over_budget"
+
+
+# (event type, state it is legal in) -> next state
+SESSION_TRANSITIONS: dict[type[ev._Event], dict[SessionState, SessionState]] = {
+    ev.SessionStarted: {S.QUEUED: S.RUNNING},
+    ev.SessionResumed: {S.QUEUED: S.RUNNING, S.RUNNING: S.RUNNING, S.WAITING: S.WAITING},
+    ev.WorkerFinished: {S.RUNNING: S.CHECKING, S.WAITING: S.CHECKING},
+    ev.WorkerFailed: {s: S.FAILED for s in (S.QUEUED, S.RUNNING, S.WAITING, S.CHECKING,
+                                            S.REVIEWING)},
+    ev.ChecksFinished: {S.CHECKING: S.REVIEWING},
+    ev.GateDecided: {S.REVIEWING: S.AWAITING_APPROVAL},  # auto_land handled below
+    ev.ChangeApproved: {S.AWAITING_APPROVAL: S.LANDING},
+    ev.ChangesRequested: {S.AWAITING_APPROVAL: S.QUEUED},
+    ev.ChangeRejected: {s: S.REJECTED for s in (S.AWAITING_APPROVAL, S.LANDING)},
+    ev.LandingFailed: {S.LANDING: S.FAILED},
+    ev.ChangeLanded: {S.LANDING: S.LANDED},
+    ev.SessionKilled: {s: S.KILLED for s in LIVE},
+}
+
+
+class Task(msgspec.Struct, kw_only=True):
+    task_id: str
+    title: str
+    body: str
+    source: str
+    labels: tuple[str, ...]
+    priority: int
+    backend: str
+    origin: str
+    filed_at: float
+    verdict: str = "pending"  # pending | accepted | declined
+    verdict_reason: str = ""
+    sessions: list[str] = msgspec.field(default_factory=list)
+
+
+class Checks(msgspec.Struct, kw_only=True):
+    command: str
+    passed: bool
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool
+
+
+class Session(msgspec.Struct, kw_only=True):
+    session_id: str
+    task_id: str
+    name: str
+    branch: str
+    backend: str
+    attempt: int
+    queued_at: float
+    note: str = ""
+    notes: list[str] = msgspec.field(default_factory=list)  # every request-changes note
+    state: SessionState = S.QUEUED
+    health: Health = Health.OK
+    worktree: str = ""
+    base_commit: str = ""
+    target_branch: str = ""
+    head_commit: str = ""
+    started_at: float | None = None
+    ended_at: float | None = None
+    changed_at: float = 0.0
+    steps_done: int = 0  # WorkerActed steps recorded; a resumed worker skips them
+    last_message: str = ""
+    summary: str = ""
+    failure: str = ""
+    checks: Checks | None = None
+    merge_checks: Checks | None = None
+    review: ev.ReviewPrepared | None = None
+    gate_reasons: tuple[str, ...] = ()
+    hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
+    landing_blocked: str = ""
+    landed_commit: str = ""
+    worktree_removed: bool = False
+    retried: bool = False
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+
+class Decision(msgspec.Struct, kw_only=True):
+    decision_id: str
+    question: str
+    options: tuple[str, ...]
+    default: str
+    blocking: bool
+    session_id: str
+    task_id: str
+    asked_at: float
+    answer: str | None = None
+    answered_at: float | None = None
+    answered_by: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.answer is None
+
+
+class State(msgspec.Struct, kw_only=True):
+    tasks: dict[str, Task] = msgspec.field(default_factory=dict)
+    sessions: dict[str, Session] = msgspec.field(default_factory=dict)
+    decisions: dict[str, Decision] = msgspec.field(default_factory=dict)
+    intake_errors: list[ev.IntakeRefused] = msgspec.field(default_factory=list)
+    last_seq: int = 0
+    manager_pid: int | None = None
+
+    def open_decisions(self, session_id: str) -> list[Decision]:
+        return [
+            d for d in self.decisions.values() if d.session_id == session_id and d.open
+        ]
+
+    def count(self, *states: SessionState) -> int:
+        return sum(1 for s in self.sessions.values() if s.state in states)
+
+
+def illegal(state: State, event: ev.Event) -> str | None:
+    """Why `event` cannot apply to `state` now, or None when it can."""
+    if isinstance(event, ev.DecisionAnswered):
+        d = state.decisions.get(event.decision_id)
+        if d is None:
+            return f"no decision {event.decision_id}"
+        if not d.open:
+            return f"decision {d.decision_id} was already answered: {d.answer!r}"
+        if d.options and event.answer not in d.options:
+            return f"answer must be one of: {', '.join(d.options)}"
+        return None
+    if isinstance(event, ev.TaskOverruled):
+        t = state.tasks.get(event.task_id)
+        if t is None:
+            return f"no task {event.task_id}"
+        return None if t.verdict == "declined" else f"task {t.task_id} was not declined"
+    if isinstance(event, ev.SessionRetried):
+        s = state.sessions.get(event.session_id)
+        if s is None:
+            return f"no session {event.session_id}"
+        if not s.terminal:
+            return f"session {s.name} is {s.state}; only a finished session can be retried"
+        if s.retried:
+            return f"session {s.name} was already retried"
+        return None
+    if isinstance(event, ev.HunkJudged):
+        s = state.sessions.get(event.session_id)
+        if s is None:
+            return f"no session {event.session_id}"
+        if s.state != S.AWAITING_APPROVAL or s.review is None:
+            return f"session {s.name} is {s.state}, not awaiting approval"
+        if event.hunk_id not in {h.hunk_id for h in s.review.hunks}:
+            return f"no hunk {event.hunk_id} in the current review of {s.name}"
+        return None
+    table = SESSION_TRANSITIONS.get(type(event))
+    session_id = getattr(event, "session_id", None)
+    if table is None or session_id is None:
+        return None
+    s = state.sessions.get(session_id)
+    if s is None:
+        return f"no session {session_id}"
+    if s.state not in table:
+        return f"session {s.name} is {s.state}; {ev.tag_of(event).replace('_', ' ')} does not apply"
+    return None
+
+
+def fold(records: list[ev.Record], state: State | None = None) -> State:
+    st = state or State()
+    for r in records:
+        apply(st, r)
+    return st
+
+
+def apply(st: State, record: ev.Record) -> None:
+    """Apply one record in place. Illegal session transitions are ignored."""
+    st.last_seq = record.seq
+    e, at = record.event, record.at
+    match e:
+        case ev.ManagerStarted(pid=pid):
+            st.manager_pid = pid
+        case ev.ManagerStopped():
+            st.manager_pid = None
+        case ev.TaskFiled():
+            st.tasks[e.task_id] = Task(
+                task_id=e.task_id, title=e.title, body=e.body, source=e.source,
+                labels=e.labels, priority=e.priority, backend=e.backend, origin=e.origin,
+                filed_at=at,
+            )
+        case ev.IntakeRefused():
+            st.intake_errors.append(e)
+        case ev.TaskAccepted(task_id=tid) | ev.TaskOverruled(task_id=tid):
+            if (t := st.tasks.get(tid)) is not None:
+                t.verdict, t.verdict_reason = "accepted", getattr(e, "reason", "")
+        case ev.TaskDeclined(task_id=tid, reason=reason):
+            if (t := st.tasks.get(tid)) is not None:
+                t.verdict, t.verdict_reason = "declined", reason
+        case ev.SessionQueued():
+            st.sessions[e.session_id] = Session(
+                session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
+                backend=e.backend, attempt=e.attempt, note=e.note, queued_at=at,
+                changed_at=at,
+            )
+            if (t := st.tasks.get(e.task_id)) is not None:
+                t.sessions.append(e.session_id)
+        case ev.DecisionAsked():
+            st.decisions[e.decision_id] = Decision(
+                decision_id=e.decision_id, question=e.question, options=e.options,
+                default=e.default, blocking=e.blocking, session_id=e.session_id,
+                task_id=e.task_id, asked_at=at,
+            )
+            s = st.sessions.get(e.session_id)
+            if e.blocking and s is not None and s.state == S.RUNNING:
+                _move(s, S.WAITING, at)
+        case ev.DecisionAnswered():
+            d = st.decisions.get(e.decision_id)
+            if d is None or not d.open:
+                return
+            d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
+            s = st.sessions.get(d.session_id)
+            if s is not None and s.state == S.WAITING and not any(
+                o.blocking for o in st.open_decisions(s.session_id)
+            ):
+                _move(s, S.RUNNING, at)
+        case ev.HunkJudged():
+            if (s := st.sessions.get(e.session_id)) is not None and illegal(st, e) is None:
+                s.hunk_verdicts[e.hunk_id] = e.verdict
+        case ev.SessionRetried():
+            if (s := st.sessions.get(e.session_id)) is not None:
+                s.retried = True
+        case _:
+            _apply_session_event(st, e, at)
+
+
+def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
+    session_id = getattr(e, "session_id", None)
+    s = st.sessions.get(session_id) if session_id else None
+    if s is None:
+        return
+    _record_details(s, e)
+    table = SESSION_TRANSITIONS.get(type(e))
+    if table is None:
+        return
+    nxt = table.get(s.state)
+    if nxt is None:
+        return
+    if isinstance(e, ev.GateDecided) and e.auto_land:
+        nxt = S.LANDING
+    _move(s, nxt, at)
+
+
+def _record_details(s: Session, e: ev.Event) -> None:
+    match e:
+        case ev.SessionStarted():
+            if s.state == S.QUEUED:
+                s.worktree, s.base_commit = e.worktree, e.base_commit
+                s.target_branch, s.head_commit = e.target_branch, e.base_commit
+        case ev.SessionResumed(note=note) if note:
+            s.note = note
+        case ev.WorkerActed(step=step, action=action, detail=detail):
+            s.steps_done = max(s.steps_done, step + 1)
+            s.last_message = f"{action} {detail}".strip()
+        case ev.WorkerProgressed(message=message):
+            s.last_message = message
+        case ev.WorkerFinished() if s.state in (S.RUNNING, S.WAITING):
+            s.summary, s.head_commit = e.summary, e.head_commit
+        case ev.WorkerFailed(reason=reason) | ev.LandingFailed(reason=reason):
+            if s.state not in TERMINAL:
+                s.failure = reason
+        case ev.ChecksFinished():
+            checks = Checks(
+                command=e.command, passed=e.passed, exit_code=e.exit_code,
+                output_tail=e.output_tail, seconds=e.seconds, timed_out=e.timed_out,
+            )
+            if e.on_merge:
+                s.merge_checks = checks
+            elif s.state == S.CHECKING:
+                s.checks = checks
+        case ev.ReviewPrepared() if s.state == S.REVIEWING:
+            s.review, s.hunk_verdicts = e, {}
+        case ev.GateDecided(reasons=reasons):
+            s.gate_reasons = reasons
+        case ev.ChangesRequested(note=note) if s.state == S.AWAITING_APPROVAL:
+            s.note = note
+            s.notes.append(note)
+        case ev.LandingStarted():
+            s.landing_blocked = ""
+        case ev.LandingBlocked(reason=reason):
+            s.landing_blocked = reason
+        case ev.ChangeLanded(commit=commit):
+            s.landed_commit, s.landing_blocked = commit, ""
+        case ev.WorktreeRemoved():
+            s.worktree_removed = True
+        case _:
+            pass
+
+
+def _move(s: Session, nxt: SessionState, at: float) -> None:
+    if s.state == S.QUEUED and nxt == S.RUNNING and s.started_at is None:
+        s.started_at = at
+    s.state, s.changed_at = nxt, at
+    if nxt in TERMINAL:
+        s.ended_at = at

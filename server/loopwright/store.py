@@ -1,0 +1,147 @@
+"""The event log: typed events appended to SQLite (WAL), read back in order.
+
+One table, `events(seq, at, type, body)`; `seq` is the rowid, so reading what came after
+a sequence number is an index range scan, never a table scan. SQLite serialises writers,
+so sequence order is commit order across processes. Other processes' appends are noticed
+by polling `PRAGMA data_version`, which changes only when another connection commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+from . import events as ev
+
+POLL_SECONDS = 0.02
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    at   REAL NOT NULL,
+    type TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+"""
+
+
+class StoreError(Exception):
+    pass
+
+
+def secrets_from_environment(environ: dict[str, str] | None = None) -> list[str]:
+    """Values of variables whose names say they are secrets (long enough to matter)."""
+    env = os.environ if environ is None else environ
+    return sorted(
+        {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 8}, key=len,
+        reverse=True,
+    )
+
+
+class Store:
+    """A handle on the log. Not shared between threads; open one per thread/process."""
+
+    def __init__(self, path: Path, *, secrets: Iterable[str] | None = None) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open the event log at {path}: {e}") from e
+        self._secrets = [s.encode() for s in (secrets if secrets is not None
+                                               else secrets_from_environment())]
+        self._data_version = self._version()
+        self._appended = asyncio.Event()  # binds to no loop until awaited
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- writing ---------------------------------------------------------------
+
+    def append(self, *events: ev.Event) -> list[ev.Record]:
+        """Append events in one transaction and return them as stored (secrets redacted)."""
+        at = time.time()
+        stored: list[tuple[ev.Event, bytes]] = []
+        for e in events:
+            raw = ev.encode(e)
+            body = self._redact(raw)
+            stored.append((e if body is raw else ev.decode(body), body))
+        seqs: list[int] = []
+        with _Transaction(self._db):
+            for e, body in stored:
+                cur = self._db.execute(
+                    "INSERT INTO events(at, type, body) VALUES (?, ?, ?)",
+                    (at, ev.tag_of(e), body),
+                )
+                seqs.append(cur.lastrowid or 0)
+        self._appended.set()
+        return [ev.Record(seq, at, e) for seq, (e, _) in zip(seqs, stored, strict=True)]
+
+    def _redact(self, body: bytes) -> bytes:
+        for secret in self._secrets:
+            if secret in body:
+                body = body.replace(secret, REDACTED.encode())
+        return body
+
+    # --- reading ---------------------------------------------------------------
+
+    def read_after(self, seq: int = 0, limit: int | None = None) -> list[ev.Record]:
+        sql = "SELECT seq, at, body FROM events WHERE seq > ? ORDER BY seq"
+        args: tuple[int, ...] = (seq,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            args = (seq, limit)
+        rows = self._db.execute(sql, args).fetchall()
+        return [ev.Record(s, at, ev.decode(body)) for s, at, body in rows]
+
+    def last_seq(self) -> int:
+        row = self._db.execute("SELECT max(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection committed since the last call."""
+        v = self._version()
+        changed, self._data_version = v != self._data_version, v
+        return changed
+
+    async def follow(self, after: int = 0) -> AsyncIterator[ev.Record]:
+        """Yield every record after `after`, then each new one as it is appended."""
+        while True:
+            batch = self.read_after(after, limit=1000)
+            for r in batch:
+                yield r
+                after = r.seq
+            if batch:
+                continue
+            self._appended.clear()
+            while not self.changed_elsewhere():
+                try:
+                    await asyncio.wait_for(self._appended.wait(), POLL_SECONDS)
+                    break
+                except TimeoutError:
+                    continue
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
