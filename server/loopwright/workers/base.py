@@ -1,0 +1,92 @@
+"""The one interface every worker backend implements, and what the manager hands it.
+
+A worker gets a `WorkerContext` and returns an `Outcome`. Everything it does that the
+human or the manager should know about goes through the context, which turns it into
+events: steps (`act`), progress, commands (sandboxed, time-limited), questions (`ask`).
+The manager commits whatever the worker left in the worktree when it returns `Finished`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..config import Config
+from ..state import Session, Task
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    exit_code: int
+    output: str  # the tail, already truncated with a note when it was longer
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+@dataclass(frozen=True)
+class Finished:
+    summary: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+Outcome = Finished | Failed
+
+
+@dataclass(frozen=True)
+class WorkerInput:
+    """What a worker starts from. `resume_step` > 0 means it ran before: skip those steps."""
+
+    task: Task
+    session: Session
+    worktree: Path
+    config: Config
+    resume_step: int = 0
+    notes: tuple[str, ...] = field(default=())  # request-changes notes, oldest first
+
+
+class WorkerContext(Protocol):
+    @property
+    def input(self) -> WorkerInput: ...
+
+    async def act(self, action: str, detail: str = "") -> int:
+        """Record that a step was done; returns its number (counting from 0)."""
+        ...
+
+    async def progress(self, message: str) -> None: ...
+
+    async def run_command(self, command: str) -> CommandResult:
+        """Run a shell command in the worktree, sandboxed, scrubbed and time-limited."""
+        ...
+
+    async def ask(
+        self, question: str, options: tuple[str, ...] = (), default: str = "",
+        blocking: bool = False,
+    ) -> str:
+        """Ask the human. Non-blocking: returns `default` at once and the answer reaches
+        a later turn. Blocking: waits for the answer. Asking the same question again in
+        the same session (after a restart) returns the recorded answer or waits on it."""
+        ...
+
+    def answers(self) -> dict[str, str]:
+        """Answers that arrived so far to this session's questions, by question text."""
+        ...
+
+
+class Worker(Protocol):
+    name: str
+
+    async def run(self, ctx: WorkerContext) -> Outcome: ...
+
+
+class UnknownBackend(Exception):
+    pass

@@ -1,0 +1,1 @@
+"""Git: worktrees, diffs and hunks, merging and landing, path safety."""
