@@ -35,9 +35,6 @@ class ManagerConfig(_Section):
         "How many sessions may run at once; the rest wait in the queue.", ge=1)] = 4
     default_backend: Annotated[str, _doc(
         "Worker backend for tasks that do not name one (`script`).")] = "script"
-    worker_timeout_seconds: Annotated[float, _doc(
-        "Wall time a worker may take before it is stopped and its session failed.",
-        gt=0)] = 3600.0
 
 
 class ChecksConfig(_Section):

@@ -359,3 +359,10 @@ def encode(event: Event) -> bytes:
 
 def decode(data: bytes) -> Event:
     return _decoder.decode(data)
+
+
+_record_encoder = msgspec.json.Encoder()
+
+
+def encode_record(record: Record) -> bytes:
+    return _record_encoder.encode(record)

@@ -96,6 +96,8 @@ class Store:
     # --- reading ---------------------------------------------------------------
 
     def read_after(self, seq: int = 0, limit: int | None = None) -> list[ev.Record]:
+        # Cleared before reading, so an append after this read wakes the next wait().
+        self._appended.clear()
         sql = "SELECT seq, at, body FROM events WHERE seq > ? ORDER BY seq"
         args: tuple[int, ...] = (seq,)
         if limit is not None:
@@ -117,6 +119,20 @@ class Store:
         changed, self._data_version = v != self._data_version, v
         return changed
 
+    async def wait(self, timeout: float) -> None:
+        """Return when something may have been appended (here or by another process),
+        or after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.changed_elsewhere():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._appended.wait(), min(POLL_SECONDS, left))
+                return
+            except TimeoutError:
+                continue
+
     async def follow(self, after: int = 0) -> AsyncIterator[ev.Record]:
         """Yield every record after `after`, then each new one as it is appended."""
         while True:
@@ -124,15 +140,8 @@ class Store:
             for r in batch:
                 yield r
                 after = r.seq
-            if batch:
-                continue
-            self._appended.clear()
-            while not self.changed_elsewhere():
-                try:
-                    await asyncio.wait_for(self._appended.wait(), POLL_SECONDS)
-                    break
-                except TimeoutError:
-                    continue
+            if not batch:
+                await self.wait(1.0)
 
 
 class _Transaction:

@@ -1,0 +1,175 @@
+"""The fold and the manager's pure decisions, without git, clocks or processes."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from loopwright import events as ev
+from loopwright.manager import decide as d
+from loopwright.state import SessionState, State, apply, illegal
+
+S = SessionState
+_seq = itertools.count(1)
+
+
+def feed(state: State, *events: ev.Event, at: float = 100.0) -> State:
+    for e in events:
+        apply(state, ev.Record(next(_seq), at, e))
+    return state
+
+
+def started(state: State | None = None, sid: str = "s-1") -> State:
+    st = state or State()
+    return feed(
+        st,
+        ev.TaskFiled(task_id="t-1", title="Fix it", body="", source="cli"),
+        ev.TaskAccepted(task_id="t-1"),
+        ev.SessionQueued(session_id=sid, task_id="t-1", name="fix-it",
+                         branch="loopwright/t-1-fix-it", backend="script"),
+        ev.SessionStarted(session_id=sid, worktree="/w", base_commit="base",
+                          target_branch="main"),
+    )
+
+
+def review(sid: str = "s-1") -> ev.ReviewPrepared:
+    hunk = ev.Hunk(hunk_id="h1", path="a.py", old_start=1, old_lines=1, new_start=1,
+                   new_lines=1, header="@@ -1 +1 @@", added=1, removed=1)
+    return ev.ReviewPrepared(session_id=sid, head_commit="head", base_commit="base",
+                             files=("a.py",), hunks=(hunk,), added=1, removed=1)
+
+
+def to_approval(st: State) -> State:
+    return feed(
+        st,
+        ev.WorkerFinished(session_id="s-1", summary="done", head_commit="head"),
+        ev.ChecksFinished(session_id="s-1", command="make test", passed=True, exit_code=0,
+                          output_tail="ok", seconds=1.0),
+        review(),
+        ev.GateDecided(session_id="s-1", auto_land=False, reasons=("too big",)),
+    )
+
+
+def test_a_session_walks_from_queued_to_landed() -> None:
+    st = to_approval(started())
+    s = st.sessions["s-1"]
+    assert s.state == S.AWAITING_APPROVAL
+    assert s.checks is not None and s.checks.passed
+    assert s.gate_reasons == ("too big",)
+    feed(st, ev.ChangeApproved(session_id="s-1"))
+    assert s.state == S.LANDING
+    feed(st, ev.ChangeLanded(session_id="s-1", target_branch="main", commit="c"), at=160.0)
+    assert s.state == S.LANDED and s.landed_commit == "c" and s.ended_at == 160.0
+
+
+def test_the_gate_can_land_without_a_human() -> None:
+    st = feed(started(), ev.WorkerFinished(session_id="s-1", summary="", head_commit="h"),
+              ev.ChecksFinished(session_id="s-1", command="x", passed=True, exit_code=0,
+                                output_tail="", seconds=0.1),
+              review(), ev.GateDecided(session_id="s-1", auto_land=True, reasons=()))
+    assert st.sessions["s-1"].state == S.LANDING
+    assert d.decide(st, ev.GateDecided(session_id="s-1", auto_land=True, reasons=())) == [
+        d.Land("s-1")]
+
+
+def test_a_blocking_question_makes_the_session_wait_until_answered() -> None:
+    st = feed(started(), ev.DecisionAsked(decision_id="d-1", question="Which?",
+                                          options=("a", "b"), default="a", blocking=True,
+                                          session_id="s-1"))
+    assert st.sessions["s-1"].state == S.WAITING
+    assert illegal(st, ev.DecisionAnswered(decision_id="d-1", answer="c")) == (
+        "answer must be one of: a, b")
+    feed(st, ev.DecisionAnswered(decision_id="d-1", answer="b"))
+    assert st.sessions["s-1"].state == S.RUNNING
+    assert st.decisions["d-1"].answer == "b"
+    assert illegal(st, ev.DecisionAnswered(decision_id="d-1", answer="a")) == (
+        "decision d-1 was already answered: 'b'")
+
+
+def test_a_non_blocking_question_leaves_the_worker_running() -> None:
+    st = feed(started(), ev.DecisionAsked(decision_id="d-1", question="Which?",
+                                          default="a", session_id="s-1"))
+    assert st.sessions["s-1"].state == S.RUNNING
+    assert st.decisions["d-1"].open
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (ev.ChangeApproved(session_id="s-1"), "session fix-it is running; change approved"),
+        (ev.ChangeRejected(session_id="s-1"), "does not apply"),
+        (ev.SessionRetried(session_id="s-1"), "only a finished session can be retried"),
+        (ev.ChangeApproved(session_id="s-nope"), "no session s-nope"),
+        (ev.HunkJudged(session_id="s-1", hunk_id="h1", verdict="accept"),
+         "not awaiting approval"),
+    ],
+)
+def test_actions_that_do_not_apply_are_refused_with_a_reason(
+    event: ev.Event, message: str
+) -> None:
+    why = illegal(started(), event)
+    assert why is not None and message in why
+
+
+def test_a_stale_action_in_the_log_changes_nothing() -> None:
+    st = feed(started(), ev.ChangeApproved(session_id="s-1"))
+    assert st.sessions["s-1"].state == S.RUNNING
+
+
+def test_requested_changes_requeue_the_session_with_the_note() -> None:
+    st = to_approval(started())
+    feed(st, ev.ChangesRequested(session_id="s-1", note="use tabs"))
+    s = st.sessions["s-1"]
+    assert s.state == S.QUEUED and s.notes == ["use tabs"]
+    [start] = d.schedule(st, max_parallel=2, starting=frozenset())
+    assert start == d.StartWorker("s-1", resume=True, reason="changes requested")
+
+
+def test_a_hunk_verdict_is_kept_for_the_current_review_only() -> None:
+    st = to_approval(started())
+    assert illegal(st, ev.HunkJudged(session_id="s-1", hunk_id="zz", verdict="accept")) == (
+        "no hunk zz in the current review of fix-it")
+    feed(st, ev.HunkJudged(session_id="s-1", hunk_id="h1", verdict="reject"))
+    assert st.sessions["s-1"].hunk_verdicts == {"h1": "reject"}
+
+
+def test_the_queue_respects_max_parallel_and_priority() -> None:
+    st = State()
+    for n, prio in enumerate([0, 5, 1], 1):
+        feed(st, ev.TaskFiled(task_id=f"t-{n}", title=f"T{n}", body="", source="cli",
+                              priority=prio),
+             ev.SessionQueued(session_id=f"s-{n}", task_id=f"t-{n}", name=f"n{n}",
+                              branch=f"b{n}", backend="script"), at=float(n))
+    starts = d.schedule(st, max_parallel=2, starting=frozenset())
+    assert [s.session_id for s in starts] == ["s-2", "s-3"]
+    assert d.schedule(st, max_parallel=2, starting=frozenset({"s-2", "s-3"})) == []
+
+
+def test_after_a_restart_every_live_session_is_picked_up() -> None:
+    st = started()
+    feed(st, ev.TaskFiled(task_id="t-2", title="Two", body="", source="cli"))
+    effects = d.recover(st)
+    assert d.StartWorker("s-1", resume=True, reason="the manager restarted") in effects
+    assert d.Triage("t-2") in effects
+    to_approval(st)
+    assert d.recover(st) == [d.Triage("t-2")]  # awaiting approval: nothing to redo
+
+
+def test_retry_queues_a_new_attempt_with_what_went_wrong() -> None:
+    st = feed(started(), ev.WorkerFailed(session_id="s-1", reason="tests broke"))
+    assert st.sessions["s-1"].state == S.FAILED
+    feed(st, ev.SessionRetried(session_id="s-1"))
+    [effect] = d.decide(st, ev.SessionRetried(session_id="s-1"))
+    assert effect == d.QueueSession("t-1", attempt=2,
+                                    note="A previous attempt ended as failed: tests broke")
+    assert illegal(st, ev.SessionRetried(session_id="s-1")) == "session fix-it was already retried"
+
+
+def test_killing_stops_the_worker_and_landing_removes_the_worktree() -> None:
+    st = started()
+    feed(st, ev.SessionKilled(session_id="s-1"))
+    assert st.sessions["s-1"].state == S.KILLED
+    assert d.decide(st, ev.SessionKilled(session_id="s-1")) == [d.StopWorker("s-1")]
+    assert d.decide(st, ev.ChangeLanded(session_id="s-1", target_branch="main",
+                                        commit="c")) == [d.RemoveWorktree("s-1", True)]
