@@ -1,0 +1,41 @@
+# Everything a fresh machine needs: `make demo` runs the loop, `make test` the tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck docs check-docs bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/loopwright demo
+
+test: setup lint typecheck check-docs
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check server tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+docs: setup
+	$(VENV)/bin/loopwright config --reference > docs/configuration.md
+
+check-docs: setup
+	@$(VENV)/bin/loopwright config --reference | diff -u docs/configuration.md - \
+	  || (echo "docs/configuration.md is stale: run 'make docs'" >&2; exit 1)
+
+bench: setup
+	$(PY) bench/session_start.py
+	$(PY) bench/event_log.py
+	$(PY) bench/many_sessions.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,141 @@
+"""`loopwright`: the command line. A front end like the editor: reads state, appends
+human events; `run` hosts the manager."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import msgspec
+
+from . import config as config_mod
+from .config import ConfigError
+from .manager.api import ActionRefused, Loopwright
+from .manager.lock import AlreadyRunning
+from .project import NotARepository, Project
+from .store import StoreError
+from .workspace.repo import WorkspaceError
+
+log = logging.getLogger("loopwright")
+
+
+class CliError(Exception):
+    pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+    )
+    try:
+        result: int | None = args.func(args)
+        return result or 0
+    except (CliError, ActionRefused, ConfigError, NotARepository, AlreadyRunning,
+            StoreError, WorkspaceError) as e:
+        print(f"loopwright: {e}", file=sys.stderr)
+        return 2 if isinstance(e, ConfigError | NotARepository) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="loopwright",
+        description="Run coding agents as a loop: issues in, reviewable changes out.",
+    )
+    p.add_argument("-C", dest="directory", type=Path, default=None,
+                   help="run as if started in this directory (default: the current one)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def cmd(name: str, func: Callable[[argparse.Namespace], int | None], help: str
+            ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    from . import cli_commands as c
+
+    cmd("init", c.init, "set up Loopwright in this repository (.loopwright/, git-ignored)")
+    sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
+    sp.add_argument("--once", action="store_true",
+                    help="stop when nothing can move without the human")
+    sp = cmd("dispatch", c.dispatch, "file a task from the shell")
+    sp.add_argument("title")
+    sp.add_argument("--body", default="", help="the task body; '-' reads standard input")
+    sp.add_argument("--label", action="append", default=[], dest="labels",
+                    help="a label (repeatable)")
+    sp.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
+    sp.add_argument("--backend", default="", help="worker backend (default from config)")
+    for name, func, text in (("status", c.status, "tasks and sessions with their state"),
+                             ("inbox", c.inbox, "only what needs you, oldest first")):
+        sp = cmd(name, func, text)
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = cmd("diff", c.diff, "a session's diff against its base")
+    sp.add_argument("session")
+    sp = cmd("answer", c.answer, "answer a decision")
+    sp.add_argument("decision")
+    sp.add_argument("text", nargs="+")
+    sp = cmd("approve", c.approve, "approve a change; it lands once the checks pass")
+    sp.add_argument("session")
+    sp = cmd("request-changes", c.request_changes, "send a change back with a note")
+    sp.add_argument("session")
+    sp.add_argument("note", nargs="+")
+    sp = cmd("reject", c.reject, "reject a change; its worktree is removed")
+    sp.add_argument("session")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("kill", c.kill, "stop a session; its worktree is kept for inspection")
+    sp.add_argument("session")
+    sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
+    sp.add_argument("session")
+    sp = cmd("overrule", c.overrule, "accept a task that triage declined")
+    sp.add_argument("task")
+    sp = cmd("log", c.log_cmd, "the event log, human-readable")
+    sp.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    sp.add_argument("--json", action="store_true", help="one JSON record a line")
+    sp = cmd("clean", c.clean, "remove worktrees kept from failed or killed sessions")
+    sp = cmd("config", c.config_cmd, "print the effective configuration")
+    sp.add_argument("--reference", action="store_true",
+                    help="print the configuration reference (Markdown) instead")
+    sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
+    sp.add_argument("--keep", action="store_true", help="keep the sample repository")
+    return p
+
+
+def project_of(args: argparse.Namespace) -> Project:
+    return Project.find(args.directory)
+
+
+def open_api(args: argparse.Namespace) -> Loopwright:
+    project = project_of(args)
+    if not project.dot.exists():
+        raise CliError(f"Loopwright is not set up in {project.root}: run `loopwright init`")
+    return Loopwright.open(project)
+
+
+def print_json(value: object) -> None:
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(value)).decode() + "\n")
+
+
+def ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

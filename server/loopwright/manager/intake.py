@@ -1,0 +1,95 @@
+"""Intake: inbox files become tasks; files that cannot be read are refused and kept.
+
+The watchdog thread hands paths over with `call_soon_threadsafe`; one owned task reads
+them in order. A task is appended before its file is archived, and a file whose content
+was already filed (the manager died between the two) is archived without filing again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from .. import events as ev
+from ..triggers import inbox as inbox_dir
+from ..triggers.inbox_file import IntakeError, ParsedTask, parse_task_path
+from .ids import new_id
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
+
+
+class Intake:
+    def __init__(self, rt: Runtime, spawn: Spawn) -> None:
+        self._rt = rt
+        self._spawn = spawn
+        self._queue: asyncio.Queue[Path] = asyncio.Queue()
+        self._pending = 0
+        self._watcher: inbox_dir.InboxWatcher | None = None
+
+    def start(self, *, watch: bool) -> None:
+        inbox = self._rt.project.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        for path in inbox_dir.scan(inbox):
+            self._offer(path)
+        if watch:
+            loop = asyncio.get_running_loop()
+            self._watcher = inbox_dir.InboxWatcher(
+                inbox, lambda p: loop.call_soon_threadsafe(self._offer, p)
+            )
+            self._watcher.start()
+        self._spawn("intake", self._consume())
+
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    def idle(self) -> bool:
+        return self._pending == 0
+
+    def _offer(self, path: Path) -> None:
+        self._pending += 1
+        self._queue.put_nowait(path)
+
+    async def _consume(self) -> None:
+        while True:
+            path = await self._queue.get()
+            try:
+                if path.exists():
+                    await self._file(path)
+            except Exception:  # noqa: BLE001 - one bad file never stops intake
+                log.exception("intake of %s failed", path)
+            finally:
+                self._pending -= 1
+
+    async def _file(self, path: Path) -> None:
+        """File one inbox file as a task, or refuse it; either way it leaves the inbox.
+        File I/O runs in a thread; the log and the state are touched only on the loop."""
+        rt = self._rt
+        archive = rt.project.archive
+        try:
+            parsed, digest = await asyncio.to_thread(_read, path, rt.config.intake.max_file_bytes)
+        except IntakeError as e:
+            kept = await asyncio.to_thread(inbox_dir.archive, path, archive, refused=True)
+            rt.append(ev.IntakeRefused(source="inbox", origin=path.name, error=str(e),
+                                       kept_at=str(kept)))
+            return
+        origin = f"{path.name}#{digest}"
+        if not any(t.origin == origin for t in rt.state.tasks.values()):
+            rt.append(ev.TaskFiled(
+                task_id=new_id("t"), title=parsed.title, body=parsed.body, source="inbox",
+                labels=parsed.labels, priority=parsed.priority, backend=parsed.backend,
+                origin=origin,
+            ))
+        await asyncio.to_thread(inbox_dir.archive, path, archive, refused=False)
+
+
+def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
+    parsed = parse_task_path(path, max_bytes)
+    return parsed, hashlib.sha256(path.read_bytes()).hexdigest()[:16]

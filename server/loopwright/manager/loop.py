@@ -1,0 +1,198 @@
+"""The manager: reads the log in order, folds it, decides, and carries effects out.
+
+Every record, whoever appended it (this process, the CLI, the editor), goes through
+`_handle` in log order: applied to the state, then `decide` says what follows. Effects
+run as owned tasks in a registry that logs failures and marks the session, so nothing
+is fire-and-forget and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from collections.abc import Coroutine
+from typing import Any
+
+from .. import __version__
+from .. import events as ev
+from ..config import Config
+from ..project import Project
+from ..state import State, apply, fold
+from ..store import Store
+from . import decide as d
+from . import intake, pipeline
+from .ids import new_id, slug, unique_name
+from .lock import ManagerLock
+from .runtime import Runtime
+from .session import run_session
+
+log = logging.getLogger(__name__)
+
+
+class Manager:
+    def __init__(self, project: Project, config: Config, *, once: bool = False,
+                 watch_inbox: bool = True) -> None:
+        self.project, self.config, self.once = project, config, once
+        self.watch_inbox = watch_inbox
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._landing = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self._rt: Runtime | None = None
+
+    @property
+    def state(self) -> State:
+        assert self._rt is not None, "the manager is not running"
+        return self._rt.state
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Run until stopped (or, with `once`, until nothing moves without the human)."""
+        lock = ManagerLock(self.project.lock_path)
+        lock.acquire()
+        store = Store(self.project.db_path)
+        try:
+            await self._run(store)
+        finally:
+            await self._cancel_all()
+            store.append(ev.ManagerStopped(pid=os.getpid(),
+                                           reason="done" if self.once else "stopped"))
+            store.close()
+            lock.release()
+
+    async def _run(self, store: Store) -> None:
+        state = fold(store.read_after(0))
+        self._rt = rt = Runtime(self.project, self.config, store, state)
+        rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
+                                    version=__version__))
+        self._install_signal_handlers()
+        inbox = intake.Intake(rt, self._spawn)
+        inbox.start(watch=self.watch_inbox)
+        try:
+            for effect in d.recover(state):
+                self._execute(effect)
+            while not self._stop.is_set():
+                batch = store.read_after(state.last_seq, limit=500)
+                for record in batch:
+                    self._handle(record)
+                if batch:
+                    continue
+                self._schedule()
+                if self.once and self._idle() and inbox.idle():
+                    return
+                await store.wait(0.05 if self.once else 0.5)
+        finally:
+            inbox.stop()
+
+    def _handle(self, record: ev.Record) -> None:
+        rt = self._rt
+        assert rt is not None
+        apply(rt.state, record)
+        for effect in d.decide(rt.state, record.event):
+            self._execute(effect)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        rt = self._rt
+        assert rt is not None
+        starting = frozenset(k.split(":", 1)[1] for k in self._tasks if k.startswith("worker:"))
+        for effect in d.schedule(rt.state, self.config.manager.max_parallel, starting):
+            self._execute(effect)
+
+    def _idle(self) -> bool:
+        """Nothing can move without the human: every live task waits on them."""
+        rt = self._rt
+        assert rt is not None
+        waiting = {f"{kind}:{sid}" for sid in rt.waiting_on_human
+                   for kind in ("worker", "land")}
+        return all(key in waiting for key in self._tasks)
+
+    # --- effects ---------------------------------------------------------------
+
+    def _execute(self, effect: d.Effect) -> None:
+        rt = self._rt
+        assert rt is not None
+        match effect:
+            case d.Triage(task_id=tid):
+                rt.append(ev.TaskAccepted(task_id=tid, reason="no triage agent configured"))
+            case d.QueueSession():
+                self._queue_session(effect)
+            case d.StartWorker(session_id=sid, resume=resume, reason=reason):
+                self._spawn(f"worker:{sid}", run_session(rt, sid, resume, reason))
+            case d.RunChecks(session_id=sid):
+                self._spawn(f"checks:{sid}", pipeline.run_checks(rt, sid))
+            case d.PrepareReview(session_id=sid):
+                self._spawn(f"review:{sid}", pipeline.prepare_review(rt, sid))
+            case d.Land(session_id=sid):
+                self._spawn(f"land:{sid}", pipeline.land_session(rt, sid, self._landing))
+            case d.StopWorker(session_id=sid):
+                for kind in ("worker", "checks", "review", "land"):
+                    if (task := self._tasks.get(f"{kind}:{sid}")) is not None:
+                        task.cancel()
+                rt.waiting_on_human.discard(sid)
+            case d.RemoveWorktree(session_id=sid, delete_branch=delete):
+                self._spawn(f"cleanup:{sid}", pipeline.remove_worktree(rt, sid, delete))
+            case d.DeliverAnswer(decision_id=did, answer=answer):
+                future = rt.answers.get(did)
+                if future is not None and not future.done():
+                    future.set_result(answer)
+
+    def _queue_session(self, effect: d.QueueSession) -> None:
+        rt = self._rt
+        assert rt is not None
+        task = rt.state.tasks[effect.task_id]
+        name = unique_name(slug(task.title), (s.name for s in rt.state.sessions.values()))
+        suffix = f"-{effect.attempt}" if effect.attempt > 1 else ""
+        rt.append(ev.SessionQueued(
+            session_id=new_id("s"), task_id=task.task_id, name=name,
+            branch=f"loopwright/{task.task_id}-{slug(task.title, 24)}{suffix}",
+            backend=task.backend or self.config.manager.default_backend,
+            attempt=effect.attempt, note=effect.note,
+        ))
+
+    def _spawn(self, key: str, coro: Coroutine[Any, Any, None]) -> None:
+        if key in self._tasks:
+            coro.close()  # already under way; effects are idempotent by key
+            return
+        task = asyncio.get_running_loop().create_task(coro, name=key)
+        self._tasks[key] = task
+        task.add_done_callback(lambda t: self._finished(key, t))
+
+    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(key, None)
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        log.error("%s failed: %r", key, error, exc_info=error)
+        kind, _, sid = key.partition(":")
+        rt = self._rt
+        if rt is None or sid not in rt.state.sessions:
+            return
+        reason = f"{kind} failed: {type(error).__name__}: {error}"
+        if kind == "land":
+            rt.append(ev.LandingFailed(session_id=sid, reason=reason))
+        elif kind in ("worker", "checks", "review"):
+            rt.append(ev.WorkerFailed(session_id=sid, reason=reason))
+
+    async def _cancel_all(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.stop)
+            except (NotImplementedError, RuntimeError):  # not the main thread
+                return
+
+
+def run_manager(project: Project, config: Config, *, once: bool = False) -> None:
+    asyncio.run(Manager(project, config, once=once).run())
+

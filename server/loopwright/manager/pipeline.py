@@ -1,0 +1,154 @@
+"""After the worker: checks, review and the gate, landing, and cleaning up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from .. import events as ev
+from ..review import checks as checks_mod
+from ..review import gate
+from ..review.reviewer import make_reviewer
+from ..workspace import diff, land, repo, worktrees
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+LANDING_RETRY_SECONDS = 1.0
+
+
+async def run_checks(rt: Runtime, session_id: str) -> None:
+    s = rt.state.sessions[session_id]
+    worktree = Path(s.worktree)
+    command = rt.config.checks.command or checks_mod.detect_command(worktree)
+    rt.append(ev.ChecksStarted(session_id=session_id, command=command))
+    result = await checks_mod.run_checks(worktree, rt.config)
+    if result is None:
+        rt.append(ev.ChecksFinished(
+            session_id=session_id, command="", passed=False, exit_code=0,
+            output_tail="no test command configured or detected", seconds=0.0,
+        ))
+        return
+    rt.append(ev.ChecksFinished(
+        session_id=session_id, command=result.command, passed=result.ok,
+        exit_code=result.exit_code, output_tail=result.output,
+        seconds=round(result.seconds, 3), timed_out=result.timed_out,
+    ))
+
+
+async def prepare_review(rt: Runtime, session_id: str) -> None:
+    s = rt.state.sessions[session_id]
+    task = rt.state.tasks[s.task_id]
+    root = rt.project.root
+    hunks, files, added, removed = await asyncio.to_thread(
+        diff.compute_hunks, root, s.base_commit, s.head_commit
+    )
+    review = ev.ReviewPrepared(
+        session_id=session_id, head_commit=s.head_commit, base_commit=s.base_commit,
+        files=tuple(files), hunks=tuple(hunks), added=added, removed=removed,
+    )
+    reviewer = make_reviewer(rt.config)
+    if reviewer is not None:
+        verdict = await reviewer.review(task, s, review)
+        review = ev.ReviewPrepared(**{
+            **{f: getattr(review, f) for f in review.__struct_fields__},
+            "reviewer": reviewer.name, "reviewer_verdict": verdict.verdict,
+            "reviewer_summary": verdict.summary, "comments": verdict.comments,
+        })
+    checks = s.checks
+    result = None
+    if checks is not None and checks.command:
+        from ..workers.base import CommandResult
+
+        result = CommandResult(checks.command, checks.exit_code, checks.output_tail,
+                               checks.seconds, checks.timed_out)
+    auto, reasons = gate.decide(
+        rt.config.gate, review=review, checks=result, labels=task.labels,
+        reviewer_configured=reviewer is not None,
+    )
+    rt.append(review, ev.GateDecided(session_id=session_id, auto_land=auto, reasons=reasons))
+
+
+async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock) -> None:
+    """Merge the session into its target, re-check the merged result, advance the target.
+
+    Idempotent: a session whose head is already on the target is recorded as landed.
+    Never force-moves a branch; a dirty checkout makes the landing wait and say why.
+    """
+    async with lock:
+        await _land(rt, session_id)
+
+
+async def _land(rt: Runtime, session_id: str) -> None:
+    s = rt.state.sessions[session_id]
+    root, target, worktree = rt.project.root, s.target_branch, Path(s.worktree)
+    if await asyncio.to_thread(land.is_landed, root, target, s.head_commit):
+        tip = await asyncio.to_thread(repo.head_commit, root, target)
+        rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target, commit=tip))
+        return
+    rt.append(ev.LandingStarted(session_id=session_id, target_branch=target))
+    task = rt.state.tasks[s.task_id]
+    message = f"Land {s.name}: {task.title}\n\nLoopwright session {session_id}"
+    blocked_reason = ""
+    while True:
+        old = await asyncio.to_thread(repo.head_commit, root, target)
+        merged = await asyncio.to_thread(
+            land.prepare_merge, root, worktree, s.branch, target, message
+        )
+        if isinstance(merged, list):
+            rt.append(ev.LandingFailed(
+                session_id=session_id,
+                reason=f"conflicts with {target} in: {', '.join(merged)}",
+            ))
+            return
+        if not await _merged_checks_pass(rt, session_id, worktree):
+            await asyncio.to_thread(land.restore_session_checkout, worktree, s.branch)
+            return
+        while True:
+            outcome = await asyncio.to_thread(land.advance_target, root, target, merged, old)
+            if isinstance(outcome, land.Advanced):
+                rt.waiting_on_human.discard(session_id)
+                await asyncio.to_thread(land.restore_session_checkout, worktree, s.branch)
+                rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target,
+                                          commit=outcome.commit))
+                return
+            if isinstance(outcome, land.Moved):
+                break  # the target moved under us: merge again on its new tip
+            if outcome.reason != blocked_reason:
+                blocked_reason = outcome.reason
+                rt.append(ev.LandingBlocked(session_id=session_id, reason=outcome.reason))
+            rt.waiting_on_human.add(session_id)
+            await asyncio.sleep(LANDING_RETRY_SECONDS)
+
+
+async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> bool:
+    command = rt.config.checks.command or checks_mod.detect_command(worktree)
+    if not command:
+        return True
+    rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
+    result = await checks_mod.run_checks(worktree, rt.config)
+    if result is None:
+        return True
+    rt.append(ev.ChecksFinished(
+        session_id=session_id, command=result.command, passed=result.ok,
+        exit_code=result.exit_code, output_tail=result.output,
+        seconds=round(result.seconds, 3), timed_out=result.timed_out, on_merge=True,
+    ))
+    if not result.ok:
+        what = "timed out" if result.timed_out else f"exited {result.exit_code}"
+        rt.append(ev.LandingFailed(
+            session_id=session_id,
+            reason=f"checks failed on the result of merging into the target ({what})",
+        ))
+    return result.ok
+
+
+async def remove_worktree(rt: Runtime, session_id: str, delete_branch: bool) -> None:
+    s = rt.state.sessions[session_id]
+    if not s.worktree:
+        return
+    await asyncio.to_thread(
+        worktrees.remove_worktree, rt.project.root, Path(s.worktree),
+        delete_branch=delete_branch, branch=s.branch,
+    )
+    rt.append(ev.WorktreeRemoved(session_id=session_id, path=s.worktree))

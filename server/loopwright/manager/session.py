@@ -1,0 +1,143 @@
+"""Running one session's worker: its worktree, its context, and what it leaves behind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from .. import events as ev
+from ..workers.base import CommandResult, Failed, Outcome, WorkerInput
+from ..workers.registry import make_worker
+from ..workspace import sandbox, worktrees
+from .ids import new_id
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class SessionContext:
+    """What a worker sees of the loop; every call becomes an event in the log."""
+
+    def __init__(self, rt: Runtime, worker_input: WorkerInput) -> None:
+        self._rt = rt
+        self._input = worker_input
+        self._sid = worker_input.session.session_id
+        self._next_step = worker_input.resume_step
+
+    @property
+    def input(self) -> WorkerInput:
+        return self._input
+
+    async def act(self, action: str, detail: str = "") -> int:
+        step = self._next_step
+        self._next_step += 1
+        self._rt.append(ev.WorkerActed(session_id=self._sid, step=step, action=action,
+                                       detail=detail))
+        return step
+
+    async def progress(self, message: str) -> None:
+        self._rt.append(ev.WorkerProgressed(session_id=self._sid, message=message))
+
+    async def run_command(self, command: str) -> CommandResult:
+        cfg = self._rt.config
+        result = await sandbox.run(
+            command, self._input.worktree, timeout=cfg.sandbox.command_timeout_seconds,
+            config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
+        )
+        self._rt.append(ev.CommandRan(
+            session_id=self._sid, command=command, exit_code=result.exit_code,
+            output_tail=result.output, seconds=round(result.seconds, 3),
+            timed_out=result.timed_out,
+        ))
+        return result
+
+    async def ask(
+        self, question: str, options: tuple[str, ...] = (), default: str = "",
+        blocking: bool = False,
+    ) -> str:
+        default = default or (options[0] if options else "")
+        earlier = [d for d in self._rt.state.decisions.values()
+                   if d.session_id == self._sid and d.question == question]
+        if earlier:
+            decision = earlier[-1]
+            if decision.answer is not None:
+                return decision.answer
+            did = decision.decision_id
+        else:
+            did = new_id("d")
+            self._rt.append(ev.DecisionAsked(
+                decision_id=did, question=question, options=options, default=default,
+                blocking=blocking, session_id=self._sid, task_id=self._input.task.task_id,
+            ))
+        if not blocking:
+            return default
+        future = self._rt.answers.setdefault(did, asyncio.get_running_loop().create_future())
+        self._rt.waiting_on_human.add(self._sid)
+        try:
+            return await future
+        finally:
+            self._rt.waiting_on_human.discard(self._sid)
+            self._rt.answers.pop(did, None)
+
+    def answers(self) -> dict[str, str]:
+        return {
+            d.question: d.answer for d in self._rt.state.decisions.values()
+            if d.session_id == self._sid and d.answer is not None
+        }
+
+
+async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -> None:
+    """Prepare the worktree, run the worker, and record how it ended."""
+    s = rt.state.sessions[session_id]
+    task = rt.state.tasks[s.task_id]
+    root = rt.project.root
+    path = Path(s.worktree) if s.worktree else rt.project.worktrees / s.name
+    target = s.target_branch or rt.config.project.target_branch
+    try:
+        base = await asyncio.to_thread(
+            worktrees.create_worktree, root, path, s.branch, s.base_commit or target
+        )
+    except Exception as e:  # noqa: BLE001 - any git failure ends this session, not the loop
+        rt.append(ev.WorkerFailed(session_id=session_id,
+                                  reason=f"could not prepare the worktree: {e}"))
+        return
+    if resume:
+        rt.append(ev.SessionResumed(session_id=session_id, reason=reason or "resumed"))
+    else:
+        rt.append(ev.SessionStarted(session_id=session_id, worktree=str(path),
+                                    base_commit=base, target_branch=target))
+    worker_input = WorkerInput(
+        task=task, session=s, worktree=path, config=rt.config,
+        resume_step=s.steps_done if resume else 0, notes=tuple(s.notes),
+    )
+    outcome = await _run_worker(rt, worker_input)
+    if isinstance(outcome, Failed):
+        rt.append(ev.WorkerFailed(session_id=session_id, reason=outcome.reason))
+        return
+    try:
+        head = await asyncio.to_thread(
+            worktrees.commit_all, path, f"{task.title}\n\n{outcome.summary}".strip()
+        )
+    except Exception as e:  # noqa: BLE001
+        rt.append(ev.WorkerFailed(session_id=session_id,
+                                  reason=f"could not commit the worker's changes: {e}"))
+        return
+    rt.append(ev.WorkerFinished(session_id=session_id, summary=outcome.summary,
+                                head_commit=head))
+
+
+async def _run_worker(rt: Runtime, worker_input: WorkerInput) -> Outcome:
+    try:
+        worker = make_worker(worker_input.session.backend, rt.config)
+    except Exception as e:  # noqa: BLE001
+        return Failed(str(e))
+    try:
+        return await worker.run(SessionContext(rt, worker_input))
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a crashing worker fails its session only
+        log.exception("worker %s crashed", worker_input.session.name)
+        return Failed(f"the {worker.name} worker crashed: {type(e).__name__}: {e}")
+
+
