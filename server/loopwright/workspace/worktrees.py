@@ -1,0 +1,111 @@
+"""Session worktrees: create (idempotently, after a crash too), commit into, list, remove."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from loopwright.workspace.repo import (
+    WorkspaceError,
+    common_dir,
+    identity_args,
+    run,
+    run_ok,
+    worktree_entries,
+)
+
+__all__ = ["commit_all", "create_worktree", "list_worktrees", "remove_worktree"]
+
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def create_worktree(root: Path, path: Path, branch: str, base_ref: str) -> str:
+    """Check out a new `branch` from `base_ref` at `path`; return the base commit's sha.
+
+    Idempotent: when `path` is already a worktree on `branch`, or `branch` survived a
+    crash that lost the folder, the session is picked up again and the base returned is
+    the merge-base of `base_ref` (pass the sha recorded at the start) and the branch.
+    The common case is a single `git worktree add -b`.
+    """
+    path = path.absolute()
+    if not path.exists() or _is_empty_folder(path):
+        added = run_ok(root, "worktree", "add", "-q", "-b", branch, str(path), base_ref)
+        if added.status == 0:
+            return _base_of_new_branch(root, branch, base_ref)
+        if not _branch_exists(root, branch):
+            raise WorkspaceError(
+                f"could not create a worktree for {branch!r} at {path} from {base_ref!r}: "
+                f"{added.stderr.strip()}"
+            )
+        # The branch outlived its folder (a crash, or someone deleted it): re-attach it.
+        run(root, "worktree", "prune")
+        if not path.exists():
+            run(root, "worktree", "add", "-q", str(path), branch)
+    on = _branch_of_worktree(root, path)
+    if on != branch:
+        where = f"on {on!r}" if on else "not a worktree of this repository"
+        raise WorkspaceError(f"{path} already exists and is {where}, not on {branch!r}")
+    return run(root, "merge-base", base_ref, f"refs/heads/{branch}")
+
+
+def _base_of_new_branch(root: Path, branch: str, base_ref: str) -> str:
+    """The sha the new branch starts at, without spawning git in the common cases."""
+    if _FULL_SHA.fullmatch(base_ref):
+        return base_ref
+    loose = common_dir(root) / "refs" / "heads" / branch
+    try:
+        sha = loose.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        sha = ""
+    if _FULL_SHA.fullmatch(sha):
+        return sha
+    return run(root, "rev-parse", "--verify", f"refs/heads/{branch}")
+
+
+def _is_empty_folder(path: Path) -> bool:
+    return path.is_dir() and next(path.iterdir(), None) is None
+
+
+def _branch_exists(root: Path, branch: str) -> bool:
+    return run_ok(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").status == 0
+
+
+def _branch_of_worktree(root: Path, path: Path) -> str | None:
+    wanted = path.resolve()
+    for entry in worktree_entries(root):
+        if entry.path.resolve() == wanted:
+            return entry.branch
+    return None
+
+
+def commit_all(worktree: Path, message: str) -> str:
+    """Stage everything (deletions too) and commit if anything changed; return HEAD's sha.
+
+    Commits as "Loopwright <loopwright@localhost>" unless git already has an identity.
+    """
+    run(worktree, "add", "-A")
+    if run_ok(worktree, "diff", "--cached", "--quiet").status == 1:
+        who = identity_args(worktree)
+        run(worktree, *who, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message)
+    return run(worktree, "rev-parse", "--verify", "HEAD")
+
+
+def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> None:
+    """Remove the worktree at `path` (gone already is fine), and its branch if asked.
+
+    The branch is deleted with `-D`: the caller decides it is no longer wanted (landed,
+    rejected or killed), and git's own check only knows about the current HEAD.
+    """
+    path = path.absolute()
+    if path.exists():
+        removed = run_ok(root, "worktree", "remove", "--force", str(path))
+        if removed.status != 0 and path.exists():
+            raise WorkspaceError(f"could not remove the worktree at {path}: {removed.stderr}")
+    run(root, "worktree", "prune")
+    if delete_branch and _branch_exists(root, branch):
+        run(root, "branch", "-q", "-D", branch)
+
+
+def list_worktrees(root: Path) -> list[tuple[Path, str | None]]:
+    """Every checkout git knows of, the main one first: (path, branch or None if detached)."""
+    return [(entry.path, entry.branch) for entry in worktree_entries(root) if not entry.bare]
