@@ -96,12 +96,16 @@ def test_commits_fall_back_to_the_loopwright_identity_only_without_one(
     assert identity_args(repo) == []
     for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(key)
+    monkeypatch.delenv("EMAIL", raising=False)
     assert identity_args(repo) == [
         "-c",
         "user.name=Loopwright",
         "-c",
         "user.email=loopwright@localhost",
     ]
+    monkeypatch.setenv("EMAIL", "me@example.invalid")
+    assert identity_args(repo) == ["-c", "user.name=Loopwright"]
+    monkeypatch.delenv("EMAIL")
     git(repo, "config", "user.email", "me@example.invalid")
     assert identity_args(repo) == ["-c", "user.name=Loopwright"]
     git(repo, "config", "user.name", "Me")

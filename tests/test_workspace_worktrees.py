@@ -106,7 +106,7 @@ def test_commits_are_made_as_loopwright_when_git_has_no_identity(
 ) -> None:
     for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(key)
-    monkeypatch.setenv("EMAIL", "")
+    monkeypatch.delenv("EMAIL", raising=False)
     create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     (_wt(repo) / "a.txt").write_text("a\n")
     commit_all(_wt(repo), "as loopwright")
@@ -148,3 +148,11 @@ def test_removing_a_worktree_that_is_already_gone_is_fine(repo: Path) -> None:
     remove_worktree(repo, _wt(repo), delete_branch=True, branch="loopwright/t1-fix")
     assert list_worktrees(repo) == [(repo, "main")]
     assert git(repo, "branch", "--list", "loopwright/*") == ""
+
+
+def test_a_stale_registration_does_not_block_a_new_session_at_the_same_path(repo: Path) -> None:
+    create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
+    shutil.rmtree(_wt(repo))
+    base = create_worktree(repo, _wt(repo), "loopwright/t1-retry", "main")
+    assert base == git(repo, "rev-parse", "main")
+    assert git(_wt(repo), "branch", "--show-current") == "loopwright/t1-retry"

@@ -226,6 +226,7 @@ def identity_args(cwd: Path) -> list[str]:
             os.environ.get(f"GIT_{role.upper()}_{what.upper()}")
             or f"{role}.{what}" in configured
             or f"user.{what}" in configured
+            or (what == "email" and os.environ.get("EMAIL"))
         )
 
     args: list[str] = []
