@@ -1,0 +1,260 @@
+"""Run one shell command for a worker or the checks: scrubbed, time-limited, contained.
+
+The command runs under `/bin/sh -c` with stdin from /dev/null and stdout and stderr
+merged into one pipe, in its own process group so a timeout ends everything it started.
+Its environment is an allow-list, and names that look like secrets never pass. With
+bubblewrap the whole file system is read-only except the worktree (and its git dir),
+/tmp is private and the command gets its own process namespace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import shutil
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..config import SandboxConfig
+from ..workers.base import CommandResult
+
+log = logging.getLogger(__name__)
+
+# What test commands (pytest, npm, make, cargo, go) commonly need to find their tools.
+ALLOWED_ENV = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ",
+    "TMPDIR", "VIRTUAL_ENV", "CONDA_PREFIX", "JAVA_HOME", "GOPATH", "GOROOT",
+    "CARGO_HOME", "RUSTUP_HOME", "NVM_DIR", "NODE_PATH", "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME", "XDG_DATA_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+    "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM",
+})
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+
+MAX_OUTPUT_BYTES = 64 * 1024
+KILL_GRACE_SECONDS = 2.0  # between SIGTERM and SIGKILL
+DRAIN_SECONDS = 0.5  # after exit, for background jobs that still hold the pipe
+
+_bwrap_works: dict[str, tuple[bool, str]] = {}  # bwrap path -> (works here, why not)
+
+
+def scrubbed_env(
+    pass_env: list[str], extra_env: Mapping[str, str] | None = None,
+    source: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment a command sees: the allow-list, `pass_env`, `extra_env`, minus
+    anything whose name looks like a secret, plus LOOPWRIGHT_SANDBOX=1."""
+    source = os.environ if source is None else source
+    wanted = ALLOWED_ENV | set(pass_env)
+    env = {k: v for k, v in source.items() if k in wanted or k.startswith("LC_")}
+    env.update(extra_env or {})
+    env = {k: v for k, v in env.items() if not SECRET_NAME.search(k)}
+    env["LOOPWRIGHT_SANDBOX"] = "1"
+    return env
+
+
+async def run(
+    command: str, cwd: Path, *, timeout: float, config: SandboxConfig,  # noqa: ASYNC109
+    tail_lines: int = 40, extra_env: Mapping[str, str] | None = None,
+) -> CommandResult:
+    """Run `command` in `cwd` (the worktree root). Never raises for the command's sake:
+    a missing sandbox or a command that cannot start is exit code 127."""
+    started = time.monotonic()
+    env = scrubbed_env(config.pass_env, extra_env)
+    argv = ["/bin/sh", "-c", command]
+    if config.bubblewrap != "never":
+        bwrap, why_not = await _working_bwrap()
+        if bwrap:
+            argv = [*bwrap_args(bwrap, cwd), *argv]
+            env.update(TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache", npm_config_cache="/tmp/.npm")
+        elif config.bubblewrap == "always":
+            message = f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: {why_not}"
+            return CommandResult(command, 127, message, time.monotonic() - started)
+    tail = _Tail()
+    try:
+        exit_code, timed_out = await _spawn(argv, cwd, env, timeout, tail)
+    except OSError as e:
+        return CommandResult(command, 127, f"cannot start: {e}", time.monotonic() - started)
+    return CommandResult(
+        command, exit_code, tail.render(tail_lines), time.monotonic() - started, timed_out
+    )
+
+
+def bwrap_args(bwrap: str, cwd: Path) -> list[str]:
+    """Read-only root, private /tmp and pids, the worktree (and its git dir) writable."""
+    work = cwd.resolve()
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/tmp", "--bind", str(work), str(work)]
+    for git_dir in _git_dirs(work):
+        if git_dir != work and work not in git_dir.parents:
+            args += ["--bind", str(git_dir), str(git_dir)]
+        # a hook or config written here would run later outside the sandbox
+        for name in ("hooks", "config"):
+            if (git_dir / name).exists():
+                args += ["--ro-bind", str(git_dir / name), str(git_dir / name)]
+    return [*args, "--unshare-pid", "--die-with-parent", "--chdir", str(work)]
+
+
+def _git_dirs(work: Path) -> list[Path]:
+    """The git dirs a commit in `work` writes to: its own, and a linked worktree's
+    common dir (`gitdir: <repo>/.git/worktrees/<name>` plus its `commondir`)."""
+    dot_git = work / ".git"
+    if dot_git.is_dir():
+        return [dot_git]
+    try:
+        text = dot_git.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not text.startswith("gitdir:"):
+        return []
+    git_dir = (work / text.removeprefix("gitdir:").strip()).resolve()
+    try:
+        common = (git_dir / (git_dir / "commondir").read_text().strip()).resolve()
+    except OSError:
+        return [git_dir]
+    return [common] if common in git_dir.parents else [common, git_dir]
+
+
+async def _working_bwrap() -> tuple[str, str]:
+    """("/usr/bin/bwrap", "") when bubblewrap runs here, else ("", why not). Probed once:
+    bwrap can be installed and still fail (containers without user namespaces)."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return "", "bwrap is not installed (apt-get install bubblewrap)"
+    if path not in _bwrap_works:
+        _bwrap_works[path] = await _probe(path)
+        if not _bwrap_works[path][0]:
+            log.warning("bubblewrap does not work here, commands run unsandboxed unless "
+                        "sandbox.bubblewrap = 'always': %s", _bwrap_works[path][1])
+    works, why_not = _bwrap_works[path]
+    return (path, "") if works else ("", why_not)
+
+
+async def _probe(path: str) -> tuple[bool, str]:
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--unshare-pid", "true", stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 10)
+    except (OSError, TimeoutError) as e:
+        return False, f"{path} failed to start: {e}"
+    if proc.returncode != 0:
+        return False, f"{path} exited {proc.returncode}: {out.decode(errors='replace').strip()}"
+    return True, ""
+
+
+async def _spawn(
+    argv: list[str], cwd: Path, env: dict[str, str], limit: float, tail: _Tail
+) -> tuple[int, bool]:
+    # Our own pipe rather than PIPE: asyncio would otherwise wait for EOF, which a
+    # grandchild holding the write end may never send.
+    loop = asyncio.get_running_loop()
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
+            cwd=cwd, env=env, start_new_session=True,
+        )
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    eof = loop.create_future()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: _Collect(tail, eof), os.fdopen(read_fd, "rb", buffering=0)
+    )
+    timed_out = False
+    try:
+        try:
+            await asyncio.wait_for(proc.wait(), limit)
+        except TimeoutError:
+            timed_out = True
+            await _stop(proc)
+        try:
+            await asyncio.wait_for(asyncio.shield(eof), DRAIN_SECONDS)
+        except TimeoutError:
+            log.debug("pid %s: output still open after exit; ending its group", proc.pid)
+    finally:
+        _killpg(proc.pid, signal.SIGKILL)  # nothing it started outlives it
+        if proc.returncode is None:
+            await proc.wait()
+        transport.close()
+    assert proc.returncode is not None
+    return proc.returncode, timed_out
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    _killpg(proc.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), KILL_GRACE_SECONDS)
+    except TimeoutError:
+        _killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+
+
+def _killpg(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+class _Collect(asyncio.Protocol):
+    def __init__(self, tail: _Tail, eof: asyncio.Future[None]) -> None:
+        self._tail = tail
+        self._eof = eof
+
+    def data_received(self, data: bytes) -> None:
+        self._tail.feed(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._eof.done():
+            self._eof.set_result(None)
+
+
+class _Tail:
+    """The end of a stream of bytes, bounded in memory, and how many lines it had."""
+
+    def __init__(self, keep_bytes: int = MAX_OUTPUT_BYTES) -> None:
+        self._keep = keep_bytes
+        self._buf = bytearray()
+        self._newlines = 0
+        self._trimmed = False
+        self._ends_in_newline = True
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        self._newlines += data.count(b"\n")
+        self._ends_in_newline = data.endswith(b"\n")
+        self._buf += data
+        if len(self._buf) > 2 * self._keep:
+            del self._buf[: len(self._buf) - self._keep]
+            self._trimmed = True
+
+    def render(self, tail_lines: int, max_bytes: int = MAX_OUTPUT_BYTES) -> str:
+        total = self._newlines + (0 if self._ends_in_newline else 1)
+        lines = bytes(self._buf).split(b"\n")
+        if self._ends_in_newline:
+            lines.pop()
+        kept = lines[-tail_lines:] if tail_lines > 0 else []
+        size = sum(len(line) + 1 for line in kept)
+        while len(kept) > 1 and size > max_bytes:
+            size -= len(kept.pop(0)) + 1
+        # the first kept line is partial when the buffer was trimmed into it
+        partial = self._trimmed and len(kept) == len(lines)
+        if kept and len(kept[0]) > max_bytes:
+            kept[0], partial = kept[0][-max_bytes:], True
+        if partial:
+            kept[0] = "…".encode() + kept[0]
+        text = b"\n".join(kept).decode("utf-8", errors="replace")
+        if kept and self._ends_in_newline:
+            text += "\n"
+        cut = total - len(kept)
+        return f"[… {cut} earlier lines cut]\n{text}" if cut > 0 else text
