@@ -1,0 +1,89 @@
+"""The project's test command: configured, or detected from the files in the worktree."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from ..config import Config
+from ..workers.base import CommandResult
+from ..workspace import sandbox
+
+PYTEST = "python -m pytest -q"
+NPM_TEST = "npm test --silent"
+MAKE_TEST = "make test"
+
+# `test:` or `lint test:: deps`, but not `test := x`, `test ::= x` or `test = x`
+_MAKE_RULE = re.compile(r"^([^\s:#=][^:#=]*?)\s*::?(?![:=])", re.MULTILINE)
+_NPM_STUB = "no test specified"  # `npm init`'s default script exits 1 with this
+
+
+def detect_command(worktree: Path) -> str:
+    """The test command the project declares, or "" when none is found.
+
+    Order: a Makefile `test` target (the project's own entry point, which may set up
+    what the others need), then package.json's `test` script, then pytest (inferred).
+    """
+    if _has_make_test(worktree):
+        return MAKE_TEST
+    if _has_npm_test(worktree):
+        return NPM_TEST
+    if _uses_pytest(worktree):
+        return PYTEST
+    return ""
+
+
+async def run_checks(worktree: Path, config: Config) -> CommandResult | None:
+    """Run the checks in the sandbox; None when no command is configured or detected."""
+    command = config.checks.command.strip() or detect_command(worktree)
+    if not command:
+        return None
+    return await sandbox.run(
+        command, worktree, timeout=config.checks.timeout_seconds, config=config.sandbox,
+        tail_lines=config.checks.output_tail_lines,
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _has_make_test(worktree: Path) -> bool:
+    for name in ("GNUmakefile", "makefile", "Makefile"):
+        for match in _MAKE_RULE.finditer(_read(worktree / name)):
+            if "test" in match.group(1).split():
+                return True
+    return False
+
+
+def _has_npm_test(worktree: Path) -> bool:
+    try:
+        package = json.loads(_read(worktree / "package.json") or "{}")
+    except json.JSONDecodeError:
+        return False
+    scripts = package.get("scripts") if isinstance(package, dict) else None
+    test = scripts.get("test") if isinstance(scripts, dict) else None
+    return isinstance(test, str) and bool(test.strip()) and _NPM_STUB not in test
+
+
+def _uses_pytest(worktree: Path) -> bool:
+    tests = worktree / "tests"
+    if tests.is_dir() and any(tests.rglob("*.py")):
+        return True
+    if (worktree / "pytest.ini").is_file():
+        return True
+    if re.search(r"^\s*\[tool:pytest\]", _read(worktree / "setup.cfg"), re.MULTILINE):
+        return True
+    if re.search(r"^\s*\[pytest\]", _read(worktree / "tox.ini"), re.MULTILINE):
+        return True
+    try:
+        pyproject = tomllib.loads(_read(worktree / "pyproject.toml"))
+    except tomllib.TOMLDecodeError:
+        return False
+    tool = pyproject.get("tool")
+    return isinstance(tool, dict) and "pytest" in tool
