@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -102,6 +103,18 @@ async def test_timeout_ignoring_sigterm_is_killed(tmp_path: Path, config: Sandbo
     result = await run(f"trap '' TERM; {sleep}", tmp_path, timeout=0.3, config=config)
     assert result.timed_out
     assert time.monotonic() - started < sandbox.KILL_GRACE_SECONDS + 3
+    assert not _running(marker)
+
+
+async def test_cancelling_the_caller_ends_the_command(
+    tmp_path: Path, config: SandboxConfig
+) -> None:
+    sleep, marker = _marker_sleep()
+    task = asyncio.create_task(run(sleep, tmp_path, timeout=60, config=config))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert not _running(marker)
 
 
