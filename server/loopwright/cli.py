@@ -12,7 +12,6 @@ from pathlib import Path
 
 import msgspec
 
-from . import config as config_mod
 from .config import ConfigError
 from .manager.api import ActionRefused, Loopwright
 from .manager.lock import AlreadyRunning

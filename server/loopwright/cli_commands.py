@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -57,10 +58,8 @@ def run(args: argparse.Namespace) -> int:
         raise AlreadyRunning(pid, project.lock_path)
     manager = Manager(project, config, once=args.once)
     printer = _follow_printer(project)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run_with_printer(manager, printer))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 
-def _doc(text: str, **kw: object) -> msgspec.Meta:
-    return msgspec.Meta(description=text, **kw)  # type: ignore[arg-type]
+def _doc(text: str, **bounds: Any) -> msgspec.Meta:
+    return msgspec.Meta(description=text, **bounds)
 
 
 class _Section(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -20,13 +20,13 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 # --- the manager process ---------------------------------------------------------
 
 
-class ManagerStarted(_Event, tag="manager_started"):
+class ManagerStarted(_Event, frozen=True, tag="manager_started"):
     pid: int
     host: str
     version: str
 
 
-class ManagerStopped(_Event, tag="manager_stopped"):
+class ManagerStopped(_Event, frozen=True, tag="manager_stopped"):
     pid: int
     reason: str = ""
 
@@ -36,7 +36,7 @@ class ManagerStopped(_Event, tag="manager_stopped"):
 TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo"]
 
 
-class TaskFiled(_Event, tag="task_filed"):
+class TaskFiled(_Event, frozen=True, tag="task_filed"):
     task_id: str
     title: str
     body: str
@@ -47,7 +47,7 @@ class TaskFiled(_Event, tag="task_filed"):
     origin: str = ""  # where it came from: a path, a URL, "cli"
 
 
-class IntakeRefused(_Event, tag="intake_refused"):
+class IntakeRefused(_Event, frozen=True, tag="intake_refused"):
     """A would-be task could not be read; the input is kept at `kept_at`."""
 
     source: TaskSource
@@ -56,17 +56,17 @@ class IntakeRefused(_Event, tag="intake_refused"):
     kept_at: str = ""
 
 
-class TaskAccepted(_Event, tag="task_accepted"):
+class TaskAccepted(_Event, frozen=True, tag="task_accepted"):
     task_id: str
     reason: str = ""
 
 
-class TaskDeclined(_Event, tag="task_declined"):
+class TaskDeclined(_Event, frozen=True, tag="task_declined"):
     task_id: str
     reason: str
 
 
-class TaskOverruled(_Event, tag="task_overruled"):
+class TaskOverruled(_Event, frozen=True, tag="task_overruled"):
     """The human overruled a decline: the task is accepted."""
 
     task_id: str
@@ -76,7 +76,7 @@ class TaskOverruled(_Event, tag="task_overruled"):
 # --- sessions --------------------------------------------------------------------
 
 
-class SessionQueued(_Event, tag="session_queued"):
+class SessionQueued(_Event, frozen=True, tag="session_queued"):
     session_id: str
     task_id: str
     name: str
@@ -86,14 +86,14 @@ class SessionQueued(_Event, tag="session_queued"):
     note: str = ""  # instructions carried over from a retry or request-changes
 
 
-class SessionStarted(_Event, tag="session_started"):
+class SessionStarted(_Event, frozen=True, tag="session_started"):
     session_id: str
     worktree: str
     base_commit: str
     target_branch: str
 
 
-class SessionResumed(_Event, tag="session_resumed"):
+class SessionResumed(_Event, frozen=True, tag="session_resumed"):
     """A session picked up again after its worker stopped (restart, or changes asked)."""
 
     session_id: str
@@ -101,7 +101,7 @@ class SessionResumed(_Event, tag="session_resumed"):
     note: str = ""
 
 
-class WorkerActed(_Event, tag="worker_acted"):
+class WorkerActed(_Event, frozen=True, tag="worker_acted"):
     """One step a worker took (wrote a file, ran a command, ...); `step` counts from 0."""
 
     session_id: str
@@ -110,12 +110,12 @@ class WorkerActed(_Event, tag="worker_acted"):
     detail: str = ""
 
 
-class WorkerProgressed(_Event, tag="worker_progressed"):
+class WorkerProgressed(_Event, frozen=True, tag="worker_progressed"):
     session_id: str
     message: str
 
 
-class CommandRan(_Event, tag="command_ran"):
+class CommandRan(_Event, frozen=True, tag="command_ran"):
     session_id: str
     command: str
     exit_code: int
@@ -124,25 +124,25 @@ class CommandRan(_Event, tag="command_ran"):
     timed_out: bool = False
 
 
-class WorkerFinished(_Event, tag="worker_finished"):
+class WorkerFinished(_Event, frozen=True, tag="worker_finished"):
     session_id: str
     summary: str
     head_commit: str
     changed_files: int = 0
 
 
-class WorkerFailed(_Event, tag="worker_failed"):
+class WorkerFailed(_Event, frozen=True, tag="worker_failed"):
     session_id: str
     reason: str
 
 
-class SessionKilled(_Event, tag="session_killed"):
+class SessionKilled(_Event, frozen=True, tag="session_killed"):
     session_id: str
     by: str = "human"
     reason: str = ""
 
 
-class SessionRetried(_Event, tag="session_retried"):
+class SessionRetried(_Event, frozen=True, tag="session_retried"):
     """The human asked for another attempt; a new session is queued for the same task."""
 
     session_id: str
@@ -152,7 +152,7 @@ class SessionRetried(_Event, tag="session_retried"):
 # --- decisions -------------------------------------------------------------------
 
 
-class DecisionAsked(_Event, tag="decision_asked"):
+class DecisionAsked(_Event, frozen=True, tag="decision_asked"):
     decision_id: str
     question: str
     options: tuple[str, ...] = ()
@@ -162,7 +162,7 @@ class DecisionAsked(_Event, tag="decision_asked"):
     task_id: str = ""
 
 
-class DecisionAnswered(_Event, tag="decision_answered"):
+class DecisionAnswered(_Event, frozen=True, tag="decision_answered"):
     decision_id: str
     answer: str
     by: str = "human"
@@ -171,13 +171,13 @@ class DecisionAnswered(_Event, tag="decision_answered"):
 # --- checks, review and the gate ---------------------------------------------------
 
 
-class ChecksStarted(_Event, tag="checks_started"):
+class ChecksStarted(_Event, frozen=True, tag="checks_started"):
     session_id: str
     command: str
     on_merge: bool = False  # checks of the merged result, while landing
 
 
-class ChecksFinished(_Event, tag="checks_finished"):
+class ChecksFinished(_Event, frozen=True, tag="checks_finished"):
     session_id: str
     command: str
     passed: bool
@@ -206,7 +206,7 @@ class ReviewComment(msgspec.Struct, frozen=True, kw_only=True):
     body: str
 
 
-class ReviewPrepared(_Event, tag="review_prepared"):
+class ReviewPrepared(_Event, frozen=True, tag="review_prepared"):
     """The change is ready: its hunks, and what the reviewer agent (if any) said."""
 
     session_id: str
@@ -222,13 +222,13 @@ class ReviewPrepared(_Event, tag="review_prepared"):
     comments: tuple[ReviewComment, ...] = ()
 
 
-class GateDecided(_Event, tag="gate_decided"):
+class GateDecided(_Event, frozen=True, tag="gate_decided"):
     session_id: str
     auto_land: bool
     reasons: tuple[str, ...]  # why it needs a human (empty when auto_land)
 
 
-class HunkJudged(_Event, tag="hunk_judged"):
+class HunkJudged(_Event, frozen=True, tag="hunk_judged"):
     session_id: str
     hunk_id: str
     verdict: Literal["accept", "reject", "comment"]
@@ -236,18 +236,18 @@ class HunkJudged(_Event, tag="hunk_judged"):
     by: str = "human"
 
 
-class ChangeApproved(_Event, tag="change_approved"):
+class ChangeApproved(_Event, frozen=True, tag="change_approved"):
     session_id: str
     by: str = "human"
 
 
-class ChangesRequested(_Event, tag="changes_requested"):
+class ChangesRequested(_Event, frozen=True, tag="changes_requested"):
     session_id: str
     note: str
     by: str = "human"
 
 
-class ChangeRejected(_Event, tag="change_rejected"):
+class ChangeRejected(_Event, frozen=True, tag="change_rejected"):
     session_id: str
     why: str = ""
     by: str = "human"
@@ -256,30 +256,30 @@ class ChangeRejected(_Event, tag="change_rejected"):
 # --- landing ---------------------------------------------------------------------
 
 
-class LandingStarted(_Event, tag="landing_started"):
+class LandingStarted(_Event, frozen=True, tag="landing_started"):
     session_id: str
     target_branch: str
 
 
-class LandingBlocked(_Event, tag="landing_blocked"):
+class LandingBlocked(_Event, frozen=True, tag="landing_blocked"):
     """Landing waits: it will try again by itself once the reason is gone."""
 
     session_id: str
     reason: str
 
 
-class LandingFailed(_Event, tag="landing_failed"):
+class LandingFailed(_Event, frozen=True, tag="landing_failed"):
     session_id: str
     reason: str
 
 
-class ChangeLanded(_Event, tag="change_landed"):
+class ChangeLanded(_Event, frozen=True, tag="change_landed"):
     session_id: str
     target_branch: str
     commit: str
 
 
-class WorktreeRemoved(_Event, tag="worktree_removed"):
+class WorktreeRemoved(_Event, frozen=True, tag="worktree_removed"):
     session_id: str
     path: str
 
@@ -319,7 +319,7 @@ Event = (
     | WorktreeRemoved
 )
 
-EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__  # type: ignore[attr-defined]
+EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
 
 # Events that only a human (through any front end) appends; the manager consumes them.
 HUMAN_EVENTS: tuple[type[_Event], ...] = (
@@ -350,7 +350,7 @@ def tag_of(event: Event | type[_Event]) -> str:
 
 
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(Event)
+_decoder: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
 
 
 def encode(event: Event) -> bytes:

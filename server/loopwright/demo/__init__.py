@@ -95,7 +95,7 @@ async def _loop(project: Project) -> bool:
                 say(views.describe(record, state), at=record.at)
             human.look(state)
             if len(state.sessions) == len(ISSUES) and all(
-                s.state in TERMINAL and s.worktree_removed or s.state == SessionState.FAILED
+                (s.state in TERMINAL and s.worktree_removed) or s.state == SessionState.FAILED
                 for s in state.sessions.values()
             ):
                 return all(s.state == SessionState.LANDED for s in state.sessions.values())

@@ -39,9 +39,11 @@ class Intake:
             self._offer(path)
         if watch:
             loop = asyncio.get_running_loop()
-            self._watcher = inbox_dir.InboxWatcher(
-                inbox, lambda p: loop.call_soon_threadsafe(self._offer, p)
-            )
+
+            def from_watchdog_thread(path: Path) -> None:
+                loop.call_soon_threadsafe(self._offer, path)
+
+            self._watcher = inbox_dir.InboxWatcher(inbox, from_watchdog_thread)
             self._watcher.start()
         self._spawn("intake", self._consume())
 
@@ -63,7 +65,7 @@ class Intake:
             try:
                 if path.exists():
                     await self._file(path)
-            except Exception:  # noqa: BLE001 - one bad file never stops intake
+            except Exception:
                 log.exception("intake of %s failed", path)
             finally:
                 self._pending -= 1

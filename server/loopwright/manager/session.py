@@ -136,7 +136,7 @@ async def _run_worker(rt: Runtime, worker_input: WorkerInput) -> Outcome:
         return await worker.run(SessionContext(rt, worker_input))
     except asyncio.CancelledError:
         raise
-    except Exception as e:  # noqa: BLE001 - a crashing worker fails its session only
+    except Exception as e:
         log.exception("worker %s crashed", worker_input.session.name)
         return Failed(f"the {worker.name} worker crashed: {type(e).__name__}: {e}")
 

@@ -59,7 +59,7 @@ def scrubbed_env(
 
 
 async def run(
-    command: str, cwd: Path, *, timeout: float, config: SandboxConfig,  # noqa: ASYNC109
+    command: str, cwd: Path, *, timeout: float, config: SandboxConfig,
     tail_lines: int = 40, extra_env: Mapping[str, str] | None = None,
 ) -> CommandResult:
     """Run `command` in `cwd` (the worktree root). Never raises for the command's sake:
