@@ -94,6 +94,8 @@ class _Printer:
         if isinstance(e, ev.SessionQueued):
             self._names[e.session_id] = e.name
         line = views.describe(record, None)
+        if line is None:
+            return
         for sid, name in self._names.items():
             line = line.replace(sid, name)
         print(f"{clock(record.at)}  {line}", flush=True)
@@ -102,6 +104,12 @@ class _Printer:
 def _follow_printer(project: Project) -> _Printer:
     store = Store(project.db_path)
     return _Printer(store, store.last_seq())
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .lsp.server import serve as serve_lsp
+
+    return serve_lsp(args.directory, verbose=args.verbose)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -140,7 +148,7 @@ def status(args: argparse.Namespace) -> int:
             print(f"\n{group}")
             for r in members:
                 health = "" if r.health == "ok" else f" [{r.health}]"
-                print(f"  {r.session_id}  {r.name:<28} {r.state:<18}{health} "
+                print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
                       f"{ago(r.elapsed_seconds):>7}  {r.last_message[:60]}")
         for t in waiting:
             print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
@@ -244,7 +252,8 @@ def log_cmd(args: argparse.Namespace) -> int:
                     sys.stdout.write(ev.encode_record(r).decode() + "\n")
                 else:
                     line = views.describe(r, api.state)
-                    print(f"{r.seq:>6} {clock(r.at)}  {line}")
+                    if line is not None:
+                        print(f"{r.seq:>6} {clock(r.at)}  {line}")
             api.refresh()
             sys.stdout.flush()
             if not args.follow:

@@ -113,6 +113,7 @@ class WorkerActed(_Event, frozen=True, tag="worker_acted"):
 class WorkerProgressed(_Event, frozen=True, tag="worker_progressed"):
     session_id: str
     message: str
+    step: int | None = None  # set when the progress report is itself a recorded step
 
 
 class CommandRan(_Event, frozen=True, tag="command_ran"):

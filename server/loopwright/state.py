@@ -298,10 +298,12 @@ def _record_details(s: Session, e: ev.Event) -> None:
         case ev.WorkerActed(step=step, action=action, detail=detail):
             s.steps_done = max(s.steps_done, step + 1)
             s.last_message = f"{action} {detail}".strip()
-        case ev.WorkerProgressed(message=message):
+        case ev.WorkerProgressed(message=message, step=step):
             s.last_message = message
+            if step is not None:
+                s.steps_done = max(s.steps_done, step + 1)
         case ev.WorkerFinished() if s.state in (S.RUNNING, S.WAITING):
-            s.summary, s.head_commit = e.summary, e.head_commit
+            s.summary, s.head_commit, s.last_message = e.summary, e.head_commit, e.summary
         case ev.WorkerFailed(reason=reason) | ev.LandingFailed(reason=reason):
             if s.state not in TERMINAL:
                 s.failure = reason

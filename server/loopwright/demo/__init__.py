@@ -28,6 +28,7 @@ ISSUES = ("fix-greeting.md", "add-farewell.md", "document-usage.md")
 DEADLINE_SECONDS = 90.0
 
 SAMPLE_FILES = {
+    ".gitignore": "__pycache__/\n",
     "README.md": "# greeter\n\nA tiny library that greets people.\n",
     "greeter.py": (
         'def greet(name: str) -> str:\n'
@@ -56,10 +57,11 @@ def run_demo(*, keep: bool = False) -> int:
             text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
             (root / ".loopwright" / "inbox" / name).write_text(text, encoding="utf-8")
         project = Project(root)
-        ok = asyncio.run(_loop(project))
-        say("The log, as `loopwright log` shows it:" if ok else "The demo ran out of time.")
-        cli(root, "log")
-        say("What landed on main (`git log --oneline`):")
+        ok, state = asyncio.run(_loop(project))
+        say("Everything landed." if ok else "Not everything landed (see above).")
+        print(timeline(state), flush=True)
+        cli(root, "status")
+        say("What landed on main (`git log --oneline --graph`):")
         print(git(root, "log", "--oneline", "--graph"), flush=True)
         return 0 if ok else 1
     finally:
@@ -81,7 +83,7 @@ def make_sample_repo(root: Path) -> None:
         "-m", "A greeter with a typo")
 
 
-async def _loop(project: Project) -> bool:
+async def _loop(project: Project) -> tuple[bool, State]:
     manager = Manager(project, load(project.config_path))
     run = asyncio.create_task(manager.run())
     store = Store(project.db_path)
@@ -92,22 +94,44 @@ async def _loop(project: Project) -> bool:
         while time.monotonic() - started < DEADLINE_SECONDS:
             for record in store.read_after(state.last_seq):
                 state = fold([record], state)
-                say(views.describe(record, state), at=record.at)
+                line = views.describe(record, state)
+                if line is not None:
+                    say(line, at=record.at)
             human.look(state)
             if len(state.sessions) == len(ISSUES) and all(
                 (s.state in TERMINAL and s.worktree_removed) or s.state == SessionState.FAILED
                 for s in state.sessions.values()
             ):
-                return all(s.state == SessionState.LANDED for s in state.sessions.values())
+                return all(s.state == SessionState.LANDED
+                           for s in state.sessions.values()), state
             if run.done():
                 run.result()
-                return False
+                return False, state
             await store.wait(0.2)
-        return False
+        return False, state
     finally:
         manager.stop()
         await run
         store.close()
+
+
+def timeline(state: State) -> str:
+    """Per session: when it was filed, started, ready, and landed (seconds from the
+    first filing), and what the human had to do."""
+    t0 = min(t.filed_at for t in state.tasks.values())
+    rows = [f"  {'session':<34}{'started':>8}{'landed':>8}  human"]
+    for s in state.sessions.values():
+        asked = [d for d in state.decisions.values() if d.session_id == s.session_id]
+        human = []
+        if asked:
+            human.append(f"answered {len(asked)} question(s) after the worker moved on")
+        if s.review is not None and s.gate_reasons:
+            human.append("approved the change")
+        rows.append(
+            f"  {s.name:<34}{(s.started_at or t0) - t0:>7.1f}s"
+            f"{(s.ended_at or t0) - t0:>7.1f}s  {'; '.join(human) or 'nothing: landed on the gate'}"
+        )
+    return "\n".join(rows)
 
 
 class _ScriptedHuman:

@@ -15,9 +15,10 @@ from pathlib import Path
 from .. import events as ev
 from ..config import Config, load
 from ..project import Project
-from ..state import Decision, Session, State, Task, apply, illegal
+from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
 from ..workspace import diff as diff_mod
+from ..workspace import repo
 from . import views
 from .ids import LookupFailed, new_id, resolve
 from .lock import holder_pid
@@ -140,11 +141,11 @@ class Loopwright:
         s = self.session(ref)
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
-        head = s.head_commit or s.base_commit
-        text = diff_mod.diff_text(self.project.root, s.base_commit, head)
-        if s.worktree and Path(s.worktree).exists() and not s.terminal:
-            pending = diff_mod.diff_text(Path(s.worktree), head, "")
-            text += pending
+        text = diff_mod.diff_text(self.project.root, s.base_commit,
+                                  s.head_commit or s.base_commit)
+        worktree = Path(s.worktree)
+        if s.state in (SessionState.RUNNING, SessionState.WAITING) and worktree.exists():
+            text += repo.run(worktree, "diff", "--no-color", "--no-ext-diff", "HEAD")
         return text
 
     # --- plumbing ----------------------------------------------------------------

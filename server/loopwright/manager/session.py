@@ -32,8 +32,12 @@ class SessionContext:
     async def act(self, action: str, detail: str = "") -> int:
         step = self._next_step
         self._next_step += 1
-        self._rt.append(ev.WorkerActed(session_id=self._sid, step=step, action=action,
-                                       detail=detail))
+        if action == "progress":  # one event, not a progress report and a step
+            self._rt.append(ev.WorkerProgressed(session_id=self._sid, message=detail,
+                                                step=step))
+        else:
+            self._rt.append(ev.WorkerActed(session_id=self._sid, step=step, action=action,
+                                           detail=detail))
         return step
 
     async def progress(self, message: str) -> None:

@@ -99,8 +99,13 @@ def sessions(state: State, now: float) -> list[SessionRow]:
     return rows
 
 
-def describe(record: ev.Record, state: State | None = None) -> str:
-    """One human-readable line for a log record."""
+# Steps whose own event (CommandRan, DecisionAsked) already says what happened.
+_TOLD_ELSEWHERE = frozenset({"run", "ask"})
+
+
+def describe(record: ev.Record, state: State | None = None) -> str | None:
+    """One human-readable line for a log record; None when another record already
+    said it (a script step that ran a command is shown by the command's record)."""
     e = record.event
 
     def name(session_id: str) -> str:
@@ -130,6 +135,8 @@ def describe(record: ev.Record, state: State | None = None) -> str:
         case ev.SessionResumed():
             return f"{name(e.session_id)}: resumed ({e.reason})"
         case ev.WorkerActed():
+            if e.action in _TOLD_ELSEWHERE:
+                return None
             return f"{name(e.session_id)}: {e.action} {e.detail}".rstrip()
         case ev.WorkerProgressed():
             return f"{name(e.session_id)}: {e.message}"

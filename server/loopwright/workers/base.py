@@ -59,7 +59,8 @@ class WorkerContext(Protocol):
     def input(self) -> WorkerInput: ...
 
     async def act(self, action: str, detail: str = "") -> int:
-        """Record that a step was done; returns its number (counting from 0)."""
+        """Record that a step was done; returns its number (counting from 0). The action
+        `progress` records a progress report (`detail`) as the step."""
         ...
 
     async def progress(self, message: str) -> None: ...

@@ -52,12 +52,12 @@ class ScriptWorker:
                 return Failed(f"step {index + 1}: {e}")
             except OSError as e:
                 return Failed(f"step {index + 1} ({describe(step)[0]}): {e}")
-            action, detail = describe(step)
-            await ctx.act(action, detail)
-            if isinstance(step, Progress):
-                last_progress = step.message
             if outcome is not None:
-                return outcome
+                return outcome  # the outcome itself is recorded; no step needed
+            action, detail = describe(step)
+            if isinstance(step, Progress):
+                action, detail, last_progress = "progress", step.message, step.message
+            await ctx.act(action, detail)
         summary = last_progress or f"ran {len(steps)} script step(s)"
         if inp.notes and not find_scripts(inp.notes[-1]):
             summary += " (the note carried no loopwright-script block, so nothing changed)"
@@ -82,8 +82,8 @@ class ScriptWorker:
                 await ctx.ask(q, options, default, blocking)
             case Sleep(seconds=seconds):
                 await asyncio.sleep(seconds)
-            case Progress(message=message):
-                await ctx.progress(message)
+            case Progress():
+                pass  # recorded by ctx.act("progress", ...) as the step itself
             case Finish(summary=summary):
                 return Finished(summary)
             case Fail(reason=reason):
