@@ -10,7 +10,8 @@ import pytest
 from conftest import MakeRepo
 from loop_helpers import Running, cli, configure, git, init, task_file
 from loopwright import events as ev
-from loopwright.state import SessionState, State
+from loopwright.manager.triage import TRIAGERS, Accept, Ask, Verdict
+from loopwright.state import SessionState, State, Task
 from loopwright.workers.base import Outcome, WorkerContext
 from loopwright.workers.registry import BACKENDS
 
@@ -297,3 +298,35 @@ async def test_max_parallel_holds_the_rest_in_the_queue(project_repo: Path) -> N
                 break
             await asyncio.sleep(0.01)
     assert seen_running == 1
+
+
+class DoubtfulTriager:
+    """Asks about every task whose title mentions a rewrite."""
+
+    name = "doubtful"
+
+    async def triage(self, task: Task) -> Verdict:
+        return Ask("A rewrite? Really?") if "rewrite" in task.title.lower() else Accept("fine")
+
+
+async def test_triage_can_ask_and_a_declined_task_can_be_overruled(
+    project_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(TRIAGERS, "doubtful", lambda _p, _c: DoubtfulTriager())
+    project = init(project_repo)
+    configure(project, '[triage]\nagent = "doubtful"\n')
+    async with Running(project) as run:
+        task = run.api.dispatch("Rewrite it in Rust", task_file("x", {"write": "r.rs",
+                                                                       "content": "fn\n"}))
+        st = await run.until(lambda st: bool(st.decisions))
+        [item] = run.api.inbox()
+        assert (item.kind, item.title, item.options) == (
+            "decision", "A rewrite? Really?", ("accept", "decline"))
+        assert not st.sessions  # nothing starts while triage waits on the human
+        run.api.answer(item.ref, "decline")
+        await run.until(lambda st: st.tasks[task.task_id].verdict == "declined")
+        [item] = run.api.inbox()
+        assert (item.kind, item.ref) == ("declined", task.task_id)
+        assert cli(project_repo, "overrule", task.task_id[:6]).returncode == 0
+        await run.until(landed)
+    assert (project_repo / "r.rs").exists()

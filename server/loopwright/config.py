@@ -70,6 +70,12 @@ class GateConfig(_Section):
         "(only when a reviewer is configured).")] = True
 
 
+class TriageConfig(_Section):
+    agent: Annotated[str, _doc(
+        "Triage agent that accepts, declines or asks about each new task; empty: every "
+        "task is accepted.")] = ""
+
+
 class ReviewConfig(_Section):
     reviewer: Annotated[str, _doc(
         "Reviewer agent backend; empty for none.")] = ""
@@ -97,6 +103,7 @@ class Config(_Section):
     manager: ManagerConfig = msgspec.field(default_factory=ManagerConfig)
     checks: ChecksConfig = msgspec.field(default_factory=ChecksConfig)
     gate: GateConfig = msgspec.field(default_factory=GateConfig)
+    triage: TriageConfig = msgspec.field(default_factory=TriageConfig)
     review: ReviewConfig = msgspec.field(default_factory=ReviewConfig)
     sandbox: SandboxConfig = msgspec.field(default_factory=SandboxConfig)
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)

@@ -23,6 +23,14 @@ class Triage:
 
 
 @dataclass(frozen=True)
+class SettleTriage:
+    """A human answered the triage question about a task."""
+
+    task_id: str
+    accept: bool
+
+
+@dataclass(frozen=True)
 class QueueSession:
     task_id: str
     attempt: int
@@ -69,8 +77,8 @@ class DeliverAnswer:
 
 
 Effect = (
-    Triage | QueueSession | StartWorker | RunChecks | PrepareReview | Land | StopWorker
-    | RemoveWorktree | DeliverAnswer
+    Triage | SettleTriage | QueueSession | StartWorker | RunChecks | PrepareReview | Land
+    | StopWorker | RemoveWorktree | DeliverAnswer
 )
 
 
@@ -102,6 +110,10 @@ def decide(state: State, event: ev.Event) -> list[Effect]:
             note = f"A previous attempt ended as {old.state}: {old.failure or old.summary}"
             return [QueueSession(old.task_id, attempt=len(task.sessions) + 1, note=note)]
         case ev.DecisionAnswered(decision_id=did, answer=answer):
+            decision = state.decisions[did]
+            task = state.tasks.get(decision.task_id)
+            if not decision.session_id and task is not None and task.verdict == "pending":
+                return [SettleTriage(task.task_id, accept=answer != "decline")]
             return [DeliverAnswer(did, answer)]
         case _:
             return []

@@ -28,6 +28,7 @@ from .ids import new_id, slug, unique_name
 from .lock import ManagerLock
 from .runtime import Runtime
 from .session import run_session
+from .triage import make_triager, triage_task
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Manager:
         self._landing = asyncio.Lock()
         self._stop = asyncio.Event()
         self._rt: Runtime | None = None
+        self._triager = make_triager(project, config)
 
     @property
     def state(self) -> State:
@@ -118,7 +120,11 @@ class Manager:
         assert rt is not None
         match effect:
             case d.Triage(task_id=tid):
-                rt.append(ev.TaskAccepted(task_id=tid, reason="no triage agent configured"))
+                self._spawn(f"triage:{tid}", triage_task(rt, self._triager, tid))
+            case d.SettleTriage(task_id=tid, accept=True):
+                rt.append(ev.TaskAccepted(task_id=tid, reason="the human said to go ahead"))
+            case d.SettleTriage(task_id=tid, accept=False):
+                rt.append(ev.TaskDeclined(task_id=tid, reason="the human declined it"))
             case d.QueueSession():
                 self._queue_session(effect)
             case d.StartWorker(session_id=sid, resume=resume, reason=reason):
