@@ -1,0 +1,99 @@
+// Wiring only: create the store, the server, the views, the status bar, the review
+// documents and the commands, and connect them. Each part lives in its own module.
+
+import type { ExtensionContext } from "vscode";
+import { Methods, type Changed, type RevealParams, type State } from "./protocol";
+import { LoopStore } from "./model/store";
+import { parseReviewUri } from "./model/reviewUri";
+import { errorText, logChannel, traceError, traceInfo } from "./common/log";
+import { onDidChangeInterpreter } from "./common/python";
+import { LoopwrightServer } from "./common/server";
+import { changesServerCommand, getSettings } from "./common/settings";
+import { executeCommand, onDidChangeConfiguration, showErrorMessage, workspaceFolders } from "./common/vscodeapi";
+import { registerCommands } from "./commands";
+import { ReviewDocuments } from "./review/documents";
+import { executeLensCommand } from "./review/lensCommands";
+import { openReview } from "./review/open";
+import { LoopStatusBar } from "./views/statusBar";
+import { LoopViews } from "./views/trees";
+
+let server: LoopwrightServer | undefined;
+
+export async function activate(context: ExtensionContext): Promise<void> {
+  context.subscriptions.push(logChannel());
+  const store = new LoopStore();
+  const statusBar = new LoopStatusBar(store);
+  context.subscriptions.push(statusBar, new LoopViews(store));
+
+  const folder = workspaceFolders()[0];
+  if (folder === undefined) {
+    statusBar.setOffline("Loopwright needs a folder: open the repository it should run in.");
+    traceInfo("No workspace folder: the server is not started");
+    return;
+  }
+  const srv = new LoopwrightServer(folder, {
+    showReviewDocument: async (uri) => {
+      const ref = parseReviewUri(uri);
+      if (ref !== undefined) {
+        await openReview(srv, ref.sessionId);
+      }
+      return ref !== undefined;
+    },
+    executeCommand: executeLensCommand,
+  });
+  server = srv;
+
+  const refresh = async (): Promise<void> => {
+    const state = await srv.request<State>(Methods.state, {});
+    store.reset(state, Date.now());
+  };
+  srv.onNotification(Methods.changed, (delta: Changed) => store.apply(delta, Date.now()));
+  srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(srv, p));
+  context.subscriptions.push(
+    srv,
+    new ReviewDocuments(srv, store),
+    ...registerCommands({ server: srv, store, refresh }),
+    srv.onReady(() => {
+      statusBar.setOffline(undefined);
+      refresh().catch((e) => traceError("loopwright/state failed", e));
+    }),
+    srv.onStopped((why) => statusBar.setOffline(why)),
+    onDidChangeConfiguration((e) => {
+      if (changesServerCommand(e)) {
+        traceInfo("Server settings changed: restarting the server");
+        void srv.restart();
+      }
+    }),
+  );
+  const interpreterWatch = await onDidChangeInterpreter(() => {
+    const s = getSettings(folder);
+    if (s.python.trim() === "" && (Array.isArray(s.serverCommand) ? s.serverCommand.length === 0 : !s.serverCommand)) {
+      traceInfo("The Python extension's interpreter changed: restarting the server");
+      void srv.restart();
+    }
+  });
+  if (interpreterWatch !== undefined) {
+    context.subscriptions.push(interpreterWatch);
+  }
+  await srv.start();
+}
+
+async function reveal(srv: LoopwrightServer, p: RevealParams): Promise<void> {
+  try {
+    if (p.kind === "review") {
+      await openReview(srv, p.sessionId || p.ref);
+    } else if (p.kind === "decision") {
+      await executeCommand("loopwright.answerDecision", p.ref);
+    } else {
+      await executeCommand("loopwright.openInbox");
+    }
+  } catch (e) {
+    traceError(`Opening ${p.kind} ${p.ref} failed`, e);
+    void showErrorMessage(`Loopwright: ${errorText(e)}`);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}
