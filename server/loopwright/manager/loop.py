@@ -111,6 +111,7 @@ class Manager:
         assert rt is not None
         waiting = {f"{kind}:{sid}" for sid in rt.waiting_on_human
                    for kind in ("worker", "land")}
+        waiting.add("intake")  # always listening; Intake.idle() says if it has work
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
