@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import MakeRepo
 from loop_helpers import cli, configure, init, task_file
-
 from loopwright.manager.api import Loopwright
 from loopwright.manager.lock import holder_pid
 from loopwright.project import Project
