@@ -125,6 +125,27 @@ def test_a_file_written_slowly_is_reported_once_and_complete(
     assert reported.items == [(inbox / "slow.md", b"".join(chunks))]
 
 
+def test_a_closed_file_is_handed_over_without_waiting_to_settle(
+    inbox: Path, reported: Reported
+) -> None:
+    patient = InboxWatcher(inbox, reported, settle_seconds=3600)  # settling would never end
+    patient.start()
+    try:
+        with (inbox / "closed.md").open("wb") as f:
+            f.write(b"# Done\n")
+            f.flush()
+            time.sleep(0.05)
+            f.write(b"body\n")
+        assert reported.wait_for(1)
+        (inbox / "renamed.md.tmp").write_text("# Renamed\n")
+        (inbox / "renamed.md.tmp").rename(inbox / "renamed.md")
+        assert reported.wait_for(2)
+    finally:
+        patient.stop()
+    assert reported.items == [(inbox / "closed.md", b"# Done\nbody\n"),
+                              (inbox / "renamed.md", b"# Renamed\n")]
+
+
 def test_dotfiles_and_temp_files_are_ignored(
     inbox: Path, reported: Reported, watcher: InboxWatcher
 ) -> None:

@@ -185,8 +185,11 @@ class InboxWatcher:
 
     # --- called from watchdog's thread and the timers ----------------------------
 
-    def _note(self, path: Path, *, settled_if_old: bool = False) -> None:
-        """Something happened to `path`: (re)start its settle clock."""
+    def _note(self, path: Path, *, settled_if_old: bool = False,
+              complete: bool = False) -> None:
+        """Something happened to `path`: (re)start its settle clock. `complete` means
+        the writer is done (it closed the file, or renamed it in): report it at once
+        instead of waiting for the settle time, which keeps intake fast."""
         if not is_candidate(path.name) or path.parent != self.inbox:
             return
         signature = _signature(path)
@@ -198,9 +201,14 @@ class InboxWatcher:
                 self._forget(path)
                 return
             pending = self._pending.get(path)
-            if pending is None:
-                if self._reported.get(path) == signature:
-                    return  # an event without new content (chmod, a reader closing it)
+            already = self._reported.get(path) == signature
+            if already and pending is None:
+                return  # an event without new content (chmod, a reader closing it)
+            if complete and not already:
+                self._forget_pending(path)
+                self._reported[path] = signature
+                report = True
+            elif pending is None:
                 if settled_if_old and time.time_ns() - signature[2] > self._settle * 1e9:
                     self._reported[path] = signature
                     report = True
@@ -245,6 +253,12 @@ class InboxWatcher:
         self._pending[path].timer = timer
         timer.start()
 
+    def _forget_pending(self, path: Path) -> None:
+        """Stop waiting for `path` to settle. Lock held."""
+        pending = self._pending.pop(path, None)
+        if pending is not None and pending.timer is not None:
+            pending.timer.cancel()
+
     def _forget(self, path: Path) -> None:
         """`path` is gone; a new file under its name is new content. Lock held."""
         pending = self._pending.pop(path, None)
@@ -271,10 +285,12 @@ class _Handler(FileSystemEventHandler):
         if event.is_directory:
             return
         kind = event.event_type
-        if kind in ("created", "modified", "closed"):
+        if kind in ("created", "modified"):
             self._watcher._note(Path(os.fsdecode(event.src_path)))
+        elif kind == "closed":  # closed after writing (inotify IN_CLOSE_WRITE)
+            self._watcher._note(Path(os.fsdecode(event.src_path)), complete=True)
         elif kind == "moved":
             self._watcher._note(Path(os.fsdecode(event.src_path)))  # gone: forgotten
-            self._watcher._note(Path(os.fsdecode(event.dest_path)))
+            self._watcher._note(Path(os.fsdecode(event.dest_path)), complete=True)
         elif kind == "deleted":
             self._watcher._note(Path(os.fsdecode(event.src_path)))
