@@ -362,6 +362,14 @@ def decode(data: bytes) -> Event:
     return _decoder.decode(data)
 
 
+_list_decoder: msgspec.json.Decoder[list[Event]] = msgspec.json.Decoder(list[Event])
+
+
+def decode_many(data: bytes) -> list[Event]:
+    """Decode a JSON array of events."""
+    return _list_decoder.decode(data)
+
+
 _record_encoder = msgspec.json.Encoder()
 
 

@@ -8,7 +8,9 @@ that raced a state change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -213,67 +215,103 @@ def fold(records: list[ev.Record], state: State | None = None) -> State:
 def apply(st: State, record: ev.Record) -> None:
     """Apply one record in place. Illegal session transitions are ignored."""
     st.last_seq = record.seq
-    e, at = record.event, record.at
-    match e:
-        case ev.ManagerStarted(pid=pid):
-            st.manager_pid = pid
-        case ev.ManagerStopped():
-            st.manager_pid = None
-        case ev.TaskFiled():
-            st.tasks[e.task_id] = Task(
-                task_id=e.task_id, title=e.title, body=e.body, source=e.source,
-                labels=e.labels, priority=e.priority, backend=e.backend, origin=e.origin,
-                filed_at=at,
-            )
-        case ev.IntakeRefused():
-            st.intake_errors.append(e)
-        case ev.TaskAccepted(task_id=tid) | ev.TaskOverruled(task_id=tid):
-            if (t := st.tasks.get(tid)) is not None:
-                t.verdict, t.verdict_reason = "accepted", getattr(e, "reason", "")
-        case ev.TaskDeclined(task_id=tid, reason=reason):
-            if (t := st.tasks.get(tid)) is not None:
-                t.verdict, t.verdict_reason = "declined", reason
-        case ev.SessionQueued():
-            st.sessions[e.session_id] = Session(
-                session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
-                backend=e.backend, attempt=e.attempt, note=e.note, queued_at=at,
-                changed_at=at,
-            )
-            if (t := st.tasks.get(e.task_id)) is not None:
-                t.sessions.append(e.session_id)
-        case ev.DecisionAsked():
-            st.decisions[e.decision_id] = Decision(
-                decision_id=e.decision_id, question=e.question, options=e.options,
-                default=e.default, blocking=e.blocking, session_id=e.session_id,
-                task_id=e.task_id, asked_at=at,
-            )
-            s = st.sessions.get(e.session_id)
-            if e.blocking and s is not None and s.state == S.RUNNING:
-                _move(s, S.WAITING, at)
-        case ev.DecisionAnswered():
-            d = st.decisions.get(e.decision_id)
-            if d is None or not d.open:
-                return
-            d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
-            s = st.sessions.get(d.session_id)
-            if s is not None and s.state == S.WAITING and not any(
-                o.blocking for o in st.open_decisions(s.session_id)
-            ):
-                _move(s, S.RUNNING, at)
-        case ev.HunkJudged():
-            if (s := st.sessions.get(e.session_id)) is not None and illegal(st, e) is None:
-                s.hunk_verdicts[e.hunk_id] = e.verdict
-        case ev.SessionRetried():
-            if (s := st.sessions.get(e.session_id)) is not None:
-                s.retried = True
-        case _:
-            _apply_session_event(st, e, at)
+    e = record.event
+    # A table lookup, not a `match` over every event type: replay is the hot path.
+    _APPLY.get(type(e), _apply_session_event)(st, e, record.at)
+
+
+def _manager_started(st: State, e: ev.ManagerStarted, at: float) -> None:
+    st.manager_pid = e.pid
+
+
+def _manager_stopped(st: State, e: ev.ManagerStopped, at: float) -> None:
+    st.manager_pid = None
+
+
+def _task_filed(st: State, e: ev.TaskFiled, at: float) -> None:
+    st.tasks[e.task_id] = Task(
+        task_id=e.task_id, title=e.title, body=e.body, source=e.source, labels=e.labels,
+        priority=e.priority, backend=e.backend, origin=e.origin, filed_at=at,
+    )
+
+
+def _intake_refused(st: State, e: ev.IntakeRefused, at: float) -> None:
+    st.intake_errors.append(e)
+
+
+def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined,
+                 at: float) -> None:
+    if (t := st.tasks.get(e.task_id)) is not None:
+        t.verdict = "declined" if isinstance(e, ev.TaskDeclined) else "accepted"
+        t.verdict_reason = getattr(e, "reason", "")
+
+
+def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
+    st.sessions[e.session_id] = Session(
+        session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
+        backend=e.backend, attempt=e.attempt, note=e.note, queued_at=at, changed_at=at,
+    )
+    if (t := st.tasks.get(e.task_id)) is not None:
+        t.sessions.append(e.session_id)
+
+
+def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
+    st.decisions[e.decision_id] = Decision(
+        decision_id=e.decision_id, question=e.question, options=e.options,
+        default=e.default, blocking=e.blocking, session_id=e.session_id,
+        task_id=e.task_id, asked_at=at,
+    )
+    s = st.sessions.get(e.session_id)
+    if e.blocking and s is not None and s.state == S.RUNNING:
+        _move(s, S.WAITING, at)
+
+
+def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
+    d = st.decisions.get(e.decision_id)
+    if d is None or not d.open:
+        return
+    d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
+    s = st.sessions.get(d.session_id)
+    if s is not None and s.state == S.WAITING and not any(
+        o.blocking for o in st.open_decisions(s.session_id)
+    ):
+        _move(s, S.RUNNING, at)
+
+
+def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
+    if (s := st.sessions.get(e.session_id)) is not None and illegal(st, e) is None:
+        s.hunk_verdicts[e.hunk_id] = e.verdict
+
+
+def _session_retried(st: State, e: ev.SessionRetried, at: float) -> None:
+    if (s := st.sessions.get(e.session_id)) is not None:
+        s.retried = True
+
+
+_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
+    ev.ManagerStarted: _manager_started,
+    ev.ManagerStopped: _manager_stopped,
+    ev.TaskFiled: _task_filed,
+    ev.IntakeRefused: _intake_refused,
+    ev.TaskAccepted: _task_judged,
+    ev.TaskOverruled: _task_judged,
+    ev.TaskDeclined: _task_judged,
+    ev.SessionQueued: _session_queued,
+    ev.DecisionAsked: _decision_asked,
+    ev.DecisionAnswered: _decision_answered,
+    ev.HunkJudged: _hunk_judged,
+    ev.SessionRetried: _session_retried,
+}
 
 
 def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     session_id = getattr(e, "session_id", None)
     s = st.sessions.get(session_id) if session_id else None
     if s is None:
+        return
+    if type(e) is ev.WorkerActed:  # by far the most frequent event: skip the match
+        s.steps_done = max(s.steps_done, e.step + 1)
+        s.last_message = f"{e.action} {e.detail}".strip()
         return
     _record_details(s, e)
     table = SESSION_TRANSITIONS.get(type(e))
@@ -295,9 +333,6 @@ def _record_details(s: Session, e: ev.Event) -> None:
                 s.target_branch, s.head_commit = e.target_branch, e.base_commit
         case ev.SessionResumed(note=note) if note:
             s.note = note
-        case ev.WorkerActed(step=step, action=action, detail=detail):
-            s.steps_done = max(s.steps_done, step + 1)
-            s.last_message = f"{action} {detail}".strip()
         case ev.WorkerProgressed(message=message, step=step):
             s.last_message = message
             if step is not None:

@@ -71,21 +71,20 @@ class Store:
     def append(self, *events: ev.Event) -> list[ev.Record]:
         """Append events in one transaction and return them as stored (secrets redacted)."""
         at = time.time()
-        stored: list[tuple[ev.Event, bytes]] = []
+        rows: list[tuple[float, str, bytes]] = []
+        stored: list[ev.Event] = []
         for e in events:
             raw = ev.encode(e)
             body = self._redact(raw)
-            stored.append((e if body is raw else ev.decode(body), body))
-        seqs: list[int] = []
+            rows.append((at, ev.tag_of(e), body))
+            stored.append(e if body is raw else ev.decode(body))
         with _Transaction(self._db):
-            for e, body in stored:
-                cur = self._db.execute(
-                    "INSERT INTO events(at, type, body) VALUES (?, ?, ?)",
-                    (at, ev.tag_of(e), body),
-                )
-                seqs.append(cur.lastrowid or 0)
+            self._db.executemany("INSERT INTO events(at, type, body) VALUES (?, ?, ?)", rows)
+            last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
         self._appended.set()
-        return [ev.Record(seq, at, e) for seq, (e, _) in zip(seqs, stored, strict=True)]
+        # One writer at a time: the rows of one transaction have consecutive seqs.
+        first = last - len(rows) + 1
+        return [ev.Record(first + i, at, e) for i, e in enumerate(stored)]
 
     def _redact(self, body: bytes) -> bytes:
         for secret in self._secrets:
@@ -104,7 +103,11 @@ class Store:
             sql += " LIMIT ?"
             args = (seq, limit)
         rows = self._db.execute(sql, args).fetchall()
-        return [ev.Record(s, at, ev.decode(body)) for s, at, body in rows]
+        if not rows:
+            return []
+        # One decode call for the whole batch is several times faster than one per row.
+        decoded = ev.decode_many(b"[" + b",".join(body for _, _, body in rows) + b"]")
+        return [ev.Record(s, at, e) for (s, at, _), e in zip(rows, decoded, strict=True)]
 
     def last_seq(self) -> int:
         row = self._db.execute("SELECT max(seq) FROM events").fetchone()
