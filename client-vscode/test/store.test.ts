@@ -3,6 +3,13 @@ import assert from "node:assert/strict";
 import { ACTIVITY_LIMIT, LoopStore } from "../src/model/store";
 import { inboxItem, row, state } from "./fixtures";
 
+test("the store says when the first state has arrived", () => {
+  const store = new LoopStore();
+  assert.equal(store.loaded, false);
+  store.reset(state({ seq: 0 }), 0);
+  assert.equal(store.loaded, true);
+});
+
 test("a fresh state replaces everything and sorts the inbox oldest first", () => {
   const store = new LoopStore();
   store.reset(state({

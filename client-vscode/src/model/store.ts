@@ -6,6 +6,7 @@ import type { ActivityLine, Changed, InboxItem, SessionRow, State } from "../pro
 export const ACTIVITY_LIMIT = 200;
 
 export interface Snapshot {
+  /** -1 until the first `loopwright/state` arrives. */
   readonly seq: number;
   readonly sessions: ReadonlyMap<string, TimedRow>;
   readonly inbox: readonly InboxItem[];
@@ -73,6 +74,11 @@ export class LoopStore {
     }
     this.fire();
     return true;
+  }
+
+  /** Whether a `loopwright/state` has arrived yet. */
+  get loaded(): boolean {
+    return this.seq >= 0;
   }
 
   snapshot(): Snapshot {

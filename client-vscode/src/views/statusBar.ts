@@ -31,6 +31,11 @@ export class LoopStatusBar implements Disposable {
       this.item.tooltip = `${this.offline}\nClick to open the Inbox.`;
       return;
     }
+    if (!this.store.loaded) {
+      this.item.text = "$(loading~spin) Loopwright";
+      this.item.tooltip = "Loopwright: starting the server…";
+      return;
+    }
     const snap = this.store.snapshot();
     this.item.text = statusText(snap.running, snap.needYou);
     this.item.tooltip = statusTooltip(snap.running, snap.needYou);

@@ -1,0 +1,237 @@
+// End to end in a real VS Code (code-server 4.100 = VS Code 1.100, in headless Chromium):
+// install the built .vsix, open a sample repository, dispatch a scripted task from the
+// command palette, see its session, open its diff, accept a hunk by its code lens,
+// approve and land, and check the commit on main. Screenshots go to docs/screenshots/.
+//
+//   CODE_SERVER=…/code-server LOOPWRIGHT_PYTHON=…/.venv/bin/python VSIX=…/loopwright.vsix node e2e/run.mjs
+//
+// Everything it starts runs in process groups it kills on the way out, pass or fail, and
+// the whole run has a time limit (E2E_TIMEOUT_SECONDS, default 300).
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { run, start, stopAll } from "./processes.mjs";
+import { CHANGED_FILE, TASK_FILE, TASK_TITLE, fileAtMain, gitLog, makeSampleRepo } from "./sample.mjs";
+import { Workbench } from "./workbench.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const extDir = resolve(here, "..");
+const repoRoot = resolve(extDir, "..");
+const shots = resolve(process.env.SCREENSHOTS ?? join(repoRoot, "docs", "screenshots"));
+const codeServer = process.env.CODE_SERVER ?? join(homedir(), ".cache", "loopwright-code-server", "code-server");
+const python = resolve(process.env.LOOPWRIGHT_PYTHON ?? join(repoRoot, ".venv", "bin", "python"));
+const vsix = resolve(process.env.VSIX ?? join(extDir, "loopwright.vsix"));
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const timeoutSeconds = Number(process.env.E2E_TIMEOUT_SECONDS ?? 300);
+const keep = process.env.E2E_KEEP === "1";
+
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+const say = (msg) => console.log(`[e2e ${elapsed()}] ${msg}`);
+
+let browser;
+let tmp;
+
+async function main() {
+  for (const [what, path] of [["code-server", codeServer], ["python", python], ["vsix", vsix], ["chromium", chromiumPath]]) {
+    if (!existsSync(path)) {
+      throw new Error(`${what} not found at ${path}`);
+    }
+  }
+  tmp = mkdtempSync(join(tmpdir(), "loopwright-e2e-"));
+  const userData = join(tmp, "user-data");
+  const extensions = join(tmp, "extensions");
+  const repo = join(tmp, "sample");
+  mkdirSync(join(userData, "User"), { recursive: true });
+  mkdirSync(repo);
+  mkdirSync(shots, { recursive: true });
+  say(`working in ${tmp}`);
+
+  makeSampleRepo(repo, python);
+  say("sample repository ready (auto_land = false)");
+
+  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({
+    "security.workspace.trust.enabled": false,
+    "loopwright.python": python,
+    "loopwright.trace.server": "messages",
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "extensions.ignoreRecommendations": true,
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "update.mode": "none",
+    "telemetry.telemetryLevel": "off",
+    "chat.commandCenter.enabled": false,
+    "window.commandCenter": false,
+    "git.enabled": false,
+    "editor.minimap.enabled": false,
+    "workbench.colorTheme": "Default Light Modern",
+  }, null, 2));
+
+  const csArgs = ["--user-data-dir", userData, "--extensions-dir", extensions];
+  run(codeServer, [...csArgs, "--install-extension", vsix], { env: { ...process.env, HOME: tmp } });
+  say("extension installed");
+
+  const port = await freePort();
+  const configFile = join(tmp, "code-server.yaml");
+  writeFileSync(configFile, "");
+  const server = start(codeServer, [
+    ...csArgs, "--config", configFile, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`,
+    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+    "--disable-getting-started-override", repo,
+  ], { cwd: repo, env: { ...process.env, HOME: tmp }, logFile: join(tmp, "code-server.log") });
+  server.on("exit", (code, signal) => say(`code-server exited (${code ?? signal})`));
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  say(`code-server listening on ${port}`);
+
+  // A fresh profile (--user-data-dir) each run: playwright passes it for a persistent context.
+  browser = await chromium.launchPersistentContext(join(tmp, "chromium"), {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1400, height: 860 },
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  page.on("pageerror", (e) => say(`page error: ${e.message}`));
+  const wb = new Workbench(page, shots, say);
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(repo)}`);
+  await wb.ready();
+  say("workbench loaded");
+
+  await wb.openLoopwright();
+  await wb.waitForStatus(/0 running · 0 need you/, 60_000);
+  await wb.waitForStatus(/^(?![\s\S]*Activating Extensions)/, 30_000);
+  await page.waitForTimeout(500);
+  await wb.shot("01-loopwright-view", "The Loopwright views and the status bar after start");
+
+  // Dispatch from the command palette with the task file's text as the body.
+  await wb.openFile(TASK_FILE);
+  await wb.selectAll();
+  await wb.runCommand("Loopwright: Dispatch Task…");
+  await wb.typeInput(TASK_TITLE, { name: "02-dispatch-title", caption: "Dispatch Task asks for a title" });
+  await wb.typeInput("");
+  await wb.pickQuickItem("Use as the task body", "03-dispatch-selection");
+  say("task dispatched");
+
+  const row = await wb.waitForTreeItem("Sessions", /awaiting approval/, 90_000);
+  await wb.waitForStatus(/need you/, 10_000);
+  await wb.shot("04-session-awaiting-approval", "The session waits for approval; the Inbox has it");
+  say(`session row: ${await row.getAttribute("aria-label")}`);
+
+  await row.click();
+  const accept = await wb.waitForCodeLens("Accept", 30_000);
+  await wb.waitForCodeLens("Approve & land", 5_000);
+  await wb.shot("05-diff-with-code-lenses", "The diff, base ↔ head, with the server's code lenses");
+
+  await accept.click();
+  await wb.waitForCodeLens("Accepted ✓", 15_000);
+  await wb.shot("06-hunk-accepted", "The hunk's lens reads Accepted after the click");
+
+  const approve = await wb.waitForCodeLens("Approve & land", 5_000);
+  await approve.click();
+  await waitFor(() => gitLog(repo).length > 1, 60_000, "a new commit on main");
+  const content = fileAtMain(repo, CHANGED_FILE);
+  if (content !== "hi\n") {
+    throw new Error(`${CHANGED_FILE} on main is ${JSON.stringify(content)}, not "hi\\n"`);
+  }
+  say(`landed: ${gitLog(repo)[0]}`);
+  await wb.waitForTreeItem("Sessions", /landed/, 30_000);
+  await wb.shot("07-landed", "The session landed; nothing needs you");
+  say(`git log of the sample:\n  ${gitLog(repo).join("\n  ")}`);
+}
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForHttp(url, timeoutMs) {
+  await waitFor(async () => {
+    try {
+      return (await fetch(url)).ok;
+    } catch {
+      return false;
+    }
+  }, timeoutMs, url);
+}
+
+async function waitFor(check, timeoutMs, what) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+/** The tail of the extension's "Loopwright" log channel, for a failure's report. */
+function printExtensionLog() {
+  if (!tmp) {
+    return;
+  }
+  try {
+    const logs = run("find", [join(tmp, "user-data", "logs"), "-name", "*Loopwright*.log"]).trim().split("\n").filter(Boolean);
+    for (const f of logs) {
+      const lines = readFileSync(f, "utf8").trimEnd().split("\n");
+      console.error(`--- ${f} (last 60 lines)\n${lines.slice(-60).join("\n")}`);
+    }
+  } catch (e) {
+    console.error(`(no extension log: ${e.message})`);
+  }
+}
+
+async function cleanup() {
+  await browser?.close().catch(() => undefined);
+  await stopAll();
+  if (tmp && !keep) {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const deadline = setTimeout(async () => {
+  console.error(`[e2e ${elapsed()}] FAILED: over the time limit of ${timeoutSeconds}s`);
+  await cleanup();
+  process.exit(1);
+}, timeoutSeconds * 1000);
+
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, async () => {
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+try {
+  await main();
+  clearTimeout(deadline);
+  await cleanup();
+  console.log(`[e2e ${elapsed()}] 1 passed, 0 failed`);
+} catch (e) {
+  clearTimeout(deadline);
+  console.error(`[e2e ${elapsed()}] FAILED: ${e.stack ?? e}`);
+  if (tmp) {
+    console.error(`code-server log: ${join(tmp, "code-server.log")}${keep ? "" : " (set E2E_KEEP=1 to keep it)"}`);
+  }
+  const failure = join(tmpdir(), "loopwright-e2e-failure.png");
+  await browser?.pages()[0]?.screenshot({ path: failure }).then(() => console.error(`screenshot at failure: ${failure}`)).catch(() => undefined);
+  printExtensionLog();
+  await cleanup();
+  console.log(`[e2e ${elapsed()}] 0 passed, 1 failed`);
+  process.exit(1);
+}

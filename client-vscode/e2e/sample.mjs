@@ -1,0 +1,46 @@
+// The sample repository the e2e test opens: one commit, Loopwright set up in it with
+// auto-landing off (so the change waits for approval), and a task file whose text is a
+// scripted change for the `script` worker backend (docs/script-format.md).
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "./processes.mjs";
+
+export const TASK_FILE = "tasks/greeting.md";
+export const TASK_TITLE = "Say hello";
+export const CHANGED_FILE = "hello.txt";
+
+const TASK_TEXT = `# Say hello
+
+\`\`\`loopwright-script
+{"progress": "writing the greeting"}
+{"write": "${CHANGED_FILE}", "content": "hi\\n"}
+{"finish": "added hello.txt"}
+\`\`\`
+`;
+
+export function makeSampleRepo(dir, python) {
+  mkdirSync(join(dir, "tasks"), { recursive: true });
+  writeFileSync(join(dir, "README.md"), "# Sample\n\nA repository for the Loopwright VS Code test.\n");
+  writeFileSync(join(dir, TASK_FILE), TASK_TEXT);
+  const git = (...args) => run("git", ["-c", "user.name=Sample", "-c", "user.email=sample@example.invalid", ...args], { cwd: dir });
+  git("init", "-q", "-b", "main");
+  git("add", "README.md", TASK_FILE);
+  git("commit", "-q", "-m", "Start the sample");
+  run(python, ["-m", "loopwright", "init"], { cwd: dir });
+  const config = join(dir, ".loopwright", "config.toml");
+  const text = readFileSync(config, "utf8");
+  if (!/^auto_land = true$/m.test(text)) {
+    throw new Error(`${config} has no 'auto_land = true' line to turn off`);
+  }
+  writeFileSync(config, text.replace(/^auto_land = true$/m, "auto_land = false"));
+}
+
+/** The sample's history, newest first, one line per commit. */
+export function gitLog(dir) {
+  return run("git", ["log", "--oneline", "main"], { cwd: dir }).trim().split("\n");
+}
+
+export function fileAtMain(dir, path) {
+  return run("git", ["show", `main:${path}`], { cwd: dir });
+}
