@@ -1,0 +1,120 @@
+"""Typed params of every `loopwright/*` request, and the errors a bad request gets.
+
+Params are msgspec Structs with camelCase names on the wire. `parse` turns the raw JSON
+into one, or raises `InvalidParams` with msgspec's message, which names the field
+("Object missing required field `session`").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+
+Ref = Annotated[str, msgspec.Meta(min_length=1)]
+P = TypeVar("P", bound="Params")
+
+
+class InvalidParams(JsonRpcInvalidParams):
+    """Bad input: a missing or mistyped field, an unknown id, a stale hunk. (-32602)"""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message)
+
+
+class RequestFailed(JsonRpcException):
+    """Well-formed, but it does not apply now (LSP `RequestFailed`, -32803): the session
+    is in another state, the decision was already answered, no project is open."""
+
+    CODE = -32803
+    MESSAGE = "Request failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message)
+
+
+class Params(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    pass
+
+
+class NoParams(Params, frozen=True):
+    pass
+
+
+class Context(Params, frozen=True):
+    """Text the user selected, sent along with a dispatched task."""
+
+    text: str
+    uri: str = ""
+    start_line: int | None = None  # 0-based, as LSP positions
+    end_line: int | None = None
+
+
+class DispatchParams(Params, frozen=True):
+    title: str
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    priority: int = 0
+    backend: str = ""
+    context: Context | str | None = None
+
+
+class AnswerParams(Params, frozen=True):
+    decision: Ref
+    answer: str
+
+
+class SessionParams(Params, frozen=True):
+    session: Ref
+
+
+class RequestChangesParams(Params, frozen=True):
+    session: Ref
+    note: str
+
+
+class RejectParams(Params, frozen=True):
+    session: Ref
+    why: str = ""
+
+
+class KillParams(Params, frozen=True):
+    session: Ref
+    reason: str = ""
+
+
+class HunkParams(Params, frozen=True):
+    session: Ref
+    hunk: Ref
+    verdict: Literal["accept", "reject", "comment"]
+    comment: str = ""
+
+
+class ReviewDocumentParams(Params, frozen=True):
+    uri: Ref
+
+
+def parse(method: str, raw: Any, kind: type[P]) -> P:
+    """`raw` (the request's params, plain JSON) as `kind`, or InvalidParams saying why."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidParams(f"{method}: params must be a JSON object, not {_json_kind(raw)}")
+    try:
+        return msgspec.convert(raw, kind)
+    except msgspec.ValidationError as e:
+        raise InvalidParams(f"{method}: {_readable(str(e))}") from None
+
+
+def _readable(message: str) -> str:
+    # "Expected `str`, got `int` - at `$.session`" -> "`session`: expected `str`, got `int`"
+    if " - at `$." in message:
+        what, at = message.rsplit(" - at `$.", 1)
+        return f"`{at.rstrip('`')}`: {what[0].lower()}{what[1:]}"
+    return message
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)

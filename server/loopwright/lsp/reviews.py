@@ -1,0 +1,209 @@
+"""Review documents and their code lenses, as pure functions of the state.
+
+A session's changed files are readable through the URI scheme
+`loopwright-review:/<session_id>/<base|head>/<path>`: the file at the review's base or
+head commit. On a head-side document, each hunk gets Accept · Reject · Comment on its
+first new line, and line 0 gets Approve & land · Request changes · Reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
+
+from .. import events as ev
+from ..state import Session, SessionState, State
+from . import wire
+from .params import InvalidParams
+
+SCHEME = "loopwright-review"
+Side = Literal["base", "head"]
+
+
+@dataclass(frozen=True)
+class ReviewUri:
+    session_id: str
+    side: Side
+    path: str
+
+    def __str__(self) -> str:
+        return f"{SCHEME}:/{quote(self.session_id)}/{self.side}/{quote(self.path)}"
+
+
+def parse_uri(uri: str) -> ReviewUri | None:
+    """The review document `uri` names; None for a document of another scheme;
+    InvalidParams for a review URI that is malformed."""
+    parts = urlsplit(uri)
+    if parts.scheme != SCHEME:
+        return None
+    segments = parts.path.lstrip("/").split("/", 2)
+    if len(segments) != 3 or not all(segments) or segments[1] not in ("base", "head"):
+        raise InvalidParams(
+            f"malformed review URI {uri!r}: expected "
+            f"{SCHEME}:/<session>/<base|head>/<path>")
+    session_id, side, path = (unquote(s) for s in segments)
+    return ReviewUri(session_id, side, path)  # type: ignore[arg-type]
+
+
+def session_of(state: State, uri: ReviewUri) -> Session:
+    s = state.sessions.get(uri.session_id)
+    if s is None:
+        raise InvalidParams(f"no session {uri.session_id} (from {uri})")
+    return s
+
+
+def commit_of(s: Session, side: Side) -> str:
+    """The commit a side of the session's review shows ('' before the session started)."""
+    if s.review is not None:
+        return s.review.base_commit if side == "base" else s.review.head_commit
+    return s.base_commit if side == "base" else (s.head_commit or s.base_commit)
+
+
+# --- the review as the editor sees it ---------------------------------------------
+
+
+class HunkRow(wire.Wire):
+    hunk_id: str
+    path: str
+    old_start: int
+    old_lines: int
+    new_start: int
+    new_lines: int
+    header: str
+    added: int
+    removed: int
+    verdict: str | None
+    comments: list[str]
+
+
+class FileRow(wire.Wire):
+    path: str
+    base_uri: str
+    head_uri: str
+    hunks: list[str]
+
+
+class ChecksRow(wire.Wire):
+    command: str
+    passed: bool
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool
+
+
+class CommentRow(wire.Wire):
+    path: str
+    line: int
+    body: str
+
+
+class ReviewerRow(wire.Wire):
+    name: str
+    verdict: str
+    summary: str
+    comments: list[CommentRow]
+
+
+class ReviewResult(wire.Wire):
+    session_id: str
+    name: str
+    title: str
+    state: str
+    base_commit: str
+    head_commit: str
+    added: int
+    removed: int
+    files: list[FileRow]
+    hunks: list[HunkRow]
+    checks: ChecksRow | None
+    gate_reasons: tuple[str, ...]
+    reviewer: ReviewerRow | None
+    notes: list[str]
+
+
+def review_result(state: State, s: Session,
+                  comments: dict[str, list[str]]) -> ReviewResult:
+    r = s.review
+    if r is None:
+        raise InvalidParams(f"session {s.name} has no review yet (it is {s.state})")
+    by_file: dict[str, list[str]] = {path: [] for path in r.files}
+    for h in r.hunks:
+        by_file.setdefault(h.path, []).append(h.hunk_id)
+    c = s.checks
+    return ReviewResult(
+        session_id=s.session_id, name=s.name, title=state.tasks[s.task_id].title,
+        state=s.state.value, base_commit=r.base_commit, head_commit=r.head_commit,
+        added=r.added, removed=r.removed,
+        files=[FileRow(path=p, base_uri=str(ReviewUri(s.session_id, "base", p)),
+                       head_uri=str(ReviewUri(s.session_id, "head", p)), hunks=ids)
+               for p, ids in by_file.items()],
+        hunks=[_hunk_row(h, s.hunk_verdicts.get(h.hunk_id), comments.get(h.hunk_id, []))
+               for h in r.hunks],
+        checks=None if c is None else ChecksRow(
+            command=c.command, passed=c.passed, exit_code=c.exit_code,
+            output_tail=c.output_tail, seconds=c.seconds, timed_out=c.timed_out),
+        gate_reasons=s.gate_reasons,
+        reviewer=None if not r.reviewer else ReviewerRow(
+            name=r.reviewer, verdict=r.reviewer_verdict, summary=r.reviewer_summary,
+            comments=[CommentRow(path=k.path, line=k.line, body=k.body) for k in r.comments]),
+        notes=list(s.notes),
+    )
+
+
+def _hunk_row(h: ev.Hunk, verdict: str | None, comments: list[str]) -> HunkRow:
+    return HunkRow(hunk_id=h.hunk_id, path=h.path, old_start=h.old_start,
+                   old_lines=h.old_lines, new_start=h.new_start, new_lines=h.new_lines,
+                   header=h.header, added=h.added, removed=h.removed, verdict=verdict,
+                   comments=list(comments))
+
+
+# --- code lenses --------------------------------------------------------------------
+
+_TITLES = {"accept": ("Accept", "Accepted ✓"), "reject": ("Reject", "Rejected ✗"),
+           "comment": ("Comment", "Commented 💬")}
+
+
+class LensIndex:
+    """Hunks of each review by path, built once per review (a review is immutable)."""
+
+    def __init__(self) -> None:
+        self._by_review: dict[int, tuple[ev.ReviewPrepared, dict[str, list[ev.Hunk]]]] = {}
+
+    def hunks(self, review: ev.ReviewPrepared, path: str) -> list[ev.Hunk]:
+        entry = self._by_review.get(id(review))
+        if entry is None or entry[0] is not review:
+            index: dict[str, list[ev.Hunk]] = {}
+            for h in review.hunks:
+                index.setdefault(h.path, []).append(h)
+            if len(self._by_review) > 64:
+                self._by_review.clear()
+            entry = self._by_review[id(review)] = (review, index)
+        return entry[1].get(path, [])
+
+
+def code_lenses(s: Session, uri: ReviewUri, index: LensIndex) -> list[dict[str, Any]]:
+    """The lenses of a review document, as plain LSP JSON (they can number thousands)."""
+    r = s.review
+    if uri.side != "head" or r is None or s.state != SessionState.AWAITING_APPROVAL:
+        return []
+    sid = s.session_id
+    lenses = [
+        _lens(0, "Approve & land", "loopwright.approve", {"session": sid}),
+        _lens(0, "Request changes", "loopwright.requestChanges", {"session": sid}),
+        _lens(0, "Reject", "loopwright.reject", {"session": sid}),
+    ]
+    for h in index.hunks(r, uri.path):
+        line = max(0, h.new_start - 1) if h.new_lines else max(0, h.new_start)
+        verdict = s.hunk_verdicts.get(h.hunk_id)
+        for choice, (title, done) in _TITLES.items():
+            lenses.append(_lens(line, done if verdict == choice else title, "loopwright.hunk",
+                                {"session": sid, "hunk": h.hunk_id, "verdict": choice}))
+    return lenses
+
+
+def _lens(line: int, title: str, command: str, argument: dict[str, str]) -> dict[str, Any]:
+    position = {"line": line, "character": 0}
+    return {"range": {"start": position, "end": position},
+            "command": {"title": title, "command": command, "arguments": [argument]}}
