@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     from . import cli_commands as c
 
     cmd("init", c.init, "set up Loopwright in this repository (.loopwright/, git-ignored)")
+    cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
+        "the manager, or attaches to a running one")
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
     sp.add_argument("--once", action="store_true",
                     help="stop when nothing can move without the human")

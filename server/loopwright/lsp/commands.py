@@ -1,0 +1,151 @@
+"""`loopwright/*` requests, and the same actions as `workspace/executeCommand` commands.
+
+One thin function per action: typed params in, the manager API called, a small JSON
+result out. A refused action becomes a JSON-RPC error whose message says why:
+InvalidParams (-32602) for bad or stale input (a missing field, an unknown session,
+a hunk id from an older review), RequestFailed (-32803) for an action that does not
+apply now (the session is in another state, the decision was already answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..manager.api import ActionRefused, Loopwright
+from ..state import Session
+from ..workspace.diff import file_at
+from . import params as p
+from . import reviews, wire
+from .live import Live
+
+Handler = Callable[[Live, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # `loopwright/<name>` and `loopwright.<name>`
+    params: type[p.Params]
+    run: Handler
+
+
+def session(api: Loopwright, ref: str) -> Session:
+    try:
+        return api.session(ref)
+    except ActionRefused as e:
+        raise p.InvalidParams(str(e)) from None
+
+
+async def state(live: Live, _: p.NoParams) -> Any:
+    return live.state_result()
+
+
+async def dispatch(live: Live, q: p.DispatchParams) -> Any:
+    task = live.loop.api.dispatch(q.title, _with_context(q.body, q.context), labels=q.labels,
+                                  priority=q.priority, backend=q.backend, source="lsp")
+    return {"taskId": task.task_id, "title": task.title}
+
+
+async def answer(live: Live, q: p.AnswerParams) -> Any:
+    api = live.loop.api
+    try:
+        d = api.decision(q.decision)
+    except ActionRefused as e:
+        raise p.InvalidParams(str(e)) from None
+    d = api.answer(d.decision_id, q.answer)
+    return {"decisionId": d.decision_id, "answer": d.answer}
+
+
+def _session_action(act: Callable[[Loopwright, str, Any], Session]) -> Handler:
+    async def run(live: Live, q: Any) -> Any:
+        api = live.loop.api
+        sid = session(api, q.session).session_id
+        s = act(api, sid, q)
+        return {"sessionId": s.session_id, "state": s.state.value}
+
+    return run
+
+
+async def hunk(live: Live, q: p.HunkParams) -> Any:
+    api = live.loop.api
+    s = session(api, q.session)
+    if s.review is not None and q.hunk not in {h.hunk_id for h in s.review.hunks}:
+        raise p.InvalidParams(
+            f"no hunk {q.hunk} in the current review of {s.name} (it has "
+            f"{len(s.review.hunks)}); the review may have changed: ask loopwright/review")
+    if q.verdict == "comment" and not q.comment.strip():
+        raise p.InvalidParams("`comment`: a comment on a hunk needs its text (clients ask "
+                              "the user for it before sending loopwright.hunk)")
+    s = api.judge_hunk(s.session_id, q.hunk, q.verdict, q.comment)
+    return {"sessionId": s.session_id, "hunk": q.hunk,
+            "verdict": s.hunk_verdicts.get(q.hunk)}
+
+
+async def review(live: Live, q: p.SessionParams) -> Any:
+    sid = session(live.loop.api, q.session).session_id
+    live.pump()
+    st = live.follower.state
+    result = reviews.review_result(st, st.sessions[sid], live.follower.comments.get(sid, {}))
+    return wire.to_json(result)
+
+
+async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
+    uri = reviews.parse_uri(q.uri)
+    if uri is None:
+        raise p.InvalidParams(f"{q.uri} is not a review document (scheme "
+                              f"{reviews.SCHEME}:)")
+    live.pump()
+    s = reviews.session_of(live.follower.state, uri)
+    commit = reviews.commit_of(s, uri.side)
+    if not commit:
+        raise p.RequestFailed(f"session {s.name} has not started yet: no files to show")
+    text = await asyncio.to_thread(file_at, live.loop.project.root, commit, uri.path)
+    return {"text": text or ""}
+
+
+ACTIONS = (
+    Action("state", p.NoParams, state),
+    Action("dispatch", p.DispatchParams, dispatch),
+    Action("answer", p.AnswerParams, answer),
+    Action("approve", p.SessionParams, _session_action(lambda a, s, _q: a.approve(s))),
+    Action("requestChanges", p.RequestChangesParams,
+           _session_action(lambda a, s, q: a.request_changes(s, q.note))),
+    Action("reject", p.RejectParams, _session_action(lambda a, s, q: a.reject(s, q.why))),
+    Action("kill", p.KillParams, _session_action(lambda a, s, q: a.kill(s, q.reason))),
+    Action("retry", p.SessionParams, _session_action(lambda a, s, _q: a.retry(s))),
+    Action("hunk", p.HunkParams, hunk),
+    Action("review", p.SessionParams, review),
+    Action("reviewDocument", p.ReviewDocumentParams, review_document),
+)
+
+
+async def perform(action: Action, method: str, live: Live, raw: Any) -> Any:
+    """Parse, run, and turn a refusal into the JSON-RPC error a client can show."""
+    q = p.parse(method, raw, action.params)
+    try:
+        return await action.run(live, q)
+    except ActionRefused as e:
+        raise p.RequestFailed(f"{method}: {e}") from None
+    except p.InvalidParams as e:
+        raise p.InvalidParams(f"{method}: {e.message}") from None
+    except p.RequestFailed as e:
+        raise p.RequestFailed(f"{method}: {e.message}") from None
+
+
+def _with_context(body: str, context: p.Context | str | None) -> str:
+    if context is None:
+        return body
+    if isinstance(context, str):
+        text, where = context, ""
+    else:
+        text, where = context.text, context.uri
+        if where and context.start_line is not None:
+            end = context.end_line if context.end_line is not None else context.start_line
+            where += f" lines {context.start_line + 1}-{end + 1}"
+    if not text.strip():
+        return body
+    fence = "````" if "```" in text else "```"
+    head = f"Context from {where}:" if where else "Context:"
+    return f"{body.rstrip()}\n\n{head}\n{fence}\n{text.rstrip()}\n{fence}\n".lstrip()

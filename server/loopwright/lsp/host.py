@@ -1,0 +1,143 @@
+"""Which repository the editor has open, and who runs its loop.
+
+If no manager holds the repository's lock, the server hosts one in its own event loop
+(an owned task, stopped on `shutdown`). If one is running (`loopwright run` in a
+terminal), the server attaches as a front end through the shared store: the loop
+survives the editor closing, and the server never starts a second manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..config import load
+from ..manager.api import Loopwright
+from ..manager.lock import AlreadyRunning, holder_pid
+from ..manager.loop import Manager
+from ..project import Project
+from ..workspace import repo as repo_mod
+
+log = logging.getLogger(__name__)
+STOP_SECONDS = 15.0
+
+
+class NotReady(Exception):
+    """The repository could not be set up; the message says why."""
+
+
+def path_of(uri: str) -> Path:
+    parts = urlsplit(uri)
+    return Path(unquote(parts.path))
+
+
+def workspace_root(folders: list[str], root_uri: str | None) -> Path:
+    """The folder the editor opened: its first workspace folder, else the root URI."""
+    for uri in folders:
+        if uri.startswith("file:"):
+            return path_of(uri)
+    if root_uri and root_uri.startswith("file:"):
+        return path_of(root_uri)
+    return Path.cwd()
+
+
+async def run_init(root: Path) -> str:
+    """`loopwright init` in `root`, as a child process (it prints; the server must not)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "loopwright", "-C", str(root), "init",
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    text = out.decode(errors="replace").strip()
+    if proc.returncode != 0:
+        raise NotReady(f"`loopwright init` failed: {text}")
+    return text
+
+
+@dataclass
+class Loop:
+    """The open repository, the API over its log, and the manager (hosted or not)."""
+
+    project: Project
+    api: Loopwright
+    manager: Manager | None = None
+    manager_task: asyncio.Task[None] | None = None
+    stopping: bool = False
+
+    @property
+    def hosted(self) -> bool:
+        return self.manager_task is not None and not self.manager_task.done()
+
+    def manager_pid(self) -> int | None:
+        if self.hosted:
+            return os.getpid()
+        return holder_pid(self.project.lock_path)
+
+    def describe(self) -> str:
+        if self.hosted:
+            return (f"hosting the Loopwright manager for {self.project.root} in this "
+                    f"server (pid {os.getpid()}); it stops when the editor closes")
+        pid = self.manager_pid()
+        if pid:
+            return (f"attached to the Loopwright manager already running for "
+                    f"{self.project.root} (pid {pid}, `loopwright run`); it keeps "
+                    "running when the editor closes")
+        return (f"no Loopwright manager is running for {self.project.root}; actions are "
+                "recorded and taken up when one starts")
+
+    async def stop(self) -> None:
+        """Stop the hosted manager (if any) and close the log."""
+        self.stopping = True
+        if self.manager is not None and self.manager_task is not None:
+            self.manager.stop()
+            try:
+                await asyncio.wait_for(asyncio.shield(self.manager_task), STOP_SECONDS)
+            except TimeoutError:
+                log.warning("the manager did not stop within %ss; cancelling it",
+                            STOP_SECONDS)
+                self.manager_task.cancel()
+                await asyncio.gather(self.manager_task, return_exceptions=True)
+            except Exception:  # noqa: BLE001 - already logged when it ended
+                pass
+        self.api.close()
+
+
+async def start(project: Project) -> Loop:
+    """Open the log and host the manager, or attach to the one already running."""
+    api = Loopwright.open(project)
+    loop = Loop(project, api)
+    pid = holder_pid(project.lock_path)
+    if pid:
+        return loop
+    if not repo_mod.has_commits(project.root):
+        log.warning("%s has no commits yet: commit something so sessions have a base to "
+                    "branch from; not starting a manager", project.root)
+        return loop
+    manager = Manager(project, load(project.config_path))
+    task = asyncio.get_running_loop().create_task(manager.run(), name="manager")
+    await asyncio.sleep(0)  # let it take the lock (or find it taken)
+    # The manager exposes no started event; the lock is the fact that matters.
+    while not task.done() and holder_pid(project.lock_path) is None:  # noqa: ASYNC110
+        await asyncio.sleep(0.005)
+    if task.done() and isinstance(task.exception(), AlreadyRunning):
+        return loop  # another manager won the race: be its front end
+    loop.manager, loop.manager_task = manager, task
+    task.add_done_callback(lambda t: _manager_ended(loop, t))
+    return loop
+
+
+def _manager_ended(loop: Loop, task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log.error("the hosted manager stopped: %s: %s", type(error).__name__, error,
+                  exc_info=error)
+    elif not loop.stopping:
+        log.warning("the hosted manager stopped (a signal?); this server stays a front end")

@@ -1,0 +1,100 @@
+"""Following the log: read what is new, let the follower say what changed, tell the
+client (`$/loopwright/changed`), and carry the signals out (prompts, progress, lens
+refresh).
+
+The follower has its own connection to the store, so it notices every append (the
+hosted manager's, the API's, another process's) through SQLite's data version within
+one poll (20 ms). Everything read in one go becomes one notification: that is the
+coalescing. Request handlers call `pump()` first, so what they answer is never behind
+what the client was told.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pygls.lsp.server import LanguageServer
+
+from ..store import Store
+from . import follower as f
+from . import wire
+from .host import Loop
+from .progress import SessionProgress
+from .prompts import Prompts
+from .reviews import LensIndex
+from .tasks import Tasks
+
+log = logging.getLogger(__name__)
+CHANGED = "$/loopwright/changed"
+IDLE_WAIT_SECONDS = 1.0
+
+
+class Live:
+    def __init__(self, ls: LanguageServer, loop: Loop, tasks: Tasks) -> None:
+        self.ls, self.loop, self.tasks = ls, loop, tasks
+        self.store = Store(loop.project.db_path)
+        self.follower = f.Follower()
+        self.lenses = LensIndex()
+        self.prompts = Prompts(ls, tasks, loop.api, lambda: self.follower.state)
+        self.progress: SessionProgress | None = None
+        if SessionProgress.supported(ls):
+            self.progress = SessionProgress(ls)
+        caps = ls.client_capabilities.workspace
+        self._refresh_lenses = bool(caps and caps.code_lens and caps.code_lens.refresh_support)
+
+    def begin(self) -> None:
+        """Catch up with the log, then follow it in an owned task."""
+        if self.progress is not None:
+            self.tasks.start("progress", self.progress.run())
+        self._carry_out(self.follower.start(self.store.read_after(0)))
+        self.tasks.start("follow", self._follow())
+
+    async def close(self) -> None:
+        self.tasks.cancel("follow")
+        if self.progress is not None:
+            self.tasks.cancel("progress")
+            await self.progress.end_all()
+        self.store.close()
+
+    def pump(self) -> None:
+        """Handle whatever was appended since the last look (nothing if nothing was)."""
+        records = self.store.read_after(self.follower.seq)
+        if not records:
+            return
+        batch = self.follower.feed(records)
+        changed = batch.changed(hosted=self.loop.hosted, pid=self.loop.manager_pid())
+        self.ls.protocol.notify(CHANGED, wire.to_json(changed))
+        self._carry_out(batch.signals)
+
+    def state_result(self) -> Any:
+        self.pump()
+        return wire.to_json(wire.state_result(
+            self.follower.state, root=str(self.loop.project.root), hosted=self.loop.hosted,
+            pid=self.loop.manager_pid()))
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                self.pump()
+            except Exception:  # a bad batch must not stop the editor from following
+                log.exception("could not follow the log")
+            await self.store.wait(IDLE_WAIT_SECONDS)
+
+    def _carry_out(self, signals: list[f.Signal]) -> None:
+        refresh = False
+        for signal in signals:
+            match signal:
+                case f.AskDecision(decision_id=did):
+                    self.prompts.ask_decision(did)
+                case f.AskReview(session_id=sid):
+                    self.prompts.ask_review(sid)
+                case f.Withdraw(key=key):
+                    self.prompts.withdraw(key)
+                case f.ProgressBegin() | f.ProgressReport() | f.ProgressEnd():
+                    if self.progress is not None:
+                        self.progress.put(signal)
+                case f.RefreshLenses():
+                    refresh = True
+        if refresh and self._refresh_lenses:
+            self.ls.workspace_code_lens_refresh(None)
