@@ -1,0 +1,109 @@
+"""Review URIs, code lens placement and request params, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from loopwright import events as ev
+from loopwright.lsp import params as p
+from loopwright.lsp import reviews
+from loopwright.state import Session, SessionState
+
+
+def test_a_review_uri_round_trips_paths_with_spaces_and_unicode() -> None:
+    uri = reviews.ReviewUri("s-1", "head", "docs/ünï code/a b.md")
+    text = str(uri)
+    assert text.startswith("loopwright-review:/s-1/head/docs/")
+    assert " " not in text
+    assert reviews.parse_uri(text) == uri
+
+
+def test_a_document_of_another_scheme_is_not_a_review() -> None:
+    assert reviews.parse_uri("file:///tmp/a.py") is None
+    assert reviews.parse_uri("untitled:Untitled-1") is None
+
+
+@pytest.mark.parametrize("uri", [
+    "loopwright-review:/s-1/middle/a.txt",
+    "loopwright-review:/s-1/head",
+    "loopwright-review:/",
+    "loopwright-review://s-1//a.txt",
+])
+def test_a_malformed_review_uri_is_invalid_params(uri: str) -> None:
+    with pytest.raises(p.InvalidParams, match="malformed review URI"):
+        reviews.parse_uri(uri)
+
+
+def hunk(hid: str, path: str, new_start: int, new_lines: int) -> ev.Hunk:
+    return ev.Hunk(hunk_id=hid, path=path, old_start=new_start, old_lines=1,
+                   new_start=new_start, new_lines=new_lines, header="", added=new_lines,
+                   removed=1)
+
+
+def session(state: SessionState, hunks: tuple[ev.Hunk, ...]) -> Session:
+    review = ev.ReviewPrepared(session_id="s-1", head_commit="h", base_commit="b",
+                               files=tuple({h.path for h in hunks}), hunks=hunks,
+                               added=0, removed=0)
+    return Session(session_id="s-1", task_id="t-1", name="n", branch="b", backend="script",
+                   attempt=1, queued_at=0.0, state=state, review=review,
+                   hunk_verdicts={"h2": "reject"})
+
+
+def lines_and_titles(lenses: list[dict[str, object]]) -> list[tuple[int, str]]:
+    return [(lens["range"]["start"]["line"], lens["command"]["title"])  # type: ignore[index]
+            for lens in lenses]
+
+
+def test_lenses_sit_on_each_hunk_of_the_file_and_show_verdicts() -> None:
+    s = session(SessionState.AWAITING_APPROVAL, (
+        hunk("h1", "a.txt", 10, 2), hunk("h2", "a.txt", 30, 0), hunk("h3", "b.txt", 1, 1)))
+    uri = reviews.ReviewUri("s-1", "head", "a.txt")
+    got = lines_and_titles(reviews.code_lenses(s, uri, reviews.LensIndex()))
+    assert got == [
+        (0, "Approve & land"), (0, "Request changes"), (0, "Reject"),
+        (9, "Accept"), (9, "Reject"), (9, "Comment"),
+        # a pure deletion has no new line: the lens goes on the line after it
+        (30, "Accept"), (30, "Rejected ✗"), (30, "Comment"),
+    ]
+
+
+def test_no_lenses_on_the_base_side_or_once_the_review_is_settled() -> None:
+    s = session(SessionState.AWAITING_APPROVAL, (hunk("h1", "a.txt", 1, 1),))
+    index = reviews.LensIndex()
+    assert reviews.code_lenses(s, reviews.ReviewUri("s-1", "base", "a.txt"), index) == []
+    s.state = SessionState.LANDED
+    assert reviews.code_lenses(s, reviews.ReviewUri("s-1", "head", "a.txt"), index) == []
+
+
+def test_lens_arguments_are_the_params_of_the_command() -> None:
+    s = session(SessionState.AWAITING_APPROVAL, (hunk("h1", "a.txt", 1, 1),))
+    lenses = reviews.code_lenses(s, reviews.ReviewUri("s-1", "head", "a.txt"),
+                                 reviews.LensIndex())
+    commands = [(lens["command"]["command"], lens["command"]["arguments"])  # type: ignore[index]
+                for lens in lenses]
+    assert commands[0] == ("loopwright.approve", [{"session": "s-1"}])
+    assert commands[3] == ("loopwright.hunk",
+                           [{"session": "s-1", "hunk": "h1", "verdict": "accept"}])
+    for name, arguments in commands:
+        kind = {"loopwright.hunk": p.HunkParams}.get(name, p.SessionParams)
+        p.parse(name, arguments[0], kind)  # each lens argument is valid params
+
+
+def test_params_errors_name_the_field() -> None:
+    with pytest.raises(p.InvalidParams, match="missing required field `note`"):
+        p.parse("loopwright/requestChanges", {"session": "s"}, p.RequestChangesParams)
+    with pytest.raises(p.InvalidParams, match=r"`labels\[1\]`: expected `str`"):
+        p.parse("loopwright/dispatch", {"title": "t", "labels": ["a", 2]}, p.DispatchParams)
+    with pytest.raises(p.InvalidParams, match="`session`: expected `str` of length >= 1"):
+        p.parse("loopwright/kill", {"session": ""}, p.KillParams)
+    with pytest.raises(p.InvalidParams, match="params must be a JSON object, not an array"):
+        p.parse("loopwright/kill", ["s"], p.KillParams)
+    assert p.parse("loopwright/state", None, p.NoParams) == p.NoParams()
+
+
+def test_dispatch_params_take_camel_case_context() -> None:
+    q = p.parse("loopwright/dispatch", {"title": "t", "context": {
+        "text": "x = 1", "uri": "file:///a.py", "startLine": 3, "endLine": 4}},
+        p.DispatchParams)
+    assert isinstance(q.context, p.Context)
+    assert (q.context.start_line, q.context.end_line) == (3, 4)
