@@ -44,6 +44,9 @@ class ChecksConfig(_Section):
     timeout_seconds: Annotated[float, _doc(
         "Time limit for one run of the checks; past it the checks fail as timed out.",
         gt=0)] = 600.0
+    max_parallel: Annotated[int, _doc(
+        "How many check runs may go at once (they compete for the same cores); 0: one "
+        "per CPU core. Sessions whose checks wait show as checking.", ge=0)] = 0
     output_tail_lines: Annotated[int, _doc(
         "How many of the last lines of check output are kept in the log.", ge=1)] = 40
 

@@ -78,12 +78,13 @@ class Manager:
             for effect in d.recover(state):
                 self._execute(effect)
             while not self._stop.is_set():
-                batch = store.read_after(state.last_seq, limit=500)
+                batch = store.read_after(state.last_seq, limit=64)
                 for record in batch:
                     self._handle(record)
+                self._schedule()  # once a batch: it looks at every session
                 if batch:
+                    await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
-                self._schedule()
                 if self.once and self._idle() and inbox.idle():
                     return
                 await store.wait(0.05 if self.once else 0.5)
@@ -96,7 +97,6 @@ class Manager:
         apply(rt.state, record)
         for effect in d.decide(rt.state, record.event):
             self._execute(effect)
-        self._schedule()
 
     def _schedule(self) -> None:
         rt = self._rt

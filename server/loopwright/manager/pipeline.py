@@ -21,8 +21,9 @@ async def run_checks(rt: Runtime, session_id: str) -> None:
     s = rt.state.sessions[session_id]
     worktree = Path(s.worktree)
     command = rt.config.checks.command or checks_mod.detect_command(worktree)
-    rt.append(ev.ChecksStarted(session_id=session_id, command=command))
-    result = await checks_mod.run_checks(worktree, rt.config)
+    async with rt.checks_slots:
+        rt.append(ev.ChecksStarted(session_id=session_id, command=command))
+        result = await checks_mod.run_checks(worktree, rt.config)
     if result is None:
         rt.append(ev.ChecksFinished(
             session_id=session_id, command="", passed=False, exit_code=0,
@@ -125,8 +126,9 @@ async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> b
     command = rt.config.checks.command or checks_mod.detect_command(worktree)
     if not command:
         return True
-    rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
-    result = await checks_mod.run_checks(worktree, rt.config)
+    async with rt.checks_slots:
+        rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
+        result = await checks_mod.run_checks(worktree, rt.config)
     if result is None:
         return True
     rt.append(ev.ChecksFinished(

@@ -67,22 +67,47 @@ def archive(path: Path, archive_dir: Path, *, refused: bool) -> Path:
     folder = archive_dir / "refused" if refused else archive_dir
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    dest = _reserve(folder, f"{stamp}-{path.name}")
-    moved = False
-    try:
+    dest = _link_under_free_name(path, folder, f"{stamp}-{path.name}")
+    if dest is not None:
+        # Link, then unlink: the inbox sees a deletion. A rename out of the watched
+        # folder would make watchdog hold every later event for half a second while it
+        # waits for the other half of the move.
+        path.unlink()
+    else:
+        dest = _reserve(folder, f"{stamp}-{path.name}")
+        moved = False
         try:
-            path.replace(dest)  # replaces only the empty placeholder we just created
-        except OSError as e:
-            if e.errno != errno.EXDEV:
-                raise
-            shutil.copy2(path, dest)  # another file system: copy, then remove the original
-            path.unlink()
-        moved = True
-    finally:
-        if not moved:
-            dest.unlink(missing_ok=True)  # the original (if any) is where it was
+            try:
+                path.replace(dest)  # replaces only the empty placeholder we just created
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                shutil.copy2(path, dest)  # another file system: copy, then remove
+                path.unlink()
+            moved = True
+        finally:
+            if not moved:
+                dest.unlink(missing_ok=True)  # the original (if any) is where it was
     log.info("archived %s to %s", path.name, dest)
     return dest
+
+
+def _link_under_free_name(path: Path, folder: Path, name: str) -> Path | None:
+    """Hard-link `path` under a free name in `folder` (linking never overwrites), or
+    None where hard links are not possible (another file system, no link support)."""
+    base = Path(name)
+    for n in range(10_000):
+        candidate = folder / (name if n == 0 else f"{base.stem}-{n}{base.suffix}")
+        try:
+            os.link(path, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError as e:
+            if e.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                return None
+            raise
+    raise FileExistsError(f"no free name for {name} in {folder}")
 
 
 def _reserve(folder: Path, name: str) -> Path:

@@ -1,0 +1,98 @@
+"""A decision asked by a worker -> the `window/showMessageRequest` at the editor.
+
+A scripted worker asks N blocking questions in a row; the client answers each prompt
+at once, which lets the worker ask the next. Latency is from the DecisionAsked record's
+time (when the worker's ask was appended to the log) to the client reading the prompt.
+Measured with the manager hosted by the server, and with the manager in another
+process (`loopwright run`) and the server attached. Goal: p99 <= 100 ms.
+
+    .venv/bin/python bench/lsp_latency.py [questions]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import median, percentile, sample_repo
+from loopwright import events as ev
+from loopwright.manager.lock import holder_pid
+from loopwright.project import Project
+from loopwright.store import Store
+from lsp_client import RawClient, script, set_up
+
+QUESTIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+GOAL_P99 = 0.100
+
+
+async def measure(root: Path) -> list[float]:
+    received: dict[str, float] = {}  # question -> when the prompt arrived
+    done = asyncio.Event()
+
+    def prompt(message: dict[str, Any]) -> dict[str, str] | None:
+        text = message["params"]["message"]
+        if " asks: " not in text:
+            return None
+        question = text.split(" asks: ", 1)[1].split(" (", 1)[0]
+        received[question] = message["_received"]
+        if len(received) == QUESTIONS:
+            done.set()
+        return {"title": "yes"}
+
+    client = RawClient()
+    client.on_request["window/showMessageRequest"] = prompt
+    await client.start(root)
+    steps = [{"ask": f"Question {n}?", "options": ["yes", "no"], "blocking": True}
+             for n in range(QUESTIONS)]
+    await client.request("loopwright/dispatch", {
+        "title": "Ask a lot", "body": script(*steps, {"finish": "asked"})})
+    await asyncio.wait_for(done.wait(), 300)
+    await client.close()
+    store = Store(Project(root).db_path, secrets=[])
+    asked = {r.event.question: r.at for r in store.read_after(0)
+             if isinstance(r.event, ev.DecisionAsked)}
+    store.close()
+    return [received[q] - asked[q] for q in received]
+
+
+async def attached(root: Path) -> list[float]:
+    project = Project(root)
+    runner = subprocess.Popen([sys.executable, "-m", "loopwright", "-C", str(root), "run"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while holder_pid(project.lock_path) != runner.pid:
+            if time.monotonic() > deadline:
+                raise RuntimeError("`loopwright run` did not start")
+            await asyncio.sleep(0.05)
+        return await measure(root)
+    finally:
+        runner.terminate()
+        runner.wait(30)
+
+
+def report(label: str, delays: list[float]) -> None:
+    p50, p99 = median(delays), percentile(delays, 99)
+    verdict = "ok" if p99 <= GOAL_P99 else "OVER GOAL"
+    print(f"{label:<34} n={len(delays):<4} p50 {p50 * 1000:6.1f} ms   "
+          f"p99 {p99 * 1000:6.1f} ms   max {max(delays) * 1000:6.1f} ms   "
+          f"p99/goal {p99 / GOAL_P99:.2f}  {verdict}")
+
+
+async def main() -> None:
+    print(f"decision asked -> showMessageRequest at the client; {QUESTIONS} questions "
+          "each; goal p99 <= 100 ms")
+    hosted_root = sample_repo(20)
+    set_up(hosted_root)
+    report("manager hosted by the server", await measure(hosted_root))
+    attached_root = sample_repo(20)
+    set_up(attached_root)
+    report("server attached to `loopwright run`", await attached(attached_root))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
