@@ -15,7 +15,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { run, start, stopAll } from "./processes.mjs";
-import { CHANGED_FILE, TASK_FILE, TASK_TITLE, fileAtMain, gitLog, makeSampleRepo } from "./sample.mjs";
+import {
+  CHANGED_FILE, QUESTION_FILE, QUESTION_TITLE, TASK_FILE, TASK_TITLE, fileAtMain, gitLog, makeSampleRepo,
+} from "./sample.mjs";
 import { Workbench } from "./workbench.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -146,6 +148,66 @@ async function main() {
   await wb.waitForTreeItem("Sessions", /landed/, 30_000);
   await wb.shot("07-landed", "The session landed; nothing needs you");
   say(`git log of the sample:\n  ${gitLog(repo).join("\n  ")}`);
+
+  await decideRequestChangesAndReject(wb);
+  await crashAndRestart(wb, page, server.pid);
+}
+
+/** A worker asks and waits; answer from the palette, send the change back, then reject it. */
+async function decideRequestChangesAndReject(wb) {
+  await wb.clearNotifications();
+  await wb.openFile(QUESTION_FILE);
+  await wb.selectAll();
+  await wb.runCommand("Loopwright: Dispatch Task…");
+  await wb.typeInput(QUESTION_TITLE);
+  await wb.typeInput("");
+  await wb.pickQuickItem("Use as the task body");
+  await wb.waitForTreeItem("Inbox", /Which greeting\?/, 60_000);
+  await wb.waitForNotification(/asks: Which greeting/, 10_000);
+  await wb.waitForTreeItem("Sessions", /pick-a-greeting waiting/, 10_000);
+  await wb.shot("08-decision", "The worker waits on a decision: the Inbox and a notification show it");
+  await wb.clearNotifications();
+
+  await wb.runCommand("Loopwright: Answer Decision");
+  await wb.pickQuickItem("Which greeting?");
+  await wb.pickQuickItem("hello", "09-answer-decision");
+  say("decision answered from the palette");
+
+  let row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
+  await row.click();
+  await (await wb.waitForCodeLens("Request changes", 30_000)).click();
+  await wb.typeInput("Say it louder", { name: "10-request-changes-note", caption: "Request changes asks for the note to the worker" });
+  await wb.waitForTreeItem("Activity", /changes requested by human: Say it louder/, 15_000);
+  say("changes requested; waiting for the worker's next attempt");
+
+  row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
+  await row.click();
+  await (await wb.waitForCodeLens("Reject", 30_000)).click();
+  await wb.typeInput("Not needed after all");
+  await wb.waitForTreeItem("Sessions", /pick-a-greeting rejected/, 30_000);
+  await wb.waitForTreeItem("Activity", /rejected by human: Not needed after all/, 10_000);
+  await wb.clearNotifications();
+  await wb.shot("11-rejected", "Rejected with a reason; the Inbox is empty again");
+}
+
+/** Kill `loopwright serve` (by its pid, found in code-server's process group). */
+async function crashAndRestart(wb, page, group) {
+  const ps = run("ps", ["-eo", "pid=,pgid=,args="]);
+  const serve = ps.split("\n").map((l) => l.trim().split(/\s+/)).find(
+    ([, pgid, ...args]) => Number(pgid) === group && args.join(" ").includes("loopwright serve"));
+  if (!serve) {
+    throw new Error(`no 'loopwright serve' in process group ${group}:\n${ps}`);
+  }
+  process.kill(Number(serve[0]), "SIGKILL");
+  say(`killed loopwright serve (pid ${serve[0]})`);
+  await wb.waitForNotification(/stopped unexpectedly and was restarted/, 30_000);
+  await waitFor(() => extensionLog().split("Server is running").length - 1 >= 2, 30_000, "the server to run again");
+  await waitFor(() => /Received response 'loopwright\/state[\s\S]*Server is running[\s\S]*Received response 'loopwright\/state/.test(extensionLog()),
+    30_000, "the state to be read again after the restart");
+  await wb.waitForStatus(/\d+ running · \d+ need you/, 30_000);
+  await wb.waitForTreeItem("Sessions", /say-hello landed/, 10_000);
+  await page.waitForTimeout(300);
+  await wb.shot("12-server-restarted", "After a crash the server is restarted and the user told once");
 }
 
 async function freePort() {
@@ -178,6 +240,12 @@ async function waitFor(check, timeoutMs, what) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+/** The extension's "Loopwright" log channel, as code-server wrote it so far. */
+function extensionLog() {
+  const files = run("find", [join(tmp, "user-data", "logs"), "-name", "*Loopwright*.log"]).trim().split("\n").filter(Boolean);
+  return files.map((f) => readFileSync(f, "utf8")).join("\n");
 }
 
 /** The tail of the extension's "Loopwright" log channel, for a failure's report. */

@@ -10,6 +10,18 @@ export const TASK_FILE = "tasks/greeting.md";
 export const TASK_TITLE = "Say hello";
 export const CHANGED_FILE = "hello.txt";
 
+export const QUESTION_FILE = "tasks/question.md";
+export const QUESTION_TITLE = "Pick a greeting";
+
+const QUESTION_TEXT = `# Pick a greeting
+
+\`\`\`loopwright-script
+{"ask": "Which greeting?", "options": ["hi", "hello"], "blocking": true}
+{"write": "greeting.txt", "content": "hello\\n"}
+{"finish": "wrote the greeting"}
+\`\`\`
+`;
+
 const TASK_TEXT = `# Say hello
 
 \`\`\`loopwright-script
@@ -23,9 +35,10 @@ export function makeSampleRepo(dir, python) {
   mkdirSync(join(dir, "tasks"), { recursive: true });
   writeFileSync(join(dir, "README.md"), "# Sample\n\nA repository for the Loopwright VS Code test.\n");
   writeFileSync(join(dir, TASK_FILE), TASK_TEXT);
+  writeFileSync(join(dir, QUESTION_FILE), QUESTION_TEXT);
   const git = (...args) => run("git", ["-c", "user.name=Sample", "-c", "user.email=sample@example.invalid", ...args], { cwd: dir });
   git("init", "-q", "-b", "main");
-  git("add", "README.md", TASK_FILE);
+  git("add", "README.md", TASK_FILE, QUESTION_FILE);
   git("commit", "-q", "-m", "Start the sample");
   run(python, ["-m", "loopwright", "init"], { cwd: dir });
   const config = join(dir, ".loopwright", "config.toml");

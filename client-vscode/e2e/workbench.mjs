@@ -100,7 +100,15 @@ export class Workbench {
     const until = Date.now() + timeoutMs;
     let seen = [];
     while (Date.now() < until) {
-      seen = await rows.evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, " ").trim()));
+      // Label and description are separate elements: join their texts with a space.
+      seen = await rows.evaluateAll((els) => els.map((e) => {
+        const texts = [];
+        const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+        while (walk.nextNode()) {
+          texts.push(walk.currentNode.textContent);
+        }
+        return texts.join(" ").replace(/\s+/g, " ").trim();
+      }));
       const i = seen.findIndex((t) => pattern.test(t));
       if (i >= 0) {
         // The session rows sit under their group; return the matching row itself.
@@ -109,6 +117,25 @@ export class Workbench {
       await this.page.waitForTimeout(250);
     }
     throw new Error(`no row in ${viewTitle} matched ${pattern}; rows: ${JSON.stringify(seen)}`);
+  }
+
+  async waitForNotification(pattern, timeoutMs) {
+    const toasts = this.page.locator(".notifications-toasts .notification-toast");
+    const until = Date.now() + timeoutMs;
+    let seen = [];
+    while (Date.now() < until) {
+      seen = await toasts.evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, " ").trim()));
+      if (seen.some((t) => pattern.test(t))) {
+        return;
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no notification matched ${pattern}; shown: ${JSON.stringify(seen)}`);
+  }
+
+  async clearNotifications() {
+    await this.runCommand("Notifications: Clear All Notifications");
+    await this.page.waitForTimeout(300);
   }
 
   async waitForCodeLens(title, timeoutMs) {

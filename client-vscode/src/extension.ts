@@ -2,17 +2,19 @@
 // documents and the commands, and connect them. Each part lives in its own module.
 
 import type { ExtensionContext } from "vscode";
-import { Methods, type Changed, type RevealParams, type State } from "./protocol";
+import { Methods, type RevealParams } from "./protocol";
 import { LoopStore } from "./model/store";
+import { parseCommandSetting } from "./model/serverCommand";
 import { parseReviewUri } from "./model/reviewUri";
 import { errorText, logChannel, traceError, traceInfo } from "./common/log";
+import { StateSync } from "./stateSync";
 import { onDidChangeInterpreter } from "./common/python";
 import { LoopwrightServer } from "./common/server";
 import { changesServerCommand, getSettings } from "./common/settings";
 import { executeCommand, onDidChangeConfiguration, showErrorMessage, workspaceFolders } from "./common/vscodeapi";
 import { registerCommands } from "./commands";
 import { ReviewDocuments } from "./review/documents";
-import { executeLensCommand } from "./review/lensCommands";
+import { lensCommandMiddleware } from "./review/lensCommands";
 import { openReview } from "./review/open";
 import { LoopStatusBar } from "./views/statusBar";
 import { LoopViews } from "./views/trees";
@@ -39,25 +41,17 @@ export async function activate(context: ExtensionContext): Promise<void> {
       }
       return ref !== undefined;
     },
-    executeCommand: executeLensCommand,
+    executeCommand: lensCommandMiddleware((id) => store.findSession(id)?.name ?? id),
   });
   server = srv;
 
-  const refresh = async (): Promise<void> => {
-    const state = await srv.request<State>(Methods.state, {});
-    store.reset(state, Date.now());
-  };
-  srv.onNotification(Methods.changed, (delta: Changed) => store.apply(delta, Date.now()));
+  const sync = new StateSync(srv, store, statusBar);
   srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(srv, p));
   context.subscriptions.push(
     srv,
+    sync,
     new ReviewDocuments(srv, store),
-    ...registerCommands({ server: srv, store, refresh }),
-    srv.onReady(() => {
-      statusBar.setOffline(undefined);
-      refresh().catch((e) => traceError("loopwright/state failed", e));
-    }),
-    srv.onStopped((why) => statusBar.setOffline(why)),
+    ...registerCommands({ server: srv, store, refresh: () => sync.refresh() }),
     onDidChangeConfiguration((e) => {
       if (changesServerCommand(e)) {
         traceInfo("Server settings changed: restarting the server");
@@ -67,7 +61,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   );
   const interpreterWatch = await onDidChangeInterpreter(() => {
     const s = getSettings(folder);
-    if (s.python.trim() === "" && (Array.isArray(s.serverCommand) ? s.serverCommand.length === 0 : !s.serverCommand)) {
+    if (s.python.trim() === "" && parseCommandSetting(s.serverCommand).length === 0) {
       traceInfo("The Python extension's interpreter changed: restarting the server");
       void srv.restart();
     }

@@ -90,3 +90,11 @@ test("listeners hear every change and can stop listening", () => {
   store.apply({ seq: 12 }, 0);
   assert.equal(heard, 2);
 });
+
+test("a fresh state without a digest keeps the activity heard so far", () => {
+  const store = new LoopStore();
+  store.reset(state({ seq: 1 }), 0);
+  store.apply({ seq: 2, activity: [{ seq: 2, at: 0, text: "before the restart" }] }, 0);
+  store.reset(state({ seq: 2 }), 1);
+  assert.deepEqual(store.snapshot().activity.map((a) => a.text), ["before the restart"]);
+});

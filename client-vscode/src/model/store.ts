@@ -37,7 +37,10 @@ export class LoopStore {
     this.inbox = sortInbox(state.inbox ?? []);
     this.running = state.running ?? 0;
     this.needYou = state.needYou ?? this.inbox.length;
-    this.activity = normaliseActivity(state.activity ?? []).slice(-ACTIVITY_LIMIT);
+    // `loopwright/state` carries no digest: keep the lines heard so far (e.g. across a restart).
+    if (state.activity !== undefined) {
+      this.activity = normaliseActivity(state.activity).slice(-ACTIVITY_LIMIT);
+    }
     this.fire();
   }
 

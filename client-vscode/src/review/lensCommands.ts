@@ -12,9 +12,13 @@ import { askComment, askNote, askWhy } from "../ask";
 type ExecuteCommand = NonNullable<Middleware["executeCommand"]>;
 
 /** Fill in what a lens command lacks; undefined when the user cancelled. */
-export async function completeLensArgs(command: string, args: unknown[]): Promise<unknown[] | undefined> {
+export async function completeLensArgs(
+  command: string,
+  args: unknown[],
+  nameOf: (session: string) => string = (s) => s,
+): Promise<unknown[] | undefined> {
   const arg = lensArg(args);
-  const name = typeof arg.session === "string" ? arg.session : "this change";
+  const name = typeof arg.session === "string" ? nameOf(arg.session) : "this change";
   if (command === "loopwright.requestChanges" && typeof arg.note !== "string") {
     const note = await askNote(name);
     return note === undefined ? undefined : [{ ...arg, note }];
@@ -37,8 +41,9 @@ const DONE: Record<string, string> = {
   "loopwright.hunk": "hunk judged",
 };
 
-export const executeLensCommand: ExecuteCommand = async (command, args, next) => {
-  const completed = await completeLensArgs(command, args);
+/** The middleware; `nameOf` turns a session id into the name the user knows. */
+export const lensCommandMiddleware = (nameOf: (session: string) => string): ExecuteCommand => async (command, args, next) => {
+  const completed = await completeLensArgs(command, args, nameOf);
   if (completed === undefined) {
     return undefined;
   }
