@@ -27,10 +27,13 @@ typecheck: setup
 
 docs: setup
 	$(VENV)/bin/loopwright config --reference > docs/configuration.md
+	COLUMNS=100 $(VENV)/bin/loopwright config --cli-reference > docs/cli.md
 
 check-docs: setup
 	@$(VENV)/bin/loopwright config --reference | diff -u docs/configuration.md - \
 	  || (echo "docs/configuration.md is stale: run 'make docs'" >&2; exit 1)
+	@COLUMNS=100 $(VENV)/bin/loopwright config --cli-reference | diff -u docs/cli.md - \
+	  || (echo "docs/cli.md is stale: run 'make docs'" >&2; exit 1)
 
 bench: setup
 	$(PY) bench/session_start.py

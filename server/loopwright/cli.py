@@ -22,6 +22,9 @@ from .workspace.repo import WorkspaceError
 log = logging.getLogger("loopwright")
 
 
+SESSION = "session id or name (any unique prefix)"
+
+
 class CliError(Exception):
     pass
 
@@ -69,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--once", action="store_true",
                     help="stop when nothing can move without the human")
     sp = cmd("dispatch", c.dispatch, "file a task from the shell")
-    sp.add_argument("title")
+    sp.add_argument("title", help="the task's title")
     sp.add_argument("--body", default="", help="the task body; '-' reads standard input")
     sp.add_argument("--label", action="append", default=[], dest="labels",
                     help="a label (repeatable)")
@@ -80,24 +83,25 @@ def _parser() -> argparse.ArgumentParser:
         sp = cmd(name, func, text)
         sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp = cmd("diff", c.diff, "a session's diff against its base")
-    sp.add_argument("session")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("answer", c.answer, "answer a decision")
-    sp.add_argument("decision")
-    sp.add_argument("text", nargs="+")
+    sp.add_argument("decision", help="decision id (any unique prefix)")
+    sp.add_argument("text", nargs="+", help="the answer; one of the options when it has any")
     sp = cmd("approve", c.approve, "approve a change; it lands once the checks pass")
-    sp.add_argument("session")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("request-changes", c.request_changes, "send a change back with a note")
-    sp.add_argument("session")
-    sp.add_argument("note", nargs="+")
+    sp.add_argument("session", help=SESSION)
+    sp.add_argument("note", nargs="+", help="what to change; it becomes the worker's next "
+                    "instruction")
     sp = cmd("reject", c.reject, "reject a change; its worktree is removed")
-    sp.add_argument("session")
+    sp.add_argument("session", help=SESSION)
     sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("kill", c.kill, "stop a session; its worktree is kept for inspection")
-    sp.add_argument("session")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
-    sp.add_argument("session")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("overrule", c.overrule, "accept a task that triage declined")
-    sp.add_argument("task")
+    sp.add_argument("task", help="task id (any unique prefix)")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     sp.add_argument("--json", action="store_true", help="one JSON record a line")
@@ -105,9 +109,27 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("config", c.config_cmd, "print the effective configuration")
     sp.add_argument("--reference", action="store_true",
                     help="print the configuration reference (Markdown) instead")
+    sp.add_argument("--cli-reference", action="store_true",
+                    help="print the command-line reference (Markdown) instead")
     sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
     sp.add_argument("--keep", action="store_true", help="keep the sample repository")
     return p
+
+
+def reference_markdown() -> str:
+    """docs/cli.md: every command's help, generated from the parser itself."""
+    parser = _parser()
+    out = ["# Command-line reference", "",
+           "Generated from `loopwright --help` by `make docs`; every command also has "
+           "`--help`. Errors go to standard error with a non-zero exit status: 1 for a "
+           "refused action or an unknown id, 2 for a broken configuration or a folder "
+           "that is not a git repository.", "",
+           "```", parser.format_help().rstrip(), "```", ""]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sp in sub.choices.items():
+        out += [f"## `loopwright {name}`", "", sp.description or "", "",
+                "```", sp.format_help().rstrip(), "```", ""]
+    return "\n".join(out)
 
 
 def project_of(args: argparse.Namespace) -> Project:

@@ -276,6 +276,11 @@ def clean(args: argparse.Namespace) -> int:
 
 
 def config_cmd(args: argparse.Namespace) -> int:
+    if args.cli_reference:
+        from .cli import reference_markdown
+
+        sys.stdout.write(reference_markdown())
+        return 0
     if args.reference:
         sys.stdout.write(config_mod.reference_markdown())
         return 0
