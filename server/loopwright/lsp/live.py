@@ -4,14 +4,19 @@ refresh).
 
 The follower has its own connection to the store, so it notices every append (the
 hosted manager's, the API's, another process's) through SQLite's data version within
-one poll (20 ms). Everything read in one go becomes one notification: that is the
-coalescing. Request handlers call `pump()` first, so what they answer is never behind
-what the client was told.
+one poll (20 ms). Changes come in bursts (an answer, then the worker's next step, then
+its next question), and a hosted manager wakes on the same change as the follower and
+appends just after the follower looked; so for a moment after each change the follower
+looks every 2 ms, and it is back to the store's idle pace when nothing moves.
+Everything read in one go becomes one notification: that is the coalescing. Request
+handlers call `pump()` first, so what they answer is never behind what the client was
+told.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from pygls.lsp.server import LanguageServer
@@ -28,6 +33,8 @@ from .tasks import Tasks
 log = logging.getLogger(__name__)
 CHANGED = "$/loopwright/changed"
 IDLE_WAIT_SECONDS = 1.0
+BURST_SECONDS = 0.3  # how long after a change the follower keeps looking closely
+BURST_POLL_SECONDS = 0.002
 
 
 class Live:
@@ -42,6 +49,7 @@ class Live:
             self.progress = SessionProgress(ls)
         caps = ls.client_capabilities.workspace
         self._refresh_lenses = bool(caps and caps.code_lens and caps.code_lens.refresh_support)
+        self._burst_until = 0.0
 
     def begin(self) -> None:
         """Catch up with the log, then follow it in an owned task."""
@@ -62,6 +70,7 @@ class Live:
         records = self.store.read_after(self.follower.seq)
         if not records:
             return
+        self._burst_until = time.monotonic() + BURST_SECONDS
         batch = self.follower.feed(records)
         changed = batch.changed(hosted=self.loop.hosted, pid=self.loop.manager_pid())
         self.ls.protocol.notify(CHANGED, wire.to_json(changed))
@@ -79,7 +88,10 @@ class Live:
                 self.pump()
             except Exception:  # a bad batch must not stop the editor from following
                 log.exception("could not follow the log")
-            await self.store.wait(IDLE_WAIT_SECONDS)
+            if time.monotonic() < self._burst_until:
+                await self.store.wait(BURST_POLL_SECONDS)
+            else:
+                await self.store.wait(IDLE_WAIT_SECONDS)
 
     def _carry_out(self, signals: list[f.Signal]) -> None:
         refresh = False
