@@ -166,41 +166,61 @@ _TITLES = {"accept": ("Accept", "Accepted ✓"), "reject": ("Reject", "Rejected 
 
 
 class LensIndex:
-    """Hunks of each review by path, built once per review (a review is immutable)."""
+    """Per review (immutable once prepared): its hunks by path, and each hunk's three
+    lenses per verdict, built once. A request for a document's lenses is then a lookup
+    and a list of references, whatever the size of the review."""
 
     def __init__(self) -> None:
-        self._by_review: dict[int, tuple[ev.ReviewPrepared, dict[str, list[ev.Hunk]]]] = {}
+        self._reviews: dict[int, _Indexed] = {}
 
-    def hunks(self, review: ev.ReviewPrepared, path: str) -> list[ev.Hunk]:
-        entry = self._by_review.get(id(review))
-        if entry is None or entry[0] is not review:
-            index: dict[str, list[ev.Hunk]] = {}
-            for h in review.hunks:
-                index.setdefault(h.path, []).append(h)
-            if len(self._by_review) > 64:
-                self._by_review.clear()
-            entry = self._by_review[id(review)] = (review, index)
-        return entry[1].get(path, [])
+    def lenses(self, s: Session, path: str) -> list[dict[str, Any]]:
+        review = s.review
+        assert review is not None
+        indexed = self._reviews.get(id(review))
+        if indexed is None or indexed.review is not review:
+            if len(self._reviews) > 64:
+                self._reviews.clear()
+            indexed = self._reviews[id(review)] = _Indexed(review)
+        out = list(indexed.whole)
+        for h in indexed.by_path.get(path, ()):
+            out += indexed.hunk_lenses(h, s.hunk_verdicts.get(h.hunk_id))
+        return out
+
+
+class _Indexed:
+    def __init__(self, review: ev.ReviewPrepared) -> None:
+        self.review = review
+        self.by_path: dict[str, list[ev.Hunk]] = {}
+        for h in review.hunks:
+            self.by_path.setdefault(h.path, []).append(h)
+        sid = review.session_id
+        self.whole = (
+            _lens(0, "Approve & land", "loopwright.approve", {"session": sid}),
+            _lens(0, "Request changes", "loopwright.requestChanges", {"session": sid}),
+            _lens(0, "Reject", "loopwright.reject", {"session": sid}),
+        )
+        self._built: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+
+    def hunk_lenses(self, h: ev.Hunk, verdict: str | None) -> list[dict[str, Any]]:
+        key = (h.hunk_id, verdict)
+        built = self._built.get(key)
+        if built is None:
+            line = max(0, h.new_start - 1) if h.new_lines else max(0, h.new_start)
+            built = self._built[key] = [
+                _lens(line, done if verdict == choice else title, "loopwright.hunk",
+                      {"session": self.review.session_id, "hunk": h.hunk_id,
+                       "verdict": choice})
+                for choice, (title, done) in _TITLES.items()]
+        return built
 
 
 def code_lenses(s: Session, uri: ReviewUri, index: LensIndex) -> list[dict[str, Any]]:
-    """The lenses of a review document, as plain LSP JSON (they can number thousands)."""
-    r = s.review
-    if uri.side != "head" or r is None or s.state != SessionState.AWAITING_APPROVAL:
+    """The lenses of a review document, as plain LSP JSON (they can number thousands):
+    Approve & land · Request changes · Reject on line 0, and Accept · Reject · Comment on
+    the first line of each hunk (on the new side), titled with the verdict once judged."""
+    if uri.side != "head" or s.review is None or s.state != SessionState.AWAITING_APPROVAL:
         return []
-    sid = s.session_id
-    lenses = [
-        _lens(0, "Approve & land", "loopwright.approve", {"session": sid}),
-        _lens(0, "Request changes", "loopwright.requestChanges", {"session": sid}),
-        _lens(0, "Reject", "loopwright.reject", {"session": sid}),
-    ]
-    for h in index.hunks(r, uri.path):
-        line = max(0, h.new_start - 1) if h.new_lines else max(0, h.new_start)
-        verdict = s.hunk_verdicts.get(h.hunk_id)
-        for choice, (title, done) in _TITLES.items():
-            lenses.append(_lens(line, done if verdict == choice else title, "loopwright.hunk",
-                                {"session": sid, "hunk": h.hunk_id, "verdict": choice}))
-    return lenses
+    return index.lenses(s, uri.path)
 
 
 def _lens(line: int, title: str, command: str, argument: dict[str, str]) -> dict[str, Any]:
