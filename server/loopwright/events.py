@@ -150,6 +150,52 @@ class SessionRetried(_Event, frozen=True, tag="session_retried"):
     by: str = "human"
 
 
+# --- agents: the built-in tool-use loop (workers.claude, triage, reviewer) ------------
+
+
+class ModelPrompted(_Event, frozen=True, tag="model_prompted"):
+    """The user side of a worker's conversation grew by one message. With `restart`, the
+    conversation starts over from this message (a summary replaced what came before)."""
+
+    session_id: str
+    content: str  # the message's content blocks, compact JSON
+    kind: Literal["task", "tool_results", "note", "nudge", "summary"] = "tool_results"
+    restart: bool = False
+    seconds: float = 0.0  # what the tools took, not counting waits on the human
+
+
+class ModelReplied(_Event, frozen=True, tag="model_replied"):
+    """A model answered one of an agent's requests; what it said (a worker's turns only)
+    and what it cost. Triage replies carry the task and no session."""
+
+    agent: Literal["worker", "reviewer", "triage"]
+    model: str
+    session_id: str = ""
+    task_id: str = ""
+    content: str = ""  # the reply's content blocks, compact JSON
+    stop_reason: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0  # the call, retries included
+
+
+class BudgetExceeded(_Event, frozen=True, tag="budget_exceeded"):
+    """A session crossed one of its budgets; it waits for the human to say go on or stop."""
+
+    session_id: str
+    reason: str
+
+
+class BudgetExtended(_Event, frozen=True, tag="budget_extended"):
+    """The human let an over-budget session go on, with another budget's worth."""
+
+    session_id: str
+    by: str = "human"
+
+
 # --- decisions -------------------------------------------------------------------
 
 
@@ -303,6 +349,10 @@ Event = (
     | WorkerFailed
     | SessionKilled
     | SessionRetried
+    | ModelPrompted
+    | ModelReplied
+    | BudgetExceeded
+    | BudgetExtended
     | DecisionAsked
     | DecisionAnswered
     | ChecksStarted

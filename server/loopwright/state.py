@@ -54,7 +54,8 @@ SESSION_TRANSITIONS: dict[type[ev._Event], dict[SessionState, SessionState]] = {
     ev.ChecksFinished: {S.CHECKING: S.REVIEWING},
     ev.GateDecided: {S.REVIEWING: S.AWAITING_APPROVAL},  # auto_land handled below
     ev.ChangeApproved: {S.AWAITING_APPROVAL: S.LANDING},
-    ev.ChangesRequested: {S.AWAITING_APPROVAL: S.QUEUED},
+    # From reviewing: the reviewer agent sends the change back on its own (bounded rounds).
+    ev.ChangesRequested: {S.AWAITING_APPROVAL: S.QUEUED, S.REVIEWING: S.QUEUED},
     ev.ChangeRejected: {s: S.REJECTED for s in (S.AWAITING_APPROVAL, S.LANDING)},
     ev.LandingFailed: {S.LANDING: S.FAILED},
     ev.ChangeLanded: {S.LANDING: S.LANDED},
@@ -118,6 +119,10 @@ class Session(msgspec.Struct, kw_only=True):
     landed_commit: str = ""
     worktree_removed: bool = False
     retried: bool = False
+    turns: int = 0  # model turns of the worker's own conversation
+    tokens: int = 0  # every token billed for this session's agents (cache included)
+    cost_usd: float = 0.0
+    reviewer_rounds: int = 0  # times the reviewer agent sent the change back
 
     @property
     def terminal(self) -> bool:
@@ -355,9 +360,22 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.review, s.hunk_verdicts = e, {}
         case ev.GateDecided(reasons=reasons):
             s.gate_reasons = reasons
-        case ev.ChangesRequested(note=note) if s.state == S.AWAITING_APPROVAL:
+        case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
+                                                           S.REVIEWING):
             s.note = note
             s.notes.append(note)
+            if e.by == "reviewer":
+                s.reviewer_rounds += 1
+        case ev.ModelReplied():
+            s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
+                         + e.cache_read_tokens)
+            s.cost_usd += e.cost_usd
+            if e.agent == "worker":
+                s.turns += 1
+        case ev.BudgetExceeded() if s.state not in TERMINAL:
+            s.health = Health.OVER_BUDGET
+        case ev.BudgetExtended() if s.health == Health.OVER_BUDGET:
+            s.health = Health.OK
         case ev.LandingStarted():
             s.landing_blocked = ""
         case ev.LandingBlocked(reason=reason):
