@@ -6,10 +6,14 @@ import asyncio
 import logging
 from pathlib import Path
 
+import msgspec
+
 from .. import events as ev
 from ..review import checks as checks_mod
 from ..review import gate
 from ..review.reviewer import make_reviewer
+from ..state import Checks
+from ..workers.base import CommandResult
 from ..workspace import diff, land, repo, worktrees
 from .runtime import Runtime
 
@@ -51,23 +55,23 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
     reviewer = make_reviewer(rt.config)
     if reviewer is not None:
         verdict = await reviewer.review(task, s, review)
-        review = ev.ReviewPrepared(**{
-            **{f: getattr(review, f) for f in review.__struct_fields__},
-            "reviewer": reviewer.name, "reviewer_verdict": verdict.verdict,
-            "reviewer_summary": verdict.summary, "comments": verdict.comments,
-        })
-    checks = s.checks
-    result = None
-    if checks is not None and checks.command:
-        from ..workers.base import CommandResult
-
-        result = CommandResult(checks.command, checks.exit_code, checks.output_tail,
-                               checks.seconds, checks.timed_out)
+        review = msgspec.structs.replace(
+            review, reviewer=reviewer.name, reviewer_verdict=verdict.verdict,
+            reviewer_summary=verdict.summary, comments=verdict.comments,
+        )
     auto, reasons = gate.decide(
-        rt.config.gate, review=review, checks=result, labels=task.labels,
+        rt.config.gate, review=review, checks=_as_result(s.checks), labels=task.labels,
         reviewer_configured=reviewer is not None,
     )
     rt.append(review, ev.GateDecided(session_id=session_id, auto_land=auto, reasons=reasons))
+
+
+def _as_result(checks: Checks | None) -> CommandResult | None:
+    """The recorded checks as the gate reads them; None when no checks ran."""
+    if checks is None or not checks.command:
+        return None
+    return CommandResult(checks.command, checks.exit_code, checks.output_tail,
+                         checks.seconds, checks.timed_out)
 
 
 async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock) -> None:
