@@ -125,6 +125,8 @@ async function main() {
 
   const row = await wb.waitForTreeItem("Sessions", /awaiting approval/, 90_000);
   await wb.waitForStatus(/need you/, 10_000);
+  await wb.waitForNotification(/is ready for review/, 10_000);
+  await page.waitForTimeout(500); // let the toast finish sliding in
   await wb.shot("04-session-awaiting-approval", "The session waits for approval; the Inbox has it");
   say(`session row: ${await row.getAttribute("aria-label")}`);
 
@@ -165,6 +167,7 @@ async function decideRequestChangesAndReject(wb) {
   await wb.waitForTreeItem("Inbox", /Which greeting\?/, 60_000);
   await wb.waitForNotification(/asks: Which greeting/, 10_000);
   await wb.waitForTreeItem("Sessions", /pick-a-greeting waiting/, 10_000);
+  await wb.page.waitForTimeout(500);
   await wb.shot("08-decision", "The worker waits on a decision: the Inbox and a notification show it");
   await wb.clearNotifications();
 
