@@ -34,7 +34,8 @@ class ManagerConfig(_Section):
     max_parallel: Annotated[int, _doc(
         "How many sessions may run at once; the rest wait in the queue.", ge=1)] = 4
     default_backend: Annotated[str, _doc(
-        "Worker backend for tasks that do not name one (`script`).")] = "script"
+        "Worker backend for tasks that do not name one: `script`, or `claude` for the "
+        "built-in agent on the Anthropic API.")] = "script"
 
 
 class ChecksConfig(_Section):
@@ -81,7 +82,88 @@ class TriageConfig(_Section):
 
 class ReviewConfig(_Section):
     reviewer: Annotated[str, _doc(
-        "Reviewer agent backend; empty for none.")] = ""
+        "Reviewer agent backend (`claude`); empty for none.")] = ""
+    max_rounds: Annotated[int, _doc(
+        "How many times the reviewer agent may send a change back to the worker on its "
+        "own before the change goes to the human as it is.", ge=0)] = 2
+
+
+class AgentConfig(_Section):
+    model: Annotated[str, _doc(
+        "Model the `claude` worker, triage and reviewer agents use.")] = "claude-sonnet-4-6"
+    max_tokens: Annotated[int, _doc(
+        "Most tokens one reply may have (thinking included).", ge=1)] = 16_000
+    thinking_budget_tokens: Annotated[int, _doc(
+        "Extended thinking for the worker: tokens it may think per reply (at least 1024 "
+        "and under `max_tokens`); 0 turns thinking off.", ge=0)] = 0
+    context_budget_tokens: Annotated[int, _doc(
+        "Most tokens the worker's conversation may hold; past 80% of it the conversation "
+        "is compacted.", ge=2_000)] = 160_000
+    compaction: Annotated[Literal["server", "client", "off"], _doc(
+        "How a long conversation is compacted: `server` (the API's compaction, beta "
+        "`compact-2026-01-12`), `client` (the worker asks for a summary and starts over "
+        "from it), or `off`.")] = "client"
+    clear_tool_uses_at_tokens: Annotated[int, _doc(
+        "Past this many input tokens the API clears old tool results (context editing, "
+        "`clear_tool_uses_20250919`); 0 turns it off.", ge=0)] = 100_000
+    clear_tool_uses_keep: Annotated[int, _doc(
+        "How many of the latest tool results context editing keeps.", ge=0)] = 4
+    request_timeout_seconds: Annotated[float, _doc(
+        "Longest wait for the API to answer or to send the next part of a reply.",
+        gt=0)] = 600.0
+    max_retries: Annotated[int, _doc(
+        "Retries of one request on 429, 5xx, 529 or a broken stream before the human is "
+        "asked whether to go on.", ge=0)] = 6
+    retry_max_seconds: Annotated[float, _doc(
+        "Longest wait between retries (backoff doubles from 1 second; `retry-after` is "
+        "honoured up to this).", gt=0)] = 60.0
+    tool_output_chars: Annotated[int, _doc(
+        "Longest tool result given back to the model; longer output is cut with a note.",
+        ge=500)] = 20_000
+
+    def __post_init__(self) -> None:
+        if self.thinking_budget_tokens and not (
+            1024 <= self.thinking_budget_tokens < self.max_tokens
+        ):
+            raise ValueError("thinking_budget_tokens must be 0, or at least 1024 and "
+                             "under max_tokens")
+
+
+class BudgetConfig(_Section):
+    tokens: Annotated[int, _doc(
+        "Most tokens (input, output, cache writes and reads) a task's worker may use; "
+        "0: no limit.", ge=0)] = 20_000_000
+    dollars: Annotated[float, _doc(
+        "Most dollars a task's worker may spend, priced from `[prices]`; 0: no limit.",
+        ge=0)] = 10.0
+    wall_seconds: Annotated[float, _doc(
+        "Most time a task's worker may work (waits on the human not counted); 0: no "
+        "limit.", ge=0)] = 3600.0
+    turns: Annotated[int, _doc(
+        "Most model turns a task's worker may take; 0: no limit.", ge=0)] = 200
+
+
+class ModelPrice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    input: Annotated[float, _doc("Dollars per million input tokens.", ge=0)]
+    output: Annotated[float, _doc("Dollars per million output tokens.", ge=0)]
+    cache_write: Annotated[float, _doc(
+        "Dollars per million tokens written to the prompt cache (5-minute).", ge=0)]
+    cache_read: Annotated[float, _doc(
+        "Dollars per million tokens read from the prompt cache.", ge=0)]
+
+
+def _price(i: float, o: float) -> ModelPrice:
+    return ModelPrice(input=i, output=o, cache_write=i * 1.25, cache_read=i / 10)
+
+
+# Anthropic's list prices (platform.claude.com/docs/en/about-claude/pricing).
+DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "claude-opus-4-6": _price(5.0, 25.0),
+    "claude-opus-4-5": _price(5.0, 25.0),
+    "claude-sonnet-4-6": _price(3.0, 15.0),
+    "claude-sonnet-4-5": _price(3.0, 15.0),
+    "claude-haiku-4-5": _price(1.0, 5.0),
+}
 
 
 class SandboxConfig(_Section):
@@ -110,6 +192,15 @@ class Config(_Section):
     review: ReviewConfig = msgspec.field(default_factory=ReviewConfig)
     sandbox: SandboxConfig = msgspec.field(default_factory=SandboxConfig)
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
+    agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
+    budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
+    prices: Annotated[dict[str, ModelPrice], _doc(
+        "Dollars per million tokens, by model: `[prices.\"<model>\"]` with `input`, "
+        "`output`, `cache_write` and `cache_read`. Entries here are added to (or replace) "
+        "the built-in table below.")] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.prices = {**DEFAULT_PRICES, **self.prices}
 
 
 class ConfigError(Exception):
@@ -156,7 +247,27 @@ def render_toml(config: Config) -> str:
             lines.append(f"# {_description(field)}")
             lines.append(f"{field.encode_name} = {_toml_value(getattr(value, field.name))}")
         lines.append("")
+    lines += _prices_toml(config.prices)
     return "\n".join(lines)
+
+
+def _prices_toml(prices: dict[str, ModelPrice]) -> list[str]:
+    """Only the prices that differ from the built-in table, so new list prices reach a
+    project that never changed them."""
+    own = {m: p for m, p in prices.items() if DEFAULT_PRICES.get(m) != p}
+    lines = ["# Dollars per million tokens, by model, added to the built-in table "
+             "(docs/configuration.md)."]
+    if not own:
+        own_example = ModelPrice(input=3.0, output=15.0, cache_write=3.75, cache_read=0.3)
+        lines += ['# [prices."my-model"]', *(f"# {line}" for line in _price_lines(own_example))]
+        return [*lines, ""]
+    for model, price in own.items():
+        lines += [f"[prices.{_toml_value(model)}]", *_price_lines(price), ""]
+    return lines
+
+
+def _price_lines(price: ModelPrice) -> list[str]:
+    return [f"{name} = {_toml_value(getattr(price, name))}" for name in price.__struct_fields__]
 
 
 def reference_markdown() -> str:
@@ -177,6 +288,18 @@ def reference_markdown() -> str:
             default = _toml_value(getattr(value, field.name)).replace("|", "\\|")
             out.append(f"| `{field.encode_name}` | `{default}` | {_description(field)} |")
         out.append("")
+    out += [
+        "## `[prices]`", "",
+        "Dollars per million tokens, by model, used to price each reply and enforce "
+        "`[budget] dollars`. A `[prices.\"<model>\"]` table with `input`, `output`, "
+        "`cache_write` and `cache_read` adds a model or replaces its built-in prices. "
+        "A model with no price costs nothing as far as the budget knows. Built in:", "",
+        "| model | input | output | cache_write | cache_read |", "|---|---|---|---|---|",
+    ]
+    for model, price in DEFAULT_PRICES.items():
+        cells = " | ".join(f"{getattr(price, name):g}" for name in price.__struct_fields__)
+        out.append(f"| `{model}` | {cells} |")
+    out.append("")
     return "\n".join(out)
 
 
@@ -186,8 +309,8 @@ def _sections() -> list[tuple[str, msgspec.inspect.StructType]]:
     result = []
     for field in root.fields:
         info = field.type
-        assert isinstance(info, msgspec.inspect.StructType)
-        result.append((field.encode_name, info))
+        if isinstance(info, msgspec.inspect.StructType):  # [prices] is a table of tables
+            result.append((field.encode_name, info))
     return result
 
 
