@@ -178,7 +178,11 @@ async function decideRequestChangesAndReject(wb) {
 
   let row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
   await row.click();
-  await (await wb.waitForCodeLens("Request changes", 30_000)).click();
+  await (await wb.waitForCodeLens("Comment", 30_000)).click();
+  await wb.typeInput("Why not hi?");
+  await wb.waitForCodeLens("Commented", 15_000);
+  await wb.waitForTreeItem("Activity", /hunk \w+ commented/, 10_000);
+  await (await wb.waitForCodeLens("Request changes", 5_000)).click();
   await wb.typeInput("Say it louder", { name: "10-request-changes-note", caption: "Request changes asks for the note to the worker" });
   await wb.waitForTreeItem("Activity", /changes requested by human: Say it louder/, 15_000);
   say("changes requested; waiting for the worker's next attempt");

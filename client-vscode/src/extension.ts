@@ -69,7 +69,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   if (interpreterWatch !== undefined) {
     context.subscriptions.push(interpreterWatch);
   }
-  await srv.start();
+  // Not awaited: activation (and the views) need not wait for the server to come up.
+  void srv.start();
 }
 
 async function reveal(srv: LoopwrightServer, p: RevealParams): Promise<void> {

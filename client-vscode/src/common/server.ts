@@ -7,6 +7,7 @@ import {
   CloseAction,
   ErrorAction,
   LanguageClient,
+  RevealOutputChannelOn,
   State as ClientState,
   type LanguageClientOptions,
   type Middleware,
@@ -36,6 +37,8 @@ export interface ServerHooks {
 
 type Handler = (params: any) => void;
 
+const STARTING_WAIT_MS = 30_000;
+
 export class LoopwrightServer implements Disposable {
   private client: LanguageClient | undefined;
   private readonly policy = new RestartPolicy();
@@ -43,6 +46,7 @@ export class LoopwrightServer implements Disposable {
   private readonly readyEmitter = new EventEmitter<void>();
   private readonly stoppedEmitter = new EventEmitter<string>();
   private command: ServerCommand | undefined;
+  private starting: Promise<void> | undefined;
 
   /** Fires each time a server is up and initialized: at start and after every restart. */
   readonly onReady: Event<void> = this.readyEmitter.event;
@@ -64,7 +68,15 @@ export class LoopwrightServer implements Disposable {
     this.client?.onNotification(method, handler);
   }
 
-  async start(): Promise<void> {
+  /** Start the server (once); a second call while starting waits for the first. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     if (this.client !== undefined) {
       return;
     }
@@ -87,7 +99,7 @@ export class LoopwrightServer implements Disposable {
       workspaceFolder: this.folder,
       outputChannel: logChannel(),
       traceOutputChannel: logChannel(),
-      revealOutputChannelOn: 4, // RevealOutputChannelOn.Never: we tell the user ourselves
+      revealOutputChannelOn: RevealOutputChannelOn.Never, // we tell the user ourselves
       errorHandler: {
         error: (error, _message, count) => {
           traceError("Server connection error", error);
@@ -141,12 +153,34 @@ export class LoopwrightServer implements Disposable {
     await this.start();
   }
 
+  /** Send a request; one made while the server is (re)starting waits for it a while. */
   async request<R>(method: string, params: unknown): Promise<R> {
+    if (this.starting !== undefined) {
+      await Promise.race([this.starting, new Promise((r) => setTimeout(r, STARTING_WAIT_MS))]);
+    } else if (this.client !== undefined && this.client.state === ClientState.Starting) {
+      await this.whenRunning(STARTING_WAIT_MS);
+    }
     const client = this.client;
     if (client === undefined || client.state !== ClientState.Running) {
       throw new Error("the Loopwright server is not running (see Loopwright: Show Log)");
     }
     return client.sendRequest<R>(method, params);
+  }
+
+  private whenRunning(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const sub = this.client?.onDidChangeState((e) => {
+        if (e.newState !== ClientState.Starting) {
+          done();
+        }
+      });
+      function done(): void {
+        clearTimeout(timer);
+        sub?.dispose();
+        resolve();
+      }
+    });
   }
 
   dispose(): void {
