@@ -122,10 +122,13 @@ ACTIONS = (
 
 
 async def perform(action: Action, method: str, live: Live, raw: Any) -> Any:
-    """Parse, run, and turn a refusal into the JSON-RPC error a client can show."""
+    """Parse, run, and turn a refusal into the JSON-RPC error a client can show. What
+    the action appended goes out as a delta before the response does."""
     q = p.parse(method, raw, action.params)
     try:
-        return await action.run(live, q)
+        result = await action.run(live, q)
+        live.pump()
+        return result
     except ActionRefused as e:
         raise p.RequestFailed(f"{method}: {e}") from None
     except p.InvalidParams as e:
