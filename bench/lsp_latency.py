@@ -6,6 +6,9 @@ time (when the worker's ask was appended to the log) to the client reading the p
 Measured with the manager hosted by the server, and with the manager in another
 process (`loopwright run`) and the server attached. Goal: p99 <= 100 ms.
 
+Also shown: every record's time to its line in a `$/loopwright/changed` delta (the
+protocol promises a delta within 50 ms of the event).
+
     .venv/bin/python bench/lsp_latency.py [questions]
 """
 
@@ -29,9 +32,15 @@ QUESTIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 GOAL_P99 = 0.100
 
 
-async def measure(root: Path) -> list[float]:
+async def measure(root: Path) -> tuple[list[float], list[float]]:
+    """(decision -> prompt delays, record -> delta delays)."""
     received: dict[str, float] = {}  # question -> when the prompt arrived
+    delta_at: dict[int, float] = {}  # record seq -> when a delta carried its line
     done = asyncio.Event()
+
+    def changed(message: dict[str, Any]) -> None:
+        for line in message["params"]["activity"]:
+            delta_at.setdefault(line["seq"], message["_received"])
 
     def prompt(message: dict[str, Any]) -> dict[str, str] | None:
         text = message["params"]["message"]
@@ -45,6 +54,7 @@ async def measure(root: Path) -> list[float]:
 
     client = RawClient()
     client.on_request["window/showMessageRequest"] = prompt
+    client.on_notification["$/loopwright/changed"] = changed
     await client.start(root)
     steps = [{"ask": f"Question {n}?", "options": ["yes", "no"], "blocking": True}
              for n in range(QUESTIONS)]
@@ -53,13 +63,14 @@ async def measure(root: Path) -> list[float]:
     await asyncio.wait_for(done.wait(), 300)
     await client.close()
     store = Store(Project(root).db_path, secrets=[])
-    asked = {r.event.question: r.at for r in store.read_after(0)
-             if isinstance(r.event, ev.DecisionAsked)}
+    log = store.read_after(0)
     store.close()
-    return [received[q] - asked[q] for q in received]
+    asked = {r.event.question: r.at for r in log if isinstance(r.event, ev.DecisionAsked)}
+    deltas = [delta_at[r.seq] - r.at for r in log if r.seq in delta_at]
+    return [received[q] - asked[q] for q in received], deltas
 
 
-async def attached(root: Path) -> list[float]:
+async def attached(root: Path) -> tuple[list[float], list[float]]:
     project = Project(root)
     runner = subprocess.Popen([sys.executable, "-m", "loopwright", "-C", str(root), "run"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -75,12 +86,17 @@ async def attached(root: Path) -> list[float]:
         runner.wait(30)
 
 
-def report(label: str, delays: list[float]) -> None:
+def report(label: str, measured: tuple[list[float], list[float]]) -> None:
+    delays, deltas = measured
     p50, p99 = median(delays), percentile(delays, 99)
     verdict = "ok" if p99 <= GOAL_P99 else "OVER GOAL"
-    print(f"{label:<34} n={len(delays):<4} p50 {p50 * 1000:6.1f} ms   "
+    print(f"{label:<36} n={len(delays):<4} p50 {p50 * 1000:6.1f} ms   "
           f"p99 {p99 * 1000:6.1f} ms   max {max(delays) * 1000:6.1f} ms   "
           f"p99/goal {p99 / GOAL_P99:.2f}  {verdict}")
+    late = sum(1 for d in deltas if d > 0.050)
+    print(f"{'  record -> its delta':<36} n={len(deltas):<4} p50 "
+          f"{median(deltas) * 1000:6.1f} ms   p99 {percentile(deltas, 99) * 1000:6.1f} ms   "
+          f"max {max(deltas) * 1000:6.1f} ms   over 50 ms: {late}")
 
 
 async def main() -> None:
