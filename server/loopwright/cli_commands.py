@@ -183,6 +183,9 @@ def _hint(item: views.InboxItem) -> str:
         "landing_blocked": "commit or stash in that checkout; landing retries by itself",
         "failed": f"diff {item.ref}; loopwright retry {item.ref}",
         "declined": f"overrule {item.ref}",
+        "pull_request": "review and merge it on GitHub; review comments go back to the "
+                        "worker",
+        "conflict": f"diff {item.ref}; loopwright kill {item.ref} to let the other go first",
     }[item.kind]
 
 

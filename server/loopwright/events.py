@@ -162,6 +162,7 @@ class ModelPrompted(_Event, frozen=True, tag="model_prompted"):
     kind: Literal["task", "tool_results", "note", "nudge", "summary"] = "tool_results"
     restart: bool = False
     seconds: float = 0.0  # what the tools took, not counting waits on the human
+    notes_seen: int = 0  # request-changes notes the conversation has had, this one included
 
 
 class ModelReplied(_Event, frozen=True, tag="model_replied"):
@@ -331,6 +332,103 @@ class WorktreeRemoved(_Event, frozen=True, tag="worktree_removed"):
     path: str
 
 
+# --- the world wakes the loop: builds, timers, GitHub, parallel sessions -------------
+
+
+class BuildChecked(_Event, frozen=True, tag="build_checked"):
+    """The checks ran on the target branch itself, after a landing or on a schedule.
+    `task_id` is the task filed because this check found a new breakage."""
+
+    target_branch: str
+    commit: str
+    passed: bool
+    command: str
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+    why: Literal["landing", "schedule", "start"] = "schedule"
+    task_id: str = ""
+
+
+class TimerArmed(_Event, frozen=True, tag="timer_armed"):
+    """A configured timer was first seen (or its schedule changed): an `every` timer
+    counts its periods from here, and runs missed while the manager was down count
+    from its last run, or from here."""
+
+    timer: str
+    schedule: str
+
+
+class TimerFired(_Event, frozen=True, tag="timer_fired"):
+    """A timer came due: it filed `task_id`, or says why it skipped this run."""
+
+    timer: str
+    due_at: float
+    task_id: str = ""
+    missed: int = 0  # earlier runs that fell due while the manager was not running
+    skipped: str = ""
+
+
+class IssueStatusWritten(_Event, frozen=True, tag="issue_status_written"):
+    """Loopwright told the GitHub issue behind a task how it stands (comment, label)."""
+
+    task_id: str
+    status: str
+    url: str = ""  # the comment's address
+
+
+class PullRequestOpened(_Event, frozen=True, tag="pull_request_opened"):
+    """Landing mode `pull-request`: the session's branch was pushed and a PR opened."""
+
+    session_id: str
+    number: int
+    url: str
+    branch: str
+
+
+class PullRequestReviewed(_Event, frozen=True, tag="pull_request_reviewed"):
+    """A review of the session's pull request asked for changes: the note goes back to
+    the worker as its next instruction."""
+
+    session_id: str
+    review_id: int
+    note: str
+    by: str = ""
+
+
+class SessionRebased(_Event, frozen=True, tag="session_rebased"):
+    """The target moved; the session's work now sits on its new tip."""
+
+    session_id: str
+    onto: str
+    base_commit: str
+    head_commit: str
+
+
+class RebaseConflicted(_Event, frozen=True, tag="rebase_conflicted"):
+    """The target moved and the session's work no longer applies cleanly on it; the
+    worker is told through its next instruction."""
+
+    session_id: str
+    onto: str
+    paths: tuple[str, ...]
+
+
+class ConflictPredicted(_Event, frozen=True, tag="conflict_predicted"):
+    """Two live sessions change the same files; `textual` when git could not merge
+    their changes as they stand."""
+
+    sessions: tuple[str, ...]
+    paths: tuple[str, ...]
+    textual: bool = False
+
+
+class ConflictCleared(_Event, frozen=True, tag="conflict_cleared"):
+    """Sessions once predicted to conflict no longer overlap (or one has ended)."""
+
+    sessions: tuple[str, ...]
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -368,6 +466,16 @@ Event = (
     | LandingFailed
     | ChangeLanded
     | WorktreeRemoved
+    | BuildChecked
+    | TimerArmed
+    | TimerFired
+    | IssueStatusWritten
+    | PullRequestOpened
+    | PullRequestReviewed
+    | SessionRebased
+    | RebaseConflicted
+    | ConflictPredicted
+    | ConflictCleared
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__

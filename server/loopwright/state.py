@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from . import events as ev
+from .world_state import WORLD_APPLY, World, record_session_detail
 
 
 class SessionState(StrEnum):
@@ -59,6 +60,8 @@ SESSION_TRANSITIONS: dict[type[ev._Event], dict[SessionState, SessionState]] = {
     ev.ChangeRejected: {s: S.REJECTED for s in (S.AWAITING_APPROVAL, S.LANDING)},
     ev.LandingFailed: {S.LANDING: S.FAILED},
     ev.ChangeLanded: {S.LANDING: S.LANDED},
+    # Landing mode `pull-request`: a review on the PR sends the change back.
+    ev.PullRequestReviewed: {S.LANDING: S.QUEUED},
     ev.SessionKilled: {s: S.KILLED for s in LIVE},
 }
 
@@ -152,6 +155,7 @@ class State(msgspec.Struct, kw_only=True):
     sessions: dict[str, Session] = msgspec.field(default_factory=dict)
     decisions: dict[str, Decision] = msgspec.field(default_factory=dict)
     intake_errors: list[ev.IntakeRefused] = msgspec.field(default_factory=list)
+    world: World = msgspec.field(default_factory=World)  # builds, timers, GitHub
     last_seq: int = 0
     manager_pid: int | None = None
 
@@ -306,6 +310,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.DecisionAnswered: _decision_answered,
     ev.HunkJudged: _hunk_judged,
     ev.SessionRetried: _session_retried,
+    **WORLD_APPLY,
 }
 
 
@@ -319,6 +324,8 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         s.last_message = f"{e.action} {e.detail}".strip()
         return
     _record_details(s, e)
+    if type(e) is ev.PullRequestReviewed:
+        record_session_detail(st, e)
     table = SESSION_TRANSITIONS.get(type(e))
     if table is None:
         return
@@ -366,6 +373,9 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.notes.append(note)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
+        case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:
+            s.note = note
+            s.notes.append(note)
         case ev.ModelReplied():
             s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
                          + e.cache_read_tokens)

@@ -8,8 +8,10 @@ import msgspec
 
 from .. import events as ev
 from ..state import TERMINAL, SessionState, State
+from . import world_views
 
-InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined"]
+InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
+                    "pull_request", "conflict"]
 
 
 class InboxItem(msgspec.Struct, kw_only=True):
@@ -79,6 +81,7 @@ def inbox(state: State) -> list[InboxItem]:
                 kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
                 since=t.filed_at, actions=("overrule",),
             ))
+    items += world_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
     return items
 
@@ -189,4 +192,4 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"{name(e.session_id)}: LANDED on {e.target_branch} as {e.commit[:10]}"
         case ev.WorktreeRemoved():
             return f"{name(e.session_id)}: worktree removed"
-    return ev.tag_of(e)
+    return world_views.describe(e, name) or ev.tag_of(e)
