@@ -429,6 +429,95 @@ class ConflictCleared(_Event, frozen=True, tag="conflict_cleared"):
     sessions: tuple[str, ...]
 
 
+# --- attention: stalls, notifications, the digest, focus -------------------------------
+
+AttentionKind = Literal["needs_decision", "needs_review", "progress", "wasting_time"]
+StallSignal = Literal["no_diff_change", "failing_check", "repeated_call", "cost_per_line",
+                      "silent"]
+
+
+class DiffMeasured(_Event, frozen=True, tag="diff_measured"):
+    """The supervisor looked at a running session's worktree and its diff (against the
+    session's base, untracked files included) had changed since the last look."""
+
+    session_id: str
+    fingerprint: str
+    files: int
+    added: int
+    removed: int
+
+
+class StallDetected(_Event, frozen=True, tag="stall_detected"):
+    """A session is likely wasting time. `onset_at` is when the condition began; the
+    proposal is put to the human as decision `decision_id`, unless policy `killed` it."""
+
+    session_id: str
+    signal: StallSignal
+    evidence: str
+    onset_at: float
+    proposal: Literal["kill", "redirect"]
+    decision_id: str = ""
+    killed: bool = False
+
+
+class StallCleared(_Event, frozen=True, tag="stall_cleared"):
+    """The stalled session moved again, or the human said to let it run."""
+
+    session_id: str
+    reason: str
+
+
+class NotificationRaised(_Event, frozen=True, tag="notification_raised"):
+    """Something for the human. One is open per `key` (a session, or a task): a newer one
+    `replaces` the open one. `interrupt`: front ends pop it up now; `held`: it would, but
+    focus or quiet hours hold it until they end."""
+
+    notification_id: str
+    kind: AttentionKind
+    key: str
+    title: str
+    detail: str = ""
+    session_id: str = ""
+    ref: str = ""  # what to act on: a decision id or a session id
+    options: tuple[str, ...] = ()
+    interrupt: bool = False
+    held: bool = False
+    replaces: str = ""
+    cause_seq: int = 0  # the record that called for it
+
+
+class NotificationWithdrawn(_Event, frozen=True, tag="notification_withdrawn"):
+    """It no longer applies (answered anywhere, reviewed, the session ended): every front
+    end takes it down."""
+
+    notification_id: str
+    reason: str
+
+
+class NotificationsReleased(_Event, frozen=True, tag="notifications_released"):
+    """Focus or quiet hours ended: what they held arrives as one batch."""
+
+    notification_ids: tuple[str, ...]
+    summary: str
+
+
+class DigestPublished(_Event, frozen=True, tag="digest_published"):
+    """The progress since the last digest, as lines; records `since_seq` < seq <= `until_seq`."""
+
+    since_seq: int
+    until_seq: int
+    lines: tuple[str, ...]
+    by: str = "loopwright"
+
+
+class FocusChanged(_Event, frozen=True, tag="focus_changed"):
+    """Focus mode on or off; while on, interruptions are held. `until` 0: until turned off."""
+
+    on: bool
+    until: float = 0.0
+    by: str = "human"
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -476,6 +565,14 @@ Event = (
     | RebaseConflicted
     | ConflictPredicted
     | ConflictCleared
+    | DiffMeasured
+    | StallDetected
+    | StallCleared
+    | NotificationRaised
+    | NotificationWithdrawn
+    | NotificationsReleased
+    | DigestPublished
+    | FocusChanged
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
@@ -490,6 +587,7 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     SessionKilled,
     SessionRetried,
     TaskOverruled,
+    FocusChanged,
 )
 
 
