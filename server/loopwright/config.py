@@ -12,6 +12,17 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .config_triggers import (
+    BuildConfig,
+    GitHubConfig,
+    LandConfig,
+    ParallelConfig,
+    TimerConfig,
+    WebhookConfig,
+    timers_reference,
+    timers_toml,
+)
+
 
 def _doc(text: str, **bounds: Any) -> msgspec.Meta:
     return msgspec.Meta(description=text, **bounds)
@@ -198,9 +209,19 @@ class Config(_Section):
         "Dollars per million tokens, by model: `[prices.\"<model>\"]` with `input`, "
         "`output`, `cache_write` and `cache_read`. Entries here are added to (or replace) "
         "the built-in table below.")] = msgspec.field(default_factory=dict)
+    # What wakes the loop besides the inbox (config_triggers.py, docs/triggers.md).
+    build: BuildConfig = msgspec.field(default_factory=BuildConfig)
+    github: GitHubConfig = msgspec.field(default_factory=GitHubConfig)
+    land: LandConfig = msgspec.field(default_factory=LandConfig)
+    webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    parallel: ParallelConfig = msgspec.field(default_factory=ParallelConfig)
+    timers: list[TimerConfig] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.prices = {**DEFAULT_PRICES, **self.prices}
+        names = [t.name for t in self.timers]
+        if len(set(names)) != len(names):
+            raise ValueError("timers: two [[timers]] entries have the same name")
 
 
 class ConfigError(Exception):
@@ -248,6 +269,7 @@ def render_toml(config: Config) -> str:
             lines.append(f"{field.encode_name} = {_toml_value(getattr(value, field.name))}")
         lines.append("")
     lines += _prices_toml(config.prices)
+    lines += timers_toml(config.timers, _toml_value)
     return "\n".join(lines)
 
 
@@ -300,6 +322,9 @@ def reference_markdown() -> str:
         cells = " | ".join(f"{getattr(price, name):g}" for name in price.__struct_fields__)
         out.append(f"| `{model}` | {cells} |")
     out.append("")
+    timer_info = msgspec.inspect.type_info(TimerConfig)
+    assert isinstance(timer_info, msgspec.inspect.StructType)
+    out += timers_reference([(f.encode_name, _description(f)) for f in timer_info.fields])
     return "\n".join(out)
 
 
