@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from . import events as ev
+from .attention.fold import ATTENTION_APPLY, Attention
 from .world_state import WORLD_APPLY, World, record_session_detail
 
 
@@ -156,6 +157,7 @@ class State(msgspec.Struct, kw_only=True):
     decisions: dict[str, Decision] = msgspec.field(default_factory=dict)
     intake_errors: list[ev.IntakeRefused] = msgspec.field(default_factory=list)
     world: World = msgspec.field(default_factory=World)  # builds, timers, GitHub
+    attention: Attention = msgspec.field(default_factory=Attention)  # notifications
     last_seq: int = 0
     manager_pid: int | None = None
 
@@ -311,6 +313,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.HunkJudged: _hunk_judged,
     ev.SessionRetried: _session_retried,
     **WORLD_APPLY,
+    **ATTENTION_APPLY,
 }
 
 
@@ -376,6 +379,8 @@ def _record_details(s: Session, e: ev.Event) -> None:
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:
             s.note = note
             s.notes.append(note)
+        case ev.SessionKilled(reason=reason) if reason and s.state not in TERMINAL:
+            s.failure = reason  # a retry tells the next attempt why this one was stopped
         case ev.ModelReplied():
             s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
                          + e.cache_read_tokens)
