@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .config_attention import AttentionConfig, StallsConfig
 from .config_triggers import (
     BuildConfig,
     GitHubConfig,
@@ -215,6 +216,9 @@ class Config(_Section):
     land: LandConfig = msgspec.field(default_factory=LandConfig)
     webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
     parallel: ParallelConfig = msgspec.field(default_factory=ParallelConfig)
+    # What may interrupt, and what is wasting time (config_attention.py, docs/attention.md).
+    attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)
+    stalls: StallsConfig = msgspec.field(default_factory=StallsConfig)
     timers: list[TimerConfig] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
