@@ -18,6 +18,7 @@ const QUESTION_TEXT = `# Pick a greeting
 \`\`\`loopwright-script
 {"ask": "Which greeting?", "options": ["hi", "hello"], "blocking": true}
 {"write": "greeting.txt", "content": "hello\\n"}
+{"append": "README.md", "content": "\\nIt greets you.\\n"}
 {"finish": "wrote the greeting"}
 \`\`\`
 `;

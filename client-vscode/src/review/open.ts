@@ -1,13 +1,14 @@
-// Opening a session's change: ask the server for the review, then show each changed file
-// as a diff of its review documents (base ↔ head). The server's code lenses sit on the
-// head side: Accept · Reject · Comment per hunk, Approve & land · Request changes · Reject
-// on the first line.
+// Opening a session's change: ask the server for the review, then show it as diffs of
+// its review documents (base ↔ head): one file in a diff editor, several in the multi-file
+// diff editor (`vscode.changes`). The server's code lenses sit on the head side:
+// Accept · Reject · Comment per hunk, Approve & land · Request changes · Reject on the
+// first line.
 
 import { Uri } from "vscode";
 import { Methods, type Review } from "../protocol";
 import { diffTitle } from "../model/reviewUri";
 import type { LoopwrightServer } from "../common/server";
-import { traceInfo } from "../common/log";
+import { traceInfo, traceWarn, errorText } from "../common/log";
 import { executeCommand, showInformationMessage } from "../common/vscodeapi";
 
 export async function openReview(server: LoopwrightServer, session: string): Promise<Review | undefined> {
@@ -17,7 +18,19 @@ export async function openReview(server: LoopwrightServer, session: string): Pro
     return review;
   }
   traceInfo(`Opening the review of ${review.name}: ${review.files.length} file(s)`);
-  // Open the last file first so the first one ends up in front.
+  if (review.files.length > 1) {
+    try {
+      await executeCommand(
+        "vscode.changes",
+        `${review.name}: ${review.title}`,
+        review.files.map((f) => [Uri.parse(f.headUri), Uri.parse(f.baseUri), Uri.parse(f.headUri)]),
+      );
+      return review;
+    } catch (e) {
+      traceWarn(`The multi-file diff editor did not open (${errorText(e)}); opening one diff per file`);
+    }
+  }
+  // One diff per file; the last opened first so the first file ends up in front.
   const files = [...review.files].reverse();
   for (const [i, f] of files.entries()) {
     await executeCommand(
