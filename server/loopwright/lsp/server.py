@@ -1,6 +1,7 @@
 """`loopwright serve`: the language server. Wiring only; each feature lives in its module.
 
-- host.py       which repository, hosting or attaching to its manager
+- startup.py    opening the editor's repository (or offering to set it up)
+- host.py       hosting or attaching to the repository's manager
 - live.py       following the log: `$/loopwright/changed`, prompts, progress, lens refresh
 - commands.py   `loopwright/*` requests and `loopwright.*` commands
 - reviews.py    review documents and their code lenses
@@ -19,19 +20,12 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from ..config import ConfigError
-from ..project import NotARepository, Project
-from ..store import StoreError
-from ..workspace.repo import WorkspaceError
 from . import commands, host, logs, reviews
 from .convert import make_converter
 from .live import Live
-from .params import InvalidParams, RequestFailed
+from .params import InvalidParams
+from .startup import Startup
 from .tasks import Tasks
-
-log = logging.getLogger(__name__)
-SET_UP = "Set up Loopwright"
-READY_SECONDS = 30.0
 
 
 class LoopwrightServer(LanguageServer):
@@ -39,81 +33,17 @@ class LoopwrightServer(LanguageServer):
         super().__init__("loopwright", __version__, converter_factory=make_converter,
                          text_document_sync_kind=types.TextDocumentSyncKind.None_)
         self.default_root, self.verbose = default_root, verbose
-        self.tasks = Tasks()
-        self.loop: host.Loop | None = None
-        self.live: Live | None = None
-        self.problem = "the server is starting"
         self.folders: list[str] = []
         self.root_uri: str | None = None
-        self._ready = asyncio.Event()
+        self.startup = Startup(self, Tasks())
+
+    def root(self) -> Path:
+        if not self.folders and not self.root_uri and self.default_root is not None:
+            return self.default_root
+        return host.workspace_root(self.folders, self.root_uri)
 
     async def ready(self) -> Live:
-        """The followed loop, once startup is over; RequestFailed saying why if none."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), READY_SECONDS)
-        except TimeoutError:
-            raise RequestFailed("the server is still starting; try again") from None
-        if self.live is None:
-            raise RequestFailed(self.problem)
-        return self.live
-
-    async def open_workspace(self) -> None:
-        root = host.workspace_root(self.folders, self.root_uri)
-        if not self.folders and not self.root_uri and self.default_root is not None:
-            root = self.default_root
-        try:
-            project = Project.find(root)
-        except NotARepository as e:
-            self._fail(f"{e}: Loopwright works on a git repository", show=True)
-            return
-        if not project.dot.exists():
-            self._fail(f"Loopwright is not set up in {project.root}: choose "
-                       f"'{SET_UP}' or run `loopwright init` there", show=False)
-            self.tasks.start("offer-init", self._offer_init(project))
-            return
-        await self._start(project)
-
-    async def close(self) -> None:
-        if self.live is not None:
-            await self.live.close()
-        await self.tasks.close()
-        if self.loop is not None:
-            await self.loop.stop()
-
-    async def _start(self, project: Project) -> None:
-        try:
-            loop = await host.start(project)
-        except (ConfigError, StoreError, WorkspaceError) as e:
-            self._fail(f"Loopwright cannot open {project.root}: {e}", show=True)
-            return
-        live = Live(self, loop, self.tasks)
-        self.loop, self.live = loop, live
-        live.begin()
-        self._ready.set()
-        log.info("%s", loop.describe())
-
-    async def _offer_init(self, project: Project) -> None:
-        item = await self.window_show_message_request_async(types.ShowMessageRequestParams(
-            type=types.MessageType.Info, message=self.problem,
-            actions=[types.MessageActionItem(SET_UP)]))
-        if item is None or item.title != SET_UP:
-            return
-        try:
-            out = await host.run_init(project.root)
-        except host.NotReady as e:
-            self._fail(str(e), show=True)
-            return
-        log.info("%s", out)
-        self._ready.clear()
-        await self._start(project)
-
-    def _fail(self, problem: str, *, show: bool) -> None:
-        self.problem = problem
-        self._ready.set()
-        log.warning("%s", problem)
-        if show:
-            self.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Error, message=problem))
+        return await self.startup.ready()
 
 
 def setup(ls: LoopwrightServer) -> None:
@@ -125,11 +55,11 @@ def setup(ls: LoopwrightServer) -> None:
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: LoopwrightServer, _params: types.InitializedParams) -> None:
-        await ls.open_workspace()
+        await ls.startup.open(ls.root())
 
     @ls.feature(types.SHUTDOWN)
     async def shutdown(ls: LoopwrightServer, _params: None) -> None:
-        await ls.close()
+        await ls.startup.close()
 
     @ls.feature(types.TEXT_DOCUMENT_CODE_LENS)
     async def code_lens(ls: LoopwrightServer, params: types.CodeLensParams) -> Any:

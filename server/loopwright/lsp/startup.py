@@ -1,0 +1,100 @@
+"""Opening the editor's repository at `initialized`: explain a folder that is not a
+repository, offer to set one up, then host or attach (host.py) and start following the
+log (live.py). Requests wait for this to finish, then get the loop or the reason there
+is none."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from ..config import ConfigError
+from ..project import NotARepository, Project
+from ..store import StoreError
+from ..workspace.repo import WorkspaceError
+from . import host
+from .live import Live
+from .params import RequestFailed
+from .tasks import Tasks
+
+log = logging.getLogger(__name__)
+SET_UP = "Set up Loopwright"
+READY_SECONDS = 30.0
+
+
+class Startup:
+    def __init__(self, ls: LanguageServer, tasks: Tasks) -> None:
+        self._ls, self._tasks = ls, tasks
+        self.loop: host.Loop | None = None
+        self.live: Live | None = None
+        self.problem = "the server is starting"
+        self._ready = asyncio.Event()
+
+    async def ready(self) -> Live:
+        """The followed loop, once startup is over; RequestFailed saying why if none."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), READY_SECONDS)
+        except TimeoutError:
+            raise RequestFailed("the server is still starting; try again") from None
+        if self.live is None:
+            raise RequestFailed(self.problem)
+        return self.live
+
+    async def open(self, root: Path) -> None:
+        try:
+            project = Project.find(root)
+        except NotARepository as e:
+            self._fail(f"{e}: Loopwright works on a git repository", show=True)
+            return
+        if not project.dot.exists():
+            self._fail(f"Loopwright is not set up in {project.root}: choose "
+                       f"'{SET_UP}' or run `loopwright init` there", show=False)
+            self._tasks.start("offer-init", self._offer_init(project))
+            return
+        await self._start(project)
+
+    async def close(self) -> None:
+        if self.live is not None:
+            await self.live.close()
+        await self._tasks.close()
+        if self.loop is not None:
+            await self.loop.stop()
+
+    async def _start(self, project: Project) -> None:
+        try:
+            loop = await host.start(project)
+        except (ConfigError, StoreError, WorkspaceError) as e:
+            self._fail(f"Loopwright cannot open {project.root}: {e}", show=True)
+            return
+        live = Live(self._ls, loop, self._tasks)
+        self.loop, self.live = loop, live
+        live.begin()
+        self._ready.set()
+        log.info("%s", loop.describe())
+
+    async def _offer_init(self, project: Project) -> None:
+        item = await self._ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(type=types.MessageType.Info, message=self.problem,
+                                           actions=[types.MessageActionItem(SET_UP)]))
+        if item is None or item.title != SET_UP:
+            return
+        try:
+            out = await host.run_init(project.root)
+        except host.NotReady as e:
+            self._fail(str(e), show=True)
+            return
+        log.info("%s", out)
+        self._ready.clear()
+        await self._start(project)
+
+    def _fail(self, problem: str, *, show: bool) -> None:
+        self.problem = problem
+        self._ready.set()
+        log.warning("%s", problem)
+        if show:
+            self._ls.window_show_message(types.ShowMessageParams(
+                type=types.MessageType.Error, message=problem))
