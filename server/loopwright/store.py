@@ -66,6 +66,22 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def checkpoint_elsewhere(self) -> None:
+        """Stop this connection from checkpointing the WAL as it commits. A checkpoint
+        syncs the database to disk and can take a hundred milliseconds on a busy disk:
+        the manager calls this so its event loop never waits on one, and runs
+        `checkpoint()` from a thread instead."""
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database, on a connection of its own (call it from a
+        thread; a reader or writer elsewhere is never blocked by a passive checkpoint)."""
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            db.close()
+
     # --- writing ---------------------------------------------------------------
 
     def append(self, *events: ev.Event) -> list[ev.Record]:

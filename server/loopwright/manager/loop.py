@@ -31,6 +31,7 @@ from .session import run_session
 from .triage import make_triager, triage_task
 
 log = logging.getLogger(__name__)
+CHECKPOINT_SECONDS = 2.0
 
 
 class Manager:
@@ -72,6 +73,8 @@ class Manager:
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
                                     version=__version__))
         self._install_signal_handlers()
+        store.checkpoint_elsewhere()
+        self._spawn("checkpoint", _checkpoint_every(store, CHECKPOINT_SECONDS))
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         try:
@@ -111,7 +114,7 @@ class Manager:
         assert rt is not None
         waiting = {f"{kind}:{sid}" for sid in rt.waiting_on_human
                    for kind in ("worker", "land")}
-        waiting.add("intake")  # always listening; Intake.idle() says if it has work
+        waiting.update(("intake", "checkpoint"))  # always there; intake says if it has work
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
@@ -200,6 +203,7 @@ class Manager:
                 return
 
 
-def run_manager(project: Project, config: Config, *, once: bool = False) -> None:
-    asyncio.run(Manager(project, config, once=once).run())
-
+async def _checkpoint_every(store: Store, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(store.checkpoint)
