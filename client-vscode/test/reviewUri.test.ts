@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { diffTitle, formatReviewUri, parseReviewUri } from "../src/model/reviewUri";
+import { diffTitle, formatReviewUri, parseReviewUri, reviewChanged } from "../src/model/reviewUri";
 
 test("a review URI names the session, the side and the path", () => {
   assert.deepEqual(parseReviewUri("loopwright-review:/s-1a2b/head/src/app.py"), {
@@ -34,4 +34,13 @@ test("other schemes and malformed review URIs are not review documents", () => {
 
 test("a diff tab is titled with the file and the session", () => {
   assert.equal(diffTitle("calm-heron", "src/app.py"), "app.py (calm-heron: base ↔ head)");
+});
+
+test("open review documents are re-read when a new review is prepared", () => {
+  const waiting = { state: "awaiting_approval", added: 1, removed: 0 };
+  assert.equal(reviewChanged(undefined, waiting), false, "nothing to compare with yet");
+  assert.equal(reviewChanged(waiting, waiting), false);
+  assert.equal(reviewChanged({ ...waiting, state: "running" }, waiting), true, "back for review after request changes");
+  assert.equal(reviewChanged(waiting, { ...waiting, added: 3 }), true);
+  assert.equal(reviewChanged(waiting, { ...waiting, state: "landing" }), false);
 });

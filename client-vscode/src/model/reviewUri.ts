@@ -56,3 +56,23 @@ export function diffTitle(sessionName: string, path: string): string {
   const base = path.split("/").pop() ?? path;
   return `${base} (${sessionName}: base ↔ head)`;
 }
+
+/** What of a session row says which review it shows. */
+export interface ReviewLook {
+  readonly state: string;
+  readonly added?: number;
+  readonly removed?: number;
+}
+
+/**
+ * Whether a session's review documents may read differently now: a new review was
+ * prepared (the session came back to awaiting approval, e.g. after "Request changes")
+ * or the change's size moved.
+ */
+export function reviewChanged(before: ReviewLook | undefined, now: ReviewLook): boolean {
+  if (before === undefined) {
+    return false;
+  }
+  const cameBack = before.state !== "awaiting_approval" && now.state === "awaiting_approval";
+  return cameBack || before.added !== now.added || before.removed !== now.removed;
+}

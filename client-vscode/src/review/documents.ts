@@ -4,7 +4,7 @@
 
 import { EventEmitter, Uri, type CancellationToken, type Disposable, type Event, type TextDocumentContentProvider } from "vscode";
 import { Methods, REVIEW_SCHEME } from "../protocol";
-import { parseReviewUri } from "../model/reviewUri";
+import { parseReviewUri, reviewChanged, type ReviewLook } from "../model/reviewUri";
 import type { LoopStore } from "../model/store";
 import type { LoopwrightServer } from "../common/server";
 import { registerTextDocumentContentProvider } from "../common/vscodeapi";
@@ -14,8 +14,8 @@ export class ReviewDocuments implements TextDocumentContentProvider, Disposable 
   readonly onDidChange: Event<Uri> = this.changed.event;
   /** session id -> the URIs of its documents we have served. */
   private readonly served = new Map<string, Set<string>>();
-  /** session id -> a signature of what its review looks like, to notice a new one. */
-  private readonly signatures = new Map<string, string>();
+  /** session id -> what its row said last time, to notice a new review. */
+  private readonly looks = new Map<string, ReviewLook>();
   private readonly disposables: Disposable[];
 
   constructor(private readonly server: LoopwrightServer, store: LoopStore) {
@@ -47,10 +47,10 @@ export class ReviewDocuments implements TextDocumentContentProvider, Disposable 
       if (t === undefined) {
         continue;
       }
-      const sig = `${t.row.attempt ?? ""}:${t.row.hasReview ?? ""}:${t.row.added ?? ""}:${t.row.removed ?? ""}`;
-      const before = this.signatures.get(sessionId);
-      this.signatures.set(sessionId, sig);
-      if (before !== undefined && before !== sig) {
+      const now: ReviewLook = { state: t.row.state, added: t.row.added, removed: t.row.removed };
+      const before = this.looks.get(sessionId);
+      this.looks.set(sessionId, now);
+      if (reviewChanged(before, now)) {
         for (const u of uris) {
           this.changed.fire(Uri.parse(u));
         }
