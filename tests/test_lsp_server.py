@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -490,3 +491,28 @@ async def test_attaches_to_a_manager_already_running_instead_of_hosting_one(
     finally:
         runner.terminate()
         runner.wait(20)
+
+
+async def test_a_terminated_server_stops_its_manager_cleanly_and_exits(
+        make_repo: MakeRepo) -> None:
+    root = make_repo()
+    project = set_up(root)
+    made: list[Editor] = []
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "loopwright", "serve"],
+        client_factory=_client_factory(made), server_env=dict(os.environ))
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(types.InitializeParams(
+        capabilities=CAPABILITIES, root_uri=root.as_uri()))
+    ed = made[0]
+    await ed.until(lambda: "hosting the Loopwright manager" in ed.logs())
+    assert client._server is not None
+    client._server.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(client._server.wait(), 20) == 0
+    await client.stop()
+    assert holder_pid(project.lock_path) is None
+    store = Store(project.db_path)
+    last = store.read_after(0)[-1].event
+    store.close()
+    assert type(last).__name__ == "ManagerStopped"

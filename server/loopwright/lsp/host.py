@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -108,8 +109,11 @@ class Loop:
         self.api.close()
 
 
-async def start(project: Project) -> Loop:
-    """Open the log and host the manager, or attach to the one already running."""
+async def start(project: Project, on_signal: Callable[[], None]) -> Loop:
+    """Open the log and host the manager, or attach to the one already running.
+
+    A hosted manager stops itself on SIGINT/SIGTERM (it installs the handlers); when it
+    does, `on_signal` is called so the server can end too."""
     api = Loopwright.open(project)
     loop = Loop(project, api)
     pid = holder_pid(project.lock_path)
@@ -128,16 +132,17 @@ async def start(project: Project) -> Loop:
     if task.done() and isinstance(task.exception(), AlreadyRunning):
         return loop  # another manager won the race: be its front end
     loop.manager, loop.manager_task = manager, task
-    task.add_done_callback(lambda t: _manager_ended(loop, t))
+    task.add_done_callback(lambda t: _manager_ended(loop, t, on_signal))
     return loop
 
 
-def _manager_ended(loop: Loop, task: asyncio.Task[None]) -> None:
+def _manager_ended(loop: Loop, task: asyncio.Task[None], on_signal: Callable[[], None]
+                   ) -> None:
     if task.cancelled():
         return
     error = task.exception()
     if error is not None:
-        log.error("the hosted manager stopped: %s: %s", type(error).__name__, error,
-                  exc_info=error)
+        log.error("the hosted manager stopped: %s: %s; this server stays a front end",
+                  type(error).__name__, error, exc_info=error)
     elif not loop.stopping:
-        log.warning("the hosted manager stopped (a signal?); this server stays a front end")
+        on_signal()

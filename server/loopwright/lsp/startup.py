@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from pathlib import Path
 
 from lsprotocol import types
@@ -66,7 +68,7 @@ class Startup:
 
     async def _start(self, project: Project) -> None:
         try:
-            loop = await host.start(project)
+            loop = await host.start(project, _exit_on_signal)
         except (ConfigError, StoreError, WorkspaceError) as e:
             self._fail(f"Loopwright cannot open {project.root}: {e}", show=True)
             return
@@ -98,3 +100,12 @@ class Startup:
         if show:
             self._ls.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Error, message=problem))
+
+
+def _exit_on_signal() -> None:
+    """The hosted manager stopped on SIGINT/SIGTERM, cleanly (its stop is logged and the
+    lock released): the process was asked to end, so end it. The protocol reader is a
+    thread blocked on stdin, which no clean shutdown can interrupt."""
+    log.warning("stopped by a signal: the hosted manager has stopped; the server exits")
+    sys.stderr.flush()
+    os._exit(0)
