@@ -13,11 +13,13 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .. import __version__
 from .. import events as ev
+from ..attention.supervisor import Supervisor
 from ..config import Config
 from ..project import Project
 from ..state import State, apply, fold
@@ -36,8 +38,10 @@ CHECKPOINT_SECONDS = 2.0
 
 class Manager:
     def __init__(self, project: Project, config: Config, *, once: bool = False,
-                 watch_inbox: bool = True) -> None:
+                 watch_inbox: bool = True, clock: Callable[[], float] = time.time) -> None:
         self.project, self.config, self.once = project, config, once
+        self._clock = clock  # the attention supervisor's; tests drive it
+        self._attention: Supervisor | None = None
         self.watch_inbox = watch_inbox
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._landing = asyncio.Lock()
@@ -75,6 +79,9 @@ class Manager:
         self._install_signal_handlers()
         store.checkpoint_elsewhere()
         self._spawn("checkpoint", _checkpoint_every(store, CHECKPOINT_SECONDS))
+        self._attention = Supervisor(rt, self._spawn, self._clock)
+        self._attention.start()
+        self._spawn("attention", self._attention.run())
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         try:
@@ -100,6 +107,8 @@ class Manager:
         apply(rt.state, record)
         for effect in d.decide(rt.state, record.event):
             self._execute(effect)
+        if self._attention is not None:
+            self._attention.observe(record)
 
     def _schedule(self) -> None:
         rt = self._rt
@@ -114,7 +123,8 @@ class Manager:
         assert rt is not None
         waiting = {f"{kind}:{sid}" for sid in rt.waiting_on_human
                    for kind in ("worker", "land")}
-        waiting.update(("intake", "checkpoint"))  # always there; intake says if it has work
+        # always there; intake says if it has work
+        waiting.update(("intake", "checkpoint", "attention"))
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------

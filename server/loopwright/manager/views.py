@@ -192,4 +192,19 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"{name(e.session_id)}: LANDED on {e.target_branch} as {e.commit[:10]}"
         case ev.WorktreeRemoved():
             return f"{name(e.session_id)}: worktree removed"
+        case ev.StallDetected():
+            what = "killed" if e.killed else f"proposed: {e.proposal}"
+            return f"{name(e.session_id)}: likely wasting time: {e.evidence} ({what})"
+        case ev.StallCleared():
+            return f"{name(e.session_id)}: moving again: {e.reason}"
+        case ev.NotificationRaised(interrupt=interrupt, held=held) if interrupt or held:
+            return f"{'held for later' if held else 'notified'}: {e.title}"
+        case ev.NotificationsReleased():
+            return e.summary
+        case ev.DigestPublished():
+            return f"digest: {e.lines[0] if e.lines else 'nothing new'}"
+        case ev.FocusChanged():
+            return f"focus {'on' if e.on else 'off'} ({e.by})"
+        case ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn():
+            return None  # bookkeeping: the lines around it say what happened
     return world_views.describe(e, name) or ev.tag_of(e)

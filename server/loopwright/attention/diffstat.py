@@ -1,0 +1,62 @@
+"""How a worktree's diff stands now: against the session's base, untracked files included.
+
+The supervisor measures running sessions with this on every tick and records a
+`DiffMeasured` only when the fingerprint moved, which is what "the diff changed" means to
+the stall detector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_UNTRACKED_BYTES = 1_000_000  # per file: larger files count by their size alone
+
+
+@dataclass(frozen=True)
+class DiffStat:
+    fingerprint: str
+    files: int
+    added: int
+    removed: int
+
+
+def measure(worktree: Path, base: str, timeout: float = 30.0) -> DiffStat | None:
+    """The diff of `worktree` against `base`; None when git cannot tell (gone, broken)."""
+    try:
+        diff = _git(worktree, timeout, "diff", "--no-color", "--no-ext-diff", "--no-renames",
+                    base)
+        others = _git(worktree, timeout, "ls-files", "--others", "--exclude-standard", "-z")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if diff is None or others is None:
+        return None
+    digest = hashlib.sha1(diff, usedforsecurity=False)
+    files = added = removed = 0
+    for line in diff.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            files += 1
+        elif line.startswith(b"+") and not line.startswith(b"+++ "):
+            added += 1
+        elif line.startswith(b"-") and not line.startswith(b"--- "):
+            removed += 1
+    for name in sorted(p for p in others.split(b"\0") if p):
+        files += 1
+        digest.update(b"\0untracked\0" + name)
+        path = worktree / name.decode("utf-8", "surrogateescape")
+        try:
+            size = path.stat().st_size
+            data = path.read_bytes() if size <= MAX_UNTRACKED_BYTES else b""
+        except OSError:
+            continue
+        digest.update(data or str(size).encode())
+        added += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return DiffStat(digest.hexdigest()[:16], files, added, removed)
+
+
+def _git(cwd: Path, timeout: float, *args: str) -> bytes | None:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=timeout,
+                          check=False)
+    return proc.stdout if proc.returncode == 0 else None

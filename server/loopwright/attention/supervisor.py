@@ -1,0 +1,197 @@
+"""The attention supervisor: the manager's owned task that watches the human's attention.
+
+It observes every record the manager applies (an instrument, in trio's sense: it never
+changes the manager's decisions) and routes it: notifications raised, replaced or
+withdrawn; answers to a stall's proposal carried out; interruptions sent to the hook.
+On each tick it measures running sessions' diffs, looks for stalls and for stalls that
+cleared, publishes the digest when due, and releases what focus or quiet hours held.
+Time comes from the `clock` it is given, so tests drive it. A restart starts the stall
+clocks of live sessions afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from .. import events as ev
+from ..config_attention import AttentionConfig
+from ..manager.ids import new_id
+from ..manager.runtime import Runtime
+from ..state import SessionState
+from . import digest, hook, routing, stalls
+from .diffstat import measure
+from .fold import ATTENTION_APPLY
+from .tracker import Track, Tracker
+
+log = logging.getLogger(__name__)
+Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
+MAX_PENDING = 5000  # progress records kept for the next digest
+
+
+class Supervisor:
+    def __init__(self, rt: Runtime, spawn: Spawn, clock: Callable[[], float] = time.time
+                 ) -> None:
+        self.rt, self._spawn, self.clock = rt, spawn, clock
+        self.tracker = Tracker()
+        self.pending: list[ev.Record] = []
+        self._flagged: set[str] = set()  # stalls appended, not read back yet
+        now = clock()
+        self._digest_at = rt.state.attention.digest_at or now
+        for sid, s in rt.state.sessions.items():
+            if not s.terminal:
+                self.tracker.tracks[sid] = Track(session_id=sid, baseline_at=now,
+                                                 heard_at=now)
+
+    @property
+    def cfg(self) -> AttentionConfig:
+        return self.rt.config.attention
+
+    def start(self) -> None:
+        """Bring the open notifications in line with the log folded at start: what was
+        answered while no manager ran comes down, what waits and has none gets one."""
+        st = self.rt.state
+        keys = dict.fromkeys(st.attention.by_key)
+        keys.update(dict.fromkeys(sid for sid, s in st.sessions.items() if not s.terminal))
+        keys.update(dict.fromkeys(f"task:{d.task_id}" for d in st.decisions.values()
+                                  if d.open and not d.session_id))
+        now = self.clock()
+        for key in keys:
+            self._append(routing.reconcile(st, key, st.last_seq, self.cfg, now,
+                                           lambda: new_id("n")))
+
+    # --- every record ------------------------------------------------------------------
+
+    def observe(self, record: ev.Record) -> None:
+        """Called by the manager after it applied `record` to the state."""
+        st = self.rt.state
+        self.tracker.apply(record, st)
+        if isinstance(record.event, ev.StallDetected):
+            self._flagged.discard(record.event.session_id)
+        if record.seq > st.attention.digest_seq and digest.is_progress(record):
+            self.pending.append(record)
+            del self.pending[:-MAX_PENDING]
+        self._append(routing.route(st, record, self.cfg, self.clock(), lambda: new_id("n")))
+
+    def _append(self, events: list[ev.Event]) -> None:
+        if not events:
+            return
+        st = self.rt.state
+        now = self.clock()
+        self.rt.append(*events)
+        for e in events:
+            # Applied now as well as when read back (idempotent), so the next record
+            # routed before then sees it: a second notification replaces, never stacks.
+            if isinstance(e, ev.NotificationRaised | ev.NotificationWithdrawn
+                          | ev.NotificationsReleased):
+                ATTENTION_APPLY[type(e)](st, e, now)
+            self._to_hook(e)
+
+    def _to_hook(self, e: ev.Event) -> None:
+        cfg, st, root = self.cfg, self.rt.state, self.rt.project.root
+        if not cfg.hook:
+            return
+        if isinstance(e, ev.NotificationRaised) and e.interrupt:
+            payload = hook.notification_payload(st, e, root)
+            key = f"hook:{e.notification_id}"
+        elif isinstance(e, ev.NotificationsReleased):
+            payload, key = hook.batch_payload(st, e, root), f"hook:{new_id('b')}"
+        elif isinstance(e, ev.DigestPublished) and cfg.hook_digest:
+            payload, key = hook.digest_payload(e, root), f"hook:digest-{e.until_seq}"
+        else:
+            return
+        self._spawn(key, self._hook(payload, root))
+
+    async def _hook(self, payload: dict[str, Any], root: Path) -> None:
+        await hook.run_hook(self.cfg, payload, root)
+
+    # --- every tick --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.cfg.tick_seconds)
+            try:
+                await self.tick()
+            except Exception:  # the supervisor must outlive a bad tick
+                log.exception("attention tick failed")
+
+    async def tick(self) -> None:
+        await self.measure_diffs()
+        now = self.clock()
+        st = self.rt.state
+        if routing.focus_expired(st, now):
+            self._append([ev.FocusChanged(on=False, by="loopwright")])
+        else:
+            self._append(routing.release(st, self.cfg, now))
+        self._append(self._cleared())
+        self._append(self._stalls(now))
+        self._append(self._digest(now))
+
+    async def measure_diffs(self) -> None:
+        for sid, s in list(self.rt.state.sessions.items()):
+            t = self.tracker.tracks.get(sid)
+            if s.state != SessionState.RUNNING or not s.worktree or t is None:
+                continue
+            stat = await asyncio.to_thread(measure, Path(s.worktree), s.base_commit)
+            if stat is None or stat.fingerprint == t.fingerprint:
+                continue
+            event = ev.DiffMeasured(session_id=sid, fingerprint=stat.fingerprint,
+                                    files=stat.files, added=stat.added, removed=stat.removed)
+            record = self.rt.append(event)[0]
+            self.tracker.apply(record, self.rt.state)  # and again when read back: a no-op
+
+    def _cleared(self) -> list[ev.Event]:
+        st = self.rt.state
+        out: list[ev.Event] = []
+        for sid, reason in stalls.cleared(st, self.tracker, self.rt.config.stalls):
+            out.append(ev.StallCleared(session_id=sid, reason=reason))
+            d = st.decisions.get(st.attention.stalls[sid].decision_id)
+            if d is not None and d.open:
+                out.append(ev.DecisionAnswered(decision_id=d.decision_id,
+                                               answer=stalls.KEEP_GOING, by="loopwright"))
+        return out
+
+    def _stalls(self, now: float) -> list[ev.Event]:
+        st, cfg = self.rt.state, self.rt.config.stalls
+        out: list[ev.Event] = []
+        for f in stalls.detect(st, self.tracker, cfg, now):
+            if f.session_id in self._flagged:
+                continue
+            self._flagged.add(f.session_id)
+            s = st.sessions[f.session_id]
+            if f.signal in cfg.kill_on:
+                out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
+                                         evidence=f.evidence, onset_at=f.onset_at,
+                                         proposal="kill", killed=True),
+                        ev.SessionKilled(session_id=f.session_id, by="loopwright",
+                                         reason=f"stalled: {f.evidence}")]
+                continue
+            did = new_id("d")
+            out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
+                                     evidence=f.evidence, onset_at=f.onset_at,
+                                     proposal=f.proposal, decision_id=did),
+                    ev.DecisionAsked(decision_id=did, question=stalls.question(s.name, f),
+                                     options=stalls.STALL_OPTIONS, default=stalls.KEEP_GOING,
+                                     session_id=f.session_id, task_id=s.task_id)]
+        return out
+
+    def _digest(self, now: float) -> list[ev.Event]:
+        minutes = self.cfg.digest_minutes
+        if not minutes or now - self._digest_at < minutes * 60:
+            return []
+        self._digest_at = now
+        return self.publish_digest()
+
+    def publish_digest(self, by: str = "loopwright") -> list[ev.Event]:
+        st = self.rt.state
+        fresh = [r for r in self.pending if r.seq > st.attention.digest_seq]
+        self.pending = []
+        lines = digest.compose(fresh, st)
+        if not lines:
+            return []
+        return [ev.DigestPublished(since_seq=st.attention.digest_seq,
+                                   until_seq=fresh[-1].seq, lines=lines, by=by)]
