@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck docs check-docs bench clean
+.PHONY: setup demo test test-python screenshots lint typecheck docs check-docs bench clean
 
 setup: $(STAMP)
 
@@ -16,8 +16,17 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/loopwright demo
 
-test: setup lint typecheck check-docs
+# Everything: Python checks and tests, the extension's unit tests, and the extension
+# end to end in a real VS Code (code-server). Screenshots of that run go to a scratch
+# folder; `make screenshots` refreshes the ones in docs/.
+test: test-python test-extension
+	$(MAKE) test-e2e-vscode SCREENSHOTS=$$(mktemp -d)
+
+test-python: setup lint typecheck check-docs
 	$(PY) -m pytest -q
+
+screenshots:
+	$(MAKE) test-e2e-vscode
 
 lint: setup
 	$(VENV)/bin/ruff check server tests bench
@@ -42,3 +51,5 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+include client-vscode/Makefile.inc

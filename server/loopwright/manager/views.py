@@ -59,7 +59,7 @@ def inbox(state: State) -> list[InboxItem]:
         title = state.tasks[s.task_id].title
         if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
             r = s.review
-            why = "; ".join(s.gate_reasons) or "needs review"
+            why = " ".join(s.gate_reasons) or "needs review"
             items.append(InboxItem(
                 kind="review", ref=s.session_id, session=s.name, title=title,
                 detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
@@ -173,7 +173,7 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
         case ev.GateDecided():
             if e.auto_land:
                 return f"{name(e.session_id)}: gate passed, landing without a human"
-            return f"{name(e.session_id)}: needs review: {'; '.join(e.reasons)}"
+            return f"{name(e.session_id)}: needs review: {' '.join(e.reasons)}"
         case ev.HunkJudged():
             return f"{name(e.session_id)}: hunk {e.hunk_id} {e.verdict}ed by {e.by}"
         case ev.ChangeApproved():
