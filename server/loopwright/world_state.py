@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 class BuildState(msgspec.Struct, kw_only=True):
     last_commit: str = ""  # the last commit of the target the checks ran on
+    checked_at: float = 0.0
     passed: bool | None = None  # None: never checked
     broken_since: str = ""  # the first failing commit of the current breakage
     broken_at: float = 0.0
@@ -74,6 +75,7 @@ def rebase_note(e: ev.RebaseConflicted) -> str:
 def _build_checked(st: State, e: ev.BuildChecked, at: float) -> None:
     b = st.world.build
     b.last_commit, b.passed, b.output_tail = e.commit, e.passed, e.output_tail
+    b.checked_at = at
     if e.passed:
         b.broken_since, b.broken_at, b.fix_task = "", 0.0, ""
         return
@@ -91,7 +93,7 @@ def _timer_fired(st: State, e: ev.TimerFired, at: float) -> None:
     mark = st.world.timers.get(e.timer)
     if mark is None:
         return
-    mark.last_due = max(mark.last_due, e.due_at)
+    mark.last_due = e.due_at
     if e.task_id:
         mark.task_id = e.task_id
 

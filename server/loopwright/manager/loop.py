@@ -31,6 +31,7 @@ from .lock import ManagerLock
 from .runtime import Runtime
 from .session import run_session
 from .triage import make_triager, triage_task
+from .wakes import LISTENING, Wakes
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
@@ -38,8 +39,11 @@ CHECKPOINT_SECONDS = 2.0
 
 class Manager:
     def __init__(self, project: Project, config: Config, *, once: bool = False,
-                 watch_inbox: bool = True, clock: Callable[[], float] = time.time) -> None:
+                 watch_inbox: bool = True, clock: Callable[[], float] = time.time,
+                 webhook: str = "") -> None:
         self.project, self.config, self.once = project, config, once
+        self.webhook = webhook  # `[HOST:]PORT` to receive GitHub deliveries on; "" none
+        self._wakes: Wakes | None = None
         self._clock = clock  # the attention supervisor's; tests drive it
         self._attention: Supervisor | None = None
         self.watch_inbox = watch_inbox
@@ -84,7 +88,9 @@ class Manager:
         self._spawn("attention", self._attention.run())
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
+        self._wakes = wakes = Wakes(rt, self._spawn, webhook=self.webhook)
         try:
+            wakes.start()  # builds, timers, GitHub, webhook, sessions meeting
             for effect in d.recover(state):
                 self._execute(effect)
             while not self._stop.is_set():
@@ -95,11 +101,12 @@ class Manager:
                 if batch:
                     await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
-                if self.once and self._idle() and inbox.idle():
+                if self.once and self._idle() and inbox.idle() and wakes.idle():
                     return
                 await store.wait(0.05 if self.once else 0.5)
         finally:
             inbox.stop()
+            wakes.stop()
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt
@@ -109,6 +116,8 @@ class Manager:
             self._execute(effect)
         if self._attention is not None:
             self._attention.observe(record)
+        if self._wakes is not None:
+            self._wakes.observe(record.event)
 
     def _schedule(self) -> None:
         rt = self._rt
@@ -125,6 +134,7 @@ class Manager:
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
         waiting.update(("intake", "checkpoint", "attention"))
+        waiting |= LISTENING  # the triggers' listeners; Wakes.idle() says if they work
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
@@ -148,7 +158,7 @@ class Manager:
             case d.PrepareReview(session_id=sid):
                 self._spawn(f"review:{sid}", pipeline.prepare_review(rt, sid))
             case d.Land(session_id=sid):
-                self._spawn(f"land:{sid}", pipeline.land_session(rt, sid, self._landing))
+                self._spawn(f"land:{sid}", self._landing_of(sid))
             case d.StopWorker(session_id=sid):
                 for kind in ("worker", "checks", "review", "land"):
                     if (task := self._tasks.get(f"{kind}:{sid}")) is not None:
@@ -173,6 +183,14 @@ class Manager:
             backend=task.backend or self.config.manager.default_backend,
             attempt=effect.attempt, note=effect.note,
         ))
+
+    def _landing_of(self, session_id: str) -> Coroutine[Any, Any, None]:
+        """Landing in the configured mode: merge here (one at a time, each re-checked on
+        the merged result: the merge queue), or open a pull request."""
+        if self._wakes is not None:
+            return self._wakes.land(session_id, self._landing)
+        assert self._rt is not None
+        return pipeline.land_session(self._rt, session_id, self._landing)
 
     def _spawn(self, key: str, coro: Coroutine[Any, Any, None]) -> None:
         if key in self._tasks:

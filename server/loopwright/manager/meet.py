@@ -1,0 +1,120 @@
+"""Parallel sessions meet: brought up to a target that moved, and flagged early when two
+of them change the same files.
+
+When a landing moves the target, every session still at work (queued for rework,
+running, or waiting on the human) is brought up to the new tip: fast-forwarded under its
+uncommitted edits when it has no commits of its own, rebased when it has and its
+worktree is clean. Git refuses, changing nothing, when that would overwrite work; the
+session is then told through its next instruction (`RebaseConflicted`). Sessions past
+their worker (checking, in review) are not moved; their change is tried against the new
+tip, and a conflict is told the same way, since landing it would fail.
+
+Every few seconds the changed files of live sessions are compared; two sessions that
+share files are a likely conflict (`ConflictPredicted`), and git's merge of their work as
+it stands says whether it is a textual one. Landings themselves go one at a time (the
+manager's landing lock), each re-checked on the merged result: that is the merge queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from pathlib import Path
+
+from .. import events as ev
+from ..state import Session, SessionState, State
+from ..workspace import meet as git_meet
+from ..workspace.repo import WorkspaceError
+from ..world_state import conflict_key
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+S = SessionState
+MOVABLE = frozenset({S.QUEUED, S.RUNNING, S.WAITING})
+TRIED = frozenset({S.CHECKING, S.REVIEWING, S.AWAITING_APPROVAL})
+COMPARED = MOVABLE | TRIED
+
+
+def overlaps(changes: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Pairs of sessions (sorted ids) and the files both changed. Pure."""
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for a, b in itertools.combinations(sorted(changes), 2):
+        shared = changes[a] & changes[b]
+        if shared:
+            out[(a, b)] = tuple(sorted(shared))
+    return out
+
+
+def _with_worktree(state: State, states: frozenset[SessionState]) -> list[Session]:
+    return [s for s in state.sessions.values()
+            if s.state in states and s.worktree and Path(s.worktree).is_dir()
+            and s.base_commit]
+
+
+async def on_target_moved(rt: Runtime, onto: str) -> None:
+    """Bring every session at work up to `onto`, or tell it why not."""
+    root = rt.project.root
+    for s in _with_worktree(rt.state, COMPARED):
+        told = rt.state.world.rebase_conflicts.get(s.session_id)
+        if told is not None and told.onto == onto:
+            continue
+        try:
+            if s.state in MOVABLE and rt.config.parallel.rebase:
+                async with rt.worktree_lock(s.session_id):
+                    outcome = await asyncio.to_thread(
+                        git_meet.bring_up_to_date, root, Path(s.worktree), s.branch,
+                        s.base_commit, onto)
+            else:
+                paths = await asyncio.to_thread(
+                    git_meet.merge_conflicts, root, onto, s.head_commit or s.base_commit)
+                outcome = git_meet.Conflicted(paths) if paths else None
+        except WorkspaceError as e:
+            log.warning("could not bring %s up to %s: %s", s.name, onto[:10], e)
+            continue
+        current = rt.state.sessions[s.session_id]
+        if current.state not in COMPARED:  # it moved on meanwhile
+            continue
+        if isinstance(outcome, git_meet.Rebased):
+            rt.append(ev.SessionRebased(session_id=s.session_id, onto=onto,
+                                        base_commit=outcome.base_commit,
+                                        head_commit=outcome.head_commit))
+        elif isinstance(outcome, git_meet.Conflicted):
+            rt.append(ev.RebaseConflicted(session_id=s.session_id, onto=onto,
+                                          paths=outcome.paths))
+
+
+async def predict_once(rt: Runtime) -> None:
+    root = rt.project.root
+    live = _with_worktree(rt.state, COMPARED)
+    changes: dict[str, set[str]] = {}
+    for s in live:
+        try:
+            changes[s.session_id] = await asyncio.to_thread(
+                git_meet.changed_paths, Path(s.worktree), s.base_commit)
+        except WorkspaceError:
+            continue  # its worktree is changing under us (landing, removal): next time
+    found = overlaps(changes)
+    known = rt.state.world.conflicts
+    by_id = {s.session_id: s for s in live}
+    for pair, paths in found.items():
+        old = known.get(conflict_key(pair))
+        if old is not None and old.paths == paths:
+            continue
+        try:
+            snaps = [await asyncio.to_thread(git_meet.snapshot, Path(by_id[sid].worktree))
+                     for sid in pair]
+            textual = bool(await asyncio.to_thread(git_meet.merge_conflicts, root, *snaps))
+        except WorkspaceError:
+            continue
+        rt.append(ev.ConflictPredicted(sessions=pair, paths=paths, textual=textual))
+    for c in list(known.values()):
+        if tuple(sorted(c.sessions)) not in found:
+            rt.append(ev.ConflictCleared(sessions=c.sessions))
+
+
+async def predict_forever(rt: Runtime) -> None:
+    while True:
+        await asyncio.sleep(rt.config.parallel.predict_seconds)
+        if len(_with_worktree(rt.state, COMPARED)) >= 2 or rt.state.world.conflicts:
+            await predict_once(rt)

@@ -1,0 +1,105 @@
+"""Git for sessions that meet: what a session has changed so far, whether two changes
+would merge, and bringing a session's work up to a target that moved.
+
+Nothing here touches a worktree's index or files except `bring_up_to_date`, and that
+only through git operations that refuse, changing nothing, when they would overwrite
+uncommitted work: `merge --ff-only` (which checks every file it would update) and
+`rebase` (only on a clean worktree, aborted on conflict).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .repo import WorkspaceError, head_commit, identity_args, is_dirty, run, run_ok
+
+__all__ = ["Conflicted", "Rebased", "bring_up_to_date", "changed_paths", "merge_conflicts",
+           "snapshot"]
+
+
+@dataclass(frozen=True)
+class Rebased:
+    base_commit: str
+    head_commit: str
+
+
+@dataclass(frozen=True)
+class Conflicted:
+    paths: tuple[str, ...]
+
+
+def changed_paths(worktree: Path, base: str) -> set[str]:
+    """Files the session changed since `base`: committed, staged, modified, untracked."""
+    committed = run(worktree, "diff", "--name-only", "--no-renames", base, "HEAD")
+    status = run_ok(worktree, "--no-optional-locks", "status", "--porcelain=v1", "-z",
+                    "--untracked-files=all", "--no-renames").text
+    paths = {p for p in committed.splitlines() if p}
+    paths |= {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+    return paths
+
+
+def snapshot(worktree: Path) -> str:
+    """A commit of the worktree as it stands (untracked files too, ignored ones not),
+    made through a temporary index: the worktree, its index and HEAD are untouched."""
+    with tempfile.TemporaryDirectory(prefix="loopwright-snap-") as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+
+        def git(*args: str) -> str:
+            proc = subprocess.run(["git", *args], cwd=worktree, env=env, text=True,
+                                  capture_output=True, check=False)
+            if proc.returncode != 0:
+                raise WorkspaceError(f"git {args[0]} failed in {worktree}: "
+                                     f"{proc.stderr.strip()}")
+            return proc.stdout.strip()
+
+        git("read-tree", "HEAD")
+        git("add", "-A")
+        tree = git("write-tree")
+        return git(*identity_args(worktree), "commit-tree", tree, "-p", "HEAD", "-m",
+                   "loopwright: snapshot")
+
+
+def merge_conflicts(root: Path, a: str, b: str) -> tuple[str, ...]:
+    """The paths git could not merge if commits `a` and `b` met; () when clean."""
+    result = run_ok(root, "merge-tree", "--write-tree", "--name-only", "--no-messages", a, b)
+    if result.status == 0:
+        return ()
+    if result.status != 1:
+        raise WorkspaceError(f"git merge-tree failed: {result.stderr.strip()}")
+    lines = [line for line in result.text.splitlines()[1:] if line]
+    return tuple(sorted(set(lines)))
+
+
+def bring_up_to_date(root: Path, worktree: Path, branch: str, base: str, onto: str
+                     ) -> Rebased | Conflicted | None:
+    """Put the session's work on `onto` (the target's new tip). None: nothing to do, or
+    not safe now (committed work under uncommitted changes); Conflicted: it would not
+    apply cleanly, and nothing was changed."""
+    head = head_commit(worktree)
+    if run_ok(root, "merge-base", "--is-ancestor", onto, head).status == 0:
+        return None  # already on it
+    if head == base:  # no commits of its own yet: fast-forward under any edits
+        moved = run_ok(worktree, "merge", "-q", "--ff-only", "--no-autostash", onto)
+        if moved.status == 0:
+            return Rebased(onto, onto)
+        return Conflicted(_overlap(root, worktree, onto) or ("(uncommitted changes)",))
+    if is_dirty(worktree):
+        return None
+    rebased = run_ok(worktree, *identity_args(worktree), "rebase", "-q", "--onto", onto,
+                     base, branch)
+    if rebased.status == 0:
+        return Rebased(onto, head_commit(worktree))
+    paths = run_ok(worktree, "diff", "--name-only", "--diff-filter=U").text.split()
+    run_ok(worktree, "rebase", "--abort")
+    return Conflicted(tuple(sorted(paths)) or ("(rebase failed)",))
+
+
+def _overlap(root: Path, worktree: Path, onto: str) -> tuple[str, ...]:
+    """Why a fast-forward was refused: the files both the target and the worktree changed."""
+    head = head_commit(worktree)
+    theirs = set(run(root, "diff", "--name-only", head, onto).splitlines())
+    return tuple(sorted(theirs & changed_paths(worktree, head)))
