@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from agent_helpers import fake_api  # noqa: F401 - the fake Messages API, for the agents' tests
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Loopwright Tests",
     "GIT_AUTHOR_EMAIL": "tests@loopwright.invalid",

@@ -25,8 +25,9 @@ def test_the_written_config_keeps_only_prices_the_project_changed() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[agent]\nthinking_budget_tokens = 500\n", "at least 1024"),
-        ("[agent]\nthinking_budget_tokens = 20000\n", "under max_tokens"),
+        ('[agent]\nthinking = "enabled"\nthinking_budget_tokens = 500\n', "at least 1024"),
+        ('[agent]\nthinking = "enabled"\nthinking_budget_tokens = 20000\n', "under max_tokens"),
+        ('[agent]\nthinking = "always"\n', "agent.thinking"),
         ('[agent]\ncompaction = "sometimes"\n', "agent.compaction"),
         ("[budget]\ndollars = -1\n", "budget.dollars"),
         ('[prices."m"]\ninput = 1.0\n', "prices"),
@@ -38,5 +39,7 @@ def test_a_broken_agent_setting_names_its_key(text: str, message: str) -> None:
 
 
 def test_thinking_within_max_tokens_is_accepted() -> None:
-    cfg = parse("[agent]\nmax_tokens = 32000\nthinking_budget_tokens = 8000\n")
+    cfg = parse('[agent]\nmax_tokens = 32000\nthinking = "enabled"\n'
+                "thinking_budget_tokens = 8000\n")
     assert cfg.agent.thinking_budget_tokens == 8000
+    assert parse('[agent]\nthinking = "adaptive"\n').agent.thinking == "adaptive"

@@ -105,9 +105,13 @@ class AgentConfig(_Section):
         "Model the `claude` worker, triage and reviewer agents use.")] = "claude-sonnet-4-6"
     max_tokens: Annotated[int, _doc(
         "Most tokens one reply may have (thinking included).", ge=1)] = 16_000
+    thinking: Annotated[Literal["off", "adaptive", "enabled"], _doc(
+        "Extended thinking for the worker: `adaptive` (the model decides when and how "
+        "much to think; what the newest models want), `enabled` (up to "
+        "`thinking_budget_tokens` a reply), or `off`.")] = "off"
     thinking_budget_tokens: Annotated[int, _doc(
-        "Extended thinking for the worker: tokens it may think per reply (at least 1024 "
-        "and under `max_tokens`); 0 turns thinking off.", ge=0)] = 0
+        "With `thinking = \"enabled\"`: tokens the worker may think per reply, at least "
+        "1024 and under `max_tokens`.", ge=0)] = 4096
     context_budget_tokens: Annotated[int, _doc(
         "Most tokens the worker's conversation may hold; past 80% of it the conversation "
         "is compacted.", ge=2_000)] = 160_000
@@ -134,11 +138,11 @@ class AgentConfig(_Section):
         ge=500)] = 20_000
 
     def __post_init__(self) -> None:
-        if self.thinking_budget_tokens and not (
+        if self.thinking == "enabled" and not (
             1024 <= self.thinking_budget_tokens < self.max_tokens
         ):
-            raise ValueError("thinking_budget_tokens must be 0, or at least 1024 and "
-                             "under max_tokens")
+            raise ValueError("with thinking enabled, thinking_budget_tokens must be at "
+                             "least 1024 and under max_tokens")
 
 
 class BudgetConfig(_Section):
@@ -170,10 +174,12 @@ def _price(i: float, o: float) -> ModelPrice:
 
 # Anthropic's list prices (platform.claude.com/docs/en/about-claude/pricing).
 DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "claude-opus-5": _price(5.0, 25.0),
+    "claude-opus-4-8": _price(5.0, 25.0),
+    "claude-opus-4-7": _price(5.0, 25.0),
     "claude-opus-4-6": _price(5.0, 25.0),
     "claude-opus-4-5": _price(5.0, 25.0),
     "claude-sonnet-4-6": _price(3.0, 15.0),
-    "claude-sonnet-4-5": _price(3.0, 15.0),
     "claude-haiku-4-5": _price(1.0, 5.0),
 }
 

@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 
 from .. import events as ev
-from ..workers.base import CommandResult, Failed, Outcome, WorkerInput
+from ..state import Health
+from ..workers.base import CommandResult, Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workers.registry import make_worker
 from ..workspace import sandbox, worktrees
 from .ids import new_id
@@ -89,6 +90,27 @@ class SessionContext:
             d.question: d.answer for d in self._rt.state.decisions.values()
             if d.session_id == self._sid and d.answer is not None
         }
+
+    def transcript(self) -> list[TranscriptEvent]:
+        return [r.event for r in self._rt.store.read_after(0)
+                if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)
+                and r.event.session_id == self._sid]
+
+    async def record_turn(self, *events: TranscriptEvent) -> None:
+        self._rt.append(*events)
+
+    async def over_budget(self, reason: str, round: int) -> bool:
+        name = self._input.session.name
+        question = (f"{name} is over its budget ({reason}). Let it go on with another "
+                    f"budget's worth? (budget {round})")
+        if not any(d.session_id == self._sid and d.question == question
+                   for d in self._rt.state.decisions.values()):
+            self._rt.append(ev.BudgetExceeded(session_id=self._sid, reason=reason))
+        answer = await self.ask(question, ("continue", "stop"), "stop", blocking=True)
+        s = self._rt.state.sessions.get(self._sid)
+        if answer == "continue" and s is not None and s.health == Health.OVER_BUDGET:
+            self._rt.append(ev.BudgetExtended(session_id=self._sid))
+        return answer == "continue"
 
 
 async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -> None:

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .. import events as ev
 from ..config import Config
 from ..state import Session, Task
+
+TranscriptEvent = ev.ModelPrompted | ev.ModelReplied
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,20 @@ class WorkerContext(Protocol):
 
     def answers(self) -> dict[str, str]:
         """Answers that arrived so far to this session's questions, by question text."""
+        ...
+
+    def transcript(self) -> list[TranscriptEvent]:
+        """The worker's conversation so far, as recorded (agent backends resume from it)."""
+        ...
+
+    async def record_turn(self, *events: TranscriptEvent) -> None:
+        """Append conversation events to the log, together (one transaction)."""
+        ...
+
+    async def over_budget(self, reason: str, round: int) -> bool:
+        """Mark the session over budget and ask the human, blocking, whether to go on
+        with another budget's worth (`round` counts the budgets used, from 1). True: go
+        on. After a restart the same round gets the recorded answer."""
         ...
 
 

@@ -8,8 +8,16 @@ from ..config import Config
 from .base import UnknownBackend, Worker
 from .script import ScriptWorker
 
+
+def _claude(config: Config) -> Worker:
+    from .claude import ClaudeWorker  # the SDK loads only when a claude session runs
+
+    return ClaudeWorker(config)
+
+
 BACKENDS: dict[str, Callable[[Config], Worker]] = {
     "script": lambda _config: ScriptWorker(),
+    "claude": _claude,
 }
 
 

@@ -21,9 +21,15 @@ USAGE_KEYS = frozenset(
     {"input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"}
 )
 STOP_REASONS = frozenset(
-    {"end_turn", "tool_use", "max_tokens", "stop_sequence", "pause_turn", "refusal"}
+    {"end_turn", "tool_use", "max_tokens", "stop_sequence", "pause_turn", "refusal",
+     "compaction"}
 )
-_REQUIRED = {"text": ("text", str), "tool_use": ("name", str), "thinking": ("thinking", str)}
+_REQUIRED = {
+    "text": ("text", str),
+    "tool_use": ("name", str),
+    "thinking": ("thinking", str),
+    "compaction": ("content", str),
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,12 @@ def thinking_block(thinking: str, *, signature: str | None = None) -> Block:
     if signature is not None:
         block["signature"] = signature
     return block
+
+
+def compaction_block(summary: str) -> Block:
+    """What the API's server-side compaction (`compact_20260112`) puts first in a reply:
+    a summary that stands in for everything before it."""
+    return {"type": "compaction", "content": summary}
 
 
 def _check_block(block: Mapping[str, Any]) -> Block:

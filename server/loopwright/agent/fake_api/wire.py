@@ -214,6 +214,9 @@ def block_events(index: int, block: Mapping[str, Any], chunk_chars: int) -> Iter
         deltas += [
             {"type": "input_json_delta", "partial_json": c} for c in _chunks(raw, chunk_chars)
         ]
+    elif kind == "compaction":  # the whole summary arrives in one delta
+        start = {"type": "compaction", "content": None}
+        deltas = [{"type": "compaction_delta", "content": block["content"]}]
     else:
         start = {"type": "thinking", "thinking": "", "signature": ""}
         deltas = [
