@@ -60,28 +60,32 @@ async def on_target_moved(rt: Runtime, onto: str) -> None:
         if told is not None and told.onto == onto:
             continue
         try:
-            if s.state in MOVABLE and rt.config.parallel.rebase:
-                async with rt.worktree_lock(s.session_id):
+            async with rt.worktree_lock(s.session_id):  # its commit waits for this
+                current = rt.state.sessions[s.session_id]
+                if current.state not in COMPARED:  # it moved on meanwhile
+                    continue
+                if current.state in MOVABLE and rt.config.parallel.rebase:
                     outcome = await asyncio.to_thread(
                         git_meet.bring_up_to_date, root, Path(s.worktree), s.branch,
-                        s.base_commit, onto)
-            else:
-                paths = await asyncio.to_thread(
-                    git_meet.merge_conflicts, root, onto, s.head_commit or s.base_commit)
-                outcome = git_meet.Conflicted(paths) if paths else None
+                        current.base_commit, onto)
+                else:
+                    paths = await asyncio.to_thread(
+                        git_meet.merge_conflicts, root, onto, current.head_commit)
+                    outcome = git_meet.Conflicted(paths) if paths else None
+                _record(rt, s.session_id, onto, outcome)
         except WorkspaceError as e:
             log.warning("could not bring %s up to %s: %s", s.name, onto[:10], e)
-            continue
-        current = rt.state.sessions[s.session_id]
-        if current.state not in COMPARED:  # it moved on meanwhile
-            continue
-        if isinstance(outcome, git_meet.Rebased):
-            rt.append(ev.SessionRebased(session_id=s.session_id, onto=onto,
-                                        base_commit=outcome.base_commit,
-                                        head_commit=outcome.head_commit))
-        elif isinstance(outcome, git_meet.Conflicted):
-            rt.append(ev.RebaseConflicted(session_id=s.session_id, onto=onto,
-                                          paths=outcome.paths))
+
+
+def _record(rt: Runtime, session_id: str, onto: str,
+            outcome: git_meet.Rebased | git_meet.Conflicted | None) -> None:
+    if isinstance(outcome, git_meet.Rebased):
+        rt.append(ev.SessionRebased(session_id=session_id, onto=onto,
+                                    base_commit=outcome.base_commit,
+                                    head_commit=outcome.head_commit))
+    elif isinstance(outcome, git_meet.Conflicted):
+        rt.append(ev.RebaseConflicted(session_id=session_id, onto=onto,
+                                      paths=outcome.paths))
 
 
 async def predict_once(rt: Runtime) -> None:

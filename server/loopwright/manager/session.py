@@ -141,16 +141,17 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
     if isinstance(outcome, Failed):
         rt.append(ev.WorkerFailed(session_id=session_id, reason=outcome.reason))
         return
-    try:
-        head = await asyncio.to_thread(
-            worktrees.commit_all, path, f"{task.title}\n\n{outcome.summary}".strip()
-        )
-    except Exception as e:  # noqa: BLE001
-        rt.append(ev.WorkerFailed(session_id=session_id,
-                                  reason=f"could not commit the worker's changes: {e}"))
-        return
-    rt.append(ev.WorkerFinished(session_id=session_id, summary=outcome.summary,
-                                head_commit=head))
+    async with rt.worktree_lock(session_id):  # not while a moved target is brought in
+        try:
+            head = await asyncio.to_thread(
+                worktrees.commit_all, path, f"{task.title}\n\n{outcome.summary}".strip()
+            )
+        except Exception as e:  # noqa: BLE001
+            rt.append(ev.WorkerFailed(session_id=session_id,
+                                      reason=f"could not commit the worker's changes: {e}"))
+            return
+        rt.append(ev.WorkerFinished(session_id=session_id, summary=outcome.summary,
+                                    head_commit=head))
 
 
 async def _run_worker(rt: Runtime, worker_input: WorkerInput) -> Outcome:
