@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
     sp.add_argument("--once", action="store_true",
                     help="stop when nothing can move without the human")
+    sp.add_argument("--webhook", metavar="[HOST:]PORT", default="",
+                    help="also receive GitHub webhook deliveries here (host default "
+                    "127.0.0.1; secret in LOOPWRIGHT_WEBHOOK_SECRET; docs/triggers.md)")
     sp = cmd("dispatch", c.dispatch, "file a task from the shell")
     sp.add_argument("title", help="the task's title")
     sp.add_argument("--body", default="", help="the task body; '-' reads standard input")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from .manager.loop import Manager
 from .project import Project
 from .state import TERMINAL
 from .store import Store
+from .triggers.webhook import WebhookError, parse_address
 from .workspace import repo as repo_mod
 from .workspace import worktrees
 
@@ -56,11 +58,31 @@ def run(args: argparse.Namespace) -> int:
     pid = holder_pid(project.lock_path)
     if pid:
         raise AlreadyRunning(pid, project.lock_path)
-    manager = Manager(project, config, once=args.once)
+    webhook = getattr(args, "webhook", "") or ""
+    if webhook:
+        _check_webhook(config, webhook)
+    manager = Manager(project, config, once=args.once, webhook=webhook)
     printer = _follow_printer(project)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run_with_printer(manager, printer))
+        try:
+            asyncio.run(_run_with_printer(manager, printer))
+        except WebhookError as e:
+            raise CliError(str(e)) from None
     return 0
+
+
+def _check_webhook(config: config_mod.Config, address: str) -> None:
+    """Refuse, before anything starts, a webhook that could not do its job."""
+    try:
+        parse_address(address)
+    except WebhookError as e:
+        raise CliError(str(e)) from None
+    if not config.github.repo:
+        raise CliError("--webhook receives GitHub events for [github] repo, which is not "
+                       "set in .loopwright/config.toml")
+    if not os.environ.get(config.webhook.secret_env):
+        raise CliError(f"--webhook needs the webhook's secret in {config.webhook.secret_env} "
+                       "(unsigned deliveries are always refused)")
 
 
 async def _run_with_printer(manager: Manager, printer: _Printer) -> None:
