@@ -109,6 +109,8 @@ class GitHubSync:
         self.rt, self.client = rt, client
         self._filed: set[str] = set()  # origins filed by this process (not yet folded)
         self.last_error = ""
+        # The poller and the webhook may both ask at once: one writer, one watcher.
+        self._writing, self._watching = asyncio.Lock(), asyncio.Lock()
 
     @property
     def repo(self) -> str:
@@ -138,6 +140,10 @@ class GitHubSync:
     # --- status out ----------------------------------------------------------------
 
     async def write_statuses(self) -> None:
+        async with self._writing:
+            await self._write_statuses()
+
+    async def _write_statuses(self) -> None:
         cfg = self.rt.config.github
         for task in list(self.rt.state.tasks.values()):
             number = issue_number(task, self.repo)
@@ -161,6 +167,10 @@ class GitHubSync:
     # --- pull requests -------------------------------------------------------------
 
     async def watch_pulls(self) -> None:
+        async with self._watching:
+            await self._watch_pulls()
+
+    async def _watch_pulls(self) -> None:
         for sid, pr in list(self.rt.state.world.pulls.items()):
             s = self.rt.state.sessions.get(sid)
             if s is None or s.state != S.LANDING:
