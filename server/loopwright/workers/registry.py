@@ -15,9 +15,16 @@ def _claude(config: Config) -> Worker:
     return ClaudeWorker(config)
 
 
+def _claude_code(config: Config) -> Worker:
+    from .claude_code import ClaudeCodeWorker  # claude-agent-sdk loads only when used
+
+    return ClaudeCodeWorker(config)
+
+
 BACKENDS: dict[str, Callable[[Config], Worker]] = {
     "script": lambda _config: ScriptWorker(),
     "claude": _claude,
+    "claude-code": _claude_code,
 }
 
 

@@ -1,0 +1,135 @@
+"""The `claude-code` backend: Claude Code, through `claude-agent-sdk`, in the worktree.
+
+The SDK runs the Claude Code CLI (the one bundled in its wheel, or `claude` on PATH) with
+the worktree as its working directory. Its message stream becomes the session's events
+(text as progress, each tool call as a step), and its permission prompts become
+Decisions: reading and editing files inside the worktree are allowed without asking;
+anything else (a shell command, a file outside the worktree, the web) is asked of the
+human, blocking, default deny. The model endpoint is Claude Code's own configuration:
+`ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` from the environment.
+
+Claude Code runs its own tools, so its shell commands do not go through Loopwright's
+sandbox; the permission Decision is the guard. After a restart the session starts a new
+Claude Code conversation from the task and the notes, over the edits already in the
+worktree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from .base import Failed, Finished, Outcome, WorkerContext
+
+log = logging.getLogger(__name__)
+
+# Tools that only read, or edit files, and need no human when they stay in the worktree.
+QUIET_TOOLS = frozenset({"Read", "Glob", "Grep", "LS", "TodoWrite", "Edit", "MultiEdit",
+                         "Write", "NotebookEdit"})
+_PATH_KEYS = ("file_path", "path", "notebook_path")
+
+
+def prompt(ctx: WorkerContext) -> str:
+    inp = ctx.input
+    parts = [f"# {inp.task.title}", "", inp.task.body.strip()]
+    if inp.notes:
+        parts += ["", "## Notes from review (newest last)", *(f"- {n}" for n in inp.notes)]
+    if inp.resume_step:
+        parts += ["", "You worked on this before; your edits so far are in the working "
+                  "directory. Carry on from there."]
+    parts += ["", "Work only inside the current directory. Do not commit: Loopwright "
+              "commits your changes when you are done. End with a one-paragraph summary."]
+    return "\n".join(parts)
+
+
+def quiet(tool: str, tool_input: dict[str, Any], worktree: Path) -> bool:
+    """Whether Claude Code may use `tool` on `tool_input` without asking the human."""
+    if tool not in QUIET_TOOLS:
+        return False
+    root = worktree.resolve()
+    for key in _PATH_KEYS:
+        value = tool_input.get(key)
+        if isinstance(value, str) and value:
+            path = (root / value).resolve()
+            if path != root and root not in path.parents:
+                return False
+    return True
+
+
+def summarize(tool: str, tool_input: dict[str, Any], limit: int = 200) -> str:
+    command = tool_input.get("command")
+    if tool == "Bash" and isinstance(command, str):
+        text = command
+    else:
+        text = json.dumps(tool_input, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ClaudeCodeWorker:
+    name = "claude-code"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    async def run(self, ctx: WorkerContext) -> Outcome:
+        try:
+            from claude_agent_sdk import (
+                AssistantMessage,
+                ClaudeAgentOptions,
+                ClaudeSDKClient,
+                ClaudeSDKError,
+                PermissionResultAllow,
+                PermissionResultDeny,
+                ResultMessage,
+                TextBlock,
+                ToolPermissionContext,
+                ToolUseBlock,
+            )
+        except ImportError:
+            return Failed("the claude-code backend needs claude-agent-sdk: "
+                          "pip install 'loopwright[agents]'")
+        worktree = ctx.input.worktree
+
+        async def can_use_tool(tool: str, tool_input: dict[str, Any],
+                               _context: ToolPermissionContext
+                               ) -> PermissionResultAllow | PermissionResultDeny:
+            if quiet(tool, tool_input, worktree):
+                return PermissionResultAllow()
+            answer = await ctx.ask(f"Claude Code asks to use {tool}: "
+                                   f"{summarize(tool, tool_input)}", ("allow", "deny"),
+                                   default="deny", blocking=True)
+            if answer == "allow":
+                return PermissionResultAllow()
+            return PermissionResultDeny(message="The human said no. Do without it.")
+
+        budget_turns = self.config.budget.turns
+        options = ClaudeAgentOptions(
+            cwd=str(worktree), can_use_tool=can_use_tool, permission_mode="default",
+            model=self.config.agent.model or None, max_turns=budget_turns or None,
+            setting_sources=[],
+        )
+        result: ResultMessage | None = None
+        try:
+            async with ClaudeSDKClient(options=options) as client:
+                await client.query(prompt(ctx))
+                async for message in client.receive_response():
+                    if isinstance(message, AssistantMessage):
+                        for block in message.content:
+                            if isinstance(block, TextBlock) and block.text.strip():
+                                await ctx.progress(block.text.strip()[:500])
+                            elif isinstance(block, ToolUseBlock):
+                                await ctx.act(f"claude-code {block.name}",
+                                              summarize(block.name, block.input))
+                    elif isinstance(message, ResultMessage):
+                        result = message
+        except ClaudeSDKError as e:
+            return Failed(f"Claude Code failed: {e}")
+        if result is None:
+            return Failed("Claude Code ended without a result")
+        if result.is_error:
+            why = result.result or "; ".join(result.errors or []) or result.subtype
+            return Failed(f"Claude Code ended with an error: {why}")
+        return Finished((result.result or "Claude Code finished").strip()[:2000])
