@@ -63,13 +63,21 @@ class WorkerLoop:
             outcome = await self._keep_budget()
             if outcome is not None:
                 return outcome
-            if compaction.should_summarize(self.agent, self.conv.last_context,
+            if compaction.should_summarize(self.agent, self._context(),
                                            self.conv.messages[-1]["content"]):
                 outcome = await self._summarize()
             else:
                 outcome = await self._turn()
             if outcome is not None:
                 return outcome
+
+    def _context(self) -> int:
+        """Tokens the conversation holds before its last message: as the API counted
+        them after the last reply, or estimated when the conversation just started."""
+        if self.conv.last_context:
+            return self.conv.last_context
+        return compaction.estimate_tokens([self.system, WORKER_TOOLS,
+                                           self.conv.messages[:-1]])
 
     # --- the user side ----------------------------------------------------------------
 

@@ -46,7 +46,7 @@ class Conversation:
         self.spent.add(event)
         content = json.loads(event.content)
         if event.restart:
-            self.messages = []
+            self.messages, self.last_context = [], 0  # unknown until the next reply
         self.messages.append({"role": "user", "content": content})
         self.notes_seen = max(self.notes_seen, event.notes_seen)
         said = " ".join(b.get("text", "") for b in content if b.get("type") == "text")

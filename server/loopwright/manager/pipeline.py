@@ -11,8 +11,8 @@ import msgspec
 from .. import events as ev
 from ..review import checks as checks_mod
 from ..review import gate
-from ..review.reviewer import make_reviewer
-from ..state import Checks
+from ..review.reviewer import Reviewer, Verdict, make_reviewer
+from ..state import Checks, Session, Task
 from ..workers.base import CommandResult
 from ..workspace import diff, land, repo, worktrees
 from .runtime import Runtime
@@ -52,18 +52,45 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
         session_id=session_id, head_commit=s.head_commit, base_commit=s.base_commit,
         files=tuple(files), hunks=tuple(hunks), added=added, removed=removed,
     )
-    reviewer = make_reviewer(rt.config)
+    reviewer = make_reviewer(rt.project, rt.config)
     if reviewer is not None:
-        verdict = await reviewer.review(task, s, review)
-        review = msgspec.structs.replace(
-            review, reviewer=reviewer.name, reviewer_verdict=verdict.verdict,
-            reviewer_summary=verdict.summary, comments=verdict.comments,
-        )
+        verdict, review = await _ask_reviewer(reviewer, task, s, review)
+        if verdict is not None and verdict.verdict == "request_changes" and (
+            s.reviewer_rounds < rt.config.review.max_rounds
+        ):  # back to the worker without the human; only the final round reaches them
+            rt.append(review, ev.ChangesRequested(
+                session_id=session_id, note=_note_for_worker(verdict), by="reviewer"))
+            return
     auto, reasons = gate.decide(
         rt.config.gate, review=review, checks=_as_result(s.checks), labels=task.labels,
         reviewer_configured=reviewer is not None,
     )
     rt.append(review, ev.GateDecided(session_id=session_id, auto_land=auto, reasons=reasons))
+
+
+async def _ask_reviewer(
+    reviewer: Reviewer, task: Task, s: Session, review: ev.ReviewPrepared,
+) -> tuple[Verdict | None, ev.ReviewPrepared]:
+    """The reviewer's verdict folded into the review. A reviewer that fails leaves the
+    change to the human, with the reason as its summary."""
+    try:
+        verdict = await reviewer.review(task, s, review)
+    except Exception as e:  # any failure: the change goes to the human instead
+        log.warning("the %s reviewer failed on %s", reviewer.name, s.name, exc_info=True)
+        return None, msgspec.structs.replace(
+            review, reviewer=reviewer.name,
+            reviewer_summary=f"The reviewer could not review this change: {e}")
+    return verdict, msgspec.structs.replace(
+        review, reviewer=reviewer.name, reviewer_verdict=verdict.verdict,
+        reviewer_summary=verdict.summary, comments=verdict.comments,
+    )
+
+
+def _note_for_worker(verdict: Verdict) -> str:
+    """The reviewer's request for changes as the worker's next instruction."""
+    lines = [f"The reviewer agent asks for changes: {verdict.summary}"]
+    lines += [f"- {c.path}:{c.line}: {c.body}" for c in verdict.comments]
+    return "\n".join(lines)
 
 
 def _as_result(checks: Checks | None) -> CommandResult | None:

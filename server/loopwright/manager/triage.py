@@ -56,7 +56,14 @@ class UnknownTriager(Exception):
     pass
 
 
-TRIAGERS: dict[str, Callable[[Project, Config], Triager]] = {}
+
+def _claude(project: Project, config: Config) -> Triager:
+    from ..agent.triage import ClaudeTriager  # the SDK loads only when configured
+
+    return ClaudeTriager(project, config)
+
+
+TRIAGERS: dict[str, Callable[[Project, Config], Triager]] = {"claude": _claude}
 
 
 def make_triager(project: Project, config: Config) -> Triager:

@@ -1,16 +1,19 @@
 """The reviewer slot: a second agent that reads the change and gives a verdict.
 
-Empty unless `[review] reviewer` names a backend; the agents arrive with the `claude`
-backend. The gate can require the reviewer's approval.
+Empty unless `[review] reviewer` names a backend (`claude`: `agent.reviewer`). The gate
+can require the reviewer's approval; a request for changes goes back to the worker on
+its own for up to `[review] max_rounds` rounds (see `manager.pipeline`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from .. import events as ev
 from ..config import Config
+from ..project import Project
 from ..state import Session, Task
 
 
@@ -32,15 +35,21 @@ class UnknownReviewer(Exception):
     pass
 
 
-REVIEWERS: dict[str, type[Reviewer]] = {}
+def _claude(project: Project, config: Config) -> Reviewer:
+    from ..agent.reviewer import ClaudeReviewer  # the SDK loads only when configured
+
+    return ClaudeReviewer(project, config)
 
 
-def make_reviewer(config: Config) -> Reviewer | None:
+REVIEWERS: dict[str, Callable[[Project, Config], Reviewer]] = {"claude": _claude}
+
+
+def make_reviewer(project: Project, config: Config) -> Reviewer | None:
     name = config.review.reviewer
     if not name:
         return None
-    try:
-        return REVIEWERS[name]()
-    except KeyError:
+    factory = REVIEWERS.get(name)
+    if factory is None:
         known = ", ".join(sorted(REVIEWERS)) or "none yet"
-        raise UnknownReviewer(f"unknown reviewer {name!r} in [review]; known: {known}") from None
+        raise UnknownReviewer(f"unknown reviewer {name!r} in [review]; known: {known}")
+    return factory(project, config)

@@ -71,6 +71,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Each SSE event is its own small write: without this, Nagle's algorithm meets the
+        # client's delayed ACK and every reply waits ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.app.opened(self.connection)
 
     def finish(self) -> None:

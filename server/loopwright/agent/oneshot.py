@@ -1,0 +1,77 @@
+"""One request, one forced tool call: how triage and the reviewer give their verdicts.
+
+The verdict arrives as the tool's input, checked against its schema by the model and
+here for the fields the caller needs. What the call cost is recorded in the log (a
+`ModelReplied` without content) through a store of its own, so it shows in the
+session's totals whichever process runs the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import anthropic
+
+from .. import events as ev
+from ..config import Config
+from ..project import Project
+from ..store import Store
+from .model import call_model, make_client, policy_of
+from .pricing import Usage, cost
+
+log = logging.getLogger(__name__)
+MAX_VERDICT_TOKENS = 4096
+
+
+class NoVerdict(Exception):
+    """The model answered without the verdict tool call."""
+
+
+async def verdict(
+    config: Config, *, system: list[dict[str, Any]], text: str, tool: dict[str, Any],
+    agent: Literal["reviewer", "triage"], user_id: str,
+    client: anthropic.AsyncAnthropic | None = None,
+) -> tuple[dict[str, Any], ev.ModelReplied]:
+    """The verdict tool's input, and the reply as an event to record (no content)."""
+    own = client is None
+    client = client or make_client(config.agent)
+    params: dict[str, Any] = {
+        "model": config.agent.model,
+        "max_tokens": min(config.agent.max_tokens, MAX_VERDICT_TOKENS),
+        "system": system, "tools": [tool],
+        "tool_choice": {"type": "tool", "name": tool["name"]},
+        "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+        "metadata": {"user_id": user_id},
+    }
+    try:
+        message, seconds = await call_model(client, params, policy_of(config.agent))
+    finally:
+        if own:
+            await client.close()
+    usage = Usage.of(message.usage)
+    reply = ev.ModelReplied(
+        agent=agent, model=message.model or config.agent.model,
+        stop_reason=message.stop_reason or "", input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens, cache_write_tokens=usage.cache_write_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cost_usd=round(cost(usage, config.prices.get(config.agent.model)), 6),
+        seconds=round(seconds, 3),
+    )
+    for block in message.content:
+        if (block.type == "tool_use" and block.name == tool["name"]
+                and isinstance(block.input, dict)):
+            return block.input, reply
+    raise NoVerdict(f"the {agent} answered without calling {tool['name']}")
+
+
+def record(project: Project, event: ev.ModelReplied) -> None:
+    """Append what an agent's call cost; a log that cannot be written only loses that."""
+    try:
+        store = Store(project.db_path)
+        try:
+            store.append(event)
+        finally:
+            store.close()
+    except Exception:  # the cost line is not worth failing a verdict for
+        log.warning("could not record the cost of a %s call", event.agent, exc_info=True)

@@ -1,0 +1,76 @@
+"""The `claude` reviewer: reads the task, the diff and the checks, and approves or asks
+for changes with comments anchored to file:line."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from .. import events as ev
+from ..config import Config
+from ..project import Project
+from ..review.reviewer import Verdict
+from ..state import Session, Task
+from ..workspace.diff import diff_text
+from . import prompts
+from .oneshot import record, verdict
+from .project_notes import describe_task, project_notes
+from .tools.schemas import REVIEW_TOOL
+
+MAX_DIFF_CHARS = 80_000
+
+
+class ClaudeReviewer:
+    name = "claude"
+
+    def __init__(self, project: Project, config: Config) -> None:
+        self.project, self.config = project, config
+
+    async def review(self, task: Task, session: Session, change: ev.ReviewPrepared) -> Verdict:
+        root = self.project.root
+        notes = await asyncio.to_thread(project_notes, root, self.config.project.goals,
+                                        self.project.notes_path)
+        diff = await asyncio.to_thread(diff_text, root, change.base_commit, change.head_commit)
+        answer, reply = await verdict(
+            self.config, system=prompts.system_blocks("reviewer", notes),
+            text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
+            agent="reviewer", user_id=f"review-{session.session_id}",
+        )
+        await asyncio.to_thread(record, self.project, msgspec.structs.replace(
+            reply, session_id=session.session_id, task_id=task.task_id))
+        return parse_verdict(answer)
+
+
+def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff: str) -> str:
+    checks = session.checks
+    if checks is None or not checks.command:
+        check_text = "No checks ran (no test command is configured or detected)."
+    else:
+        outcome = ("passed" if checks.passed else
+                   "timed out" if checks.timed_out else f"failed (exit {checks.exit_code})")
+        check_text = f"`{checks.command}` {outcome}. The end of its output:\n\n{checks.output_tail}"
+    if len(diff) > MAX_DIFF_CHARS:
+        diff = diff[:MAX_DIFF_CHARS] + "\n[... the diff is cut here: it is too long to show]"
+    earlier = "".join(f"\n\n## Earlier request for changes {n}\n\n{note}"
+                      for n, note in enumerate(session.notes, 1))
+    return (f"{describe_task(task)}\n\n## The worker's summary\n\n{session.summary or '(none)'}"
+            f"\n\n## Checks\n\n{check_text}{earlier}\n\n## The diff "
+            f"(+{change.added}/-{change.removed} in {len(change.files)} files)\n\n"
+            f"```diff\n{diff}\n```")
+
+
+def parse_verdict(answer: dict[str, object]) -> Verdict:
+    kind = answer.get("verdict")
+    if kind not in ("approve", "request_changes"):
+        raise ValueError(f"the reviewer gave an unknown verdict: {kind!r}")
+    comments = []
+    raw = answer.get("comments")
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            line = item.get("line")
+            comments.append(ev.ReviewComment(
+                path=item["path"], line=line if isinstance(line, int) and line > 0 else 1,
+                body=str(item.get("body") or "")))
+    return Verdict(kind, str(answer.get("summary") or "").strip(), tuple(comments))
+
