@@ -217,10 +217,12 @@ class Manager:
             rt.append(ev.WorkerFailed(session_id=sid, reason=reason))
 
     async def _cancel_all(self) -> None:
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Until none is left: a task ending may spawn another (a landing asks for a build
+        # check), and one spawned after the cancel would otherwise run on, unowned.
+        while tasks := list(self._tasks.values()):
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
