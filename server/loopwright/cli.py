@@ -108,6 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     sp.add_argument("--json", action="store_true", help="one JSON record a line")
+    from . import cli_attention as a
+
+    sp = cmd("stats", a.stats, "what the loop cost you and got done, per session and overall "
+             "(from the log)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = cmd("report", a.report, "write a self-contained HTML page: timeline, metrics, inbox")
+    sp.add_argument("--html", required=True, metavar="FILE", help="where to write the page")
+    sp = cmd("digest", a.digest, "progress since the last digest (then marked read)")
+    sp.add_argument("--peek", action="store_true", help="show it without marking it read")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = cmd("focus", a.focus, "hold interruptions until focus ends; they arrive as one batch")
+    sp.add_argument("mode", nargs="?", choices=("on", "off", "status"), default="status",
+                    help="turn focus on or off, or show it (default)")
+    sp.add_argument("--minutes", type=float, default=0.0,
+                    help="with `on`: end focus by itself after this many minutes")
     sp = cmd("clean", c.clean, "remove worktrees kept from failed or killed sessions")
     sp = cmd("config", c.config_cmd, "print the effective configuration")
     sp.add_argument("--reference", action="store_true",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_UNTRACKED_BYTES = 1_000_000  # per file: larger files count by their size alone
+EMPTY = hashlib.sha1(b"", usedforsecurity=False).hexdigest()[:16]  # no change at all
 
 
 @dataclass(frozen=True)

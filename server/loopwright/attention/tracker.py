@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .. import events as ev
 from ..state import TERMINAL, SessionState, State
+from .diffstat import EMPTY
 
 # Steps whose own record counts them: a command by its CommandRan, a question by itself.
 _NOT_CALLS = frozenset({"run", "ask", "progress"})
@@ -30,7 +31,7 @@ class Track:
     call_first_at: dict[str, float] = field(default_factory=dict)
     failing: dict[str, tuple[int, float, int]] = field(default_factory=dict)  # streak,
     # since, last exit code; by command
-    fingerprint: str = ""
+    fingerprint: str = EMPTY  # a session starts with no change to its base
     lines: int = 0  # changed lines, as last measured
     waiting_since: float | None = None
 

@@ -129,6 +129,23 @@ class Loopwright:
         self._append(ev.TaskOverruled(task_id=t.task_id, by=by))
         return self.refresh().tasks[t.task_id]
 
+    def focus(self, on: bool, minutes: float = 0.0, by: str = "human") -> None:
+        """Focus mode: interruptions are held until it ends (after `minutes`, or off)."""
+        until = time.time() + minutes * 60 if on and minutes > 0 else 0.0
+        self._append(ev.FocusChanged(on=on, until=until, by=by))
+
+    def digest(self, *, mark_read: bool = True, by: str = "human") -> tuple[str, ...]:
+        """The progress since the last digest; with `mark_read`, it becomes the last."""
+        from ..attention.digest import compose
+
+        st = self.refresh()
+        records = self.store.read_after(st.attention.digest_seq)
+        lines = compose(records, st)
+        if lines and mark_read:
+            self._append(ev.DigestPublished(since_seq=st.attention.digest_seq,
+                                            until_seq=records[-1].seq, lines=lines, by=by))
+        return lines
+
     # --- views -------------------------------------------------------------------
 
     def inbox(self) -> list[views.InboxItem]:
