@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from attention_helpers import Log
 from loopwright import events as ev
 from loopwright.lsp import follower as f
 
@@ -12,6 +13,20 @@ _seq = itertools.count(1)
 
 def records(*events: ev.Event) -> list[ev.Record]:
     return [ev.Record(next(_seq), 1000.0 + n, e) for n, e in enumerate(events)]
+
+
+class Routed:
+    """Records as the manager logs them: the events, then what attention routing raised
+    or withdrew for them (the supervisor's notifications)."""
+
+    def __init__(self) -> None:
+        self.log, self._fed, self._t = Log(route=True), 0, 1000.0
+
+    def records(self, *events: ev.Event) -> list[ev.Record]:
+        self.log.at(self._t, *events)
+        self._t += 1
+        out, self._fed = self.log.records[self._fed:], len(self.log.records)
+        return out
 
 
 def filed(task: str = "t-1", session: str = "s-1") -> list[ev.Event]:
@@ -65,50 +80,77 @@ def test_a_batch_becomes_one_delta_with_the_rows_it_touched() -> None:
 
 
 def test_a_session_that_starts_running_begins_a_progress_and_ends_it_on_review() -> None:
-    fol = f.Follower()
-    fol.feed(records(*filed()))
-    batch = fol.feed(records(started()))
+    fol, r = f.Follower(), Routed()
+    fol.feed(r.records(*filed()))
+    batch = fol.feed(r.records(started()))
     assert batch.signals == [f.ProgressBegin("s-1", "Loopwright: fix-it", "running")]
     assert batch.running == 1
-    batch = fol.feed(records(ev.WorkerProgressed(session_id="s-1", message="editing")))
+    batch = fol.feed(r.records(ev.WorkerProgressed(session_id="s-1", message="editing")))
     assert batch.signals == [f.ProgressReport("s-1", "running: editing")]
-    batch = fol.feed(records(*ready_for_review()))
-    assert kinds(batch.signals) == ["ProgressEnd", "AskReview", "RefreshLenses"]
-    assert batch.signals[0] == f.ProgressEnd("s-1", "awaiting approval")
+    batch = fol.feed(r.records(*ready_for_review()))
+    assert kinds(batch.signals) == ["Notify", "ProgressEnd", "RefreshLenses"]
+    assert batch.signals[1] == f.ProgressEnd("s-1", "awaiting approval")
+    assert fol.state.attention.notes["n-1"].kind == "needs_review"
     assert [i.kind for i in batch.inbox] == ["review"]
     assert batch.inbox[0].session_id == "s-1" and batch.need_you == 1
 
 
 def test_a_blocking_question_asks_once_and_its_answer_withdraws_the_prompt() -> None:
-    fol = f.Follower()
-    fol.feed(records(*filed(), started()))
+    fol, r = f.Follower(), Routed()
+    fol.feed(r.records(*filed(), started()))
     asked = ev.DecisionAsked(decision_id="d-1", question="Which?", options=("a", "b"),
                              blocking=True, session_id="s-1", task_id="t-1")
-    batch = fol.feed(records(asked))
-    assert f.AskDecision("d-1") in batch.signals
+    batch = fol.feed(r.records(asked))
+    assert f.Notify("n-1") in batch.signals
     assert [(i.kind, i.session_id, i.options) for i in batch.inbox] == [
         ("decision", "s-1", ("a", "b"))]
     assert batch.sessions[0].needs_you and batch.sessions[0].state == "waiting"
-    batch = fol.feed(records(ev.DecisionAnswered(decision_id="d-1", answer="b")))
-    assert f.Withdraw(f.decision_key("d-1")) in batch.signals
+    batch = fol.feed(r.records(ev.DecisionAnswered(decision_id="d-1", answer="b")))
+    assert f.Withdraw(f.note_key("n-1")) in batch.signals
     assert batch.sessions[0].state == "running" and batch.inbox == []
 
 
 def test_a_question_answered_in_the_same_batch_never_pops_up() -> None:
-    fol = f.Follower()
-    fol.feed(records(*filed(), started()))
-    batch = fol.feed(records(
+    fol, r = f.Follower(), Routed()
+    fol.feed(r.records(*filed(), started()))
+    batch = fol.feed(r.records(
         ev.DecisionAsked(decision_id="d-1", question="Q?", session_id="s-1", task_id="t-1"),
         ev.DecisionAnswered(decision_id="d-1", answer="x")))
-    assert not any(isinstance(s, f.AskDecision) for s in batch.signals)
+    assert not any(isinstance(s, f.Notify) for s in batch.signals)
+
+
+def test_only_what_routing_says_interrupts_pops_up() -> None:
+    fol, r = f.Follower(), Routed()
+    r.log.cfg.interrupt = ["needs_review"]
+    fol.feed(r.records(*filed(), started()))
+    batch = fol.feed(r.records(ev.DecisionAsked(decision_id="d-1", question="Q?",
+                                                session_id="s-1", task_id="t-1")))
+    assert not any(isinstance(s, f.Notify) for s in batch.signals)
+    assert [i.kind for i in batch.inbox] == ["decision"]  # it waits in the inbox
+    fol.feed(r.records(ev.FocusChanged(on=True)))
+    batch = fol.feed(r.records(*ready_for_review()))
+    assert not any(isinstance(s, f.Notify) for s in batch.signals)  # held
+    batch = fol.feed(r.records(ev.FocusChanged(on=False)))
+    assert batch.signals == [f.NotifyBatch("While you were away: 1 review(s) waiting")]
+
+
+def test_a_newer_question_replaces_the_prompt_instead_of_stacking() -> None:
+    fol, r = f.Follower(), Routed()
+    fol.feed(r.records(*filed(), started()))
+    fol.feed(r.records(ev.DecisionAsked(decision_id="d-1", question="Q1?",
+                                        session_id="s-1", task_id="t-1")))
+    batch = fol.feed(r.records(ev.DecisionAsked(decision_id="d-2", question="Q2?",
+                                                session_id="s-1", task_id="t-1")))
+    assert [s for s in batch.signals if isinstance(s, f.Notify | f.Withdraw)] == [
+        f.Withdraw(f.note_key("n-1")), f.Notify("n-2")]
 
 
 def test_killing_a_session_withdraws_its_open_questions() -> None:
-    fol = f.Follower()
-    fol.feed(records(*filed(), started(), ev.DecisionAsked(
+    fol, r = f.Follower(), Routed()
+    fol.feed(r.records(*filed(), started(), ev.DecisionAsked(
         decision_id="d-1", question="Q?", blocking=True, session_id="s-1", task_id="t-1")))
-    batch = fol.feed(records(ev.SessionKilled(session_id="s-1")))
-    assert f.Withdraw(f.decision_key("d-1")) in batch.signals
+    batch = fol.feed(r.records(ev.SessionKilled(session_id="s-1")))
+    assert f.Withdraw(f.note_key("n-1")) in batch.signals
     assert f.ProgressEnd("s-1", "killed") in batch.signals
     assert batch.inbox == []
 
@@ -128,22 +170,24 @@ def test_judging_a_hunk_refreshes_lenses_and_keeps_the_comment() -> None:
 
 
 def test_approving_withdraws_the_review_prompt_and_landing_shows_progress() -> None:
-    fol = f.Follower()
-    fol.feed(records(*filed(), started(), *ready_for_review()))
-    batch = fol.feed(records(ev.ChangeApproved(session_id="s-1")))
-    assert kinds(batch.signals) == ["ProgressBegin", "Withdraw", "RefreshLenses"]
-    assert batch.signals[1] == f.Withdraw(f.review_key("s-1"))
+    fol, r = f.Follower(), Routed()
+    fol.feed(r.records(*filed(), started(), *ready_for_review()))
+    batch = fol.feed(r.records(ev.ChangeApproved(session_id="s-1")))
+    assert kinds(batch.signals) == ["Withdraw", "ProgressBegin", "RefreshLenses"]
+    assert batch.signals[0] == f.Withdraw(f.note_key("n-1"))
 
 
 def test_starting_late_asks_what_already_waits_and_shows_what_runs() -> None:
-    fol = f.Follower()
-    signals = fol.start(records(
+    fol, r = f.Follower(), Routed()
+    signals = fol.start(r.records(
         *filed("t-1", "s-1"), started("s-1"), *ready_for_review("s-1"),
         *filed("t-2", "s-2"), started("s-2"),
         ev.DecisionAsked(decision_id="d-9", question="Q?", session_id="s-2", task_id="t-2"),
     ))
-    assert sorted(kinds(signals)) == ["AskDecision", "AskReview", "ProgressBegin"]
-    assert f.AskReview("s-1") in signals and f.AskDecision("d-9") in signals
+    assert sorted(kinds(signals)) == ["Notify", "Notify", "ProgressBegin"]
+    notes = fol.state.attention.notes
+    assert sorted(notes[s.notification_id].ref for s in signals
+                  if isinstance(s, f.Notify)) == ["d-9", "s-1"]
 
 
 def test_records_told_elsewhere_add_no_activity_line() -> None:

@@ -2,9 +2,10 @@
 
 `Follower` folds the records it is fed into its own `State` and says, for each batch,
 what the editor must hear: the rows that changed, the activity lines, and the signals
-the server acts on (ask a decision, ask for a review, withdraw a prompt, begin/report/
-end a progress, refresh the code lenses). No I/O, no clock, no LSP: `live.py` carries
-the result out.
+the server acts on (pop up a notification, withdraw one, begin/report/end a progress,
+refresh the code lenses). What pops up is only what the manager's attention routing
+raised as interrupting (`NotificationRaised`); the editor decides nothing about it. No
+I/O, no clock, no LSP: `live.py` carries the result out.
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from . import wire
 
 
 @dataclass(frozen=True)
-class AskDecision:
-    decision_id: str
+class Notify:
+    """A notification routing says interrupts (attention.routing): pop it up."""
+
+    notification_id: str
 
 
 @dataclass(frozen=True)
-class AskReview:
-    session_id: str
+class NotifyBatch:
+    """What focus or quiet hours held, released as one batch: one message."""
+
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -57,16 +62,12 @@ class RefreshLenses:
     pass
 
 
-Signal = (AskDecision | AskReview | Withdraw | ProgressBegin | ProgressReport | ProgressEnd
+Signal = (Notify | NotifyBatch | Withdraw | ProgressBegin | ProgressReport | ProgressEnd
           | RefreshLenses)
 
 
-def decision_key(decision_id: str) -> str:
-    return f"decision:{decision_id}"
-
-
-def review_key(session_id: str) -> str:
-    return f"review:{session_id}"
+def note_key(notification_id: str) -> str:
+    return f"note:{notification_id}"
 
 
 @dataclass
@@ -105,16 +106,12 @@ class Follower:
 
     def start(self, records: list[ev.Record]) -> list[Signal]:
         """Fold the log so far without reporting it; the signals bring the editor up to
-        date with what already waits (open decisions, reviews, running sessions)."""
+        date with what already waits (the notifications that interrupt, running sessions)."""
         for r in records:
             self._apply(r)
         st = self.state
-        signals: list[Signal] = []
-        for item in wire.inbox(st):
-            if item.kind == "decision":
-                signals.append(AskDecision(item.ref))
-            elif item.kind == "review":
-                signals.append(AskReview(item.ref))
+        signals: list[Signal] = [Notify(n.notification_id)
+                                 for n in st.attention.interrupting()]
         for sid, s in st.sessions.items():
             if s.state in ACTIVE:
                 signals.append(ProgressBegin(sid, _title(st, sid), _message(s.state,
@@ -127,7 +124,10 @@ class Follower:
         touched_tasks: dict[str, None] = {}
         refresh = False
         activity = []
+        shown: list[str] = []
+        signals: list[Signal] = []
         for r in records:
+            signals += self._notification_signals(r.event, shown)
             sid = self._session_of(r.event)
             if sid and sid not in before:
                 s = st.sessions.get(sid)
@@ -139,9 +139,9 @@ class Follower:
                 refresh = True
             if (line := wire.activity(r, st)) is not None:
                 activity.append(line)
-        signals: list[Signal] = []
-        for r in records:
-            signals += self._prompt_signals(r.event)
+        notes = st.attention.notes  # raised and still open at the end of the batch
+        signals += [Notify(n) for n in shown
+                    if n in notes and notes[n].interrupt and not notes[n].held]
         for sid, old in before.items():
             s = st.sessions.get(sid)
             if s is None:
@@ -150,13 +150,6 @@ class Follower:
             signals += self._progress_signals(sid, old, now)
             if old is not None and old[0] != now[0]:
                 refresh = refresh or s.review is not None
-                if old[0] == SessionState.AWAITING_APPROVAL:
-                    signals.append(Withdraw(review_key(sid)))
-                if now[0] == SessionState.AWAITING_APPROVAL and s.review is not None:
-                    signals.append(AskReview(sid))
-                if s.terminal:
-                    signals += [Withdraw(decision_key(d.decision_id))
-                                for d in st.open_decisions(sid)]
         if refresh:
             signals.append(RefreshLenses())
         box = wire.inbox(st)
@@ -190,15 +183,19 @@ class Follower:
         sid = getattr(e, "session_id", "")
         return sid if isinstance(sid, str) else ""
 
-    def _prompt_signals(self, e: ev.Event) -> list[Signal]:
-        st = self.state
-        if isinstance(e, ev.DecisionAsked):
-            d = st.decisions.get(e.decision_id)
-            s = st.sessions.get(e.session_id)
-            if d is not None and d.open and (s is None or not s.terminal):
-                return [AskDecision(e.decision_id)]
-        elif isinstance(e, ev.DecisionAnswered):
-            return [Withdraw(decision_key(e.decision_id))]
+    def _notification_signals(self, e: ev.Event, shown: list[str]) -> list[Signal]:
+        """Pop-ups follow routing's notifications (called before `e` is applied): what
+        one replaces or withdraws comes down, what it raises is shown once the batch is
+        folded, if it is still open and interrupting then."""
+        att = self.state.attention
+        if isinstance(e, ev.NotificationRaised):
+            shown.append(e.notification_id)
+            old = {e.replaces, att.by_key.get(e.key, "")} - {"", e.notification_id}
+            return [Withdraw(note_key(n)) for n in sorted(old)]
+        if isinstance(e, ev.NotificationWithdrawn):
+            return [Withdraw(note_key(e.notification_id))]
+        if isinstance(e, ev.NotificationsReleased):
+            return [NotifyBatch(e.summary)]
         return []
 
     def _progress_signals(self, sid: str, old: _Look | None, now: _Look) -> list[Signal]:

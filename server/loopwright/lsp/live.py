@@ -97,10 +97,10 @@ class Live:
         refresh = False
         for signal in signals:
             match signal:
-                case f.AskDecision(decision_id=did):
-                    self.prompts.ask_decision(did)
-                case f.AskReview(session_id=sid):
-                    self.prompts.ask_review(sid)
+                case f.Notify(notification_id=nid):
+                    self.prompts.ask_note(nid)
+                case f.NotifyBatch(summary=summary):
+                    self.prompts.ask_batch(summary)
                 case f.Withdraw(key=key):
                     self.prompts.withdraw(key)
                 case f.ProgressBegin() | f.ProgressReport() | f.ProgressEnd():

@@ -1,7 +1,9 @@
-"""The only pop-ups: `window/showMessageRequest` for a decision and for a review.
+"""The only pop-ups: `window/showMessageRequest` for what attention routing says
+interrupts: a decision (its options as actions), a review ("Open diff"), anything else
+that waits on the human ("Open"), and one message for a batch released after focus.
 
-One request per decision and per session's review is in flight at a time; a signal to
-ask again while one is open does nothing. When the thing is settled elsewhere first, the
+One request per notification is in flight at a time; a signal to ask again while one is
+open does nothing. When the thing is settled elsewhere first, the
 server sends `$/cancelRequest` for the prompt (clients may close it), and a click that
 still arrives is checked against the current state and ignored if it no longer applies.
 """
@@ -19,12 +21,12 @@ from pygls.lsp.server import LanguageServer
 
 from ..manager.api import ActionRefused, Loopwright
 from ..state import SessionState, State
-from .follower import decision_key, review_key
+from .follower import note_key
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
 REVEAL = "$/loopwright/reveal"
-OPEN, OPEN_DIFF = "Open", "Open diff"
+OPEN, OPEN_DIFF, OPEN_INBOX = "Open", "Open diff", "Open inbox"
 
 
 class Prompts:
@@ -37,7 +39,33 @@ class Prompts:
     def is_open(self, key: str) -> bool:
         return key in self._open
 
-    def ask_decision(self, decision_id: str) -> None:
+    def ask_note(self, notification_id: str) -> None:
+        """Pop up an open notification, the way its kind asks."""
+        st = self._state()
+        n = st.attention.notes.get(notification_id)
+        if n is None:
+            return
+        key = note_key(notification_id)
+        if n.ref in st.decisions:
+            self.ask_decision(n.ref, key)
+        elif n.kind == "needs_review":
+            self.ask_review(n.session_id, key)
+        else:
+            message = f"Loopwright · {n.title}" + (f": {n.detail}" if n.detail else "")
+
+            async def picked(_title: str) -> None:
+                self._reveal("session", n.session_id, n.session_id)
+
+            self._ask(key, message, [OPEN], types.MessageType.Warning, picked)
+
+    def ask_batch(self, summary: str) -> None:
+        async def picked(_title: str) -> None:
+            self._reveal("inbox", "", "")
+
+        self._ask(f"batch:{next(self._ids)}", f"Loopwright · {summary}", [OPEN_INBOX],
+                  types.MessageType.Info, picked)
+
+    def ask_decision(self, decision_id: str, key: str) -> None:
         st = self._state()
         d = st.decisions.get(decision_id)
         if d is None or not d.open:
@@ -61,10 +89,9 @@ class Prompts:
                 return
             log.info("answered %s: %s", decision_id, title)
 
-        self._ask(decision_key(decision_id), message, actions, types.MessageType.Info,
-                  picked)
+        self._ask(key, message, actions, types.MessageType.Info, picked)
 
-    def ask_review(self, session_id: str) -> None:
+    def ask_review(self, session_id: str, key: str) -> None:
         st = self._state()
         s = st.sessions.get(session_id)
         if s is None or s.review is None or s.state != SessionState.AWAITING_APPROVAL:
@@ -82,8 +109,7 @@ class Prompts:
                 return
             self._reveal("review", session_id, session_id)
 
-        self._ask(review_key(session_id), message, [OPEN_DIFF], types.MessageType.Info,
-                  picked)
+        self._ask(key, message, [OPEN_DIFF], types.MessageType.Info, picked)
 
     def withdraw(self, key: str) -> None:
         msg_id = self._open.get(key)
