@@ -1,4 +1,5 @@
-# Everything a fresh machine needs: `make demo` runs the loop, `make test` the tests.
+# Everything a fresh machine needs: `make demo` runs the loop (then the agents, on a
+# scripted model: no key needed), `make test` the tests.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(VENV)/bin/loopwright demo
+	$(VENV)/bin/loopwright demo --agents
 
 # Everything: Python checks and tests, the extension's unit tests, and the extension
 # end to end in a real VS Code (code-server). Screenshots of that run go to a scratch

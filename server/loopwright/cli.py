@@ -131,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the command-line reference (Markdown) instead")
     sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
     sp.add_argument("--keep", action="store_true", help="keep the sample repository")
+    sp.add_argument("--agents", action="store_true",
+                    help="triage, the claude worker and the reviewer, on a scripted model")
     return p
 
 

@@ -315,6 +315,10 @@ def config_cmd(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
+    if args.agents:
+        from .demo.agents import run_agents_demo
+
+        return run_agents_demo(keep=args.keep)
     from .demo import run_demo
 
     return run_demo(keep=args.keep)

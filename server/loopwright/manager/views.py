@@ -7,6 +7,7 @@ from typing import Literal
 import msgspec
 
 from .. import events as ev
+from ..agent import views as agent_views
 from ..state import TERMINAL, SessionState, State
 from . import world_views
 
@@ -40,6 +41,8 @@ class SessionRow(msgspec.Struct, kw_only=True):
     branch: str
     attempt: int
     last_message: str
+    tokens: int = 0  # what the session's agents used, and cost at [prices]
+    cost_usd: float = 0.0
 
 
 def inbox(state: State) -> list[InboxItem]:
@@ -97,7 +100,7 @@ def sessions(state: State, now: float) -> list[SessionRow]:
             group=task.labels[0] if task.labels else task.task_id, state=s.state.value,
             health=s.health.value, elapsed_seconds=round(max(0.0, end - start), 1),
             backend=s.backend, branch=s.branch, attempt=s.attempt,
-            last_message=s.last_message,
+            last_message=s.last_message, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
         ))
     return rows
 
@@ -207,4 +210,6 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"focus {'on' if e.on else 'off'} ({e.by})"
         case ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn():
             return None  # bookkeeping: the lines around it say what happened
+        case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
+            return agent_views.describe(e, name)
     return world_views.describe(e, name) or ev.tag_of(e)
