@@ -20,9 +20,13 @@ from loopwright.workspace import sandbox
 def agent_toml(agent: str = "", rest: str = "") -> str:
     """Config for agent tests: retries and timeouts that keep the tests fast, no
     bubblewrap so commands behave the same everywhere, plus `agent` lines for [agent]
-    and `rest` (other sections)."""
-    return (f"[agent]\nretry_max_seconds = 0.05\nrequest_timeout_seconds = 2.0\n{agent}\n"
-            f'[sandbox]\nbubblewrap = "never"\n{rest}')
+    (overriding those defaults) and `rest` (other sections)."""
+    lines = [line for line in agent.splitlines() if line.strip()]
+    keys = {line.split("=")[0].strip() for line in lines}
+    fast = {"retry_max_seconds": "0.05", "request_timeout_seconds": "2.0"}
+    lines += [f"{key} = {value}" for key, value in fast.items() if key not in keys]
+    body = "\n".join(lines)
+    return f'[agent]\n{body}\n[sandbox]\nbubblewrap = "never"\n{rest}'
 
 
 API_KEY = "sk-test-fake-key-0123456789"
