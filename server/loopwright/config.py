@@ -15,6 +15,7 @@ import msgspec
 from .config_attention import AttentionConfig, StallsConfig
 from .config_triggers import (
     BuildConfig,
+    CodexConfig,
     GitHubConfig,
     LandConfig,
     ParallelConfig,
@@ -226,6 +227,7 @@ class Config(_Section):
     attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)
     stalls: StallsConfig = msgspec.field(default_factory=StallsConfig)
     timers: list[TimerConfig] = msgspec.field(default_factory=list)
+    codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
 
     def __post_init__(self) -> None:
         self.prices = {**DEFAULT_PRICES, **self.prices}

@@ -1,5 +1,6 @@
 """The configuration sections of what wakes the loop: builds, timers, GitHub, webhooks,
-the landing mode, and parallel sessions. Part of the one tree in `config.py`."""
+the landing mode, parallel sessions; and the external agent CLIs that run as workers.
+Part of the one tree in `config.py`."""
 
 from __future__ import annotations
 
@@ -120,6 +121,21 @@ class ParallelConfig(_Section):
         "Flag files changed by two live sessions as a likely conflict.")] = True
     predict_seconds: Annotated[float, _doc(
         "How often live sessions' diffs are compared.", gt=0)] = 10.0
+
+
+class CodexConfig(_Section):
+    command: Annotated[str, _doc(
+        "The Codex CLI the `codex` worker runs (`codex app-server`): a name on PATH or a "
+        "path.")] = "codex"
+    config: Annotated[list[str], _doc(
+        "`key=value` overrides passed as `-c` to Codex (a model provider, a model, ...); "
+        "Codex's own `~/.codex/config.toml` applies under them.")] = msgspec.field(
+        default_factory=list)
+    approval_policy: Annotated[Literal["untrusted", "on-request", "never"], _doc(
+        "When Codex asks before acting; each ask is a Decision. `untrusted`: every "
+        "command that is not known to be read-only.")] = "untrusted"
+    sandbox: Annotated[Literal["read-only", "workspace-write", "danger-full-access"], _doc(
+        "Codex's own sandbox for the commands it runs.")] = "workspace-write"
 
 
 def timers_reference(fields: list[tuple[str, str]]) -> list[str]:

@@ -21,10 +21,17 @@ def _claude_code(config: Config) -> Worker:
     return ClaudeCodeWorker(config)
 
 
+def _codex(config: Config) -> Worker:
+    from .codex import CodexWorker
+
+    return CodexWorker(config)
+
+
 BACKENDS: dict[str, Callable[[Config], Worker]] = {
     "script": lambda _config: ScriptWorker(),
     "claude": _claude,
     "claude-code": _claude_code,
+    "codex": _codex,
 }
 
 

@@ -1,0 +1,186 @@
+"""The `codex` backend: the Codex CLI through `codex app-server`, in the worktree.
+
+`codex app-server` speaks JSON-RPC 2.0, one message a line, over its stdin and stdout.
+The worker sends `initialize` (then `initialized`), `thread/start` with the worktree as
+`cwd` and the configured approval policy and sandbox, and `turn/start` with the task.
+Codex's notifications become the session's events (an agent message is progress, a
+command run or a file change a step); its approval requests
+(`item/commandExecution/requestApproval`, `item/fileChange/requestApproval`, and the
+older `execCommandApproval` / `applyPatchApproval`) become blocking Decisions, default
+decline. The turn's end (`turn/completed`) is the worker's end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import tempfile
+from typing import Any
+
+from .. import __version__
+from ..config import Config
+from .base import Failed, Finished, Outcome, WorkerContext
+from .claude_code import prompt
+
+log = logging.getLogger(__name__)
+Json = dict[str, Any]
+_LINE_LIMIT = 64 * 1024 * 1024
+
+
+class CodexError(Exception):
+    pass
+
+
+def approval_question(method: str, params: Json) -> str:
+    if method in ("item/commandExecution/requestApproval", "execCommandApproval"):
+        command = params.get("command")
+        if isinstance(command, list):
+            command = " ".join(str(c) for c in command)
+        why = f" ({params['reason']})" if params.get("reason") else ""
+        return f"Codex asks to run: {command or '(a command)'}{why}"
+    why = f": {params['reason']}" if params.get("reason") else ""
+    return f"Codex asks to change files{why}"
+
+
+def approval_answer(method: str, allowed: bool) -> Json:
+    if method in ("execCommandApproval", "applyPatchApproval"):  # the older protocol
+        return {"decision": "approved" if allowed else "denied"}
+    return {"decision": "accept" if allowed else "decline"}
+
+
+class CodexWorker:
+    name = "codex"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    async def run(self, ctx: WorkerContext) -> Outcome:
+        cfg = self.config.codex
+        exe = shutil.which(cfg.command)
+        if exe is None:
+            return Failed(f"the codex backend needs the Codex CLI: {cfg.command!r} was not "
+                          "found (npm install -g @openai/codex, or set [codex] command)")
+        args = [exe, "app-server"]
+        for override in cfg.config:
+            args += ["-c", override]
+        with tempfile.TemporaryFile() as stderr:  # read only to say why it failed
+            proc = await asyncio.create_subprocess_exec(
+                *args, cwd=ctx.input.worktree, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=_LINE_LIMIT,
+            )
+            rpc = _Rpc(proc)
+            try:
+                return await self._converse(ctx, rpc)
+            except CodexError as e:
+                await rpc.close()
+                stderr.seek(0)
+                tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+                return Failed(f"Codex failed: {e}" + "".join(f"\n{t}" for t in tail))
+            finally:
+                await rpc.close()
+
+    async def _converse(self, ctx: WorkerContext, rpc: _Rpc) -> Outcome:
+        cfg = self.config.codex
+        await rpc.call("initialize", {"clientInfo": {
+            "name": "loopwright", "title": "Loopwright", "version": __version__},
+            "capabilities": None})
+        await rpc.notify("initialized")
+        thread = await rpc.call("thread/start", {
+            "cwd": str(ctx.input.worktree), "approvalPolicy": cfg.approval_policy,
+            "sandbox": cfg.sandbox})
+        thread_id = thread["thread"]["id"]
+        await rpc.call("turn/start", {"threadId": thread_id, "input": [
+            {"type": "text", "text": prompt(ctx), "text_elements": []}]})
+        last_message = ""
+        while True:
+            message = await rpc.next_message()
+            method, params = message.get("method", ""), message.get("params") or {}
+            if "id" in message and method:  # a request from Codex: an approval
+                question = approval_question(method, params)
+                answer = await ctx.ask(question, ("allow", "deny"), default="deny",
+                                       blocking=True)
+                await rpc.answer(message["id"], approval_answer(method, answer == "allow"))
+            elif method == "item/completed":
+                last_message = await _item(ctx, params.get("item") or {}) or last_message
+            elif method == "turn/completed":
+                turn = params.get("turn") or {}
+                if turn.get("status") == "completed":
+                    return Finished(last_message.strip()[:2000] or "Codex finished")
+                error = (turn.get("error") or {}).get("message", "")
+                return Failed(f"Codex's turn ended {turn.get('status')}: {error}".rstrip(": "))
+            elif method == "error":
+                log.warning("codex: %s", params)
+
+
+async def _item(ctx: WorkerContext, item: Json) -> str:
+    """Record one finished item; returns an agent message's text."""
+    kind = item.get("type")
+    if kind == "agentMessage" and (text := str(item.get("text") or "").strip()):
+        await ctx.progress(text[:500])
+        return text
+    if kind == "commandExecution":
+        await ctx.act("codex command", f"{item.get('command', '')} "
+                                       f"(exit {item.get('exitCode')})")
+    elif kind == "fileChange":
+        paths = ", ".join(str(c.get("path", "?")) for c in item.get("changes") or [])
+        await ctx.act("codex edit", paths)
+    return ""
+
+
+class _Rpc:
+    """JSON-RPC 2.0 over a child's stdin/stdout, one JSON message a line."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self._next_id = 0
+        self._pending: list[Json] = []  # messages read while waiting for a response
+
+    async def call(self, method: str, params: Json) -> Any:
+        self._next_id += 1
+        call_id = self._next_id
+        await self._write({"jsonrpc": "2.0", "id": call_id, "method": method,
+                           "params": params})
+        while True:
+            message = await self._read()
+            if message.get("id") == call_id and "method" not in message:
+                if "error" in message:
+                    raise CodexError(f"{method}: {message['error'].get('message')}")
+                return message.get("result")
+            self._pending.append(message)
+
+    async def notify(self, method: str) -> None:
+        await self._write({"jsonrpc": "2.0", "method": method})
+
+    async def answer(self, request_id: Any, result: Json) -> None:
+        await self._write({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    async def next_message(self) -> Json:
+        return self._pending.pop(0) if self._pending else await self._read()
+
+    async def _write(self, message: Json) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def _read(self) -> Json:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise CodexError("codex app-server exited")
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise CodexError(f"codex app-server said something that is not JSON: {e}") from e
+        return message if isinstance(message, dict) else {}
+
+    async def close(self) -> None:
+        if self.proc.returncode is None:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
