@@ -97,3 +97,17 @@ async def test_labels_and_comments_are_written(fake: FakeGitHub) -> None:
 def test_the_token_comes_from_the_environment_first() -> None:
     assert find_token({"GITHUB_TOKEN": " abc "}) == "abc"
     assert find_token({"GH_TOKEN": "def"}) == "def"
+
+
+async def test_an_old_issue_labeled_later_is_seen_though_it_was_on_a_later_page(
+    fake: FakeGitHub,
+) -> None:
+    old = fake.add_issue("An old one")
+    for n in range(120):
+        fake.add_issue(f"issue {n}", labels=("loopwright",))
+    gh = client(fake)
+    assert len(await gh.labeled_issues("loopwright") or []) == 120
+    assert await gh.labeled_issues("loopwright") is None  # unchanged: 304
+    fake.label_issue(old, "loopwright")  # by creation it sorts last, on the second page
+    issues = await gh.labeled_issues("loopwright") or []
+    assert issues[0]["number"] == old and len(issues) == 121

@@ -34,6 +34,7 @@ class FakeGitHub:
         self.comments: dict[int, list[Json]] = {}
         self.reviews: dict[int, list[Json]] = {}
         self.review_comments: dict[int, list[Json]] = {}  # by pull number
+        self._updated: dict[int, int] = {}  # issue number -> order of its last update
         self.log: list[tuple[str, str, int]] = []  # (method, path, status) of each request
         self._ids = iter(range(1000, 10**9))
         self._numbers = iter(range(1, 10**6))
@@ -138,7 +139,10 @@ class FakeGitHub:
     def _list_issues(self, q: dict[str, str], body: Json) -> tuple[int, Any]:
         wanted = {w for w in q.get("labels", "").split(",") if w}
         state = q.get("state", "open")
-        out = [i for i in sorted(self.issues.values(), key=lambda i: -i["number"])
+        by_update = q.get("sort") == "updated"  # the default sort is by creation
+        out = [i for i in sorted(self.issues.values(),
+                                 key=lambda i: self._updated[i["number"]] if by_update
+                                 else i["number"], reverse=q.get("direction", "desc") == "desc")
                if (state == "all" or i["state"] == state)
                and wanted <= {label["name"] for label in i["labels"]}]
         return 200, out
@@ -158,6 +162,7 @@ class FakeGitHub:
                    "created_at": _now()}
         self.comments.setdefault(int(n), []).append(comment)
         self.issues[int(n)]["comments"] += 1
+        self._touch(self.issues[int(n)])
         return 201, comment
 
     def _list_comments(self, q: dict[str, str], body: Json, n: str) -> tuple[int, Any]:
@@ -169,6 +174,7 @@ class FakeGitHub:
             return 404, _error("Not Found")
         have = {label["name"] for label in issue["labels"]}
         issue["labels"] += [_label(name) for name in body.get("labels", []) if name not in have]
+        self._touch(issue)
         return 200, issue["labels"]
 
     def _remove_label(self, q: dict[str, str], body: Json, n: str, name: str
@@ -178,6 +184,7 @@ class FakeGitHub:
         if issue is None or name not in {label["name"] for label in issue["labels"]}:
             return 404, _error("Label does not exist")
         issue["labels"] = [label for label in issue["labels"] if label["name"] != name]
+        self._touch(issue)
         return 200, issue["labels"]
 
     def _open_pull(self, q: dict[str, str], body: Json) -> tuple[int, Any]:
@@ -223,8 +230,18 @@ class FakeGitHub:
         return 200, [c for c in self.review_comments.get(int(n), [])
                      if c["pull_request_review_id"] == int(rid)]
 
+    def label_issue(self, number: int, *labels: str) -> None:
+        """Someone adds labels to an existing issue (it moves up when sorted by update)."""
+        with self._lock:
+            self._add_labels({}, {"labels": list(labels)}, str(number))
+
+    def _touch(self, issue: Json) -> None:
+        self._updated[issue["number"]] = next(self._ids)
+        issue["updated_at"] = _now()
+
     def _issue(self, number: int, title: str, body: str, labels: tuple[str, ...]) -> Json:
-        return {
+        self._updated[number] = next(self._ids)
+        return {"updated_at": _now(),
             "id": next(self._ids), "number": number, "title": title, "body": body,
             "state": "open", "labels": [_label(name) for name in labels],
             "user": _user("someone"), "comments": 0, "created_at": _now(),

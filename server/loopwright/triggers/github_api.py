@@ -87,7 +87,10 @@ class GitHubClient:
 
     async def labeled_issues(self, label: str) -> list[Json] | None:
         """Open issues (not pull requests) with `label`, or None when nothing changed."""
-        items = await self._list(f"/issues?{urlencode({'labels': label, 'state': 'open'})}")
+        # Most recently updated first: an old issue that just got the label moves to the
+        # first page, so the first page's ETag is enough to know whether anything changed.
+        query = {"labels": label, "state": "open", "sort": "updated", "direction": "desc"}
+        items = await self._list(f"/issues?{urlencode(query)}")
         if items is None:
             return None
         return [i for i in items if "pull_request" not in i]
