@@ -225,13 +225,22 @@ def test_the_inbox_is_created_when_missing(tmp_path: Path, reported: Reported) -
         assert reported.wait_for(1)
 
 
-def test_nothing_is_reported_after_stop(inbox: Path, reported: Reported) -> None:
-    watcher = InboxWatcher(inbox, reported, settle_seconds=SETTLE)
+def test_nothing_is_reported_after_stop(inbox: Path) -> None:
+    stop_returned = threading.Event()
+    calls_after_stop: list[str] = []
+
+    def on_file(path: Path) -> None:
+        if stop_returned.is_set():
+            calls_after_stop.append(path.name)
+
+    watcher = InboxWatcher(inbox, on_file, settle_seconds=SETTLE)
     watcher.start()
-    (inbox / "late.md").write_text("# Late\n")
+    (inbox / "late.md").write_text("# Late\n")  # may be reported, but only before stop
     watcher.stop()
+    stop_returned.set()
+    (inbox / "later.md").write_text("# Later\n")
     quiet_period()
-    assert reported.items == []
+    assert calls_after_stop == []
 
 
 def test_a_failing_callback_does_not_stop_the_watcher(inbox: Path, reported: Reported) -> None:
