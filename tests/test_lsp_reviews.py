@@ -61,9 +61,9 @@ def test_lenses_sit_on_each_hunk_of_the_file_and_show_verdicts() -> None:
     got = lines_and_titles(reviews.code_lenses(s, uri, reviews.LensIndex()))
     assert got == [
         (0, "Approve & land"), (0, "Request changes"), (0, "Reject"),
-        (9, "Accept"), (9, "Reject"), (9, "Comment"),
+        (9, "Accept hunk"), (9, "Reject hunk"), (9, "Comment"),
         # a pure deletion has no new line: the lens goes on the line after it
-        (30, "Accept"), (30, "Rejected ✗"), (30, "Comment"),
+        (30, "Accept hunk"), (30, "Rejected ✗"), (30, "Comment"),
     ]
 
 

@@ -245,11 +245,11 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
             assert lens.command is not None
             by_line.setdefault(lens.range.start.line, []).append(lens.command.title)
         assert by_line == {0: ["Approve & land", "Request changes", "Reject"],
-                           6: ["Accept", "Reject", "Comment"],
-                           21: ["Accept", "Reject", "Comment"]}
+                           6: ["Accept hunk", "Reject hunk", "Comment"],
+                           21: ["Accept hunk", "Reject hunk", "Comment"]}
         accept = next(lens.command for lens in lenses
                       if lens.range.start.line == 6 and lens.command
-                      and lens.command.title == "Accept")
+                      and lens.command.title == "Accept hunk")
         assert accept is not None
         refreshes = ed.lens_refreshes
         result = await ed.command(accept.command, *(accept.arguments or []))

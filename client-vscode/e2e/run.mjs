@@ -131,7 +131,7 @@ async function main() {
   say(`session row: ${await row.getAttribute("aria-label")}`);
 
   await row.click();
-  const accept = await wb.waitForCodeLens("Accept", 30_000);
+  const accept = await wb.waitForCodeLens("Accept hunk", 30_000);
   await wb.waitForCodeLens("Approve & land", 5_000);
   await wb.shot("05-diff-with-code-lenses", "The diff, base ↔ head, with the server's code lenses");
 
@@ -189,7 +189,7 @@ async function decideRequestChangesAndReject(wb) {
 
   row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
   await row.click();
-  await (await wb.waitForCodeLens("Reject", 30_000)).click();
+  await (await wb.waitForCodeLens(/^Reject$/, 30_000)).click();
   await wb.typeInput("Not needed after all");
   await wb.waitForTreeItem("Sessions", /pick-a-greeting rejected/, 30_000);
   await wb.waitForTreeItem("Activity", /rejected by human: Not needed after all/, 10_000);

@@ -125,10 +125,9 @@ async def start(project: Project, on_signal: Callable[[], None]) -> Loop:
         return loop
     manager = Manager(project, load(project.config_path))
     task = asyncio.get_running_loop().create_task(manager.run(), name="manager")
-    await asyncio.sleep(0)  # let it take the lock (or find it taken)
-    # The manager exposes no started event; the lock is the fact that matters.
-    while not task.done() and holder_pid(project.lock_path) is None:  # noqa: ASYNC110
-        await asyncio.sleep(0.005)
+    started = asyncio.ensure_future(manager.started.wait())
+    await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
+    started.cancel()
     if task.done() and isinstance(task.exception(), AlreadyRunning):
         return loop  # another manager won the race: be its front end
     loop.manager, loop.manager_task = manager, task

@@ -161,7 +161,9 @@ def _hunk_row(h: ev.Hunk, verdict: str | None, comments: list[str]) -> HunkRow:
 
 # --- code lenses --------------------------------------------------------------------
 
-_TITLES = {"accept": ("Accept", "Accepted ✓"), "reject": ("Reject", "Rejected ✗"),
+# "hunk" in the titles: a hunk near the top shares line 0 with the whole-change lenses,
+# and two bare "Reject"s side by side would not say which is which.
+_TITLES = {"accept": ("Accept hunk", "Accepted ✓"), "reject": ("Reject hunk", "Rejected ✗"),
            "comment": ("Comment", "Commented 💬")}
 
 

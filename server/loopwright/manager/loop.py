@@ -50,6 +50,8 @@ class Manager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._landing = asyncio.Lock()
         self._stop = asyncio.Event()
+        # Set once this manager holds the repository's lock and has said so in the log.
+        self.started = asyncio.Event()
         self._rt: Runtime | None = None
         self._triager = make_triager(project, config)
 
@@ -80,6 +82,7 @@ class Manager:
         self._rt = rt = Runtime(self.project, self.config, store, state)
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
                                     version=__version__))
+        self.started.set()
         self._install_signal_handlers()
         store.checkpoint_elsewhere()
         self._spawn("checkpoint", _checkpoint_every(store, CHECKPOINT_SECONDS))
