@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Literal
 
 import anthropic
 from anthropic.types.beta import BetaMessage
@@ -22,6 +22,7 @@ from . import compaction, prompts, transcript
 from .budget import over_budget
 from .model import ModelUnavailable, call_model, policy_of
 from .pricing import Usage, cost
+from .project_notes import describe_task
 from .retry import Failure
 from .tools.schemas import WORKER_TOOLS
 from .tools.toolbox import Toolbox, ToolResult
@@ -34,6 +35,7 @@ NUDGE = ("You replied without calling a tool. If the task is done and the checks
 CUT_OFF = ("Your reply was cut off at the max_tokens limit. Go on in smaller steps "
            "(smaller edits, one file at a time).")
 FINISHED_BEFORE = "Your change went to review; see the note below."
+PromptKind = Literal["task", "tool_results", "note", "nudge", "summary"]
 
 
 class WorkerLoop:
@@ -42,7 +44,7 @@ class WorkerLoop:
         self.ctx, self.client, self.config = ctx, client, config
         self.agent = config.agent
         inp = ctx.input
-        self.system = prompts.system_blocks("worker", project, _task_text(ctx))
+        self.system = prompts.system_blocks("worker", project, describe_task(inp.task))
         self.tools = Toolbox(ctx, self.agent.tool_output_chars)
         self.policy = policy_of(self.agent)
         self.price = config.prices.get(self.agent.model)
@@ -98,7 +100,7 @@ class WorkerLoop:
             for r in results
         ]
         content += self._new_answers()
-        kind: Any = "tool_results"
+        kind: PromptKind = "tool_results"
         if not calls:
             refusal = _stopped_for(reply)
             if refusal is not None and not notes:
@@ -135,7 +137,7 @@ class WorkerLoop:
         stop = reply.get("stop_reason")
         return CUT_OFF if stop == "max_tokens" else NUDGE
 
-    async def _prompt(self, content: list[dict[str, Any]], kind: Any, *,
+    async def _prompt(self, content: list[dict[str, Any]], kind: PromptKind, *,
                       restart: bool = False, seconds: float = 0.0,
                       reply: ev.ModelReplied | None = None) -> None:
         notes_seen = len(self.ctx.input.notes) if kind == "note" else self.conv.notes_seen
@@ -236,12 +238,6 @@ class WorkerLoop:
                 return Failed(f"stopped over budget: {reason}")
             self.grants += 1
         return None
-
-
-def _task_text(ctx: WorkerContext) -> str:
-    from .project_notes import describe_task
-
-    return describe_task(ctx.input.task)
 
 
 def _first_message(ctx: WorkerContext) -> list[dict[str, Any]]:
