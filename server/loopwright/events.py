@@ -437,8 +437,8 @@ StallSignal = Literal["no_diff_change", "failing_check", "repeated_call", "cost_
 
 
 class DiffMeasured(_Event, frozen=True, tag="diff_measured"):
-    """The supervisor looked at a running session's worktree and its diff (against the
-    session's base, untracked files included) had changed since the last look."""
+    """The supervisor looked at a running session's worktree and its work in progress
+    (changes against the worktree's HEAD, untracked files included) had changed."""
 
     session_id: str
     fingerprint: str

@@ -1,8 +1,11 @@
-"""How a worktree's diff stands now: against the session's base, untracked files included.
+"""How a worktree's work in progress stands now: its changes against its own HEAD,
+untracked files included.
 
 The supervisor measures running sessions with this on every tick and records a
 `DiffMeasured` only when the fingerprint moved, which is what "the diff changed" means to
-the stall detector.
+the stall detector. Against HEAD rather than the session's base, so a rebase of the
+session onto a moved target (which moves HEAD and keeps the work) is not a change; a
+measurement during which HEAD moved is thrown away.
 """
 
 from __future__ import annotations
@@ -24,15 +27,18 @@ class DiffStat:
     removed: int
 
 
-def measure(worktree: Path, base: str, timeout: float = 30.0) -> DiffStat | None:
-    """The diff of `worktree` against `base`; None when git cannot tell (gone, broken)."""
+def measure(worktree: Path, timeout: float = 30.0) -> DiffStat | None:
+    """The uncommitted work in `worktree`; None when git cannot tell (gone, broken, HEAD
+    moving under us)."""
     try:
+        head = _git(worktree, timeout, "rev-parse", "HEAD")
         diff = _git(worktree, timeout, "diff", "--no-color", "--no-ext-diff", "--no-renames",
-                    base)
+                    "HEAD")
         others = _git(worktree, timeout, "ls-files", "--others", "--exclude-standard", "-z")
+        after = _git(worktree, timeout, "rev-parse", "HEAD")
     except (OSError, subprocess.SubprocessError):
         return None
-    if diff is None or others is None:
+    if diff is None or others is None or head is None or head != after:
         return None
     digest = hashlib.sha1(diff, usedforsecurity=False)
     files = added = removed = 0
@@ -58,6 +64,7 @@ def measure(worktree: Path, base: str, timeout: float = 30.0) -> DiffStat | None
 
 
 def _git(cwd: Path, timeout: float, *args: str) -> bytes | None:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=timeout,
-                          check=False)
+    # No optional locks: a look must never take the index lock from the worker's own git.
+    proc = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True,
+                          timeout=timeout, check=False)
     return proc.stdout if proc.returncode == 0 else None

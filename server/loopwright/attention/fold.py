@@ -97,9 +97,9 @@ def _drop(att: Attention, notification_id: str) -> None:
 
 
 def _released(st: State, e: ev.NotificationsReleased, at: float) -> None:
-    for nid in e.notification_ids:
+    for nid in e.notification_ids:  # delivered now, as one batch
         if (note := st.attention.notes.get(nid)) is not None:
-            note.held = False
+            note.held, note.interrupt = False, True
 
 
 def _focus(st: State, e: ev.FocusChanged, at: float) -> None:
@@ -134,8 +134,8 @@ def _stall_cleared(st: State, e: ev.StallCleared, at: float) -> None:
 
     st.attention.stalls.pop(e.session_id, None)
     s = st.sessions.get(e.session_id)
-    if s is not None and s.health == Health.STALLED:
-        s.health = Health.OK
+    if s is not None and not s.terminal and s.health == Health.STALLED:
+        s.health = Health.OK  # an ended session keeps the mark: it did stall
 
 
 def _nothing(st: State, e: ev.Event, at: float) -> None:

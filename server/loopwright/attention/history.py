@@ -65,6 +65,7 @@ class History:
     stalls: list[StallSpan] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     landed_at: dict[str, float] = field(default_factory=dict)
+    focus: list[tuple[float, float | None]] = field(default_factory=list)  # (on, off)
     first_at: float | None = None
     last_at: float = 0.0
     _open: dict[str, str] = field(default_factory=dict)  # key -> open notification
@@ -129,6 +130,10 @@ class History:
                                                s.review.added + s.review.removed))
             case ev.ChangeLanded():
                 self.landed_at[e.session_id] = at
+            case ev.FocusChanged(on=True) if not self.focus or self.focus[-1][1] is not None:
+                self.focus.append((at, None))
+            case ev.FocusChanged(on=False) if self.focus and self.focus[-1][1] is None:
+                self.focus[-1] = (self.focus[-1][0], at)
             case _:
                 pass
 

@@ -30,7 +30,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
 .panel{background:#fff;border:1px solid #e3e3e3;border-radius:8px;padding:12px;
 overflow-x:auto}
 svg text{font:11px system-ui,sans-serif;fill:#333}svg .label{font-size:11px}
-svg .tick{fill:#666;font-size:10px}svg .grid{stroke:#eee}svg .stall{fill:#b91c1c}
+svg .tick{fill:#666;font-size:10px}svg .grid{stroke:#eee}svg .focus{fill:#e5e7eb;
+fill-opacity:.6}
 .legend{display:flex;flex-wrap:wrap;gap:14px;margin:8px 0;font-size:12px;color:#333}
 .key i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;
 vertical-align:-2px}
@@ -97,18 +98,21 @@ def _tiles(o: Overall) -> str:
     return '<div class="tiles">' + "".join(tiles) + "</div>"
 
 
-def _charts(h: History, m: Metrics) -> str:
+def _charts(h: History, m: Metrics, top: int = 20) -> str:
     colour = {s: c for s, (_, c) in LOOKS.items()}
-    split = [(r.name, [(r.agent_s, colour[St.RUNNING], "running"),
-                       (r.blocked_on_decisions_s, colour[St.WAITING], "waiting on you"),
-                       (r.awaiting_review_s, colour[St.AWAITING_APPROVAL],
-                        "awaiting approval")])
-             for r in m.sessions]
-    leads = [(r.name, [(r.lead_time_s or 0.0, "#64748b", "lead time")])
-             for r in m.sessions if r.lead_time_s is not None]
+    split = sorted(
+        ((r.name, [(r.agent_s, colour[St.RUNNING], "running"),
+                   (r.blocked_on_decisions_s, colour[St.WAITING], "waiting on you"),
+                   (r.awaiting_review_s, colour[St.AWAITING_APPROVAL], "awaiting approval")])
+         for r in m.sessions), key=lambda row: -sum(v for v, _, _ in row[1]))[:top]
+    leads = sorted(((r.name, [(r.lead_time_s or 0.0, "#64748b", "lead time")])
+                    for r in m.sessions if r.lead_time_s is not None),
+                   key=lambda row: -row[1][0][0])[:top]
+    more = f" (the {top} longest)" if len(m.sessions) > top else ""
     return "\n".join(x for x in (
-        hbars("Each session's time: running · waiting on you · awaiting approval", split),
-        hbars("Lead time of each landed change (filed → landed)", leads),
+        hbars(f"Where each session's time went{more}: running · waiting on you · "
+              "awaiting approval", split),
+        hbars(f"Lead time, filed to landed{more}", leads),
         columns("Interruptions over the period", _interruptions_by_period(h, m.now)),
     ) if x) or '<p class="empty">Nothing ran yet.</p>'
 
@@ -166,7 +170,9 @@ def _ratio(x: float | None) -> str:
 def _dur(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    seconds = max(0, round(seconds))
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f} s"
+    seconds = round(seconds)
     if seconds < 90:
         return f"{seconds} s"
     if seconds < 5400:

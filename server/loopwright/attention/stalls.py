@@ -109,23 +109,26 @@ def _costly(s: Session, t: Track, cfg: StallsConfig, now: float) -> Finding | No
     limit = cfg.max_cost_per_line_usd
     if not limit or s.cost_usd < max(cfg.cost_floor_usd, limit):
         return None
-    per_line = s.cost_usd / max(1, t.lines)
+    lines = t.lines + t.committed_lines
+    per_line = s.cost_usd / max(1, lines)
     if per_line <= limit:
         return None
     return Finding(s.session_id, "cost_per_line",
-                   f"${s.cost_usd:.2f} spent for {t.lines} changed line(s): "
+                   f"${s.cost_usd:.2f} spent for {lines} changed line(s): "
                    f"${per_line:.2f} a line (limit ${limit:.2f})", t.baseline_at)
 
 
 def cleared(state: State, tracker: Tracker, cfg: StallsConfig) -> list[tuple[str, str]]:
-    """Flagged sessions that moved again, with what moved: (session, reason)."""
+    """Flagged sessions that moved again (or ended), with what moved: (session, reason)."""
     out = []
     for sid, stall in state.attention.stalls.items():
         s = state.sessions.get(sid)
-        if s is None or s.terminal or stall.killed:
+        if s is None or stall.killed:
             continue
         t = tracker.tracks.get(sid)
-        if s.state not in (SessionState.RUNNING, SessionState.WAITING):
+        if s.terminal:
+            out.append((sid, f"the session ended ({s.state.value})"))
+        elif s.state not in (SessionState.RUNNING, SessionState.WAITING):
             out.append((sid, f"the worker moved on ({s.state.value.replace('_', ' ')})"))
         elif t is not None and t.diff_at > stall.detected_at:
             out.append((sid, "the diff changed"))

@@ -31,6 +31,8 @@ from .tracker import Track, Tracker
 log = logging.getLogger(__name__)
 Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
 MAX_PENDING = 5000  # progress records kept for the next digest
+_AT_ONCE = (ev.NotificationRaised, ev.NotificationWithdrawn, ev.NotificationsReleased,
+            ev.StallDetected, ev.StallCleared)
 
 
 class Supervisor:
@@ -39,7 +41,6 @@ class Supervisor:
         self.rt, self._spawn, self.clock = rt, spawn, clock
         self.tracker = Tracker()
         self.pending: list[ev.Record] = []
-        self._flagged: set[str] = set()  # stalls appended, not read back yet
         now = clock()
         self._digest_at = rt.state.attention.digest_at or now
         for sid, s in rt.state.sessions.items():
@@ -70,8 +71,6 @@ class Supervisor:
         """Called by the manager after it applied `record` to the state."""
         st = self.rt.state
         self.tracker.apply(record, st)
-        if isinstance(record.event, ev.StallDetected):
-            self._flagged.discard(record.event.session_id)
         if record.seq > st.attention.digest_seq and digest.is_progress(record):
             self.pending.append(record)
             del self.pending[:-MAX_PENDING]
@@ -85,9 +84,9 @@ class Supervisor:
         self.rt.append(*events)
         for e in events:
             # Applied now as well as when read back (idempotent), so the next record
-            # routed before then sees it: a second notification replaces, never stacks.
-            if isinstance(e, ev.NotificationRaised | ev.NotificationWithdrawn
-                          | ev.NotificationsReleased):
+            # routed before then sees it: a second notification replaces, never stacks,
+            # and a stall is flagged or cleared once.
+            if isinstance(e, _AT_ONCE):
                 ATTENTION_APPLY[type(e)](st, e, now)
             self._to_hook(e)
 
@@ -136,7 +135,7 @@ class Supervisor:
             t = self.tracker.tracks.get(sid)
             if s.state != SessionState.RUNNING or not s.worktree or t is None:
                 continue
-            stat = await asyncio.to_thread(measure, Path(s.worktree), s.base_commit)
+            stat = await asyncio.to_thread(measure, Path(s.worktree))
             if stat is None or stat.fingerprint == t.fingerprint:
                 continue
             event = ev.DiffMeasured(session_id=sid, fingerprint=stat.fingerprint,
@@ -159,9 +158,6 @@ class Supervisor:
         st, cfg = self.rt.state, self.rt.config.stalls
         out: list[ev.Event] = []
         for f in stalls.detect(st, self.tracker, cfg, now):
-            if f.session_id in self._flagged:
-                continue
-            self._flagged.add(f.session_id)
             s = st.sessions[f.session_id]
             if f.signal in cfg.kill_on:
                 out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,

@@ -38,6 +38,12 @@ def timeline(h: History, now: float) -> str:
     out = [f'<svg class="timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
            f'height="{height}" role="img" aria-label="sessions over time">']
     out += _axis(start, span, x, height)
+    for on, off in h.focus:
+        end = off if off is not None else now
+        out.append(f'<rect x="{x(on):.1f}" y="16" width="{max(x(end) - x(on), 1):.1f}" '
+                   f'height="{height - 16}" class="focus"><title>focus: interruptions held'
+                   f'</title></rect><text x="{x(on) + 3:.1f}" y="{height - 4}" '
+                   f'class="tick">focus</text>')
     for i, s in enumerate(sessions):
         y = 24 + i * ROW
         out.append(f'<text x="{LABEL_W - 8}" y="{y + 12}" class="label" '
@@ -52,13 +58,15 @@ def timeline(h: History, now: float) -> str:
         for n in h.notes.values():
             if n.key == s.session_id and (n.interrupt or n.held):
                 mark = n.released_at if n.held and n.released_at else n.at
-                out.append(f'<path d="M{x(mark):.1f} {y} l4 -6 h-8 z" fill="#111">'
-                           f'<title>interruption: {escape(n.kind)}</title></path>')
+                out.append(f'<path d="M{x(mark) - 4:.1f} {y + 1} h8 l-4 7 z" fill="#111" '
+                           f'stroke="#fff" stroke-width="0.8"><title>interruption: '
+                           f'{escape(n.kind)}</title></path>')
         for st in h.stalls:
             if st.session_id == s.session_id:
-                out.append(f'<text x="{x(st.detected_at):.1f}" y="{y + 12}" class="stall" '
-                           f'text-anchor="middle">⚠<title>stall: {escape(st.signal)}'
-                           f'</title></text>')
+                sx = x(st.detected_at)
+                out.append(f'<path d="M{sx:.1f} {y + 1} l5 7 l-5 7 l-5 -7 z" fill="#b91c1c" '
+                           f'stroke="#fff" stroke-width="1"><title>stall: {escape(st.signal)}'
+                           f'</title></path>')
         if s.terminal and s.ended_at is not None and s.state in END_MARK:
             glyph, colour = END_MARK[s.state]
             out.append(f'<text x="{x(s.ended_at) + 3:.1f}" y="{y + 12}" fill="{colour}" '
@@ -84,7 +92,9 @@ def _axis(start: float, span: float, x: object, height: int) -> list[str]:
 def legend() -> str:
     items = [f'<span class="key"><i style="background:{c}"></i>{escape(label)}</span>'
              for label, c in LOOKS.values()]
-    items += ['<span class="key">▼ interruption</span>', '<span class="key">⚠ stall</span>',
+    items += ['<span class="key">▼ interruption</span>',
+              '<span class="key"><b style="color:#b91c1c">◆</b> stall flagged</span>',
+              '<span class="key"><i style="background:#e5e7eb"></i>focus</span>',
               '<span class="key">✓ landed · ✗ failed · ■ killed</span>']
     return '<div class="legend">' + "".join(items) + "</div>"
 
@@ -153,7 +163,9 @@ def _clock(t: float, step: float) -> str:
 
 
 def _dur(seconds: float) -> str:
-    seconds = max(0, round(seconds))
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f}s"
+    seconds = round(seconds)
     if seconds < 90:
         return f"{seconds}s"
     if seconds < 5400:

@@ -31,8 +31,9 @@ class Track:
     call_first_at: dict[str, float] = field(default_factory=dict)
     failing: dict[str, tuple[int, float, int]] = field(default_factory=dict)  # streak,
     # since, last exit code; by command
-    fingerprint: str = EMPTY  # a session starts with no change to its base
-    lines: int = 0  # changed lines, as last measured
+    fingerprint: str = EMPTY  # a session starts with no work in progress
+    lines: int = 0  # changed lines in progress, as last measured
+    committed_lines: int = 0  # changed lines of its last review (before changes asked)
     waiting_since: float | None = None
 
     @property
@@ -127,7 +128,7 @@ class Tracker:
                     t.rebase(at)
                     t.diff_at = at
             case ev.ReviewPrepared(added=added, removed=removed):
-                t.lines = added + removed
+                t.committed_lines = added + removed
             case ev.StallCleared():
                 t.rebase(at)
                 t.failing.clear()
@@ -137,7 +138,7 @@ class Tracker:
 
 def _fresh(sid: str, at: float, old: Track | None) -> Track:
     t = Track(session_id=sid, baseline_at=at, heard_at=at)
-    if old is not None:  # resumed: the diff and the failing streaks carry over
-        t.fingerprint, t.lines, t.failing, t.diff_at = (old.fingerprint, old.lines,
-                                                        old.failing, old.diff_at)
+    if old is not None:  # resumed: failing streaks and the committed work carry over
+        t.failing, t.diff_at, t.committed_lines = (old.failing, old.diff_at,
+                                                   old.committed_lines)
     return t
