@@ -50,6 +50,7 @@ bench: setup
 	$(PY) bench/session_start.py
 	$(PY) bench/event_log.py
 	$(PY) bench/many_sessions.py
+	$(PY) bench/simulated_day.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
