@@ -199,3 +199,21 @@ async def test_digest_report_and_focus_from_the_command_line(project_repo: Path,
     proc = cli(project_repo, "focus", "on", "--minutes", "30")
     assert "focus is on until" in proc.stdout
     assert "focus is on" in cli(project_repo, "focus").stdout
+
+
+async def test_an_answer_given_while_no_manager_ran_takes_the_notification_down_at_start(
+    project_repo: Path,
+) -> None:
+    project = init(project_repo)
+    configure(project, "[attention]\ntick_seconds = 0.05\n")
+    async with Running(project) as run:
+        run.api.dispatch("Ask", task_file(
+            "x", {"ask": "Which?", "options": ["a", "b"], "blocking": True},
+            {"write": "w.txt", "content": "w\n"}))
+        st = await run.until(lambda st: st.attention.interrupting())
+        [note] = st.attention.interrupting()
+    assert cli(project_repo, "answer", note.ref, "a").returncode == 0
+    async with Running(project) as run:
+        st = await run.until(lambda st: landed(st) and not st.attention.notes)
+        assert [w.reason for w in run.events(ev.NotificationWithdrawn)
+                if isinstance(w, ev.NotificationWithdrawn)] == ["answered by human: a"]
