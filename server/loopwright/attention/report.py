@@ -92,8 +92,7 @@ def _tiles(o: Overall) -> str:
         tile(f"{o.peak_parallel}", "peak parallel sessions"),
         tile(f"{o.stalls_caught}", "stalls caught"),
         tile(_dur(o.stall_total_s), "time stalls cost"),
-        tile(f"{o.tokens:,}", "tokens"),
-        tile(f"${o.cost_usd:,.2f}", "cost"),
+        tile(f"{o.tokens:,} · ${o.cost_usd:,.2f}", "tokens · cost"),
     ]
     return '<div class="tiles">' + "".join(tiles) + "</div>"
 
