@@ -135,8 +135,14 @@ class Supervisor:
             t = self.tracker.tracks.get(sid)
             if s.state != SessionState.RUNNING or not s.worktree or t is None:
                 continue
+            if t.measured == t.heard:
+                continue  # the worker did nothing since the last look: nothing changed
+            heard = t.heard
             stat = await asyncio.to_thread(measure, Path(s.worktree))
-            if stat is None or stat.fingerprint == t.fingerprint:
+            if stat is None:
+                continue  # git could not tell (HEAD moved meanwhile): look again next tick
+            t.measured = heard
+            if stat.fingerprint == t.fingerprint:
                 continue
             event = ev.DiffMeasured(session_id=sid, fingerprint=stat.fingerprint,
                                     files=stat.files, added=stat.added, removed=stat.removed)

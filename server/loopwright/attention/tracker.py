@@ -14,6 +14,9 @@ from .. import events as ev
 from ..state import TERMINAL, SessionState, State
 from .diffstat import EMPTY
 
+# What the worker does (files may have changed since).
+_HEARD = (ev.WorkerActed, ev.WorkerProgressed, ev.CommandRan, ev.ModelReplied,
+          ev.ModelPrompted, ev.SessionStarted, ev.SessionResumed, ev.SessionRebased)
 # Steps whose own record counts them: a command by its CommandRan, a question by itself.
 _NOT_CALLS = frozenset({"run", "ask", "progress"})
 
@@ -35,6 +38,8 @@ class Track:
     lines: int = 0  # changed lines in progress, as last measured
     committed_lines: int = 0  # changed lines of its last review (before changes asked)
     waiting_since: float | None = None
+    heard: int = 0  # how many times the worker was heard from; the supervisor measures
+    measured: int = -1  # the diff again only when this moved since its last look
 
     @property
     def worker_turns(self) -> int:
@@ -100,6 +105,8 @@ class Tracker:
 
     @staticmethod
     def _evidence(t: Track, e: ev.Event, at: float) -> None:
+        if isinstance(e, _HEARD):
+            t.heard += 1
         match e:
             case ev.WorkerActed(action=action, detail=detail):
                 t.heard_at = at
