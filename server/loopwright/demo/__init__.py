@@ -14,9 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from .. import events as ev
 from ..config import load
 from ..manager import views
 from ..manager.loop import Manager
@@ -83,36 +85,45 @@ def make_sample_repo(root: Path) -> None:
         "-m", "A greeter with a typo")
 
 
-async def _loop(project: Project) -> tuple[bool, State]:
+async def watch_loop(
+    project: Project, *, done: Callable[[State], bool], look: Callable[[State], None],
+    mark: Callable[[ev.Record], str] = lambda _record: "",
+) -> State:
+    """Run the manager in this process and print the log as it grows, until `done`
+    (or the deadline). `look` plays the human after each batch; `mark` prefixes a line."""
     manager = Manager(project, load(project.config_path))
     run = asyncio.create_task(manager.run())
     store = Store(project.db_path)
-    human = _ScriptedHuman(project.root)
     state = State()
     started = time.monotonic()
     try:
-        while time.monotonic() - started < DEADLINE_SECONDS:
+        while time.monotonic() - started < DEADLINE_SECONDS and not run.done():
             for record in store.read_after(state.last_seq):
                 state = fold([record], state)
                 line = views.describe(record, state)
                 if line is not None:
-                    say(line, at=record.at)
-            human.look(state)
-            if len(state.sessions) == len(ISSUES) and all(
-                (s.state in TERMINAL and s.worktree_removed) or s.state == SessionState.FAILED
-                for s in state.sessions.values()
-            ):
-                return all(s.state == SessionState.LANDED
-                           for s in state.sessions.values()), state
-            if run.done():
-                run.result()
-                return False, state
+                    say(f"{mark(record)}{line}", at=record.at)
+            look(state)
+            if done(state):
+                break
             await store.wait(0.2)
-        return False, state
+        return state
     finally:
         manager.stop()
         await run
         store.close()
+
+
+async def _loop(project: Project) -> tuple[bool, State]:
+    def done(state: State) -> bool:
+        return len(state.sessions) == len(ISSUES) and all(
+            (s.state in TERMINAL and s.worktree_removed) or s.state == SessionState.FAILED
+            for s in state.sessions.values()
+        )
+
+    state = await watch_loop(project, done=done, look=_ScriptedHuman(project.root).look)
+    landed = all(s.state == SessionState.LANDED for s in state.sessions.values())
+    return done(state) and landed, state
 
 
 def timeline(state: State) -> str:

@@ -15,20 +15,16 @@ import contextlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from .. import events as ev
 from ..agent.fake_api import FakeMessagesAPI
 from ..config import load, render_toml
-from ..manager import views
-from ..manager.loop import Manager
 from ..project import Project
-from ..state import SessionState, State, fold
-from ..store import Store
+from ..state import SessionState, State
 from . import agents_script as conversation
-from . import cli, git, make_sample_repo, say
+from . import cli, git, make_sample_repo, say, watch_loop
 
 DEADLINE_SECONDS = 90.0
 LABEL = "[scripted model]"
@@ -102,30 +98,11 @@ def _pointed_at(api: FakeMessagesAPI) -> Iterator[None]:
 
 
 async def _loop(project: Project) -> tuple[bool, State]:
-    manager = Manager(project, load(project.config_path))
-    run = asyncio.create_task(manager.run())
-    store = Store(project.db_path)
-    state = State()
-    started = time.monotonic()
-    try:
-        while time.monotonic() - started < DEADLINE_SECONDS:
-            for record in store.read_after(state.last_seq):
-                state = fold([record], state)
-                line = views.describe(record, state)
-                if line is not None:
-                    marked = isinstance(record.event, ev.ModelReplied)
-                    say(f"{LABEL} {line}" if marked else line, at=record.at)
-            if _done(state):
-                return _landed(state), state
-            if run.done():
-                run.result()
-                return False, state
-            await store.wait(0.2)
-        return False, state
-    finally:
-        manager.stop()
-        await run
-        store.close()
+    state = await watch_loop(
+        project, done=_done, look=lambda _state: None,
+        mark=lambda r: f"{LABEL} " if isinstance(r.event, ev.ModelReplied) else "",
+    )
+    return _done(state) and _landed(state), state
 
 
 def _done(state: State) -> bool:

@@ -124,18 +124,21 @@ async def _land(rt: Runtime, session_id: str) -> None:
     blocked_reason = ""
     while True:
         old = await asyncio.to_thread(repo.head_commit, root, target)
-        merged = await asyncio.to_thread(
-            land.prepare_merge, root, worktree, s.branch, target, message
-        )
-        if isinstance(merged, list):
-            rt.append(ev.LandingFailed(
-                session_id=session_id,
-                reason=f"conflicts with {target} in: {', '.join(merged)}",
-            ))
-            return
-        if not await _merged_checks_pass(rt, session_id, worktree):
-            await asyncio.to_thread(land.restore_session_checkout, worktree, s.branch)
-            return
+        # The merge and its checks use the session's worktree: nothing else may move it
+        # meanwhile (bringing sessions up to a moved target takes the same lock).
+        async with rt.worktree_lock(session_id):
+            merged = await asyncio.to_thread(
+                land.prepare_merge, root, worktree, s.branch, target, message
+            )
+            if isinstance(merged, list):
+                rt.append(ev.LandingFailed(
+                    session_id=session_id,
+                    reason=f"conflicts with {target} in: {', '.join(merged)}",
+                ))
+                return
+            if not await _merged_checks_pass(rt, session_id, worktree):
+                await asyncio.to_thread(land.restore_session_checkout, worktree, s.branch)
+                return
         while True:
             outcome = await asyncio.to_thread(land.advance_target, root, target, merged, old)
             if isinstance(outcome, land.Advanced):

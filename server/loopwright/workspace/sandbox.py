@@ -94,9 +94,10 @@ def bwrap_args(bwrap: str, cwd: Path) -> list[str]:
         if git_dir != work and work not in git_dir.parents:
             args += ["--bind", str(git_dir), str(git_dir)]
         # a hook or config written here would run later outside the sandbox
+        # (`-try`: git may be replacing the file by a rename at this very moment)
         for name in ("hooks", "config"):
             if (git_dir / name).exists():
-                args += ["--ro-bind", str(git_dir / name), str(git_dir / name)]
+                args += ["--ro-bind-try", str(git_dir / name), str(git_dir / name)]
     return [*args, "--unshare-pid", "--die-with-parent", "--chdir", str(work)]
 
 
