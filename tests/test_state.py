@@ -173,3 +173,16 @@ def test_killing_stops_the_worker_and_landing_removes_the_worktree() -> None:
     assert d.decide(st, ev.SessionKilled(session_id="s-1")) == [d.StopWorker("s-1")]
     assert d.decide(st, ev.ChangeLanded(session_id="s-1", target_branch="main",
                                         commit="c")) == [d.RemoveWorktree("s-1", True)]
+
+
+def test_hunk_comments_and_rejections_go_back_to_the_worker_with_the_note() -> None:
+    st = to_approval(started())
+    feed(st, ev.HunkJudged(session_id="s-1", hunk_id="h1", verdict="comment",
+                           comment="name it max_age"),
+         ev.HunkJudged(session_id="s-1", hunk_id="h1", verdict="reject"),
+         ev.ChangesRequested(session_id="s-1", note="Close, but not yet."))
+    assert st.sessions["s-1"].notes == [
+        "Close, but not yet.\n\nOn the diff:\n"
+        "- a.py line 1: this hunk is rejected; undo or redo it\n"
+        "- a.py line 1: name it max_age"
+    ]

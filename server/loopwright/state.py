@@ -119,6 +119,7 @@ class Session(msgspec.Struct, kw_only=True):
     review: ev.ReviewPrepared | None = None
     gate_reasons: tuple[str, ...] = ()
     hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
+    hunk_comments: dict[str, list[str]] = msgspec.field(default_factory=dict)
     landing_blocked: str = ""
     landed_commit: str = ""
     worktree_removed: bool = False
@@ -292,6 +293,24 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
 def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
     if (s := st.sessions.get(e.session_id)) is not None and illegal(st, e) is None:
         s.hunk_verdicts[e.hunk_id] = e.verdict
+        if e.comment.strip():
+            s.hunk_comments.setdefault(e.hunk_id, []).append(e.comment.strip())
+
+
+def note_for_worker(s: Session, note: str) -> str:
+    """The human's note, followed by what they said hunk by hunk: a rejected hunk and
+    every comment, placed by file and line so the worker can find them."""
+    if s.review is None:
+        return note
+    lines = []
+    for h in s.review.hunks:
+        where = f"{h.path} line {h.new_start}"
+        if s.hunk_verdicts.get(h.hunk_id) == "reject":
+            lines.append(f"- {where}: this hunk is rejected; undo or redo it")
+        lines += [f"- {where}: {c}" for c in s.hunk_comments.get(h.hunk_id, ())]
+    if not lines:
+        return note
+    return note.rstrip() + "\n\nOn the diff:\n" + "\n".join(lines)
 
 
 def _session_retried(st: State, e: ev.SessionRetried, at: float) -> None:
@@ -367,13 +386,13 @@ def _record_details(s: Session, e: ev.Event) -> None:
             elif s.state == S.CHECKING:
                 s.checks = checks
         case ev.ReviewPrepared() if s.state == S.REVIEWING:
-            s.review, s.hunk_verdicts = e, {}
+            s.review, s.hunk_verdicts, s.hunk_comments = e, {}, {}
         case ev.GateDecided(reasons=reasons):
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.note = note
-            s.notes.append(note)
+            s.note = note_for_worker(s, note)
+            s.notes.append(s.note)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:
