@@ -10,12 +10,17 @@ apply now (the session is in another state, the decision was already answered).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ..attention.history import History
+from ..attention.report import render_report
 from ..manager.api import ActionRefused, Loopwright
 from ..state import Session
+from ..store import Store
 from ..workspace.diff import file_at
 from . import params as p
 from . import reviews, wire
@@ -105,6 +110,25 @@ async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
     return {"text": text or ""}
 
 
+async def dashboard(live: Live, _: p.NoParams) -> Any:
+    """The page of `loopwright report --html`, of the log as it is now. Folding the
+    whole log and drawing it takes a while on a long one, so it happens in a thread,
+    on a connection of its own (a store is not shared between threads)."""
+    project = live.loop.project
+    html = await asyncio.to_thread(_render_dashboard, project.db_path,
+                                   f"Loopwright · {project.root.name}")
+    return {"html": html}
+
+
+def _render_dashboard(db_path: Path, title: str) -> str:
+    store = Store(db_path)
+    try:
+        records = store.read_after(0)
+    finally:
+        store.close()
+    return render_report(History.of(records), time.time(), title=title)
+
+
 ACTIONS = (
     Action("state", p.NoParams, state),
     Action("dispatch", p.DispatchParams, dispatch),
@@ -118,6 +142,7 @@ ACTIONS = (
     Action("hunk", p.HunkParams, hunk),
     Action("review", p.SessionParams, review),
     Action("reviewDocument", p.ReviewDocumentParams, review_document),
+    Action("dashboard", p.NoParams, dashboard),
 )
 
 
