@@ -26,6 +26,8 @@ export interface CommandDeps {
   readonly store: LoopStore;
   /** Fetch `loopwright/state` again. */
   readonly refresh: () => Promise<void>;
+  /** Open the dashboard webview (or bring it to the front). */
+  readonly showDashboard: () => Promise<void>;
 }
 
 type SessionWant = Parameters<typeof sessionsFor>[1];
@@ -161,6 +163,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
       }
     }),
 
+    run("loopwright.showDashboard", async () => deps.showDashboard()),
     run("loopwright.showLog", async () => logChannel().show()),
     run("loopwright.openInbox", async () => executeCommand(`${VIEW_IDS.inbox}.focus`)),
     run("loopwright.restartServer", async () => server.restart()),

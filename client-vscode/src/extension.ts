@@ -13,6 +13,7 @@ import { LoopwrightServer } from "./common/server";
 import { changesServerCommand, getSettings } from "./common/settings";
 import { executeCommand, onDidChangeConfiguration, showErrorMessage, workspaceFolders } from "./common/vscodeapi";
 import { registerCommands } from "./commands";
+import { DashboardPanel } from "./dashboard/panel";
 import { ReviewDocuments } from "./review/documents";
 import { lensCommandMiddleware } from "./review/lensCommands";
 import { openReview } from "./review/open";
@@ -46,12 +47,14 @@ export async function activate(context: ExtensionContext): Promise<void> {
   server = srv;
 
   const sync = new StateSync(srv, store, statusBar);
+  const dashboard = new DashboardPanel(srv, store);
   srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(srv, p));
   context.subscriptions.push(
     srv,
     sync,
+    dashboard,
     new ReviewDocuments(srv, store),
-    ...registerCommands({ server: srv, store, refresh: () => sync.refresh() }),
+    ...registerCommands({ server: srv, store, refresh: () => sync.refresh(), showDashboard: () => dashboard.show() }),
     onDidChangeConfiguration((e) => {
       if (changesServerCommand(e)) {
         traceInfo("Server settings changed: restarting the server");

@@ -13,6 +13,7 @@ export const Methods = {
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
+  dashboard: "loopwright/dashboard",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
@@ -22,6 +23,11 @@ export interface RevealParams {
   kind: "decision" | "review" | string;
   ref: string;
   sessionId: string;
+}
+
+/** `loopwright/dashboard`: the report page, one self-contained HTML document. */
+export interface DashboardResult {
+  html: string;
 }
 
 export const REVIEW_SCHEME = "loopwright-review";

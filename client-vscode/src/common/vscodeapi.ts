@@ -2,6 +2,7 @@
 // names what it needs and tests can fake it.
 
 import {
+  ViewColumn,
   commands,
   extensions,
   window,
@@ -18,6 +19,9 @@ import {
   type TextDocumentContentProvider,
   type TreeDataProvider,
   type TreeView,
+  type WebviewPanel,
+  type WebviewPanelOptions,
+  type WebviewOptions,
   type WorkspaceConfiguration,
   type WorkspaceFolder,
 } from "vscode";
@@ -90,6 +94,15 @@ export function setStatusBarMessage(text: string, timeoutMs: number): Disposable
 
 export function showErrorMessage(message: string, ...items: string[]): Thenable<string | undefined> {
   return window.showErrorMessage(message, ...items);
+}
+
+/** A webview panel in the active editor group. */
+export function createWebviewPanel(
+  viewType: string,
+  title: string,
+  options: WebviewPanelOptions & WebviewOptions,
+): WebviewPanel {
+  return window.createWebviewPanel(viewType, title, ViewColumn.Active, options);
 }
 
 export function activeTextEditor() {
