@@ -1,7 +1,8 @@
 // End to end in a real VS Code (code-server 4.100 = VS Code 1.100, in headless Chromium):
 // install the built .vsix, open a sample repository, dispatch a scripted task from the
 // command palette, see its session, open its diff, accept a hunk by its code lens,
-// approve and land, and check the commit on main. Screenshots go to docs/screenshots/.
+// approve and land, and check the commit on main; then a decision, request changes,
+// reject, a server crash, and the dashboard webview. Screenshots go to docs/screenshots/.
 //
 //   CODE_SERVER=…/code-server LOOPWRIGHT_PYTHON=…/.venv/bin/python VSIX=…/loopwright.vsix node e2e/run.mjs
 //
@@ -153,6 +154,26 @@ async function main() {
 
   await decideRequestChangesAndReject(wb);
   await crashAndRestart(wb, page, server.pid);
+  await showDashboard(wb, repo);
+}
+
+/** The dashboard webview: the report of what ran, kept up to date while it is open. */
+async function showDashboard(wb, repo) {
+  await wb.clearNotifications();
+  await wb.runCommand("Loopwright: Show Dashboard");
+  await wb.waitForTab("Loopwright Dashboard", 10_000);
+  await wb.waitForWebviewText(/say-hello[\s\S]*pick-a-greeting|pick-a-greeting[\s\S]*say-hello/, 30_000);
+  say("the dashboard shows the sessions that ran");
+
+  // A task filed elsewhere (the CLI) shows up without running the command again.
+  const body = '```loopwright-script\n{"write": "farewell.txt", "content": "bye\\n"}\n{"finish": "said bye"}\n```\n';
+  run(python, ["-m", "loopwright", "dispatch", "Say goodbye", "--body", body], { cwd: repo });
+  await wb.waitForTreeItem("Sessions", /say-goodbye awaiting approval/, 60_000);
+  await wb.waitForWebviewText(/say-goodbye/, 15_000);
+  await wb.clearNotifications();
+  await wb.page.mouse.move(900, 500);
+  await wb.page.waitForTimeout(1500); // the last refresh (at most one a second) settles
+  await wb.shot("13-dashboard", "Loopwright: Show Dashboard — the report as a webview, kept up to date");
 }
 
 /** A worker asks and waits; answer from the palette, send the change back, then reject it. */

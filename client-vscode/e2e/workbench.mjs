@@ -144,6 +144,31 @@ export class Workbench {
     return lens;
   }
 
+  /** The editor tab titled `title`. */
+  async waitForTab(title, timeoutMs) {
+    const tab = this.page.locator(`.tabs-container .tab[aria-label^="${title}"]`).first();
+    await tab.waitFor({ timeout: timeoutMs });
+    return tab;
+  }
+
+  /**
+   * Wait until the (last opened) webview shows text matching `pattern`. A webview is an
+   * iframe (iframe.webview) whose page sits in another iframe inside it (#active-frame).
+   */
+  async waitForWebviewText(pattern, timeoutMs) {
+    const body = this.page.frameLocator("iframe.webview").last().frameLocator("iframe#active-frame").locator("body");
+    const until = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < until) {
+      last = (await body.innerText({ timeout: 1000 }).catch(() => "")) ?? "";
+      if (pattern.test(last)) {
+        return last;
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`the webview never showed ${pattern}; it shows: ${JSON.stringify(last.slice(0, 500))}`);
+  }
+
   async shot(name, caption) {
     const path = join(this.shotsDir, `${name}.png`);
     await this.page.screenshot({ path });
