@@ -47,20 +47,16 @@ async def measure(root_files: int) -> tuple[list[float], list[float]]:
         written = time.time()
         path = project.inbox / f"task-{n}.md"
         path.write_text(f"# Task {n}\n\n{SCRIPT}")
-        started = None
-        while started is None:
+        started, cleaned = None, False
+        while not cleaned:  # the next run starts once this session is landed and gone
             await store.wait(0.05)
             for record in store.read_after(seen):
                 seen = record.seq
                 if isinstance(record.event, ev.SessionStarted):
                     started = record.at
-        times.append(started - written)
-        cleaned = False
-        while not cleaned:
-            await store.wait(0.05)
-            for record in store.read_after(seen):
-                seen = record.seq
                 cleaned = cleaned or isinstance(record.event, ev.WorktreeRemoved)
+        assert started is not None
+        times.append(started - written)
     manager.stop()
     await runner
     return times, floor
