@@ -51,6 +51,8 @@ bench: setup
 	$(PY) bench/event_log.py
 	$(PY) bench/many_sessions.py
 	$(PY) bench/simulated_day.py
+	$(PY) bench/lsp_latency.py
+	$(PY) bench/lsp_codelens.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
