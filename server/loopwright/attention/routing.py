@@ -112,7 +112,7 @@ def _session_needs(state: State, sid: str) -> list[Need]:
     title = state.tasks[s.task_id].title if s.task_id in state.tasks else s.name
     if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
         r = s.review
-        why = "; ".join(s.gate_reasons) or "it needs your review"
+        why = " ".join(s.gate_reasons) or "It needs your review."
         needs.append(Need(c.REVIEW, sid, f"{s.name} is ready for review: {title}",
                           f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
                           sid, (), s.changed_at))

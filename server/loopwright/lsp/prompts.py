@@ -98,7 +98,7 @@ class Prompts:
             return
         r = s.review
         title = st.tasks[s.task_id].title
-        why = "; ".join(s.gate_reasons) or "it needs your review"
+        why = " ".join(s.gate_reasons) or "It needs your review."
         message = (f"Loopwright · {s.name} is ready for review: {title} "
                    f"(+{r.added} -{r.removed} in {len(r.files)} file(s); {why})")
 
