@@ -34,33 +34,36 @@ def _print_stats(m: Metrics) -> None:
     print(f"{'session':<30} {'state':<18} {'lead':>7} {'running':>8} {'waiting':>8} "
           f"{'review':>8} {'assumed':>8} {'int':>4} {'dec':>4} {'lines':>6} {'stall':>5} "
           f"{'cost':>7}")
+    def dur(seconds: float) -> str:  # tenths under a minute: these are often short
+        return f"{seconds:.1f}s" if seconds < 60 else ago(seconds)
+
     for r in m.sessions:
-        lead = ago(r.lead_time_s) if r.lead_time_s is not None else "-"
-        print(f"{r.name[:30]:<30} {r.state:<18} {lead:>7} {ago(r.agent_s):>8} "
-              f"{ago(r.blocked_on_decisions_s):>8} {ago(r.awaiting_review_s):>8} "
-              f"{ago(r.assumption_s):>8} {r.interruptions:>4} {r.decisions:>4} "
+        lead = dur(r.lead_time_s) if r.lead_time_s is not None else "-"
+        print(f"{r.name[:30]:<30} {r.state:<18} {lead:>7} {dur(r.agent_s):>8} "
+              f"{dur(r.blocked_on_decisions_s):>8} {dur(r.awaiting_review_s):>8} "
+              f"{dur(r.assumption_s):>8} {r.interruptions:>4} {r.decisions:>4} "
               f"{r.review_lines:>6} {r.stalls:>5} {'$' + format(r.cost_usd, '.2f'):>7}")
 
     def ratio(x: float | None) -> str:
         return "-" if x is None else f"{x:.2f}"
 
-    lead = ago(o.lead_time_median_s) if o.lead_time_median_s is not None else "-"
+    lead = dur(o.lead_time_median_s) if o.lead_time_median_s is not None else "-"
     print(f"""
-over {ago(o.span_s)}: {o.sessions} session(s), {o.landed} landed, peak {o.peak_parallel} \
+over {dur(o.span_s)}: {o.sessions} session(s), {o.landed} landed, peak {o.peak_parallel} \
 in parallel
   interruptions        {o.interruptions} ({ratio(o.interruptions_per_landed)} per landed \
 change)
   decisions            {o.decisions} ({ratio(o.decisions_per_landed)} per landed change)
   reviews              {o.reviews} ({ratio(o.reviews_per_landed)} per landed change, \
-{ratio(o.review_lines_per_landed)} lines each)
-  blocked on you       {ago(o.blocked_on_human_s)} (questions {ago(o.blocked_on_decisions_s)}, \
-reviews {ago(o.awaiting_review_s)})
-  on an assumption     {ago(o.assumption_s)}
+{ratio(o.review_lines_per_landed)} lines to read per landed change)
+  blocked on you       {dur(o.blocked_on_human_s)} (questions {dur(o.blocked_on_decisions_s)}, \
+reviews {dur(o.awaiting_review_s)})
+  on an assumption     {dur(o.assumption_s)}
   silent idle          {o.silent_idle_s:.1f}s
   lead time            median {lead}
-  agent time           {ago(o.agent_s)}; {o.tokens:,} tokens, ${o.cost_usd:.2f}
-  stalls caught        {o.stalls_caught}: {ago(o.stall_lost_before_flag_s)} before the flag, \
-{ago(o.stall_total_s)} in all""")
+  agent time           {dur(o.agent_s)}; {o.tokens:,} tokens, ${o.cost_usd:.2f}
+  stalls caught        {o.stalls_caught}: {dur(o.stall_lost_before_flag_s)} before the flag, \
+{dur(o.stall_total_s)} in all""")
 
 
 def report(args: argparse.Namespace) -> int:
