@@ -10,7 +10,7 @@ import pytest
 
 from agent_helpers import agent_toml, last_texts, tool_results
 from conftest import MakeRepo
-from loop_helpers import Running, configure, init
+from loop_helpers import Running, cli, configure, init
 from loopwright import events as ev
 from loopwright.agent.fake_api import FakeMessagesAPI, Fault, Script, Turn
 from loopwright.project import Project
@@ -100,6 +100,7 @@ async def test_triage_worker_checks_reviewer_round_and_landing(
     assert [g.auto_land for g in gates] == [True]  # the human was never asked
     assert {r.agent for r in replies} == {"triage", "worker", "reviewer"}
     assert s.turns == 7 and s.tokens > 0 and s.cost_usd > 0
+    assert f"${s.cost_usd:.2f}" in cli(root, "status").stdout  # what it cost, at a glance
     note = fake_api.requests_for("worker")[4]
     assert "Request-changes note 1:" in last_texts(note)
     assert "greeter.py:2: Add a test for greet." in last_texts(note)

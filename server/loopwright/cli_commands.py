@@ -170,8 +170,9 @@ def status(args: argparse.Namespace) -> int:
             print(f"\n{group}")
             for r in members:
                 health = "" if r.health == "ok" else f" [{r.health}]"
+                cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
                 print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
-                      f"{ago(r.elapsed_seconds):>7}  {r.last_message[:60]}")
+                      f"{ago(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
         for t in waiting:
             print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
     return 0
