@@ -11,7 +11,7 @@ from pathlib import Path
 from _common import percentile, sample_repo
 from loopwright.config import Config
 from loopwright.manager.api import Loopwright
-from loopwright.manager.loop import Manager
+from loopwright.manager.loop import Manager, thread_pool
 from loopwright.project import Project
 from loopwright.state import SessionState
 
@@ -45,6 +45,7 @@ def dispatch_all(project: Project) -> None:
 
 
 async def main() -> None:
+    asyncio.get_running_loop().set_default_executor(thread_pool())  # as `loopwright run`
     root = sample_repo(50)
     project = Project(root)
     config = Config()

@@ -16,7 +16,7 @@ from .cli import CliError, ago, clock, open_api, print_json, project_of
 from .manager import views
 from .manager.api import Loopwright
 from .manager.lock import AlreadyRunning, holder_pid
-from .manager.loop import Manager
+from .manager.loop import Manager, thread_pool
 from .project import Project
 from .state import TERMINAL
 from .store import Store
@@ -86,6 +86,7 @@ def _check_webhook(config: config_mod.Config, address: str) -> None:
 
 
 async def _run_with_printer(manager: Manager, printer: _Printer) -> None:
+    asyncio.get_running_loop().set_default_executor(thread_pool())
     task = asyncio.create_task(printer.follow())
     try:
         await manager.run()
