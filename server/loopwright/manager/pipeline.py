@@ -24,10 +24,10 @@ LANDING_RETRY_SECONDS = 1.0
 async def run_checks(rt: Runtime, session_id: str) -> None:
     s = rt.state.sessions[session_id]
     worktree = Path(s.worktree)
-    command = rt.config.checks.command or checks_mod.detect_command(worktree)
+    command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command))
-        result = await checks_mod.run_checks(worktree, rt.config)
+        result = await checks_mod.run_checks(worktree, rt.config, command)
     if result is None:
         rt.append(ev.ChecksFinished(
             session_id=session_id, command="", passed=False, exit_code=0,
@@ -157,12 +157,12 @@ async def _land(rt: Runtime, session_id: str) -> None:
 
 
 async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> bool:
-    command = rt.config.checks.command or checks_mod.detect_command(worktree)
+    command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     if not command:
         return True
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
-        result = await checks_mod.run_checks(worktree, rt.config)
+        result = await checks_mod.run_checks(worktree, rt.config, command)
     if result is None:
         return True
     rt.append(ev.ChecksFinished(

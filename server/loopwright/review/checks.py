@@ -35,9 +35,16 @@ def detect_command(worktree: Path) -> str:
     return ""
 
 
-async def run_checks(worktree: Path, config: Config) -> CommandResult | None:
-    """Run the checks in the sandbox; None when no command is configured or detected."""
-    command = config.checks.command.strip() or detect_command(worktree)
+def command_for(worktree: Path, config: Config) -> str:
+    """The configured test command, else the detected one; "" when there is none."""
+    return config.checks.command.strip() or detect_command(worktree)
+
+
+async def run_checks(worktree: Path, config: Config, command: str | None = None
+                     ) -> CommandResult | None:
+    """Run the checks in the sandbox; None when no command is configured or detected.
+    A caller that already looked the command up passes it."""
+    command = command_for(worktree, config) if command is None else command
     if not command:
         return None
     return await sandbox.run(

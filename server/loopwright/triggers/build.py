@@ -21,7 +21,6 @@ from ..config import Config
 from ..manager.ids import new_id
 from ..manager.runtime import Runtime
 from ..review import checks as checks_mod
-from ..workspace import sandbox
 from ..workspace.repo import WorkspaceError, head_commit, run, run_ok
 from ..world_state import BuildState
 
@@ -90,16 +89,14 @@ async def check_build(rt: Runtime, why: Why) -> bool:
         return False
     scratch = rt.project.dot / "build"
     await asyncio.to_thread(prepare_scratch, root, scratch, commit)
-    command = (config.build.command or config.checks.command).strip() or (
-        checks_mod.detect_command(scratch))
+    command = config.build.command.strip() or await asyncio.to_thread(
+        checks_mod.command_for, scratch, config)
     if not command:
         log.info("build check skipped: no checks configured or detected")
         return False
     async with rt.checks_slots:
-        result = await sandbox.run(
-            command, scratch, timeout=config.checks.timeout_seconds,
-            config=config.sandbox, tail_lines=config.checks.output_tail_lines,
-        )
+        result = await checks_mod.run_checks(scratch, config, command)
+    assert result is not None  # a command was given
     checked = ev.BuildChecked(
         target_branch=branch, commit=commit, passed=result.ok, command=command,
         output_tail=result.output, seconds=round(result.seconds, 3),
