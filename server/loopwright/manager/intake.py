@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import events as ev
 from ..triggers import inbox as inbox_dir
-from ..triggers.inbox_file import IntakeError, ParsedTask, parse_task_path
+from ..triggers.inbox_file import IntakeError, ParsedTask, parse_task_file, read_task_bytes
 from .ids import new_id
 from .runtime import Runtime
 
@@ -93,5 +93,7 @@ class Intake:
 
 
 def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
-    parsed = parse_task_path(path, max_bytes)
-    return parsed, hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    """The task, and a digest of the very bytes it was parsed from (read once)."""
+    data = read_task_bytes(path, max_bytes)
+    parsed = parse_task_file(data, path.name, max_bytes=max_bytes)
+    return parsed, hashlib.sha256(data).hexdigest()[:16]

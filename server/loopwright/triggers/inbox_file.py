@@ -46,7 +46,12 @@ class ParsedTask:
 
 
 def parse_task_path(path: Path, max_bytes: int) -> ParsedTask:
-    """Read and parse `path`. Its size is checked before reading, so an oversized file
+    """Read and parse `path` (see `read_task_bytes`)."""
+    return parse_task_file(read_task_bytes(path, max_bytes), path.name, max_bytes=max_bytes)
+
+
+def read_task_bytes(path: Path, max_bytes: int) -> bytes:
+    """A task file's bytes. Its size is checked before reading, so an oversized file
     is never read whole. A file that vanished raises FileNotFoundError (not an
     IntakeError): there is nothing to refuse or keep."""
     name = path.name
@@ -62,7 +67,7 @@ def parse_task_path(path: Path, max_bytes: int) -> ParsedTask:
         raise
     except OSError as e:
         raise IntakeError(f"{name}: cannot be read: {e.strerror or e}") from e
-    return parse_task_file(data, name, max_bytes=max_bytes)
+    return data
 
 
 def parse_task_file(data: bytes, name: str, *, max_bytes: int) -> ParsedTask:
