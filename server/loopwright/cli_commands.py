@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if webhook:
         _check_webhook(config, webhook)
     manager = Manager(project, config, once=args.once, webhook=webhook)
-    printer = _follow_printer(project)
+    printer = _Printer(project, manager)
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(_run_with_printer(manager, printer))
@@ -96,37 +96,25 @@ async def _run_with_printer(manager: Manager, printer: _Printer) -> None:
 
 
 class _Printer:
-    """Prints the log as it grows, one readable line a record."""
+    """Prints the log as it grows, one readable line a record. Sessions are named from
+    the running manager's state, so the log is not folded a second time here."""
 
-    def __init__(self, store: Store, after: int) -> None:
-        self.store, self.after = store, after
-        self._names: dict[str, str] = {}
+    def __init__(self, project: Project, manager: Manager) -> None:
+        self.store = Store(project.db_path)
+        self.after = self.store.last_seq()
+        self.manager = manager
 
     def drain(self) -> None:
         for record in self.store.read_after(self.after):
-            self._print(record)
+            self.after = record.seq
+            line = views.describe(record, self.manager.current_state)
+            if line is not None:
+                print(f"{clock(record.at)}  {line}", flush=True)
 
     async def follow(self) -> None:
         while True:
             self.drain()
             await self.store.wait(0.2)
-
-    def _print(self, record: ev.Record) -> None:
-        self.after = record.seq
-        e = record.event
-        if isinstance(e, ev.SessionQueued):
-            self._names[e.session_id] = e.name
-        line = views.describe(record, None)
-        if line is None:
-            return
-        for sid, name in self._names.items():
-            line = line.replace(sid, name)
-        print(f"{clock(record.at)}  {line}", flush=True)
-
-
-def _follow_printer(project: Project) -> _Printer:
-    store = Store(project.db_path)
-    return _Printer(store, store.last_seq())
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -61,6 +61,11 @@ class Manager:
         assert self._rt is not None, "the manager is not running"
         return self._rt.state
 
+    @property
+    def current_state(self) -> State | None:
+        """The state as this manager has applied it; None before it starts."""
+        return self._rt.state if self._rt is not None else None
+
     def stop(self) -> None:
         self._stop.set()
 
