@@ -129,7 +129,6 @@ class WorkerFinished(_Event, frozen=True, tag="worker_finished"):
     session_id: str
     summary: str
     head_commit: str
-    changed_files: int = 0
 
 
 class WorkerFailed(_Event, frozen=True, tag="worker_failed"):

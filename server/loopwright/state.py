@@ -115,7 +115,6 @@ class Session(msgspec.Struct, kw_only=True):
     summary: str = ""
     failure: str = ""
     checks: Checks | None = None
-    merge_checks: Checks | None = None
     review: ev.ReviewPrepared | None = None
     gate_reasons: tuple[str, ...] = ()
     hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
@@ -376,15 +375,12 @@ def _record_details(s: Session, e: ev.Event) -> None:
         case ev.WorkerFailed(reason=reason) | ev.LandingFailed(reason=reason):
             if s.state not in TERMINAL:
                 s.failure = reason
-        case ev.ChecksFinished():
-            checks = Checks(
+        case ev.ChecksFinished() if not e.on_merge and s.state == S.CHECKING:
+            # (the merged result's checks decide the landing; they stay in the log)
+            s.checks = Checks(
                 command=e.command, passed=e.passed, exit_code=e.exit_code,
                 output_tail=e.output_tail, seconds=e.seconds, timed_out=e.timed_out,
             )
-            if e.on_merge:
-                s.merge_checks = checks
-            elif s.state == S.CHECKING:
-                s.checks = checks
         case ev.ReviewPrepared() if s.state == S.REVIEWING:
             s.review, s.hunk_verdicts, s.hunk_comments = e, {}, {}
         case ev.GateDecided(reasons=reasons):
