@@ -161,12 +161,12 @@ def test_judging_a_hunk_refreshes_lenses_and_keeps_the_comment() -> None:
     batch = fol.feed(records(ev.HunkJudged(session_id="s-1", hunk_id="h1",
                                            verdict="comment", comment="why?")))
     assert f.RefreshLenses() in batch.signals
-    assert fol.comments == {"s-1": {"h1": ["why?"]}}
+    assert fol.state.sessions["s-1"].hunk_comments == {"h1": ["why?"]}
     # A new review (after request changes) starts with no comments.
     fol.feed(records(ev.ChangesRequested(session_id="s-1", note="again"),
                      started(), ev.SessionResumed(session_id="s-1", reason="changes"),
                      *ready_for_review()))
-    assert fol.comments == {"s-1": {}}
+    assert fol.state.sessions["s-1"].hunk_comments == {}
 
 
 def test_approving_withdraws_the_review_prompt_and_landing_shows_progress() -> None:

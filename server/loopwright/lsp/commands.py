@@ -92,7 +92,7 @@ async def review(live: Live, q: p.SessionParams) -> Any:
     sid = session(live.loop.api, q.session).session_id
     live.pump()
     st = live.follower.state
-    result = reviews.review_result(st, st.sessions[sid], live.follower.comments.get(sid, {}))
+    result = reviews.review_result(st, st.sessions[sid])
     return wire.to_json(result)
 
 

@@ -97,8 +97,6 @@ _Look = tuple[SessionState, str]  # what a progress shows: the state and the las
 class Follower:
     def __init__(self) -> None:
         self.state = State()
-        # Comments on hunks of each session's current review: session -> hunk -> texts.
-        self.comments: dict[str, dict[str, list[str]]] = {}
 
     @property
     def seq(self) -> int:
@@ -108,7 +106,7 @@ class Follower:
         """Fold the log so far without reporting it; the signals bring the editor up to
         date with what already waits (the notifications that interrupt, running sessions)."""
         for r in records:
-            self._apply(r)
+            apply(self.state, r)
         st = self.state
         signals: list[Signal] = [Notify(n.notification_id)
                                  for n in st.attention.interrupting()]
@@ -132,7 +130,7 @@ class Follower:
             if sid and sid not in before:
                 s = st.sessions.get(sid)
                 before[sid] = (s.state, s.last_message) if s is not None else None
-            self._apply(r)
+            apply(self.state, r)
             if tid := getattr(r.event, "task_id", ""):
                 touched_tasks[tid] = None
             if isinstance(r.event, ev.ReviewPrepared | ev.HunkJudged):
@@ -162,19 +160,6 @@ class Follower:
         )
 
     # --- helpers -------------------------------------------------------------------
-
-    def _apply(self, record: ev.Record) -> None:
-        apply(self.state, record)
-        e = record.event
-        if isinstance(e, ev.ReviewPrepared):
-            s = self.state.sessions.get(e.session_id)
-            if s is not None and s.review is e:
-                self.comments[e.session_id] = {}
-        elif isinstance(e, ev.HunkJudged) and e.verdict == "comment" and e.comment:
-            s = self.state.sessions.get(e.session_id)
-            if s is not None and s.hunk_verdicts.get(e.hunk_id) == "comment":
-                by_hunk = self.comments.setdefault(e.session_id, {})
-                by_hunk.setdefault(e.hunk_id, []).append(e.comment)
 
     def _session_of(self, e: ev.Event) -> str:
         if isinstance(e, ev.DecisionAnswered):

@@ -123,8 +123,7 @@ class ReviewResult(wire.Wire):
     notes: list[str]
 
 
-def review_result(state: State, s: Session,
-                  comments: dict[str, list[str]]) -> ReviewResult:
+def review_result(state: State, s: Session) -> ReviewResult:
     r = s.review
     if r is None:
         raise InvalidParams(f"session {s.name} has no review yet (it is {s.state})")
@@ -139,7 +138,7 @@ def review_result(state: State, s: Session,
         files=[FileRow(path=p, base_uri=str(ReviewUri(s.session_id, "base", p)),
                        head_uri=str(ReviewUri(s.session_id, "head", p)), hunks=ids)
                for p, ids in by_file.items()],
-        hunks=[_hunk_row(h, s.hunk_verdicts.get(h.hunk_id), comments.get(h.hunk_id, []))
+        hunks=[_hunk_row(h, s.hunk_verdicts.get(h.hunk_id), s.hunk_comments.get(h.hunk_id, []))
                for h in r.hunks],
         checks=None if c is None else ChecksRow(
             command=c.command, passed=c.passed, exit_code=c.exit_code,
