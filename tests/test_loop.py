@@ -19,10 +19,6 @@ S = SessionState
 PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo checks ok\n"}
 
 
-def only_session(st: State) -> object:
-    return next(iter(st.sessions.values()), None)
-
-
 def landed(st: State) -> bool:
     return bool(st.sessions) and all(
         s.state == S.LANDED and s.worktree_removed for s in st.sessions.values()
@@ -70,7 +66,9 @@ async def test_a_change_over_the_gate_waits_for_approval(project_repo: Path) -> 
         assert proc.returncode == 0, proc.stderr
         await run.until(landed)
     assert (project_repo / "a.txt").read_text() == "1\n2\n"
-    assert st.sessions
+    [s] = st.sessions.values()
+    assert s.gate_reasons == (
+        "The change is 2 lines (+2/-0), over the limit of 1 for landing on its own.",)
 
 
 async def test_a_non_blocking_question_is_asked_and_the_worker_goes_on(
