@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loopwright.manager.ids import LookupFailed, new_id, resolve, slug, unique_name
+from loopwright.core.ids import LookupFailed, new_id, resolve, slug, unique_name
 
 ITEMS = {"s-1a2b3c4d": "A", "s-1a9f0000": "B", "s-77777777": "C"}
 NAMES = {"s-1a2b3c4d": "fix-typo", "s-1a9f0000": "fix-typo-2", "s-77777777": "add-docs"}

@@ -10,15 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+from .. import backends
 from .. import config as config_mod
 from .. import events as ev
-from ..manager import views
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
 from ..project import Project
 from ..state import TERMINAL
 from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
+from ..views import overview as views
 from ..workspace import repo as repo_mod
 from ..workspace import worktrees
 from .common import CliError, OpenApi, ago, clock, open_api, print_json, project_of
@@ -294,7 +295,7 @@ def config_cmd(args: argparse.Namespace) -> int:
         sys.stdout.write(config_mod.reference_markdown())
         return 0
     project = project_of(args)
-    sys.stdout.write(config_mod.render_toml(config_mod.load(project.config_path)))
+    sys.stdout.write(config_mod.render_toml(backends.load(project.config_path)))
     return 0
 
 

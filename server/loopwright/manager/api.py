@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
-from ..config import Config, load
+from ..backends import load
+from ..config import Config
 from ..project import Project
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store

@@ -9,9 +9,10 @@ from pathlib import Path
 import msgspec
 
 from .. import events as ev
+from ..backends import make_reviewer
 from ..review import checks as checks_mod
 from ..review import gate
-from ..review.reviewer import Reviewer, Verdict, make_reviewer
+from ..review.reviewer import Reviewer, Verdict
 from ..state import Checks, Session, Task
 from ..workers.base import CommandResult
 from ..workspace import diff, land, repo, worktrees

@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 
 from .. import events as ev
+from ..backends import make_worker
 from ..state import Health
 from ..workers.base import CommandResult, Failed, Outcome, TranscriptEvent, WorkerInput
-from ..workers.registry import make_worker
 from ..workspace import sandbox, worktrees
 from .ids import new_id
 from .runtime import Runtime

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from ..config import Config
-from ..workers.base import CommandResult
+from ..core.commands import CommandResult
 from ..workspace import sandbox
 
 PYTEST = "python -m pytest -q"

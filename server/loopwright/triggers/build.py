@@ -18,9 +18,9 @@ import msgspec
 
 from .. import events as ev
 from ..config import Config
-from ..manager.ids import new_id
-from ..manager.runtime import Runtime
+from ..core.ids import new_id
 from ..review import checks as checks_mod
+from ..runtime import Runtime
 from ..workspace.repo import WorkspaceError, head_commit, run, run_ok
 from ..world_state import BuildState
 

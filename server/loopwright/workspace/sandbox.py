@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..config import SandboxConfig
-from ..workers.base import CommandResult
+from ..core.commands import CommandResult
 
 log = logging.getLogger(__name__)
 
