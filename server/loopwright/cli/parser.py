@@ -18,6 +18,7 @@ from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import attention as a
 from . import commands as c
+from . import setup
 from .common import CliError
 
 log = logging.getLogger("loopwright")
@@ -28,6 +29,10 @@ SESSION = "session id or name (any unique prefix)"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.directory is not None and not args.directory.is_dir():
+        what = "not a directory" if args.directory.exists() else "no such directory"
+        print(f"loopwright: -C {args.directory}: {what}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
@@ -62,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
-    cmd("init", c.init, "set up Loopwright in this repository (.loopwright/, git-ignored)")
+    cmd("init", setup.init, "set up Loopwright in this repository (.loopwright/, git-ignored)")
     cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
         "the manager, or attaches to a running one")
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
@@ -151,4 +156,4 @@ def _config(args: argparse.Namespace) -> int:
     if args.cli_reference:
         sys.stdout.write(reference_markdown())
         return 0
-    return c.config_cmd(args)
+    return setup.config_cmd(args)
