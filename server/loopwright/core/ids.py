@@ -20,8 +20,17 @@ def new_id(prefix: str) -> str:
 
 
 def slug(text: str, max_len: int = 32) -> str:
-    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return words[:max_len].rstrip("-") or "task"
+    """`fix-the-typo`: lower-case words joined by dashes, cut after the last whole word
+    that fits in `max_len` (a single longer word is cut)."""
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
+    if not words:
+        return "task"
+    kept = words[0][:max_len]
+    for word in words[1:]:
+        if len(kept) + 1 + len(word) > max_len:
+            break
+        kept += "-" + word
+    return kept
 
 
 def unique_name(base: str, taken: Iterable[str]) -> str:

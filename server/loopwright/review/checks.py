@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -79,8 +80,11 @@ def _has_npm_test(worktree: Path) -> bool:
 
 
 def _uses_pytest(worktree: Path) -> bool:
-    tests = worktree / "tests"
-    if tests.is_dir() and any(tests.rglob("*.py")):
+    for name in ("tests", "test"):
+        tests = worktree / name
+        if tests.is_dir() and any(tests.rglob("*.py")):
+            return True
+    if _has_test_modules(worktree):
         return True
     if (worktree / "pytest.ini").is_file():
         return True
@@ -94,3 +98,24 @@ def _uses_pytest(worktree: Path) -> bool:
         return False
     tool = pyproject.get("tool")
     return isinstance(tool, dict) and "pytest" in tool
+
+
+# Folders that hold no tests of the project's own: environments, caches, builds.
+_NOT_THE_PROJECTS = frozenset({"node_modules", "venv", "env", "build", "dist",
+                               "site-packages", "__pycache__"})
+_TEST_MODULE = re.compile(r"^(test_.*|.*_test)\.py$")
+_LOOK_AT_MOST = 5000  # directory entries: detection must stay instant on a big repository
+
+
+def _has_test_modules(worktree: Path) -> bool:
+    """pytest's own default: `test_*.py` or `*_test.py` files anywhere in the project."""
+    seen = 0
+    for _folder, dirs, files in os.walk(worktree):
+        dirs[:] = sorted(d for d in dirs
+                         if not d.startswith(".") and d not in _NOT_THE_PROJECTS)
+        if any(_TEST_MODULE.match(f) for f in files):
+            return True
+        seen += len(dirs) + len(files)
+        if seen > _LOOK_AT_MOST:
+            return False
+    return False

@@ -115,6 +115,8 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
     e = record.event
 
     def name(session_id: str) -> str:
+        if not session_id:  # the manager's own records (triage asks about a task)
+            return "manager"
         if state is not None and session_id in state.sessions:
             return state.sessions[session_id].name
         return session_id
