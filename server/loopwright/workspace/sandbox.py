@@ -144,8 +144,8 @@ def explain_missing(command: str, cwd: Path, path_var: str, readable: list[Path]
         if found:
             candidates.append(found)
     for candidate in candidates:
-        real = Path(candidate).resolve()
-        if real.exists() and not any(real == r or r in real.parents for r in readable):
+        named = Path(os.path.normpath(candidate))  # the name must be mounted, not its target
+        if named.exists() and not any(named == r or r in named.parents for r in readable):
             return (f"\n[loopwright] not found inside the sandbox: {candidate} is not on the "
                     "allow-list; add its folder to [sandbox] read_only (docs/security.md)\n")
     return ""

@@ -120,14 +120,19 @@ def _extra_prefixes(env: Mapping[str, str], read_only: Iterable[str], never: lis
             continue
         folder = Path(entry).resolve()
         # a bin (or shims) folder comes with its prefix: lib/ and share/ sit beside it
-        wanted.append(folder.parent if folder.name in ("bin", "sbin", "shims") else folder)
+        if folder.name in ("bin", "sbin", "shims") and not _refused(folder.parent, never):
+            folder = folder.parent
+        wanted.append(folder)
     picked: list[Path] = []
     for path in [*wanted, *(Path(p).expanduser() for p in read_only)]:
         resolved = path.resolve()
-        refused = resolved == Path("/") or any(_under(n, resolved) for n in never)
-        if resolved.is_dir() and not refused and resolved not in picked:
+        if resolved.is_dir() and not _refused(resolved, never) and resolved not in picked:
             picked.append(resolved)
     return sorted(picked, key=lambda p: len(p.parts))
+
+
+def _refused(path: Path, never: list[Path]) -> bool:
+    return path == Path("/") or any(_under(n, path) for n in never)
 
 
 def _homes() -> list[Path]:
