@@ -21,12 +21,17 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agent_helpers import MemoryContext, make_task
+from conftest import MakeRepo
+from loop_helpers import Running, configure, init
+from loopwright.agent.fake_api import FakeMessagesAPI, Script, Turn
 from loopwright.agent.tools import files
 from loopwright.config import Config, SandboxConfig
+from loopwright.state import SessionState
 from loopwright.workers.base import CommandResult, Failed
 from loopwright.workers.script import ScriptWorker
 from loopwright.workspace import sandbox
@@ -233,6 +238,9 @@ ESCAPES = {
     "write the event log": "echo pwned > {repo}/.loopwright/state.db",
     "symlink to the main checkout, then write through it": (
         "ln -s {repo}/README.md link && echo pwned > link"),
+    "hard link to the shared config": f"ln {COMMON}/config hl; echo '[core]' >> hl",
+    "hard link to the main checkout's hooks": (
+        f"ln {COMMON}/hooks/pre-commit.sample hook; echo 'touch {{pwned}}/hl' >> hook"),
     "remount the root writable": "mount -o remount,bind,rw / && touch {repo}/README.md",
     "remount /usr writable": "mount -o remount,bind,rw /usr && touch /usr/lw-pwned",
     "write a toolchain": "touch /usr/local/lw-pwned /etc/lw-pwned",
@@ -441,7 +449,7 @@ def test_a_user_merge_driver_named_by_the_worker_does_not_run_on_landing(
     (".env\n!.loopwright/\n", ".loopwright/notes.md"),  # info/exclude overridden
 ])
 def test_landing_waits_rather_than_replace_an_untracked_file(
-    make_repo: object, tmp_path: Path, gitignore: str, path: str
+    tmp_path: Path, gitignore: str, path: str
 ) -> None:
     repo = tmp_path / "land"
     repo.mkdir()
@@ -487,3 +495,60 @@ async def test_an_interpreter_outside_the_allow_list_is_named(
         result.output)
     allowed = SandboxConfig(bubblewrap="always", read_only=[str(tmp_path / "venv")])
     assert (await Attack(site, allowed).run(f"{venv}/python -c 'print(1)'")).output == "1\n"
+
+
+# --- Claude Code, whose CLI starts inside the wall ------------------------------------
+
+
+def _claude_code_cli() -> str | None:
+    try:
+        import claude_agent_sdk
+    except ImportError:
+        return None
+    bundled = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    return str(bundled) if bundled.is_file() else shutil.which("claude")
+
+
+@pytest.mark.skipif(_claude_code_cli() is None, reason="claude-agent-sdk is not installed")
+async def test_claude_code_s_allowed_shell_command_runs_inside_the_wall(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = make_repo({"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"})
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text(SECRET_VALUE)
+    command = (f"echo pwned > {root}/README.md; cat {home}/.ssh/id_ed25519 > stolen.txt; "
+               "git update-ref refs/heads/evil HEAD; echo hello > hello.txt")
+
+    def model(request: dict[str, Any]) -> Turn:
+        if not request.get("tools"):
+            return Turn.text("none")
+        done = any(block.get("type") == "tool_result" for m in request["messages"]
+                   if m["role"] == "user" and isinstance(m["content"], list)
+                   for block in m["content"])
+        if done:
+            return Turn.text("Done.")
+        return Turn.tool_use("Bash", {"command": command, "description": "work"})
+
+    project = init(root)
+    configure(project, '[manager]\ndefault_backend = "claude-code"\n'
+                       '[agent]\nmodel = "claude-sonnet-4-5"\n'
+                       '[sandbox]\nbubblewrap = "always"\n'
+                       "[parallel]\npredict_conflicts = false\n")
+    with FakeMessagesAPI(Script([model] * 40), strict_roles=False) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        async with Running(project) as run:
+            run.api.dispatch("Greet", "Write hello.txt.")
+            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
+                                 timeout=90)
+            [d] = st.decisions.values()
+            run.api.answer(d.decision_id, "allow")
+            st = await run.until(lambda st: any(s.state == SessionState.LANDED
+                                                for s in st.sessions.values()), timeout=90)
+    assert (root / "hello.txt").read_text() == "hello\n"  # the work itself went through
+    assert (root / "README.md").read_text() == "# x\n"
+    assert SECRET_VALUE not in (root / "stolen.txt").read_text()
+    assert "evil" not in _git(root, "branch", "--list")

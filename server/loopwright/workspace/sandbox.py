@@ -22,6 +22,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import msgspec
+
 from ..config import SandboxConfig
 from ..workers.base import CommandResult
 from .repo import WorkspaceError
@@ -121,6 +123,39 @@ def wall(bwrap: str, cwd: Path, config: SandboxConfig, env: Mapping[str, str],
     else:
         args[3:3] = ["--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve"]
     return args, mounts.data, [*mounts.readable, work]
+
+
+async def walled_program(program: str, cwd: Path, config: SandboxConfig, folder: Path,
+                         repo_root: Path | None) -> str:
+    """A script in `folder` that runs `program "$@"` inside the wall, with the machine's
+    network: for an external agent's CLI, which its SDK starts itself. Returns `program`
+    unchanged when bubblewrap is off or cannot run here (and refuses, raising
+    `WorkspaceError`, under `bubblewrap = "always"`). The environment passes through
+    (the agent needs its API key); HOME and TMPDIR are the sandbox's."""
+    if config.bubblewrap == "never":
+        return program
+    bwrap, why_not = await _working_bwrap()
+    if not bwrap:
+        if config.bubblewrap == "always":
+            raise WorkspaceError(f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: "
+                                 f"{why_not}")
+        return program
+    full = msgspec.structs.replace(config, network="full")
+    args, data, _ = await asyncio.to_thread(wall, bwrap, cwd, full, os.environ, repo_root)
+    blobs = iter(enumerate(data))
+    line: list[str] = []
+    for arg in args:
+        if arg == "{fd}":  # a file here instead of a pipe: the SDK starts the script
+            n, blob = next(blobs)
+            (folder / f"bind-{n}").write_bytes(blob)
+            line.append(str(folder / f"bind-{n}"))
+        else:
+            line.append("--ro-bind" if arg == "--ro-bind-data" else arg)
+    line += ["--setenv", "HOME", HOME, "--setenv", "TMPDIR", "/tmp", "--", program]
+    script = folder / "in-the-wall"
+    script.write_text("#!/bin/sh\nexec " + " ".join(map(shlex.quote, line)) + ' "$@"\n')
+    script.chmod(0o700)
+    return str(script)
 
 
 def explain_missing(command: str, cwd: Path, path_var: str, readable: list[Path]) -> str:
