@@ -41,16 +41,17 @@ def command_for(worktree: Path, config: Config) -> str:
     return config.checks.command.strip() or detect_command(worktree)
 
 
-async def run_checks(worktree: Path, config: Config, command: str | None = None
-                     ) -> CommandResult | None:
+async def run_checks(worktree: Path, config: Config, command: str | None = None,
+                     repo_root: Path | None = None) -> CommandResult | None:
     """Run the checks in the sandbox; None when no command is configured or detected.
-    A caller that already looked the command up passes it."""
+    A caller that already looked the command up passes it; `repo_root` is the repository
+    the worktree belongs to (see `sandbox.run`)."""
     command = command_for(worktree, config) if command is None else command
     if not command:
         return None
     return await sandbox.run(
         command, worktree, timeout=config.checks.timeout_seconds, config=config.sandbox,
-        tail_lines=config.checks.output_tail_lines,
+        tail_lines=config.checks.output_tail_lines, repo_root=repo_root,
     )
 
 

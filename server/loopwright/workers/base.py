@@ -46,6 +46,7 @@ class WorkerInput:
     config: Config
     resume_step: int = 0
     notes: tuple[str, ...] = field(default=())  # request-changes notes, oldest first
+    repo_root: Path | None = None  # the repository the worktree belongs to (the sandbox's)
 
 
 class WorkerContext(Protocol):
