@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
+from .sections import bounds_text
 from .tree import Config
 from .triggers import TimerConfig, timers_reference, timers_toml
 from .workers import DEFAULT_PRICES, ModelPrice
@@ -94,10 +95,13 @@ def _sections() -> list[tuple[str, msgspec.inspect.StructType]]:
 
 
 def _description(field: msgspec.inspect.Field) -> str:
+    """The field's description, and what it accepts when that is bounded."""
     meta = field.type
+    text = ""
     if isinstance(meta, msgspec.inspect.Metadata) and meta.extra_json_schema:
-        return str(meta.extra_json_schema.get("description", ""))
-    return ""
+        text = str(meta.extra_json_schema.get("description", ""))
+    bounds = bounds_text(field)
+    return f"{text} Accepts {bounds}." if bounds else text
 
 
 def _toml_value(value: object) -> str:
