@@ -27,6 +27,19 @@ KEYS = [line.split(" = ")[0] for line in VALID if " = " in line and not line.sta
 SECTIONS = [line for line in VALID if line.startswith("[")]
 
 
+def _keys_in_sections() -> list[tuple[str, str]]:
+    out, section = [], ""
+    for line in VALID:
+        if line.startswith("["):
+            section = line
+        elif " = " in line and not line.startswith("#"):
+            out.append((section, line.split(" = ")[0]))
+    return out
+
+
+KEYS_IN = _keys_in_sections()  # (section, key): a real key given a value of any type
+
+
 def _mutated(rng: random.Random) -> str:
     lines = list(VALID)
     for _ in range(rng.randint(1, 6)):
@@ -73,9 +86,8 @@ def _deep(rng: random.Random) -> str:
 
 
 def _wrong_type(rng: random.Random) -> str:
-    section = rng.choice(SECTIONS)
-    keys = [k for k in KEYS]
-    return f"{section}\n{rng.choice(keys)} = {rng.choice(ODD_VALUES)}\n"
+    section, key = rng.choice(KEYS_IN)
+    return f"{section}\n{key} = {rng.choice(ODD_VALUES)}\n"
 
 
 def _bytes(rng: random.Random) -> bytes:
