@@ -10,7 +10,7 @@ from typing import Annotated
 import msgspec
 
 from ..events import AttentionKind, StallSignal
-from .sections import Section, doc
+from .sections import HOUR, MINUTE, WEEK, Section, doc
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -34,7 +34,7 @@ class AttentionConfig(Section):
         default_factory=lambda: ["needs_decision", "needs_review"])
     digest_minutes: Annotated[float, doc(
         "Publish a digest of progress this often (when there was any); 0: only on "
-        "demand (`loopwright digest`).", ge=0)] = 30.0
+        "demand (`loopwright digest`).", ge=0, le=WEEK / MINUTE, off_or_at_least=1)] = 30.0
     quiet_hours: Annotated[str, doc(
         "Local hours during which interruptions are held and then arrive as one batch, "
         "as in focus mode: `\"22:00-07:30\"`; empty: none.")] = ""
@@ -45,7 +45,7 @@ class AttentionConfig(Section):
         "Empty: none.")] = msgspec.field(default_factory=list)
     hook_timeout_seconds: Annotated[float, doc(
         "Time limit for one run of the hook; past it the hook is stopped and the "
-        "failure logged.", gt=0)] = 10.0
+        "failure logged.", ge=0.1, le=HOUR)] = 10.0
     hook_digest: Annotated[bool, doc(
         "Also send each published digest to the hook.")] = False
     hook_pass_env: Annotated[list[str], doc(
@@ -54,9 +54,10 @@ class AttentionConfig(Section):
         msgspec.field(default_factory=list))
     tick_seconds: Annotated[float, doc(
         "How often the supervisor looks for stalls, digests due and the end of quiet "
-        "hours or focus.", gt=0)] = 5.0
+        "hours or focus.", ge=0.05, le=HOUR)] = 5.0
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         parse_quiet_hours(self.quiet_hours)
         if "progress" in self.interrupt:
             raise ValueError("interrupt: progress never interrupts; it goes to the digest")
@@ -66,25 +67,25 @@ class StallsConfig(Section):
     no_diff_turns: Annotated[int, doc(
         "A running worker whose diff has not changed over this many turns (model "
         "replies; steps for the script backend) is likely wasting time; 0: off.",
-        ge=0)] = 12
+        ge=0, le=1_000_000)] = 12
     no_diff_minutes: Annotated[float, doc(
         "... or whose diff has not changed for this many minutes of running; 0: off.",
-        ge=0)] = 15.0
+        ge=0, le=WEEK / MINUTE)] = 15.0
     failing_check_repeats: Annotated[int, doc(
         "The same command (a worker's test run, or the checks) failing this many times "
-        "in a row; 0: off.", ge=0)] = 3
+        "in a row; 0: off.", ge=0, le=1000)] = 3
     repeated_call_limit: Annotated[int, doc(
         "The same tool call (action and detail, or command) made this many times since "
-        "the diff last changed; 0: off.", ge=0)] = 4
+        "the diff last changed; 0: off.", ge=0, le=1000)] = 4
     max_cost_per_line_usd: Annotated[float, doc(
         "Cost burning faster than this many dollars per changed line (from the agents' "
-        "usage); 0: off.", ge=0)] = 0.5
+        "usage); 0: off.", ge=0, le=1000)] = 0.5
     cost_floor_usd: Annotated[float, doc(
         "The cost rule applies only once a session has spent at least this much.",
-        ge=0)] = 1.0
+        ge=0, le=1_000_000)] = 1.0
     heartbeat_minutes: Annotated[float, doc(
         "A running worker silent (no step, reply or command) for this long; 0: off.",
-        ge=0)] = 10.0
+        ge=0, le=WEEK / MINUTE)] = 10.0
     kill_on: Annotated[list[StallSignal], doc(
         "Signals on which the session is killed without asking: any of "
         "`no_diff_change`, `failing_check`, `repeated_call`, `cost_per_line`, "

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .attention import AttentionConfig, StallsConfig
-from .sections import Section, doc
+from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
     GitHubConfig,
@@ -36,7 +36,7 @@ class ProjectConfig(Section):
 
 class ManagerConfig(Section):
     max_parallel: Annotated[int, doc(
-        "How many sessions may run at once; the rest wait in the queue.", ge=1)] = 4
+        "How many sessions may run at once; the rest wait in the queue.", ge=1, le=1000)] = 4
     default_backend: Annotated[str, doc(
         "Worker backend for tasks that do not name one: `script`, or `claude` for the "
         "built-in agent on the Anthropic API.")] = "script"
@@ -48,12 +48,13 @@ class ChecksConfig(Section):
         "(pytest, `npm test`, `make test`), or no checks when nothing is found.")] = ""
     timeout_seconds: Annotated[float, doc(
         "Time limit for one run of the checks; past it the checks fail as timed out.",
-        gt=0)] = 600.0
+        ge=0.1, le=WEEK)] = 600.0
     max_parallel: Annotated[int, doc(
         "How many check runs may go at once (they compete for the same cores); 0: one "
-        "per CPU core. Sessions whose checks wait show as checking.", ge=0)] = 0
+        "per CPU core. Sessions whose checks wait show as checking.", ge=0, le=1000)] = 0
     output_tail_lines: Annotated[int, doc(
-        "How many of the last lines of check output are kept in the log.", ge=1)] = 40
+        "How many of the last lines of check output are kept in the log.", ge=1,
+        le=10_000)] = 40
 
 
 class GateConfig(Section):
@@ -62,7 +63,7 @@ class GateConfig(Section):
         "False: every change waits for approval.")] = True
     max_changed_lines: Annotated[int, doc(
         "Most lines (added + removed) a change may have and still land on its own.",
-        ge=0)] = 20
+        ge=0, le=10_000_000)] = 20
     protected_paths: Annotated[list[str], doc(
         "Glob patterns; a change touching any of them always waits for a human.")] = (
         msgspec.field(default_factory=lambda: [
@@ -89,7 +90,7 @@ class ReviewConfig(Section):
         "Reviewer agent backend (`claude`); empty for none.")] = ""
     max_rounds: Annotated[int, doc(
         "How many times the reviewer agent may send a change back to the worker on its "
-        "own before the change goes to the human as it is.", ge=0)] = 2
+        "own before the change goes to the human as it is.", ge=0, le=100)] = 2
 
 
 class SandboxConfig(Section):
@@ -97,7 +98,7 @@ class SandboxConfig(Section):
         "Run worker commands and checks inside bubblewrap: `auto` when `bwrap` is "
         "installed, `always` (fail without it), or `never`.")] = "auto"
     command_timeout_seconds: Annotated[float, doc(
-        "Time limit for one command a worker runs.", gt=0)] = 300.0
+        "Time limit for one command a worker runs.", ge=0.1, le=WEEK)] = 300.0
     pass_env: Annotated[list[str], doc(
         "Extra environment variables passed to commands (secrets never are: names with "
         "KEY, TOKEN, SECRET or PASSWORD are always dropped).")] = (
@@ -113,7 +114,8 @@ class SandboxConfig(Section):
 
 class IntakeConfig(Section):
     max_file_bytes: Annotated[int, doc(
-        "Largest inbox file accepted; larger ones are refused and kept.", ge=1)] = 1_000_000
+        "Largest inbox file accepted; larger ones are refused and kept.", ge=1,
+        le=100_000_000)] = 1_000_000
 
 
 class Config(Section):
@@ -144,6 +146,7 @@ class Config(Section):
     codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.prices = {**DEFAULT_PRICES, **self.prices}
         names = [t.name for t in self.timers]
         if len(set(names)) != len(names):

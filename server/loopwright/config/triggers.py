@@ -7,17 +7,21 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ..core.schedule import ScheduleError, parse_schedule
-from .sections import Section, doc
+from ..core.schedule import Every, ScheduleError, parse_schedule
+from .sections import DAY, Section, doc
+
+PRIORITY = 1_000_000  # either way: a priority is an order, not an amount
 
 
 def _check_schedule(every: str, cron: str, what: str) -> None:
     if not (every or cron):
         return
     try:
-        parse_schedule(every=every, cron=cron)
+        schedule = parse_schedule(every=every, cron=cron)
     except ScheduleError as e:
         raise ValueError(f"{what}: {e}") from None
+    if isinstance(schedule, Every) and schedule.seconds > 366 * DAY:
+        raise ValueError(f"{what}: every = {every!r}: at most 366 days")
 
 
 class BuildConfig(Section):
@@ -31,9 +35,11 @@ class BuildConfig(Section):
     command: Annotated[str, doc(
         "Command for the build check; empty: the checks command (`[checks]`).")] = ""
     priority: Annotated[int, doc(
-        "Priority of the \"Fix the build\" task a breakage files.")] = 10
+        "Priority of the \"Fix the build\" task a breakage files.", ge=-PRIORITY,
+        le=PRIORITY)] = 10
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.every and self.cron:
             raise ValueError("build: give `every` or `cron`, not both")
         _check_schedule(self.every, self.cron, "build")
@@ -51,10 +57,11 @@ class TimerConfig(Section):
         "...")] = ""
     labels: Annotated[list[str], doc("Labels of the task.")] = msgspec.field(
         default_factory=list)
-    priority: Annotated[int, doc("Priority of the task.")] = 0
+    priority: Annotated[int, doc("Priority of the task.", ge=-PRIORITY, le=PRIORITY)] = 0
     backend: Annotated[str, doc("Worker backend; empty: the default.")] = ""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.name.strip() or not self.title.strip():
             raise ValueError("a timer needs a `name` and a `title`")
         _check_schedule(self.every, self.cron, f"timer {self.name!r}")
@@ -77,7 +84,8 @@ class GitHubConfig(Section):
         "Open issues with this label become tasks.")] = "loopwright"
     poll_seconds: Annotated[float, doc(
         "How often issues and pull requests are polled (conditional requests, so an "
-        "unchanged list costs no rate limit); 0: only webhooks.", ge=0)] = 60.0
+        "unchanged list costs no rate limit); 0: only webhooks.", ge=0, le=DAY,
+        off_or_at_least=0.2)] = 60.0
     status_labels: Annotated[bool, doc(
         "Keep one `loopwright:<status>` label on each issue as its task moves.")] = True
     comments: Annotated[bool, doc(
@@ -85,6 +93,7 @@ class GitHubConfig(Section):
         "or fails.")] = True
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.repo and (self.repo.count("/") != 1 or not all(self.repo.split("/"))):
             raise ValueError(f"github.repo: {self.repo!r} is not `owner/name`")
 
@@ -99,7 +108,8 @@ class LandConfig(Section):
 
 class WebhookConfig(Section):
     max_bytes: Annotated[int, doc(
-        "Largest payload accepted; larger ones get 413 unread.", ge=1)] = 5_000_000
+        "Largest payload accepted; larger ones get 413 unread.", ge=1,
+        le=100_000_000)] = 5_000_000
     secret_env: Annotated[str, doc(
         "Environment variable with the webhook secret (required: unsigned deliveries "
         "are refused).")] = "LOOPWRIGHT_WEBHOOK_SECRET"
@@ -112,7 +122,7 @@ class ParallelConfig(Section):
     predict_conflicts: Annotated[bool, doc(
         "Flag files changed by two live sessions as a likely conflict.")] = True
     predict_seconds: Annotated[float, doc(
-        "How often live sessions' diffs are compared.", gt=0)] = 10.0
+        "How often live sessions' diffs are compared.", ge=0.2, le=DAY)] = 10.0
 
 
 def timers_reference(fields: list[tuple[str, str]]) -> list[str]:

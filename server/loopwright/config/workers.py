@@ -8,47 +8,50 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .sections import Section, doc
+from .sections import HOUR, WEEK, Section, doc
+
+PRICE = 10_000.0  # dollars per million tokens; list prices are under 100
 
 
 class AgentConfig(Section):
     model: Annotated[str, doc(
         "Model the `claude` worker, triage and reviewer agents use.")] = "claude-sonnet-4-6"
     max_tokens: Annotated[int, doc(
-        "Most tokens one reply may have (thinking included).", ge=1)] = 16_000
+        "Most tokens one reply may have (thinking included).", ge=1, le=1_000_000)] = 16_000
     thinking: Annotated[Literal["off", "adaptive", "enabled"], doc(
         "Extended thinking for the worker: `adaptive` (the model decides when and how "
         "much to think; what the newest models want), `enabled` (up to "
         "`thinking_budget_tokens` a reply), or `off`.")] = "off"
     thinking_budget_tokens: Annotated[int, doc(
         "With `thinking = \"enabled\"`: tokens the worker may think per reply, at least "
-        "1024 and under `max_tokens`.", ge=0)] = 4096
+        "1024 and under `max_tokens`.", ge=0, le=1_000_000)] = 4096
     context_budget_tokens: Annotated[int, doc(
         "Most tokens the worker's conversation may hold; past 80% of it the conversation "
-        "is compacted.", ge=2_000)] = 160_000
+        "is compacted.", ge=2_000, le=10_000_000)] = 160_000
     compaction: Annotated[Literal["server", "client", "off"], doc(
         "How a long conversation is compacted: `server` (the API's compaction, beta "
         "`compact-2026-01-12`), `client` (the worker asks for a summary and starts over "
         "from it), or `off`.")] = "client"
     clear_tool_uses_at_tokens: Annotated[int, doc(
         "Past this many input tokens the API clears old tool results (context editing, "
-        "`clear_tool_uses_20250919`); 0 turns it off.", ge=0)] = 100_000
+        "`clear_tool_uses_20250919`); 0 turns it off.", ge=0, le=10_000_000)] = 100_000
     clear_tool_uses_keep: Annotated[int, doc(
-        "How many of the latest tool results context editing keeps.", ge=0)] = 4
+        "How many of the latest tool results context editing keeps.", ge=0, le=1000)] = 4
     request_timeout_seconds: Annotated[float, doc(
         "Longest wait for the API to answer or to send the next part of a reply.",
-        gt=0)] = 600.0
+        ge=0.1, le=HOUR)] = 600.0
     max_retries: Annotated[int, doc(
         "Retries of one request on 429, 5xx, 529 or a broken stream before the human is "
-        "asked whether to go on.", ge=0)] = 6
+        "asked whether to go on.", ge=0, le=100)] = 6
     retry_max_seconds: Annotated[float, doc(
         "Longest wait between retries (backoff doubles from 1 second; `retry-after` is "
-        "honoured up to this).", gt=0)] = 60.0
+        "honoured up to this).", ge=0.05, le=HOUR)] = 60.0
     tool_output_chars: Annotated[int, doc(
         "Longest tool result given back to the model; longer output is cut with a note.",
-        ge=500)] = 20_000
+        ge=500, le=10_000_000)] = 20_000
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.thinking == "enabled" and not (
             1024 <= self.thinking_budget_tokens < self.max_tokens
         ):
@@ -59,24 +62,26 @@ class AgentConfig(Section):
 class BudgetConfig(Section):
     tokens: Annotated[int, doc(
         "Most tokens (input, output, cache writes and reads) a task's worker may use; "
-        "0: no limit.", ge=0)] = 20_000_000
+        "0: no limit.", ge=0, le=10**12)] = 20_000_000
     dollars: Annotated[float, doc(
         "Most dollars a task's worker may spend, priced from `[prices]`; 0: no limit.",
-        ge=0)] = 10.0
+        ge=0, le=1_000_000)] = 10.0
     wall_seconds: Annotated[float, doc(
         "Most time a task's worker may work (waits on the human not counted); 0: no "
-        "limit.", ge=0)] = 3600.0
+        "limit.", ge=0, le=WEEK)] = 3600.0
     turns: Annotated[int, doc(
-        "Most model turns a task's worker may take; 0: no limit.", ge=0)] = 200
+        "Most model turns a task's worker may take; 0: no limit.", ge=0,
+        le=1_000_000)] = 200
 
 
 class ModelPrice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    input: Annotated[float, doc("Dollars per million input tokens.", ge=0)]
-    output: Annotated[float, doc("Dollars per million output tokens.", ge=0)]
+    input: Annotated[float, doc("Dollars per million input tokens.", ge=0, le=PRICE)]
+    output: Annotated[float, doc("Dollars per million output tokens.", ge=0, le=PRICE)]
     cache_write: Annotated[float, doc(
-        "Dollars per million tokens written to the prompt cache (5-minute).", ge=0)]
+        "Dollars per million tokens written to the prompt cache (5-minute).", ge=0,
+        le=PRICE)]
     cache_read: Annotated[float, doc(
-        "Dollars per million tokens read from the prompt cache.", ge=0)]
+        "Dollars per million tokens read from the prompt cache.", ge=0, le=PRICE)]
 
 
 def _price(i: float, o: float) -> ModelPrice:
