@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 from . import events as ev
@@ -48,8 +48,10 @@ def secrets_from_environment(environ: dict[str, str] | None = None) -> list[str]
 class Store:
     """A handle on the log. Not shared between threads; open one per thread/process."""
 
-    def __init__(self, path: Path, *, secrets: Iterable[str] | None = None) -> None:
+    def __init__(self, path: Path, *, secrets: Iterable[str] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self.clock = clock  # stamps every record; the fold's only source of time
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
@@ -86,7 +88,7 @@ class Store:
 
     def append(self, *events: ev.Event) -> list[ev.Record]:
         """Append events in one transaction and return them as stored (secrets redacted)."""
-        at = time.time()
+        at = self.clock()
         rows: list[tuple[float, str, bytes]] = []
         stored: list[ev.Event] = []
         for e in events:

@@ -2,8 +2,10 @@
 
 `state.py` folds everything; it hands this part of the vocabulary to `ATTENTION_APPLY`
 here, so every front end that folds the log (the manager, the CLI, the editor) knows the
-same open notifications. Applying a notification event twice changes nothing: the
-supervisor applies what it raises at once and again when it reads it back from the log.
+same open notifications. These functions change `state.attention` only (a stall's mark
+on the session's health is folded by `state.py`) and replace what they change rather
+than edit it in place, so `ahead()` can show the supervisor what it has appended and the
+fold has not read back yet, on a copy, without writing the state on the side.
 """
 
 from __future__ import annotations
@@ -97,9 +99,10 @@ def _drop(att: Attention, notification_id: str) -> None:
 
 
 def _released(st: State, e: ev.NotificationsReleased, at: float) -> None:
+    notes = st.attention.notes
     for nid in e.notification_ids:  # delivered now, as one batch
-        if (note := st.attention.notes.get(nid)) is not None:
-            note.held, note.interrupt = False, True
+        if (note := notes.get(nid)) is not None:
+            notes[nid] = msgspec.structs.replace(note, held=False, interrupt=True)
 
 
 def _focus(st: State, e: ev.FocusChanged, at: float) -> None:
@@ -112,8 +115,6 @@ def _digest(st: State, e: ev.DigestPublished, at: float) -> None:
 
 
 def _stall_detected(st: State, e: ev.StallDetected, at: float) -> None:
-    from ..state import TERMINAL, Health
-
     att = st.attention
     if (old := att.stalls.get(e.session_id)) is not None and old.decision_id == e.decision_id:
         return
@@ -124,22 +125,27 @@ def _stall_detected(st: State, e: ev.StallDetected, at: float) -> None:
     )
     if e.decision_id:
         att.stall_decisions[e.decision_id] = e.session_id
-    s = st.sessions.get(e.session_id)
-    if s is not None and s.state not in TERMINAL and s.health == Health.OK:
-        s.health = Health.STALLED
 
 
 def _stall_cleared(st: State, e: ev.StallCleared, at: float) -> None:
-    from ..state import Health
-
     st.attention.stalls.pop(e.session_id, None)
-    s = st.sessions.get(e.session_id)
-    if s is not None and not s.terminal and s.health == Health.STALLED:
-        s.health = Health.OK  # an ended session keeps the mark: it did stall
 
 
 def _nothing(st: State, e: ev.Event, at: float) -> None:
     """Facts for the stall detector and the metrics; the state keeps nothing of them."""
+
+
+def ahead(st: State, records: list[ev.Record]) -> State:
+    """`st` as it will be once `records` (attention events appended, not yet folded) are
+    read back: a view sharing everything with `st` but a copy of its attention."""
+    att = st.attention
+    view = msgspec.structs.replace(st, attention=msgspec.structs.replace(
+        att, notes=dict(att.notes), by_key=dict(att.by_key), stalls=dict(att.stalls),
+        stall_decisions=dict(att.stall_decisions)))
+    for r in records:
+        if (part := ATTENTION_APPLY.get(type(r.event))) is not None:
+            part(view, r.event, r.at)
+    return view
 
 
 ATTENTION_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {

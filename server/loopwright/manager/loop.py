@@ -23,7 +23,7 @@ from .. import events as ev
 from ..attention.supervisor import Supervisor
 from ..config import Config
 from ..project import Project
-from ..state import State, apply, fold
+from ..state import State, apply, fold, refused
 from ..store import Store
 from . import decide as d
 from . import intake, pipeline
@@ -45,7 +45,7 @@ class Manager:
         self.project, self.config, self.once = project, config, once
         self.webhook = webhook  # `[HOST:]PORT` to receive GitHub deliveries on; "" none
         self._wakes: Wakes | None = None
-        self._clock = clock  # the attention supervisor's; tests drive it
+        self._clock = clock  # stamps the log, drives timers and attention; tests drive it
         self._attention: Supervisor | None = None
         self.watch_inbox = watch_inbox
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -73,7 +73,7 @@ class Manager:
         """Run until stopped (or, with `once`, until nothing moves without the human)."""
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
-        store = Store(self.project.db_path)
+        store = Store(self.project.db_path, clock=self._clock)
         try:
             await self._run(store)
         finally:
@@ -92,7 +92,7 @@ class Manager:
         self._install_signal_handlers()
         store.checkpoint_elsewhere()
         self._spawn("checkpoint", _checkpoint_every(store, CHECKPOINT_SECONDS))
-        self._attention = Supervisor(rt, self._spawn, self._clock)
+        self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn("attention", self._attention.run())
         inbox = intake.Intake(rt, self._spawn)
@@ -120,9 +120,11 @@ class Manager:
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt
         assert rt is not None
+        applies = refused(rt.state, record.event) is None
         apply(rt.state, record)
-        for effect in d.decide(rt.state, record.event):
-            self._execute(effect)
+        if applies:  # a stale event changes nothing, so nothing follows from it
+            for effect in d.decide(rt.state, record.event):
+                self._execute(effect)
         if self._attention is not None:
             self._attention.observe(record)
         if self._wakes is not None:

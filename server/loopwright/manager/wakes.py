@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -137,15 +136,16 @@ class Wakes:
     async def _build_schedule(self) -> None:
         cfg = self._rt.config.build
         schedule = parse_schedule(every=cfg.every, cron=cfg.cron)
+        clock = self._rt.clock
         checked = self._rt.state.world.build.checked_at
-        if not checked or schedule.next_due(checked, checked) <= time.time():
+        if not checked or schedule.next_due(checked, checked) <= clock():
             self.check_build("start")  # never checked, or a scheduled check was missed
-        last = checked or time.time()
+        last = checked or clock()
         while True:
             due = (schedule.next_due(last, last) if isinstance(schedule, Every)
-                   else schedule.next_due(time.time()))
-            await asyncio.sleep(max(0.0, min(due - time.time(), timers.MAX_SLEEP_SECONDS)))
-            if time.time() >= due:
+                   else schedule.next_due(clock()))
+            await asyncio.sleep(max(0.0, min(due - clock(), timers.MAX_SLEEP_SECONDS)))
+            if clock() >= due:
                 last = due
                 self.check_build("schedule")
 
