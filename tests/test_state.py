@@ -8,7 +8,7 @@ import pytest
 
 from loopwright import events as ev
 from loopwright.manager import decide as d
-from loopwright.state import SessionState, State, apply, illegal
+from loopwright.state import Health, SessionState, State, apply, illegal, refused
 
 S = SessionState
 _seq = itertools.count(1)
@@ -186,3 +186,61 @@ def test_hunk_comments_and_rejections_go_back_to_the_worker_with_the_note() -> N
         "- a.py line 1: this hunk is rejected; undo or redo it\n"
         "- a.py line 1: name it max_age"
     ]
+
+
+def test_a_stale_decline_after_acceptance_leaves_the_task_accepted() -> None:
+    st = started()  # accepted, and its session running
+    decline = ev.TaskDeclined(task_id="t-1", reason="a triage that raced a restart")
+    assert illegal(st, decline) == "task t-1 was already accepted"
+    feed(st, decline)
+    assert (st.tasks["t-1"].verdict, st.tasks["t-1"].verdict_reason) == ("accepted", "")
+    assert st.sessions["s-1"].state == S.RUNNING
+
+
+def test_only_an_overrule_turns_a_decline_around() -> None:
+    st = feed(State(), ev.TaskFiled(task_id="t-1", title="Fix it", body="", source="cli"),
+              ev.TaskDeclined(task_id="t-1", reason="off goal"))
+    assert refused(st, ev.TaskAccepted(task_id="t-1")) == "task t-1 was already declined"
+    feed(st, ev.TaskAccepted(task_id="t-1"))
+    assert st.tasks["t-1"].verdict == "declined"
+    feed(st, ev.TaskOverruled(task_id="t-1", by="human"))
+    assert st.tasks["t-1"].verdict == "accepted"
+    assert illegal(st, ev.TaskOverruled(task_id="t-1", by="human")) == (
+        "task t-1 was not declined")
+
+
+def test_the_first_answer_wins() -> None:
+    st = feed(started(), ev.DecisionAsked(
+        decision_id="d-1", question="Which?", options=("a", "b"), default="a",
+        blocking=True, session_id="s-1", task_id="t-1"))
+    feed(st, ev.DecisionAnswered(decision_id="d-1", answer="b", by="human"), at=200.0)
+    feed(st, ev.DecisionAnswered(decision_id="d-1", answer="a", by="phone"), at=300.0)
+    d = st.decisions["d-1"]
+    assert (d.answer, d.answered_by, d.answered_at) == ("b", "human", 200.0)
+    assert refused(st, ev.DecisionAnswered(decision_id="d-1", answer="a")) == (
+        "decision d-1 was already answered: 'b'")
+
+
+@pytest.mark.parametrize(("events", "health"), [
+    ([ev.BudgetExceeded(session_id="s-1", reason="tokens")], Health.OVER_BUDGET),
+    ([ev.BudgetExceeded(session_id="s-1", reason="tokens"),
+      ev.BudgetExtended(session_id="s-1")], Health.OK),
+    ([ev.BudgetExtended(session_id="s-1")], Health.OK),
+    ([ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="d-s")], Health.STALLED),
+    ([ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="d-s"),
+      ev.StallCleared(session_id="s-1", reason="moved")], Health.OK),
+    # over budget outranks a stall, and a stall's clearing does not clear the budget
+    ([ev.BudgetExceeded(session_id="s-1", reason="tokens"),
+      ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="d-s"),
+      ev.StallCleared(session_id="s-1", reason="moved")], Health.OVER_BUDGET),
+    # an ended session keeps its mark
+    ([ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="", killed=True),
+      ev.SessionKilled(session_id="s-1", by="loopwright"),
+      ev.StallCleared(session_id="s-1", reason="ended")], Health.STALLED),
+])
+def test_health_follows_its_table(events: list[ev.Event], health: Health) -> None:
+    assert feed(started(), *events).sessions["s-1"].health == health

@@ -126,7 +126,11 @@ class Supervisor:
 
     async def tick(self) -> None:
         await self.measure_diffs()
-        now = self.clock()
+        self.review(self.clock())
+
+    def review(self, now: float) -> None:
+        """What a tick decides from the state: focus ended, held notifications released,
+        stalls cleared and found, the digest due."""
         if routing.focus_expired(self.view(), now):
             self._append([ev.FocusChanged(on=False, by="loopwright")])
         else:
