@@ -61,7 +61,7 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
             rt.append(review, ev.ChangesRequested(
                 session_id=session_id, note=_note_for_worker(verdict), by="reviewer"))
             return
-    auto, reasons = gate.decide(
+    auto, reasons = gate.judge(
         rt.config.gate, review=review, checks=_as_result(s.checks), labels=task.labels,
         reviewer_configured=reviewer is not None,
     )
