@@ -7,10 +7,12 @@ import itertools
 import pytest
 
 from loopwright import events as ev
+from loopwright.config import Config
 from loopwright.manager import decide as d
 from loopwright.state import Health, SessionState, State, apply, illegal, refused
 
 S = SessionState
+CONFIG = Config()
 _seq = itertools.count(1)
 
 
@@ -69,8 +71,8 @@ def test_the_gate_can_land_without_a_human() -> None:
                                 output_tail="", seconds=0.1),
               review(), ev.GateDecided(session_id="s-1", auto_land=True, reasons=()))
     assert st.sessions["s-1"].state == S.LANDING
-    assert d.decide(st, ev.GateDecided(session_id="s-1", auto_land=True, reasons=())) == [
-        d.Land("s-1")]
+    gate = ev.GateDecided(session_id="s-1", auto_land=True, reasons=())
+    assert d.decide(st, gate, CONFIG) == [d.Land("s-1")]
 
 
 def test_a_blocking_question_makes_the_session_wait_until_answered() -> None:
@@ -149,18 +151,18 @@ def test_the_queue_respects_max_parallel_and_priority() -> None:
 def test_after_a_restart_every_live_session_is_picked_up() -> None:
     st = started()
     feed(st, ev.TaskFiled(task_id="t-2", title="Two", body="", source="cli"))
-    effects = d.recover(st)
+    effects = d.recover(st, CONFIG)
     assert d.StartWorker("s-1", resume=True, reason="the manager restarted") in effects
     assert d.Triage("t-2") in effects
     to_approval(st)
-    assert d.recover(st) == [d.Triage("t-2")]  # awaiting approval: nothing to redo
+    assert d.recover(st, CONFIG) == [d.Triage("t-2")]  # awaiting approval: nothing to redo
 
 
 def test_retry_queues_a_new_attempt_with_what_went_wrong() -> None:
     st = feed(started(), ev.WorkerFailed(session_id="s-1", reason="tests broke"))
     assert st.sessions["s-1"].state == S.FAILED
     feed(st, ev.SessionRetried(session_id="s-1"))
-    [effect] = d.decide(st, ev.SessionRetried(session_id="s-1"))
+    [effect] = d.decide(st, ev.SessionRetried(session_id="s-1"), CONFIG)
     assert effect == d.QueueSession("t-1", attempt=2,
                                     note="A previous attempt ended as failed: tests broke")
     assert illegal(st, ev.SessionRetried(session_id="s-1")) == "session fix-it was already retried"
@@ -170,9 +172,10 @@ def test_killing_stops_the_worker_and_landing_removes_the_worktree() -> None:
     st = started()
     feed(st, ev.SessionKilled(session_id="s-1"))
     assert st.sessions["s-1"].state == S.KILLED
-    assert d.decide(st, ev.SessionKilled(session_id="s-1")) == [d.StopWorker("s-1")]
-    assert d.decide(st, ev.ChangeLanded(session_id="s-1", target_branch="main",
-                                        commit="c")) == [d.RemoveWorktree("s-1", True)]
+    assert d.decide(st, ev.SessionKilled(session_id="s-1"), CONFIG) == [d.StopWorker("s-1")]
+    landed = ev.ChangeLanded(session_id="s-1", target_branch="main", commit="c")
+    assert d.decide(st, landed, CONFIG) == [
+        d.RemoveWorktree("s-1", True), d.CheckBuild("landing"), d.BringUpToDate("c")]
 
 
 def test_hunk_comments_and_rejections_go_back_to_the_worker_with_the_note() -> None:

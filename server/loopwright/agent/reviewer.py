@@ -4,6 +4,7 @@ for changes with comments anchored to file:line."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import msgspec
 
@@ -14,7 +15,7 @@ from ..review.reviewer import Verdict
 from ..state import Session, Task
 from ..workspace.diff import diff_text
 from . import prompts
-from .oneshot import record, verdict
+from .oneshot import verdict
 from .project_notes import describe_task, project_notes
 from .tools.schemas import REVIEW_TOOL
 
@@ -37,9 +38,9 @@ class ClaudeReviewer:
             text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
             agent="reviewer", user_id=f"review-{session.session_id}",
         )
-        await asyncio.to_thread(record, self.project, msgspec.structs.replace(
-            reply, session_id=session.session_id, task_id=task.task_id))
-        return parse_verdict(answer)
+        spent = msgspec.structs.replace(reply, session_id=session.session_id,
+                                        task_id=task.task_id)
+        return dataclasses.replace(parse_verdict(answer), spent=(spent,))
 
 
 def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff: str) -> str:

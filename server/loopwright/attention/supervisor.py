@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import events as ev
 from ..config_attention import AttentionConfig
+from ..manager.effects import EffectKey
 from ..manager.ids import new_id
 from ..manager.runtime import Runtime
 from ..state import SessionState, State
@@ -34,7 +35,7 @@ from .fold import ATTENTION_APPLY, ahead
 from .tracker import Track, Tracker
 
 log = logging.getLogger(__name__)
-Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
+Spawn = Callable[[EffectKey, Coroutine[Any, Any, None]], None]
 MAX_PENDING = 5000  # progress records kept for the next digest
 
 
@@ -102,11 +103,12 @@ class Supervisor:
             return
         if isinstance(e, ev.NotificationRaised) and e.interrupt:
             payload = hook.notification_payload(st, e, root)
-            key = f"hook:{e.notification_id}"
+            key = EffectKey("hook", e.notification_id)
         elif isinstance(e, ev.NotificationsReleased):
-            payload, key = hook.batch_payload(st, e, root), f"hook:{new_id('b')}"
+            payload, key = hook.batch_payload(st, e, root), EffectKey("hook", new_id("b"))
         elif isinstance(e, ev.DigestPublished) and cfg.hook_digest:
-            payload, key = hook.digest_payload(e, root), f"hook:digest-{e.until_seq}"
+            payload, key = (hook.digest_payload(e, root),
+                            EffectKey("hook", f"digest-{e.until_seq}"))
         else:
             return
         self._spawn(key, self._hook(payload, root))

@@ -1,6 +1,6 @@
 """The gate: whether a change may land without a human, and if not, every reason why.
 
-Pure: it reads the review, the check result and the task's labels, and judges whether the change lands without a human. No I/O.
+Pure: it reads the review, the check result and the task's labels, and judges. No I/O.
 """
 
 from __future__ import annotations
