@@ -29,7 +29,14 @@ CREATE TABLE IF NOT EXISTS events (
     type TEXT NOT NULL,
     body BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS events_transcript
+    ON events(json_extract(CAST(body AS TEXT), '$.session_id'), seq)
+    WHERE type IN ('model_prompted', 'model_replied');
 """
+# A worker's conversation, read through the index above (the WHERE must match it).
+_TRANSCRIPT = """SELECT seq, at, body FROM events
+    WHERE type IN ('model_prompted', 'model_replied')
+    AND json_extract(CAST(body AS TEXT), '$.session_id') = ? ORDER BY seq"""
 
 
 class StoreError(Exception):
@@ -120,12 +127,20 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             args = (seq, limit)
-        rows = self._db.execute(sql, args).fetchall()
+        return self._decoded(self._db.execute(sql, args).fetchall())
+
+    @staticmethod
+    def _decoded(rows: list[tuple[int, float, bytes]]) -> list[ev.Record]:
         if not rows:
             return []
         # One decode call for the whole batch is several times faster than one per row.
         decoded = ev.decode_many(b"[" + b",".join(body for _, _, body in rows) + b"]")
         return [ev.Record(s, at, e) for (s, at, _), e in zip(rows, decoded, strict=True)]
+
+    def read_transcript(self, session_id: str) -> list[ev.Record]:
+        """The prompts and replies of one session's agents, in order: an index range,
+        however long the log."""
+        return self._decoded(self._db.execute(_TRANSCRIPT, (session_id,)).fetchall())
 
     def last_seq(self) -> int:
         row = self._db.execute("SELECT max(seq) FROM events").fetchone()

@@ -92,9 +92,8 @@ class SessionContext:
         }
 
     def transcript(self) -> list[TranscriptEvent]:
-        return [r.event for r in self._rt.store.read_after(0)
-                if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)
-                and r.event.session_id == self._sid]
+        return [r.event for r in self._rt.store.read_transcript(self._sid)
+                if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)]
 
     async def record_turn(self, *events: TranscriptEvent) -> None:
         self._rt.append(*events)
