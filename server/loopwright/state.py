@@ -137,8 +137,8 @@ class Session(msgspec.Struct, kw_only=True):
     backend: str
     attempt: int
     queued_at: float
-    note: str = ""
-    notes: list[str] = msgspec.field(default_factory=list)  # every request-changes note
+    instruction: str = ""  # what the worker is told on its next attempt
+    feedback: list[str] = msgspec.field(default_factory=list)  # every note sent back to it
     state: SessionState = S.QUEUED
     health: Health = Health.OK
     worktree: str = ""
@@ -320,7 +320,7 @@ def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDecli
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
     st.sessions[e.session_id] = Session(
         session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
-        backend=e.backend, attempt=e.attempt, note=e.note, queued_at=at, changed_at=at,
+        backend=e.backend, attempt=e.attempt, instruction=e.note, queued_at=at, changed_at=at,
     )
     if (t := st.tasks.get(e.task_id)) is not None:
         t.sessions.append(e.session_id)
@@ -441,7 +441,7 @@ def _record_details(s: Session, e: ev.Event) -> None:
                 s.worktree, s.base_commit = e.worktree, e.base_commit
                 s.target_branch, s.head_commit = e.target_branch, e.base_commit
         case ev.SessionResumed(note=note) if note:
-            s.note = note
+            s.instruction = note
         case ev.WorkerProgressed(message=message, step=step):
             s.last_message = message
             if step is not None:
@@ -463,13 +463,13 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.note = note_for_worker(s, note)
-            s.notes.append(s.note)
+            s.instruction = note_for_worker(s, note)
+            s.feedback.append(s.instruction)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:
-            s.note = note
-            s.notes.append(note)
+            s.instruction = note
+            s.feedback.append(note)
         case ev.SessionKilled(reason=reason) if reason and s.state not in TERMINAL:
             s.failure = reason  # a retry tells the next attempt why this one was stopped
         case ev.ModelReplied():
@@ -481,8 +481,8 @@ def _record_details(s: Session, e: ev.Event) -> None:
         case ev.SessionRebased() if not s.terminal:
             s.base_commit, s.head_commit = e.base_commit, e.head_commit
         case ev.RebaseConflicted() if not s.terminal:
-            s.note = rebase_note(e)
-            s.notes.append(s.note)
+            s.instruction = rebase_note(e)
+            s.feedback.append(s.instruction)
         case ev.LandingStarted():
             s.landing_blocked = ""
         case ev.LandingBlocked(reason=reason):

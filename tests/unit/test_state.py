@@ -123,7 +123,7 @@ def test_requested_changes_requeue_the_session_with_the_note() -> None:
     st = to_approval(started())
     feed(st, ev.ChangesRequested(session_id="s-1", note="use tabs"))
     s = st.sessions["s-1"]
-    assert s.state == S.QUEUED and s.notes == ["use tabs"]
+    assert s.state == S.QUEUED and s.feedback == ["use tabs"]
     [start] = d.schedule(st, max_parallel=2, starting=frozenset())
     assert start == d.StartWorker("s-1", resume=True, reason="changes requested")
 
@@ -184,7 +184,7 @@ def test_hunk_comments_and_rejections_go_back_to_the_worker_with_the_note() -> N
                            comment="name it max_age"),
          ev.HunkJudged(session_id="s-1", hunk_id="h1", verdict="reject"),
          ev.ChangesRequested(session_id="s-1", note="Close, but not yet."))
-    assert st.sessions["s-1"].notes == [
+    assert st.sessions["s-1"].feedback == [
         "Close, but not yet.\n\nOn the diff:\n"
         "- a.py line 1: this hunk is rejected; undo or redo it\n"
         "- a.py line 1: name it max_age"

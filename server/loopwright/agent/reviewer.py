@@ -54,7 +54,7 @@ def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff
     if len(diff) > MAX_DIFF_CHARS:
         diff = diff[:MAX_DIFF_CHARS] + "\n[... the diff is cut here: it is too long to show]"
     earlier = "".join(f"\n\n## Earlier request for changes {n}\n\n{note}"
-                      for n, note in enumerate(session.notes, 1))
+                      for n, note in enumerate(session.feedback, 1))
     return (f"{describe_task(task)}\n\n## The worker's summary\n\n{session.summary or '(none)'}"
             f"\n\n## Checks\n\n{check_text}{earlier}\n\n## The diff "
             f"(+{change.added}/-{change.removed} in {len(change.files)} files)\n\n"

@@ -181,7 +181,7 @@ def schedule(state: State, max_parallel: int, starting: frozenset[str]) -> list[
     queued.sort(key=lambda s: (-state.tasks[s.task_id].priority, s.queued_at))
     return [
         StartWorker(s.session_id, resume=s.worktree != "", reason="changes requested"
-                    if s.notes else "")
+                    if s.feedback else "")
         for s in queued[:free]
     ]
 

@@ -134,7 +134,7 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
                                     base_commit=base, target_branch=target))
     worker_input = WorkerInput(
         task=task, session=s, worktree=path, config=rt.config,
-        resume_step=s.steps_done if resume else 0, notes=tuple(s.notes),
+        resume_step=s.steps_done if resume else 0, notes=tuple(s.feedback),
     )
     outcome = await _run_worker(rt, worker_input)
     if isinstance(outcome, Failed):
