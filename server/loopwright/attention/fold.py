@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..state import State
 
 
-class Note(msgspec.Struct, kw_only=True):
+class Notification(msgspec.Struct, kw_only=True):
     """An open notification."""
 
     notification_id: str
@@ -52,7 +52,7 @@ class Stall(msgspec.Struct, kw_only=True):
 
 
 class Attention(msgspec.Struct, kw_only=True):
-    notes: dict[str, Note] = msgspec.field(default_factory=dict)  # open, by id
+    notes: dict[str, Notification] = msgspec.field(default_factory=dict)  # open, by id
     by_key: dict[str, str] = msgspec.field(default_factory=dict)  # key -> open id
     focus: bool = False
     focus_until: float = 0.0  # 0: until turned off
@@ -61,14 +61,14 @@ class Attention(msgspec.Struct, kw_only=True):
     stalls: dict[str, Stall] = msgspec.field(default_factory=dict)  # open, by session
     stall_decisions: dict[str, str] = msgspec.field(default_factory=dict)  # -> session
 
-    def open_for(self, key: str) -> Note | None:
+    def open_for(self, key: str) -> Notification | None:
         nid = self.by_key.get(key)
         return self.notes.get(nid) if nid is not None else None
 
-    def held(self) -> list[Note]:
+    def held(self) -> list[Notification]:
         return sorted((n for n in self.notes.values() if n.held), key=lambda n: n.raised_at)
 
-    def interrupting(self) -> list[Note]:
+    def interrupting(self) -> list[Notification]:
         """What front ends should show as pop-ups now (delivered, not held)."""
         return sorted((n for n in self.notes.values() if n.interrupt and not n.held),
                       key=lambda n: n.raised_at)
@@ -80,7 +80,7 @@ def _raised(st: State, e: ev.NotificationRaised, at: float) -> None:
         return
     for old in (e.replaces, att.by_key.get(e.key, "")):
         _drop(att, old)
-    att.notes[e.notification_id] = Note(
+    att.notes[e.notification_id] = Notification(
         notification_id=e.notification_id, kind=e.kind, key=e.key, title=e.title,
         detail=e.detail, session_id=e.session_id, ref=e.ref, options=e.options,
         interrupt=e.interrupt, held=e.held, raised_at=at, cause_seq=e.cause_seq,
