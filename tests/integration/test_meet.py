@@ -9,7 +9,7 @@ import pytest
 from helpers.git import MakeRepo, git
 from helpers.loop import Running, configure, init, script
 from loopwright import events as ev
-from loopwright.manager.meet import overlaps
+from loopwright.manager.parallel import overlaps
 from loopwright.project import Project
 from loopwright.state import SessionState, State
 

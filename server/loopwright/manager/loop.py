@@ -34,7 +34,7 @@ from .lock import ManagerLock
 from .runtime import Runtime
 from .session import run_session
 from .triage import make_triager, triage_task
-from .wakes import LISTENING, Wakes
+from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
@@ -46,7 +46,7 @@ class Manager:
                  webhook: str = "") -> None:
         self.project, self.config, self.once = project, config, once
         self.webhook = webhook  # `[HOST:]PORT` to receive GitHub deliveries on; "" none
-        self._wakes: Wakes | None = None
+        self._world: WorldTriggers | None = None
         self._clock = clock  # stamps the log, drives timers and attention; tests drive it
         self._attention: Supervisor | None = None
         self.watch_inbox = watch_inbox
@@ -99,9 +99,9 @@ class Manager:
         self._spawn(EffectKey("attention"), self._attention.run())
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
-        self._wakes = wakes = Wakes(rt, self._spawn, webhook=self.webhook)
+        self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)
         try:
-            wakes.start()  # builds, timers, GitHub, webhook, sessions meeting
+            world.start()  # builds, timers, GitHub, webhook, sessions meeting
             for effect in d.recover(state, self.config):
                 self._execute(effect)
             while not self._stop.is_set():
@@ -112,12 +112,12 @@ class Manager:
                 if batch:
                     await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
-                if self.once and self._idle() and inbox.idle() and wakes.idle():
+                if self.once and self._idle() and inbox.idle() and world.idle():
                     return
                 await store.wait(0.05 if self.once else 0.5)
         finally:
             inbox.stop()
-            wakes.stop()
+            world.stop()
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt
@@ -145,14 +145,14 @@ class Manager:
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention"))
-        waiting |= LISTENING  # the triggers' listeners; Wakes.idle() says if they work
+        waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
 
     def _execute(self, effect: d.Effect) -> None:
-        rt, wakes = self._rt, self._wakes
-        assert rt is not None and wakes is not None
+        rt, world = self._rt, self._world
+        assert rt is not None and world is not None
         match effect:
             case d.QueueSession():
                 self._queue_session(effect)
@@ -168,11 +168,11 @@ class Manager:
                 if future is not None and not future.done():
                     future.set_result(answer)
             case d.CheckBuild(why=why):
-                wakes.check_build(why)
+                world.check_build(why)
             case d.BringUpToDate(onto=onto):
-                wakes.bring_up_to_date(onto)
+                world.bring_up_to_date(onto)
             case d.WriteIssueStatuses():
-                wakes.write_statuses()
+                world.write_statuses()
             case _:
                 self._spawn(effect.key, self._carry_out(effect))
 
@@ -220,8 +220,8 @@ class Manager:
     def _landing_of(self, session_id: str, again: bool) -> Coroutine[Any, Any, None]:
         """Landing in the configured mode: merge here (one at a time, each re-checked on
         the merged result: the merge queue), or open a pull request."""
-        if self._wakes is not None:
-            return self._wakes.land(session_id, self._landing, again)
+        if self._world is not None:
+            return self._world.land(session_id, self._landing, again)
         assert self._rt is not None
         return pipeline.land_session(self._rt, session_id, self._landing, again)
 

@@ -1,5 +1,5 @@
 """What wakes the loop besides the inbox: build checks, timers, GitHub, webhooks, and
-sessions meeting each other. The manager owns one `Wakes`; it starts the long-lived
+sessions meeting each other. The manager owns one `WorldTriggers`; it starts the long-lived
 listeners as owned tasks, and carries out the effects `decide` asks of the world: check
 the build after a landing, write an issue's status back, bring live sessions up to a
 target that moved. Each runs coalesced: asked again while it runs, it runs once more.
@@ -18,7 +18,7 @@ from ..triggers import build, timers
 from ..triggers.github import GitHubSync
 from ..triggers.github_api import GitHubClient, GitHubError, find_token
 from ..triggers.webhook import WebhookServer, parse_address
-from . import meet, pull_request
+from . import parallel, pull_request
 from .effects import BringUpToDate, CheckBuild, EffectKey, WriteIssueStatuses
 from .runtime import Runtime
 
@@ -58,7 +58,7 @@ class Coalesced:
             self._running = False
 
 
-class Wakes:
+class WorldTriggers:
     def __init__(self, rt: Runtime, spawn: Spawn, *, webhook: str = "") -> None:
         self._rt, self._spawn, self._webhook_address = rt, spawn, webhook
         self.github: GitHubSync | None = None
@@ -89,7 +89,7 @@ class Wakes:
                     self._spawn(EffectKey("github"), self.github.poll_forever())
                 self._status.ask()  # statuses that changed while the manager was down
         if cfg.parallel.predict_conflicts:
-            self._spawn(EffectKey("meet"), meet.predict_forever(rt))
+            self._spawn(EffectKey("meet"), parallel.predict_forever(rt))
         if self._webhook_address:
             self._start_webhook()
 
@@ -145,7 +145,7 @@ class Wakes:
     # --- sessions meeting --------------------------------------------------------
 
     async def _target_moved(self) -> None:
-        await meet.on_target_moved(self._rt, self._moved_to)
+        await parallel.on_target_moved(self._rt, self._moved_to)
 
     # --- GitHub ------------------------------------------------------------------
 
