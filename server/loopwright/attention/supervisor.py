@@ -137,8 +137,9 @@ class Supervisor:
             self._append([ev.FocusChanged(on=False, by="loopwright")])
         else:
             self._append(routing.release(self.view(), self.cfg, now))
-        self._append(self._cleared())
-        self._append(self._stalls(now))
+        self._append(stalls.clearing(self.view(), self.tracker, self.rt.config.stalls))
+        self._append(stalls.flagging(self.view(), self.tracker, self.rt.config.stalls, now,
+                                     lambda: new_id("d")))
         self._append(self._digest(now))
 
     async def measure_diffs(self) -> None:
@@ -159,38 +160,6 @@ class Supervisor:
                                     files=stat.files, added=stat.added, removed=stat.removed)
             record = self.rt.append(event)[0]
             self.tracker.apply(record, self.rt.state)  # and again when read back: a no-op
-
-    def _cleared(self) -> list[ev.Event]:
-        st = self.view()
-        out: list[ev.Event] = []
-        for sid, reason in stalls.cleared(st, self.tracker, self.rt.config.stalls):
-            out.append(ev.StallCleared(session_id=sid, reason=reason))
-            d = st.decisions.get(st.attention.stalls[sid].decision_id)
-            if d is not None and d.open:
-                out.append(ev.DecisionAnswered(decision_id=d.decision_id,
-                                               answer=stalls.KEEP_GOING, by="loopwright"))
-        return out
-
-    def _stalls(self, now: float) -> list[ev.Event]:
-        st, cfg = self.view(), self.rt.config.stalls
-        out: list[ev.Event] = []
-        for f in stalls.detect(st, self.tracker, cfg, now):
-            s = st.sessions[f.session_id]
-            if f.signal in cfg.kill_on:
-                out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
-                                         evidence=f.evidence, onset_at=f.onset_at,
-                                         proposal="kill", killed=True),
-                        ev.SessionKilled(session_id=f.session_id, by="loopwright",
-                                         reason=f"stalled: {f.evidence}")]
-                continue
-            did = new_id("d")
-            out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
-                                     evidence=f.evidence, onset_at=f.onset_at,
-                                     proposal=f.proposal, decision_id=did),
-                    ev.DecisionAsked(decision_id=did, question=stalls.question(s.name, f),
-                                     options=stalls.STALL_OPTIONS, default=stalls.KEEP_GOING,
-                                     session_id=f.session_id, task_id=s.task_id)]
-        return out
 
     def _digest(self, now: float) -> list[ev.Event]:
         minutes = self.cfg.digest_minutes
