@@ -12,97 +12,34 @@ respect, so front ends can refuse it with a clear message before appending it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 import msgspec
 
 from . import events as ev
 from .attention.fold import ATTENTION_APPLY, Attention
+from .lifecycle import (
+    ACTIVE,
+    DECISION_TRANSITIONS,
+    HEALTH_TRANSITIONS,
+    LIVE,
+    SESSION_TRANSITIONS,
+    TERMINAL,
+    VERDICT_TRANSITIONS,
+    DecisionStatus,
+    Health,
+    SessionState,
+    TaskVerdict,
+)
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 
-
-class SessionState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    WAITING = "waiting"
-    CHECKING = "checking"
-    REVIEWING = "reviewing"
-    AWAITING_APPROVAL = "awaiting_approval"
-    LANDING = "landing"
-    LANDED = "landed"
-    FAILED = "failed"
-    REJECTED = "rejected"
-    KILLED = "killed"
-
-
+__all__ = [  # the lifecycles are named here too: the state is where readers look
+    "ACTIVE", "DECISION_TRANSITIONS", "HEALTH_TRANSITIONS", "LIVE", "SESSION_TRANSITIONS",
+    "TERMINAL", "VERDICT_TRANSITIONS", "Checks", "Decision", "DecisionStatus", "Health",
+    "Session", "SessionState", "State", "Task", "TaskVerdict", "apply", "fold", "illegal",
+    "note_for_worker", "refused",
+]
 S = SessionState
-TERMINAL = frozenset({S.LANDED, S.FAILED, S.REJECTED, S.KILLED})
-LIVE = frozenset(S) - TERMINAL
-# States in which a worker process is (or should be) doing something.
-ACTIVE = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING, S.LANDING})
-
-
-class Health(StrEnum):
-    OK = "ok"
-    STALLED = "stalled"
-    OVER_BUDGET = "over_budget"
-
-
-class TaskVerdict(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-
-
-class DecisionStatus(StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-
-
-# (event type, state it is legal in) -> next state
-SESSION_TRANSITIONS: dict[type[ev._Event], dict[SessionState, SessionState]] = {
-    ev.SessionStarted: {S.QUEUED: S.RUNNING},
-    ev.SessionResumed: {S.QUEUED: S.RUNNING, S.RUNNING: S.RUNNING, S.WAITING: S.WAITING},
-    ev.WorkerFinished: {S.RUNNING: S.CHECKING, S.WAITING: S.CHECKING},
-    ev.WorkerFailed: {s: S.FAILED for s in (S.QUEUED, S.RUNNING, S.WAITING, S.CHECKING,
-                                            S.REVIEWING)},
-    ev.ChecksFinished: {S.CHECKING: S.REVIEWING},
-    ev.GateDecided: {S.REVIEWING: S.AWAITING_APPROVAL},  # auto_land handled below
-    ev.ChangeApproved: {S.AWAITING_APPROVAL: S.LANDING},
-    # From reviewing: the reviewer agent sends the change back on its own (bounded rounds).
-    ev.ChangesRequested: {S.AWAITING_APPROVAL: S.QUEUED, S.REVIEWING: S.QUEUED},
-    ev.ChangeRejected: {s: S.REJECTED for s in (S.AWAITING_APPROVAL, S.LANDING)},
-    ev.LandingFailed: {S.LANDING: S.FAILED},
-    ev.ChangeLanded: {S.LANDING: S.LANDED},
-    # Landing mode `pull-request`: a review on the PR sends the change back.
-    ev.PullRequestReviewed: {S.LANDING: S.QUEUED},
-    ev.SessionKilled: {s: S.KILLED for s in LIVE},
-}
-
-H = Health
-# Health sits beside the state, for sessions that have not ended (an ended session keeps
-# its mark: it did stall, it was over budget).
-HEALTH_TRANSITIONS: dict[type[ev._Event], dict[Health, Health]] = {
-    ev.BudgetExceeded: {H.OK: H.OVER_BUDGET, H.STALLED: H.OVER_BUDGET},
-    ev.BudgetExtended: {H.OVER_BUDGET: H.OK},
-    ev.StallDetected: {H.OK: H.STALLED},
-    ev.StallCleared: {H.STALLED: H.OK},
-}
-
-V = TaskVerdict
-# Triage settles a task once; only the human's overrule turns a decline around. A stale
-# verdict (a triage that raced a restart, the human's answer) changes nothing.
-VERDICT_TRANSITIONS: dict[type[ev._Event], dict[TaskVerdict, TaskVerdict]] = {
-    ev.TaskAccepted: {V.PENDING: V.ACCEPTED},
-    ev.TaskDeclined: {V.PENDING: V.DECLINED},
-    ev.TaskOverruled: {V.DECLINED: V.ACCEPTED},
-}
-
-# The first answer wins, wherever it was given.
-DECISION_TRANSITIONS: dict[type[ev._Event], dict[DecisionStatus, DecisionStatus]] = {
-    ev.DecisionAnswered: {DecisionStatus.OPEN: DecisionStatus.ANSWERED},
-}
 
 
 class Task(msgspec.Struct, kw_only=True):
