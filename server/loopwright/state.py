@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from . import events as ev
-from .attention.fold import ATTENTION_APPLY, Attention
+from .attention_state import ATTENTION_APPLY, Attention
 from .lifecycle import (
     ACTIVE,
     DECISION_TRANSITIONS,

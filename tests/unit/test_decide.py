@@ -17,8 +17,8 @@ from loopwright.config import (
     LandConfig,
     ReviewConfig,
 )
+from loopwright.core.keys import EffectKey
 from loopwright.manager import decide as d
-from loopwright.manager.effects import EffectKey
 from loopwright.state import State, apply, refused
 
 _seq = itertools.count(1)

@@ -8,8 +8,8 @@ import dataclasses
 import msgspec
 
 from ..config import Config
-from ..manager.triage import Accept, Ask, Decline, Verdict
 from ..project import Project
+from ..review.triage import Accept, Ask, Decline, Verdict
 from ..state import Task
 from . import prompts
 from .oneshot import verdict

@@ -25,9 +25,9 @@ from typing import Any
 
 from .. import events as ev
 from ..config import AttentionConfig
-from ..manager.effects import EffectKey
-from ..manager.ids import new_id
-from ..manager.runtime import Runtime
+from ..core.ids import new_id
+from ..core.keys import EffectKey
+from ..runtime import Runtime
 from ..state import SessionState, State
 from . import digest, hook, routing, stalls
 from .diffstat import measure

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .. import events as ev
 from ..config import Config
+from ..core.keys import EffectKey
 from ..review import gate
 from ..state import LIVE, Checks, SessionState, State
 from ..workers.base import CommandResult
@@ -23,7 +24,6 @@ from .effects import (
     CheckBuild,
     DeliverAnswer,
     Effect,
-    EffectKey,
     Land,
     Later,
     PrepareReview,

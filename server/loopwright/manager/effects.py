@@ -12,19 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import events as ev
-
-
-@dataclass(frozen=True, order=True)
-class EffectKey:
-    """Names one owned task: its kind, and what it is for (a session, a task; or nothing
-    for the one-of-a-kind listeners)."""
-
-    kind: str
-    id: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.id}" if self.id else self.kind
-
+from ..core.keys import EffectKey
 
 # The kinds of a session's own tasks, which stopping the session cancels.
 SESSION_KINDS = ("worker", "checks", "review", "land")

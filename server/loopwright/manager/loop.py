@@ -23,12 +23,13 @@ from .. import __version__
 from .. import events as ev
 from ..attention.supervisor import Supervisor
 from ..config import Config
+from ..core.keys import EffectKey
 from ..project import Project
 from ..state import State, apply, fold, refused
 from ..store import Store
 from . import decide as d
 from . import intake, pipeline
-from .effects import SESSION_KINDS, EffectKey, Keyed
+from .effects import SESSION_KINDS, Keyed
 from .ids import new_id, slug, unique_name
 from .lock import ManagerLock
 from .runtime import Runtime

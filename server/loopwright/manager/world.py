@@ -13,13 +13,14 @@ import os
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from ..core.keys import EffectKey
 from ..core.schedule import Every, parse_schedule
 from ..triggers import build, timers
 from ..triggers.github import GitHubSync
 from ..triggers.github_api import GitHubClient, GitHubError, find_token
 from ..triggers.webhook import WebhookServer, parse_address
 from . import parallel, pull_request
-from .effects import BringUpToDate, CheckBuild, EffectKey, WriteIssueStatuses
+from .effects import BringUpToDate, CheckBuild, WriteIssueStatuses
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
