@@ -2,8 +2,10 @@
 
 `state.py` folds everything; it hands this part of the vocabulary to `ATTENTION_APPLY`
 here, so every front end that folds the log (the manager, the CLI, the editor) knows the
-same open notifications. Applying a notification event twice changes nothing: the
-supervisor applies what it raises at once and again when it reads it back from the log.
+same open notifications. These functions change `state.attention` only (a stall's mark
+on the session's health is folded by `state.py`) and replace what they change rather
+than edit it in place, so `ahead()` can show the supervisor what it has appended and the
+fold has not read back yet, on a copy, without writing the state on the side.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from .state import State
 
 
-class Note(msgspec.Struct, kw_only=True):
+class Notification(msgspec.Struct, kw_only=True):
     """An open notification."""
 
     notification_id: str
@@ -50,7 +52,7 @@ class Stall(msgspec.Struct, kw_only=True):
 
 
 class Attention(msgspec.Struct, kw_only=True):
-    notes: dict[str, Note] = msgspec.field(default_factory=dict)  # open, by id
+    notes: dict[str, Notification] = msgspec.field(default_factory=dict)  # open, by id
     by_key: dict[str, str] = msgspec.field(default_factory=dict)  # key -> open id
     focus: bool = False
     focus_until: float = 0.0  # 0: until turned off
@@ -59,14 +61,14 @@ class Attention(msgspec.Struct, kw_only=True):
     stalls: dict[str, Stall] = msgspec.field(default_factory=dict)  # open, by session
     stall_decisions: dict[str, str] = msgspec.field(default_factory=dict)  # -> session
 
-    def open_for(self, key: str) -> Note | None:
+    def open_for(self, key: str) -> Notification | None:
         nid = self.by_key.get(key)
         return self.notes.get(nid) if nid is not None else None
 
-    def held(self) -> list[Note]:
+    def held(self) -> list[Notification]:
         return sorted((n for n in self.notes.values() if n.held), key=lambda n: n.raised_at)
 
-    def interrupting(self) -> list[Note]:
+    def interrupting(self) -> list[Notification]:
         """What front ends should show as pop-ups now (delivered, not held)."""
         return sorted((n for n in self.notes.values() if n.interrupt and not n.held),
                       key=lambda n: n.raised_at)
@@ -78,7 +80,7 @@ def _raised(st: State, e: ev.NotificationRaised, at: float) -> None:
         return
     for old in (e.replaces, att.by_key.get(e.key, "")):
         _drop(att, old)
-    att.notes[e.notification_id] = Note(
+    att.notes[e.notification_id] = Notification(
         notification_id=e.notification_id, kind=e.kind, key=e.key, title=e.title,
         detail=e.detail, session_id=e.session_id, ref=e.ref, options=e.options,
         interrupt=e.interrupt, held=e.held, raised_at=at, cause_seq=e.cause_seq,
@@ -97,9 +99,10 @@ def _drop(att: Attention, notification_id: str) -> None:
 
 
 def _released(st: State, e: ev.NotificationsReleased, at: float) -> None:
+    notes = st.attention.notes
     for nid in e.notification_ids:  # delivered now, as one batch
-        if (note := st.attention.notes.get(nid)) is not None:
-            note.held, note.interrupt = False, True
+        if (note := notes.get(nid)) is not None:
+            notes[nid] = msgspec.structs.replace(note, held=False, interrupt=True)
 
 
 def _focus(st: State, e: ev.FocusChanged, at: float) -> None:
@@ -112,8 +115,6 @@ def _digest(st: State, e: ev.DigestPublished, at: float) -> None:
 
 
 def _stall_detected(st: State, e: ev.StallDetected, at: float) -> None:
-    from .state import TERMINAL, Health
-
     att = st.attention
     if (old := att.stalls.get(e.session_id)) is not None and old.decision_id == e.decision_id:
         return
@@ -124,22 +125,27 @@ def _stall_detected(st: State, e: ev.StallDetected, at: float) -> None:
     )
     if e.decision_id:
         att.stall_decisions[e.decision_id] = e.session_id
-    s = st.sessions.get(e.session_id)
-    if s is not None and s.state not in TERMINAL and s.health == Health.OK:
-        s.health = Health.STALLED
 
 
 def _stall_cleared(st: State, e: ev.StallCleared, at: float) -> None:
-    from .state import Health
-
     st.attention.stalls.pop(e.session_id, None)
-    s = st.sessions.get(e.session_id)
-    if s is not None and not s.terminal and s.health == Health.STALLED:
-        s.health = Health.OK  # an ended session keeps the mark: it did stall
 
 
 def _nothing(st: State, e: ev.Event, at: float) -> None:
     """Facts for the stall detector and the metrics; the state keeps nothing of them."""
+
+
+def ahead(st: State, records: list[ev.Record]) -> State:
+    """`st` as it will be once `records` (attention events appended, not yet folded) are
+    read back: a view sharing everything with `st` but a copy of its attention."""
+    att = st.attention
+    view = msgspec.structs.replace(st, attention=msgspec.structs.replace(
+        att, notes=dict(att.notes), by_key=dict(att.by_key), stalls=dict(att.stalls),
+        stall_decisions=dict(att.stall_decisions)))
+    for r in records:
+        if (part := ATTENTION_APPLY.get(type(r.event))) is not None:
+            part(view, r.event, r.at)
+    return view
 
 
 ATTENTION_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {

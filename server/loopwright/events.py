@@ -309,10 +309,22 @@ class LandingStarted(_Event, frozen=True, tag="landing_started"):
 
 
 class LandingBlocked(_Event, frozen=True, tag="landing_blocked"):
-    """Landing waits: it will try again by itself once the reason is gone."""
+    """Landing waits: it will try again by itself once the reason is gone. The merge
+    that waits to become the target's tip, and the tip it was prepared on, ride along
+    so the retry moves the target without merging again."""
 
     session_id: str
     reason: str
+    merged_commit: str = ""
+    target_commit: str = ""
+
+
+class LandingRaced(_Event, frozen=True, tag="landing_raced"):
+    """The target moved on (to `target_commit`) while this landing merged and checked:
+    the merge is prepared again on the new tip."""
+
+    session_id: str
+    target_commit: str
 
 
 class LandingFailed(_Event, frozen=True, tag="landing_failed"):
@@ -551,6 +563,7 @@ Event = (
     | ChangeRejected
     | LandingStarted
     | LandingBlocked
+    | LandingRaced
     | LandingFailed
     | ChangeLanded
     | WorktreeRemoved

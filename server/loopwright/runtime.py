@@ -43,6 +43,11 @@ class Runtime:
         reads the record back, so every state change is applied in log order."""
         return self.store.append(*events)
 
+    def clock(self) -> float:
+        """The manager's one clock: the store stamps records with it, timers and the
+        attention supervisor read it."""
+        return self.store.clock()
+
     def worktree_lock(self, session_id: str) -> asyncio.Lock:
         return self.worktree_locks.setdefault(session_id, asyncio.Lock())
 

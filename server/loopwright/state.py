@@ -1,70 +1,45 @@
 """The fold: events -> State. Everything that changes state lives in this module.
 
-Each lifecycle has one transition table; an event that is not legal in the current
-state changes nothing and `illegal()` says why, so front ends can refuse a human action
-with a clear message before appending it, and a replay never crashes on a stale action
-that raced a state change.
+The fold is the only writer of the state: records are applied here, in log order, with
+the record's own time. Parts of the state are owned by their modules (`world_state`,
+`attention.fold`), but only this fold calls them. Each lifecycle has one transition
+table (sessions, their health, task verdicts, decisions); an event that is not legal in
+the current state changes nothing and `refused()` says why, so a replay never crashes on
+a stale event that raced a state change. `illegal()` adds what a human action must also
+respect, so front ends can refuse it with a clear message before appending it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 import msgspec
 
 from . import events as ev
 from .attention_state import ATTENTION_APPLY, Attention
-from .world_state import WORLD_APPLY, World, record_session_detail
+from .lifecycle import (
+    ACTIVE,
+    DECISION_TRANSITIONS,
+    HEALTH_TRANSITIONS,
+    LIVE,
+    SESSION_TRANSITIONS,
+    TERMINAL,
+    VERDICT_TRANSITIONS,
+    DecisionStatus,
+    Health,
+    SessionState,
+    TaskVerdict,
+)
+from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 
-
-class SessionState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    WAITING = "waiting"
-    CHECKING = "checking"
-    REVIEWING = "reviewing"
-    AWAITING_APPROVAL = "awaiting_approval"
-    LANDING = "landing"
-    LANDED = "landed"
-    FAILED = "failed"
-    REJECTED = "rejected"
-    KILLED = "killed"
-
-
+__all__ = [  # the lifecycles are named here too: the state is where readers look
+    "ACTIVE", "DECISION_TRANSITIONS", "HEALTH_TRANSITIONS", "LIVE", "SESSION_TRANSITIONS",
+    "TERMINAL", "VERDICT_TRANSITIONS", "Checks", "Decision", "DecisionStatus", "Health",
+    "Session", "SessionState", "State", "Task", "TaskVerdict", "apply", "fold", "illegal",
+    "note_for_worker", "refused",
+]
 S = SessionState
-TERMINAL = frozenset({S.LANDED, S.FAILED, S.REJECTED, S.KILLED})
-LIVE = frozenset(S) - TERMINAL
-# States in which a worker process is (or should be) doing something.
-ACTIVE = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING, S.LANDING})
-
-
-class Health(StrEnum):
-    OK = "ok"
-    STALLED = "stalled"
-    OVER_BUDGET = "over_budget"
-
-
-# (event type, state it is legal in) -> next state
-SESSION_TRANSITIONS: dict[type[ev._Event], dict[SessionState, SessionState]] = {
-    ev.SessionStarted: {S.QUEUED: S.RUNNING},
-    ev.SessionResumed: {S.QUEUED: S.RUNNING, S.RUNNING: S.RUNNING, S.WAITING: S.WAITING},
-    ev.WorkerFinished: {S.RUNNING: S.CHECKING, S.WAITING: S.CHECKING},
-    ev.WorkerFailed: {s: S.FAILED for s in (S.QUEUED, S.RUNNING, S.WAITING, S.CHECKING,
-                                            S.REVIEWING)},
-    ev.ChecksFinished: {S.CHECKING: S.REVIEWING},
-    ev.GateDecided: {S.REVIEWING: S.AWAITING_APPROVAL},  # auto_land handled below
-    ev.ChangeApproved: {S.AWAITING_APPROVAL: S.LANDING},
-    # From reviewing: the reviewer agent sends the change back on its own (bounded rounds).
-    ev.ChangesRequested: {S.AWAITING_APPROVAL: S.QUEUED, S.REVIEWING: S.QUEUED},
-    ev.ChangeRejected: {s: S.REJECTED for s in (S.AWAITING_APPROVAL, S.LANDING)},
-    ev.LandingFailed: {S.LANDING: S.FAILED},
-    ev.ChangeLanded: {S.LANDING: S.LANDED},
-    # Landing mode `pull-request`: a review on the PR sends the change back.
-    ev.PullRequestReviewed: {S.LANDING: S.QUEUED},
-    ev.SessionKilled: {s: S.KILLED for s in LIVE},
-}
 
 
 class Task(msgspec.Struct, kw_only=True):
@@ -77,7 +52,7 @@ class Task(msgspec.Struct, kw_only=True):
     backend: str
     origin: str
     filed_at: float
-    verdict: str = "pending"  # pending | accepted | declined
+    verdict: TaskVerdict = TaskVerdict.PENDING
     verdict_reason: str = ""
     sessions: list[str] = msgspec.field(default_factory=list)
 
@@ -99,8 +74,8 @@ class Session(msgspec.Struct, kw_only=True):
     backend: str
     attempt: int
     queued_at: float
-    note: str = ""
-    notes: list[str] = msgspec.field(default_factory=list)  # every request-changes note
+    instruction: str = ""  # what the worker is told on its next attempt
+    feedback: list[str] = msgspec.field(default_factory=list)  # every note sent back to it
     state: SessionState = S.QUEUED
     health: Health = Health.OK
     worktree: str = ""
@@ -150,6 +125,10 @@ class Decision(msgspec.Struct, kw_only=True):
     def open(self) -> bool:
         return self.answer is None
 
+    @property
+    def status(self) -> DecisionStatus:
+        return DecisionStatus.OPEN if self.answer is None else DecisionStatus.ANSWERED
+
 
 class State(msgspec.Struct, kw_only=True):
     tasks: dict[str, Task] = msgspec.field(default_factory=dict)
@@ -170,22 +149,46 @@ class State(msgspec.Struct, kw_only=True):
         return sum(1 for s in self.sessions.values() if s.state in states)
 
 
-def illegal(state: State, event: ev.Event) -> str | None:
-    """Why `event` cannot apply to `state` now, or None when it can."""
-    if isinstance(event, ev.DecisionAnswered):
-        d = state.decisions.get(event.decision_id)
+def refused(state: State, event: ev.Event) -> str | None:
+    """Why the fold's transition tables refuse `event` in `state`, or None when it
+    applies. What follows an event (`manager.decide`) is asked only of events that apply."""
+    kind = type(event)
+    if (verdicts := VERDICT_TRANSITIONS.get(kind)) is not None:
+        t = state.tasks.get(getattr(event, "task_id", ""))
+        if t is None:
+            return f"no task {getattr(event, 'task_id', '')}"
+        if t.verdict not in verdicts:
+            return (f"task {t.task_id} was not declined" if kind is ev.TaskOverruled
+                    else f"task {t.task_id} was already {t.verdict}")
+        return None
+    if (answers := DECISION_TRANSITIONS.get(kind)) is not None:
+        d = state.decisions.get(getattr(event, "decision_id", ""))
         if d is None:
-            return f"no decision {event.decision_id}"
-        if not d.open:
+            return f"no decision {getattr(event, 'decision_id', '')}"
+        if d.status not in answers:
             return f"decision {d.decision_id} was already answered: {d.answer!r}"
+        return None
+    table = SESSION_TRANSITIONS.get(kind)
+    session_id = getattr(event, "session_id", None)
+    if table is None or session_id is None:
+        return None
+    s = state.sessions.get(session_id)
+    if s is None:
+        return f"no session {session_id}"
+    if s.state not in table:
+        return f"session {s.name} is {s.state}; {ev.tag_of(event).replace('_', ' ')} does not apply"
+    return None
+
+
+def illegal(state: State, event: ev.Event) -> str | None:
+    """Why `event`, a human's action, cannot apply to `state` now, or None when it can."""
+    if isinstance(event, ev.DecisionAnswered):
+        if (why := refused(state, event)) is not None:
+            return why
+        d = state.decisions[event.decision_id]
         if d.options and event.answer not in d.options:
             return f"answer must be one of: {', '.join(d.options)}"
         return None
-    if isinstance(event, ev.TaskOverruled):
-        t = state.tasks.get(event.task_id)
-        if t is None:
-            return f"no task {event.task_id}"
-        return None if t.verdict == "declined" else f"task {t.task_id} was not declined"
     if isinstance(event, ev.SessionRetried):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -204,16 +207,7 @@ def illegal(state: State, event: ev.Event) -> str | None:
         if event.hunk_id not in {h.hunk_id for h in s.review.hunks}:
             return f"no hunk {event.hunk_id} in the current review of {s.name}"
         return None
-    table = SESSION_TRANSITIONS.get(type(event))
-    session_id = getattr(event, "session_id", None)
-    if table is None or session_id is None:
-        return None
-    s = state.sessions.get(session_id)
-    if s is None:
-        return f"no session {session_id}"
-    if s.state not in table:
-        return f"session {s.name} is {s.state}; {ev.tag_of(event).replace('_', ' ')} does not apply"
-    return None
+    return refused(state, event)
 
 
 def fold(records: list[ev.Record], state: State | None = None) -> State:
@@ -252,15 +246,18 @@ def _intake_refused(st: State, e: ev.IntakeRefused, at: float) -> None:
 
 def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined,
                  at: float) -> None:
-    if (t := st.tasks.get(e.task_id)) is not None:
-        t.verdict = "declined" if isinstance(e, ev.TaskDeclined) else "accepted"
-        t.verdict_reason = getattr(e, "reason", "")
+    t = st.tasks.get(e.task_id)
+    if t is None:
+        return
+    nxt = VERDICT_TRANSITIONS[type(e)].get(t.verdict)
+    if nxt is not None:
+        t.verdict, t.verdict_reason = nxt, getattr(e, "reason", "")
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
     st.sessions[e.session_id] = Session(
         session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
-        backend=e.backend, attempt=e.attempt, note=e.note, queued_at=at, changed_at=at,
+        backend=e.backend, attempt=e.attempt, instruction=e.note, queued_at=at, changed_at=at,
     )
     if (t := st.tasks.get(e.task_id)) is not None:
         t.sessions.append(e.session_id)
@@ -279,7 +276,7 @@ def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
 
 def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
     d = st.decisions.get(e.decision_id)
-    if d is None or not d.open:
+    if d is None or d.status not in DECISION_TRANSITIONS[ev.DecisionAnswered]:
         return
     d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
     s = st.sessions.get(d.session_id)
@@ -335,6 +332,20 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
 }
 
 
+def _and_session(part: Callable[[State, Any, float], None]
+                 ) -> Callable[[State, Any, float], None]:
+    def both(st: State, e: Any, at: float) -> None:
+        part(st, e, at)
+        _apply_session_event(st, e, at)
+    return both
+
+
+# Events of another part's vocabulary that also change a session (its health, its base,
+# the note for its worker): that part folds its own fields, the session's are folded here.
+for _kind in (ev.StallDetected, ev.StallCleared, ev.SessionRebased, ev.RebaseConflicted):
+    _APPLY[_kind] = _and_session(_APPLY[_kind])
+
+
 def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     session_id = getattr(e, "session_id", None)
     s = st.sessions.get(session_id) if session_id else None
@@ -347,6 +358,8 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     _record_details(s, e)
     if type(e) is ev.PullRequestReviewed:
         record_session_detail(st, e)
+    if (health := HEALTH_TRANSITIONS.get(type(e))) is not None and not s.terminal:
+        s.health = health.get(s.health, s.health)
     table = SESSION_TRANSITIONS.get(type(e))
     if table is None:
         return
@@ -365,7 +378,7 @@ def _record_details(s: Session, e: ev.Event) -> None:
                 s.worktree, s.base_commit = e.worktree, e.base_commit
                 s.target_branch, s.head_commit = e.target_branch, e.base_commit
         case ev.SessionResumed(note=note) if note:
-            s.note = note
+            s.instruction = note
         case ev.WorkerProgressed(message=message, step=step):
             s.last_message = message
             if step is not None:
@@ -387,13 +400,13 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.note = note_for_worker(s, note)
-            s.notes.append(s.note)
+            s.instruction = note_for_worker(s, note)
+            s.feedback.append(s.instruction)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:
-            s.note = note
-            s.notes.append(note)
+            s.instruction = note
+            s.feedback.append(note)
         case ev.SessionKilled(reason=reason) if reason and s.state not in TERMINAL:
             s.failure = reason  # a retry tells the next attempt why this one was stopped
         case ev.ModelReplied():
@@ -402,10 +415,11 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.cost_usd += e.cost_usd
             if e.agent == "worker":
                 s.turns += 1
-        case ev.BudgetExceeded() if s.state not in TERMINAL:
-            s.health = Health.OVER_BUDGET
-        case ev.BudgetExtended() if s.health == Health.OVER_BUDGET:
-            s.health = Health.OK
+        case ev.SessionRebased() if not s.terminal:
+            s.base_commit, s.head_commit = e.base_commit, e.head_commit
+        case ev.RebaseConflicted() if not s.terminal:
+            s.instruction = rebase_note(e)
+            s.feedback.append(s.instruction)
         case ev.LandingStarted():
             s.landing_blocked = ""
         case ev.LandingBlocked(reason=reason):

@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 from . import events as ev
@@ -29,7 +29,14 @@ CREATE TABLE IF NOT EXISTS events (
     type TEXT NOT NULL,
     body BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS events_transcript
+    ON events(json_extract(CAST(body AS TEXT), '$.session_id'), seq)
+    WHERE type IN ('model_prompted', 'model_replied');
 """
+# A worker's conversation, read through the index above (the WHERE must match it).
+_TRANSCRIPT = """SELECT seq, at, body FROM events
+    WHERE type IN ('model_prompted', 'model_replied')
+    AND json_extract(CAST(body AS TEXT), '$.session_id') = ? ORDER BY seq"""
 
 
 class StoreError(Exception):
@@ -48,8 +55,10 @@ def secrets_from_environment(environ: dict[str, str] | None = None) -> list[str]
 class Store:
     """A handle on the log. Not shared between threads; open one per thread/process."""
 
-    def __init__(self, path: Path, *, secrets: Iterable[str] | None = None) -> None:
+    def __init__(self, path: Path, *, secrets: Iterable[str] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self.clock = clock  # stamps every record; the fold's only source of time
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
@@ -86,7 +95,7 @@ class Store:
 
     def append(self, *events: ev.Event) -> list[ev.Record]:
         """Append events in one transaction and return them as stored (secrets redacted)."""
-        at = time.time()
+        at = self.clock()
         rows: list[tuple[float, str, bytes]] = []
         stored: list[ev.Event] = []
         for e in events:
@@ -118,12 +127,20 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             args = (seq, limit)
-        rows = self._db.execute(sql, args).fetchall()
+        return self._decoded(self._db.execute(sql, args).fetchall())
+
+    @staticmethod
+    def _decoded(rows: list[tuple[int, float, bytes]]) -> list[ev.Record]:
         if not rows:
             return []
         # One decode call for the whole batch is several times faster than one per row.
         decoded = ev.decode_many(b"[" + b",".join(body for _, _, body in rows) + b"]")
         return [ev.Record(s, at, e) for (s, at, _), e in zip(rows, decoded, strict=True)]
+
+    def read_transcript(self, session_id: str) -> list[ev.Record]:
+        """The prompts and replies of one session's agents, in order: an index range,
+        however long the log."""
+        return self._decoded(self._db.execute(_TRANSCRIPT, (session_id,)).fetchall())
 
     def last_seq(self) -> int:
         row = self._db.execute("SELECT max(seq) FROM events").fetchone()

@@ -3,6 +3,8 @@ status and pull requests, and conflicts predicted between live sessions.
 
 `state.py` folds everything; it hands the events of this part of the vocabulary to
 `WORLD_APPLY` here, so the session table stays there and the world's facts stay here.
+These functions change `state.world` only; what the same events change in a session
+(a rebase's commits, the note to its worker) is folded by `state.py`.
 A session's pull request review (`PullRequestReviewed`) moves the session, so that one
 is in `state.SESSION_TRANSITIONS` like every other move.
 """
@@ -111,18 +113,14 @@ def _session_rebased(st: State, e: ev.SessionRebased, at: float) -> None:
     s = st.sessions.get(e.session_id)
     if s is None or s.terminal:
         return
-    s.base_commit, s.head_commit = e.base_commit, e.head_commit
-    st.world.rebase_conflicts.pop(e.session_id, None)
+    st.world.rebase_conflicts.pop(e.session_id, None)  # (its commits: the session's fold)
 
 
 def _rebase_conflicted(st: State, e: ev.RebaseConflicted, at: float) -> None:
     s = st.sessions.get(e.session_id)
     if s is None or s.terminal:
         return
-    st.world.rebase_conflicts[e.session_id] = e
-    note = rebase_note(e)
-    s.note = note
-    s.notes.append(note)
+    st.world.rebase_conflicts[e.session_id] = e  # (the worker's note: the session's fold)
 
 
 def _conflict_predicted(st: State, e: ev.ConflictPredicted, at: float) -> None:

@@ -71,7 +71,7 @@ def make_task(body: str = "Fix the greeting.", title: str = "Fix the greeting") 
 def make_session(note: str = "") -> Session:
     return Session(session_id="s-1", task_id="t-1", name="fix-the-greeting",
                    branch="loopwright/t-1-fix", backend="claude", attempt=1, queued_at=0.0,
-                   note=note)
+                   instruction=note)
 
 
 class MemoryContext:

@@ -8,17 +8,16 @@ from collections.abc import Iterator
 from loopwright import events as ev
 from loopwright.attention import routing
 from loopwright.attention.tracker import Tracker
-from loopwright.attention_state import ATTENTION_APPLY
+from loopwright.attention_state import ATTENTION_APPLY, ahead
 from loopwright.config import AttentionConfig
 from loopwright.state import State, apply
-
-_NOTIFICATIONS = (ev.NotificationRaised, ev.NotificationWithdrawn, ev.NotificationsReleased)
 
 
 class Log:
     """Records with chosen times, folded into a state (and a stall tracker) as they come;
-    with `route`, each record is routed like the supervisor does and what routing asks
-    for is appended right after it."""
+    with `route`, each record is routed like the supervisor does: what routing asks for
+    is appended to the log (after what is already there), and routing sees it ahead of
+    the fold (`attention.fold.ahead`) until the fold reaches it."""
 
     def __init__(self, cfg: AttentionConfig | None = None, route: bool = False) -> None:
         self.state = State()
@@ -28,25 +27,31 @@ class Log:
         self.route = route
         self._seq = itertools.count(1)
         self._ids: Iterator[int] = itertools.count(1)
+        self._unread: list[ev.Record] = []
 
     def at(self, t: float, *events: ev.Event) -> list[ev.Event]:
         """Append `events` at time `t`; returns what routing appended after them."""
         routed: list[ev.Event] = []
-        queue = list(events)
+        queue = [self._append(t, e) for e in events]
         while queue:
-            e = queue.pop(0)
-            record = ev.Record(next(self._seq), t, e)
-            self.records.append(record)
+            record = queue.pop(0)
             apply(self.state, record)
             self.tracker.apply(record, self.state)
             if self.route:
-                more = routing.route(self.state, record, self.cfg, t, self.new_id)
-                for m in more:  # as the supervisor does: at once, and again when read
-                    if type(m) in _NOTIFICATIONS:
-                        ATTENTION_APPLY[type(m)](self.state, m, t)
+                self._unread = [r for r in self._unread if r.seq > self.state.last_seq]
+                view = ahead(self.state, self._unread) if self._unread else self.state
+                more = routing.route(view, record, self.cfg, t, self.new_id)
+                for m in more:
+                    queue.append(r := self._append(t, m))
+                    if type(m) in ATTENTION_APPLY:
+                        self._unread.append(r)
                 routed += more
-                queue += more
         return routed
+
+    def _append(self, t: float, e: ev.Event) -> ev.Record:
+        record = ev.Record(next(self._seq), t, e)
+        self.records.append(record)
+        return record
 
     def new_id(self) -> str:
         return f"n-{next(self._ids)}"

@@ -93,7 +93,7 @@ async def test_triage_worker_checks_reviewer_round_and_landing(
     assert (root / "test_greeter.py").exists()
     s = only(st)
     assert s.summary == "Fixed the typo and added a test."
-    assert s.reviewer_rounds == 1 and s.notes == [
+    assert s.reviewer_rounds == 1 and s.feedback == [
         "The reviewer agent asks for changes: The fix needs a test.\n"
         "- greeter.py:2: Add a test for greet."]
     assert s.review is not None and s.review.reviewer_verdict == "approve"

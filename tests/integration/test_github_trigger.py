@@ -114,13 +114,13 @@ async def test_pull_request_mode_opens_a_pr_and_its_review_goes_back_to_the_work
         assert f"Closes #{n}." in fake.pulls[pr.number]["body"]
         fake.add_review(pr.number, "CHANGES_REQUESTED", "Say it louder.\n" + script(
             {"write": "hello.txt", "content": "HI\n"}), comments=(("hello.txt", 1, "caps"),))
-        st = await run.until(lambda st: len(st.sessions[pr.session_id].notes) == 1
+        st = await run.until(lambda st: len(st.sessions[pr.session_id].feedback) == 1
                              and st.sessions[pr.session_id].state == S.LANDING
                              and git(remote, "rev-parse", pr.branch)
                              == st.sessions[pr.session_id].head_commit)
         s = st.sessions[pr.session_id]
-        assert "Review by @reviewer on pull request" in s.notes[0]
-        assert "- hello.txt:1: caps" in s.notes[0]
+        assert "Review by @reviewer on pull request" in s.feedback[0]
+        assert "- hello.txt:1: caps" in s.feedback[0]
         assert git(remote, "show", f"{pr.branch}:hello.txt") == "HI"
         await run.until(lambda st: any("pushed new commits" in c
                                        for c in fake.comment_bodies(pr.number)))

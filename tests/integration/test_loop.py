@@ -111,7 +111,7 @@ async def test_request_changes_sends_the_note_back_to_the_worker(project_repo: P
         note = "Make it two.\n" + task_file("y", {"write": "n.txt", "content": "2\n"})
         run.api.request_changes(sid, note)
         st = await run.until(lambda st: st.sessions[sid].state == S.AWAITING_APPROVAL
-                             and st.sessions[sid].notes != [])
+                             and st.sessions[sid].feedback != [])
         review = st.sessions[sid].review
         assert review is not None and review.added == 1
         run.api.approve(sid)

@@ -9,7 +9,7 @@ import pytest
 from helpers.git import MakeRepo, git
 from helpers.loop import Running, configure, init, script
 from loopwright import events as ev
-from loopwright.manager.meet import overlaps
+from loopwright.manager.parallel import overlaps
 from loopwright.project import Project
 from loopwright.state import SessionState, State
 
@@ -89,8 +89,8 @@ async def test_two_sessions_on_one_file_are_flagged_and_the_later_is_told(
         [item] = [i for i in run.api.inbox() if i.kind == "conflict"]
         assert "git cannot merge their changes: shared.txt" in item.detail
         answer(run, st, second)
-        st = await run.until(lambda st: bool(st.sessions[first].notes))
-        note = st.sessions[first].notes[0]
+        st = await run.until(lambda st: bool(st.sessions[first].feedback))
+        note = st.sessions[first].feedback[0]
         assert "shared.txt changed there too" in note
         assert st.world.rebase_conflicts[first].paths == ("shared.txt",)
         assert (Path(st.sessions[first].worktree) / "shared.txt").read_text() == "first\n"

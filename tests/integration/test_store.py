@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from loopwright import events as ev
-from loopwright.store import REDACTED, Store, StoreError, secrets_from_environment
+from loopwright.store import _TRANSCRIPT, REDACTED, Store, StoreError, secrets_from_environment
 
 
 def filed(n: int) -> ev.TaskFiled:
@@ -82,3 +82,18 @@ async def test_an_append_from_another_process_is_noticed(tmp_path: Path) -> None
     await asyncio.wait_for(waiter, 5)
     assert isinstance(seen[0].event, ev.TaskAccepted)
     assert seen[0].seq == 2
+
+
+def test_a_sessions_conversation_is_read_through_an_index_not_the_whole_log(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "state.db", secrets=[])
+    said = [ev.ModelPrompted(session_id="s-1", content='[{"type":"text","text":"go"}]'),
+            ev.ModelReplied(agent="worker", model="m", session_id="s-1", content="[]")]
+    store.append(filed(1), said[0], ev.ModelPrompted(session_id="s-2", content="[]"),
+                 ev.WorkerActed(session_id="s-1", step=0, action="read", detail="a.py"),
+                 said[1], ev.ModelReplied(agent="triage", model="m", task_id="t-1"))
+    assert [r.event for r in store.read_transcript("s-1")] == said
+    assert store.read_transcript("s-3") == []
+    plan = store._db.execute("EXPLAIN QUERY PLAN " + _TRANSCRIPT, ("s-1",)).fetchall()
+    assert "USING INDEX events_transcript" in str(plan)

@@ -12,7 +12,7 @@ import pytest
 
 from helpers.git import MakeRepo
 from helpers.loop import Running, cli, configure, init, script
-from loopwright.manager.wakes import Wakes
+from loopwright.manager.world import WorldTriggers
 from loopwright.testing.fake_github import FakeGitHub
 from loopwright.triggers.webhook import (
     WebhookError,
@@ -138,9 +138,9 @@ async def test_an_issue_delivered_by_webhook_becomes_a_task_without_polling(
     running.manager.webhook = "127.0.0.1:0"  # `loopwright run --webhook 127.0.0.1:0`
     async with running as run:
         await run.until(lambda st: st.manager_pid is not None)
-        wakes: Wakes | None = run.manager._wakes
-        assert wakes is not None and wakes.webhook is not None
-        port = wakes.webhook.port
+        world: WorldTriggers | None = run.manager._world
+        assert world is not None and world.webhook is not None
+        port = world.webhook.port
         other, headers = signed({"action": "opened", "issue": issue,
                                  "repository": {"full_name": "someone/else"}}, "issues")
         assert post(port, other, headers)[0] == 202  # accepted, but not our repository

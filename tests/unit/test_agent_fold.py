@@ -52,4 +52,4 @@ def test_the_reviewer_sends_a_change_back_without_the_human() -> None:
         ev.ChangesRequested(session_id="s-1", note="rename x", by="reviewer"),
     )
     s = st.sessions["s-1"]
-    assert (s.state, s.notes, s.reviewer_rounds) == (S.QUEUED, ["rename x"], 1)
+    assert (s.state, s.feedback, s.reviewer_rounds) == (S.QUEUED, ["rename x"], 1)

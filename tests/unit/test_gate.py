@@ -8,7 +8,7 @@ import pytest
 
 from loopwright.config import GateConfig
 from loopwright.events import Hunk, ReviewPrepared
-from loopwright.review.gate import decide, path_matches
+from loopwright.review.gate import judge, path_matches
 from loopwright.workers.base import CommandResult
 
 PASSED = CommandResult("make test", 0, "ok\n", 1.5)
@@ -24,44 +24,44 @@ def _review(files: tuple[str, ...] = ("src/app.py",), added: int = 3, removed: i
     )
 
 
-def _decide(gate: GateConfig | None = None, *, review: ReviewPrepared | None = None,
+def _judge(gate: GateConfig | None = None, *, review: ReviewPrepared | None = None,
             checks: CommandResult | None = PASSED, labels: tuple[str, ...] = (),
             reviewer_configured: bool = False) -> tuple[bool, tuple[str, ...]]:
-    return decide(gate or GateConfig(), review=review or _review(), checks=checks,
+    return judge(gate or GateConfig(), review=review or _review(), checks=checks,
                   labels=labels, reviewer_configured=reviewer_configured)
 
 
 def test_a_small_passing_change_lands_on_its_own() -> None:
-    assert _decide() == (True, ())
+    assert _judge() == (True, ())
 
 
 def test_auto_land_off_always_needs_a_human() -> None:
-    assert _decide(GateConfig(auto_land=False)) == (
+    assert _judge(GateConfig(auto_land=False)) == (
         False, ("Auto-land is off, so every change waits for approval.",))
 
 
 def test_missing_checks_need_a_human_when_required() -> None:
-    auto, reasons = _decide(checks=None)
+    auto, reasons = _judge(checks=None)
     assert not auto
     assert reasons == ("No checks ran: no test command is configured or detected.",)
 
 
 def test_missing_checks_are_fine_when_not_required() -> None:
-    assert _decide(GateConfig(require_checks=False), checks=None) == (True, ())
+    assert _judge(GateConfig(require_checks=False), checks=None) == (True, ())
 
 
 def test_failed_checks_name_the_exit_code() -> None:
-    assert _decide(checks=CommandResult("pytest", 2, "E", 3.0)) == (
+    assert _judge(checks=CommandResult("pytest", 2, "E", 3.0)) == (
         False, ("The checks failed with exit code 2.",))
 
 
 def test_timed_out_checks_say_so() -> None:
     timed_out = CommandResult("pytest", -15, "", 600.2, timed_out=True)
-    assert _decide(checks=timed_out) == (False, ("The checks timed out after 600 seconds.",))
+    assert _judge(checks=timed_out) == (False, ("The checks timed out after 600 seconds.",))
 
 
 def test_failed_checks_need_a_human_even_when_checks_are_not_required() -> None:
-    auto, reasons = _decide(GateConfig(require_checks=False),
+    auto, reasons = _judge(GateConfig(require_checks=False),
                             checks=CommandResult("pytest", 1, "", 1.0))
     assert (auto, reasons) == (False, ("The checks failed with exit code 1.",))
 
@@ -71,24 +71,24 @@ def test_failed_checks_need_a_human_even_when_checks_are_not_required() -> None:
     ("", "The reviewer agent gave no verdict."),
 ])
 def test_configured_reviewer_must_approve(verdict: str, reason: str) -> None:
-    assert _decide(review=_review(verdict=verdict), reviewer_configured=True) == (
+    assert _judge(review=_review(verdict=verdict), reviewer_configured=True) == (
         False, (reason,))
 
 
 def test_reviewer_approval_lands() -> None:
-    assert _decide(review=_review(verdict="approve"), reviewer_configured=True) == (True, ())
+    assert _judge(review=_review(verdict="approve"), reviewer_configured=True) == (True, ())
 
 
 def test_reviewer_verdict_is_ignored_when_not_required_or_not_configured() -> None:
     asked = _review(verdict="request_changes")
-    assert _decide(GateConfig(require_reviewer=False), review=asked,
+    assert _judge(GateConfig(require_reviewer=False), review=asked,
                    reviewer_configured=True) == (True, ())
-    assert _decide(review=_review(), reviewer_configured=False) == (True, ())
+    assert _judge(review=_review(), reviewer_configured=False) == (True, ())
 
 
 def test_size_limit_counts_added_and_removed() -> None:
-    assert _decide(review=_review(added=15, removed=5)) == (True, ())  # exactly 20
-    auto, reasons = _decide(review=_review(added=15, removed=6))
+    assert _judge(review=_review(added=15, removed=5)) == (True, ())  # exactly 20
+    auto, reasons = _judge(review=_review(added=15, removed=6))
     assert not auto
     assert reasons == ("The change is 21 lines (+15/-6), over the limit of 20 for landing "
                        "on its own.",)
@@ -96,13 +96,13 @@ def test_size_limit_counts_added_and_removed() -> None:
 
 def test_zero_line_limit_lets_only_empty_changes_through() -> None:
     gate = GateConfig(max_changed_lines=0)
-    assert _decide(gate, review=_review(added=0, removed=0))[0]
-    assert not _decide(gate, review=_review(added=1, removed=0))[0]
+    assert _judge(gate, review=_review(added=0, removed=0))[0]
+    assert not _judge(gate, review=_review(added=1, removed=0))[0]
 
 
 def test_protected_paths_name_the_file_and_pattern() -> None:
     review = _review(files=("src/app.py", ".github/workflows/ci.yml", "pyproject.toml"))
-    auto, reasons = _decide(review=review)
+    auto, reasons = _judge(review=review)
     assert not auto
     assert reasons == (
         "It touches .github/workflows/ci.yml, a protected path (.github/**).",
@@ -112,41 +112,41 @@ def test_protected_paths_name_the_file_and_pattern() -> None:
 
 def test_protected_paths_are_anchored_at_the_root() -> None:
     review = _review(files=("examples/pyproject.toml", "web/package.json", "docs/Makefile"))
-    assert _decide(review=review) == (True, ())
+    assert _judge(review=review) == (True, ())
 
 
 def test_hunk_paths_count_as_touched_files_once() -> None:
     hunk = Hunk(hunk_id="h1", path="Makefile", old_start=1, old_lines=1, new_start=1,
                 new_lines=1, header="@@", added=1, removed=1)
     once = ("It touches Makefile, a protected path (Makefile).",)
-    assert _decide(review=_review(files=("Makefile",), hunks=(hunk, hunk)))[1] == once
-    assert _decide(review=_review(files=(), hunks=(hunk,)))[1] == once
+    assert _judge(review=_review(files=("Makefile",), hunks=(hunk, hunk)))[1] == once
+    assert _judge(review=_review(files=(), hunks=(hunk,)))[1] == once
 
 
 def test_the_first_matching_pattern_is_named() -> None:
     gate = GateConfig(protected_paths=["infra/**", "**/*.tf"])
-    assert _decide(gate, review=_review(files=("infra/main.tf",)))[1] == (
+    assert _judge(gate, review=_review(files=("infra/main.tf",)))[1] == (
         "It touches infra/main.tf, a protected path (infra/**).",)
 
 
 def test_labels_allow_list() -> None:
     gate = GateConfig(labels=["docs", "chore"])
-    assert _decide(gate, labels=("bug", "chore")) == (True, ())
-    assert _decide(gate, labels=("bug", "urgent")) == (False, (
+    assert _judge(gate, labels=("bug", "chore")) == (True, ())
+    assert _judge(gate, labels=("bug", "urgent")) == (False, (
         "The task's labels (bug, urgent) are not on the auto-land list (docs, chore).",))
-    assert _decide(gate, labels=()) == (False, (
+    assert _judge(gate, labels=()) == (False, (
         "The task has no labels; only tasks labelled docs, chore may land on their own.",))
 
 
 def test_empty_allow_list_lets_any_label_through() -> None:
-    assert _decide(GateConfig(labels=[]), labels=("anything",)) == (True, ())
+    assert _judge(GateConfig(labels=[]), labels=("anything",)) == (True, ())
 
 
 def test_every_reason_is_listed_in_order() -> None:
     gate = GateConfig(auto_land=False, labels=["docs"])
     review = _review(files=("Makefile", ".loopwright/config.toml"), added=40, removed=2,
                      verdict="request_changes")
-    auto, reasons = _decide(gate, review=review, checks=CommandResult("make test", 2, "", 1),
+    auto, reasons = _judge(gate, review=review, checks=CommandResult("make test", 2, "", 1),
                             labels=("bug",), reviewer_configured=True)
     assert not auto
     assert reasons == (

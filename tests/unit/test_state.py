@@ -7,10 +7,12 @@ import itertools
 import pytest
 
 from loopwright import events as ev
+from loopwright.config import Config
 from loopwright.manager import decide as d
-from loopwright.state import SessionState, State, apply, illegal
+from loopwright.state import Health, SessionState, State, apply, illegal, refused
 
 S = SessionState
+CONFIG = Config()
 _seq = itertools.count(1)
 
 
@@ -69,8 +71,8 @@ def test_the_gate_can_land_without_a_human() -> None:
                                 output_tail="", seconds=0.1),
               review(), ev.GateDecided(session_id="s-1", auto_land=True, reasons=()))
     assert st.sessions["s-1"].state == S.LANDING
-    assert d.decide(st, ev.GateDecided(session_id="s-1", auto_land=True, reasons=())) == [
-        d.Land("s-1")]
+    gate = ev.GateDecided(session_id="s-1", auto_land=True, reasons=())
+    assert d.decide(st, gate, CONFIG) == [d.Land("s-1")]
 
 
 def test_a_blocking_question_makes_the_session_wait_until_answered() -> None:
@@ -121,7 +123,7 @@ def test_requested_changes_requeue_the_session_with_the_note() -> None:
     st = to_approval(started())
     feed(st, ev.ChangesRequested(session_id="s-1", note="use tabs"))
     s = st.sessions["s-1"]
-    assert s.state == S.QUEUED and s.notes == ["use tabs"]
+    assert s.state == S.QUEUED and s.feedback == ["use tabs"]
     [start] = d.schedule(st, max_parallel=2, starting=frozenset())
     assert start == d.StartWorker("s-1", resume=True, reason="changes requested")
 
@@ -149,18 +151,18 @@ def test_the_queue_respects_max_parallel_and_priority() -> None:
 def test_after_a_restart_every_live_session_is_picked_up() -> None:
     st = started()
     feed(st, ev.TaskFiled(task_id="t-2", title="Two", body="", source="cli"))
-    effects = d.recover(st)
+    effects = d.recover(st, CONFIG)
     assert d.StartWorker("s-1", resume=True, reason="the manager restarted") in effects
     assert d.Triage("t-2") in effects
     to_approval(st)
-    assert d.recover(st) == [d.Triage("t-2")]  # awaiting approval: nothing to redo
+    assert d.recover(st, CONFIG) == [d.Triage("t-2")]  # awaiting approval: nothing to redo
 
 
 def test_retry_queues_a_new_attempt_with_what_went_wrong() -> None:
     st = feed(started(), ev.WorkerFailed(session_id="s-1", reason="tests broke"))
     assert st.sessions["s-1"].state == S.FAILED
     feed(st, ev.SessionRetried(session_id="s-1"))
-    [effect] = d.decide(st, ev.SessionRetried(session_id="s-1"))
+    [effect] = d.decide(st, ev.SessionRetried(session_id="s-1"), CONFIG)
     assert effect == d.QueueSession("t-1", attempt=2,
                                     note="A previous attempt ended as failed: tests broke")
     assert illegal(st, ev.SessionRetried(session_id="s-1")) == "session fix-it was already retried"
@@ -170,9 +172,10 @@ def test_killing_stops_the_worker_and_landing_removes_the_worktree() -> None:
     st = started()
     feed(st, ev.SessionKilled(session_id="s-1"))
     assert st.sessions["s-1"].state == S.KILLED
-    assert d.decide(st, ev.SessionKilled(session_id="s-1")) == [d.StopWorker("s-1")]
-    assert d.decide(st, ev.ChangeLanded(session_id="s-1", target_branch="main",
-                                        commit="c")) == [d.RemoveWorktree("s-1", True)]
+    assert d.decide(st, ev.SessionKilled(session_id="s-1"), CONFIG) == [d.StopWorker("s-1")]
+    landed = ev.ChangeLanded(session_id="s-1", target_branch="main", commit="c")
+    assert d.decide(st, landed, CONFIG) == [
+        d.RemoveWorktree("s-1", True), d.CheckBuild("landing"), d.BringUpToDate("c")]
 
 
 def test_hunk_comments_and_rejections_go_back_to_the_worker_with_the_note() -> None:
@@ -181,8 +184,66 @@ def test_hunk_comments_and_rejections_go_back_to_the_worker_with_the_note() -> N
                            comment="name it max_age"),
          ev.HunkJudged(session_id="s-1", hunk_id="h1", verdict="reject"),
          ev.ChangesRequested(session_id="s-1", note="Close, but not yet."))
-    assert st.sessions["s-1"].notes == [
+    assert st.sessions["s-1"].feedback == [
         "Close, but not yet.\n\nOn the diff:\n"
         "- a.py line 1: this hunk is rejected; undo or redo it\n"
         "- a.py line 1: name it max_age"
     ]
+
+
+def test_a_stale_decline_after_acceptance_leaves_the_task_accepted() -> None:
+    st = started()  # accepted, and its session running
+    decline = ev.TaskDeclined(task_id="t-1", reason="a triage that raced a restart")
+    assert illegal(st, decline) == "task t-1 was already accepted"
+    feed(st, decline)
+    assert (st.tasks["t-1"].verdict, st.tasks["t-1"].verdict_reason) == ("accepted", "")
+    assert st.sessions["s-1"].state == S.RUNNING
+
+
+def test_only_an_overrule_turns_a_decline_around() -> None:
+    st = feed(State(), ev.TaskFiled(task_id="t-1", title="Fix it", body="", source="cli"),
+              ev.TaskDeclined(task_id="t-1", reason="off goal"))
+    assert refused(st, ev.TaskAccepted(task_id="t-1")) == "task t-1 was already declined"
+    feed(st, ev.TaskAccepted(task_id="t-1"))
+    assert st.tasks["t-1"].verdict == "declined"
+    feed(st, ev.TaskOverruled(task_id="t-1", by="human"))
+    assert st.tasks["t-1"].verdict == "accepted"
+    assert illegal(st, ev.TaskOverruled(task_id="t-1", by="human")) == (
+        "task t-1 was not declined")
+
+
+def test_the_first_answer_wins() -> None:
+    st = feed(started(), ev.DecisionAsked(
+        decision_id="d-1", question="Which?", options=("a", "b"), default="a",
+        blocking=True, session_id="s-1", task_id="t-1"))
+    feed(st, ev.DecisionAnswered(decision_id="d-1", answer="b", by="human"), at=200.0)
+    feed(st, ev.DecisionAnswered(decision_id="d-1", answer="a", by="phone"), at=300.0)
+    d = st.decisions["d-1"]
+    assert (d.answer, d.answered_by, d.answered_at) == ("b", "human", 200.0)
+    assert refused(st, ev.DecisionAnswered(decision_id="d-1", answer="a")) == (
+        "decision d-1 was already answered: 'b'")
+
+
+@pytest.mark.parametrize(("events", "health"), [
+    ([ev.BudgetExceeded(session_id="s-1", reason="tokens")], Health.OVER_BUDGET),
+    ([ev.BudgetExceeded(session_id="s-1", reason="tokens"),
+      ev.BudgetExtended(session_id="s-1")], Health.OK),
+    ([ev.BudgetExtended(session_id="s-1")], Health.OK),
+    ([ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="d-s")], Health.STALLED),
+    ([ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="d-s"),
+      ev.StallCleared(session_id="s-1", reason="moved")], Health.OK),
+    # over budget outranks a stall, and a stall's clearing does not clear the budget
+    ([ev.BudgetExceeded(session_id="s-1", reason="tokens"),
+      ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="d-s"),
+      ev.StallCleared(session_id="s-1", reason="moved")], Health.OVER_BUDGET),
+    # an ended session keeps its mark
+    ([ev.StallDetected(session_id="s-1", signal="silent", evidence="quiet", onset_at=1.0,
+                       proposal="kill", decision_id="", killed=True),
+      ev.SessionKilled(session_id="s-1", by="loopwright"),
+      ev.StallCleared(session_id="s-1", reason="ended")], Health.STALLED),
+])
+def test_health_follows_its_table(events: list[ev.Event], health: Health) -> None:
+    assert feed(started(), *events).sessions["s-1"].health == health

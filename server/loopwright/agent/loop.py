@@ -244,8 +244,8 @@ def _first_message(ctx: WorkerContext) -> list[dict[str, Any]]:
     session = ctx.input.session
     text = ("Work on the task described in the system prompt. Start by looking at the "
             "code it concerns.")
-    if session.note:
-        text += f"\n\nA note for this attempt:\n\n{session.note}"
+    if session.instruction:
+        text += f"\n\nA note for this attempt:\n\n{session.instruction}"
     return [{"type": "text", "text": text}]
 
 

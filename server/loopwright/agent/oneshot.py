@@ -1,26 +1,22 @@
 """One request, one forced tool call: how triage and the reviewer give their verdicts.
 
 The verdict arrives as the tool's input, checked against its schema by the model and
-here for the fields the caller needs. What the call cost is recorded in the log (a
-`ModelReplied` without content) through a store of its own, so it shows in the
-session's totals whichever process runs the agent.
+here for the fields the caller needs. What the call cost comes back with it as an
+event (a `ModelReplied` without content) for the caller to hand to whoever records
+facts (the manager's slot appends it), so it shows in the session's totals.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Literal
 
 import anthropic
 
 from .. import events as ev
 from ..config import Config
-from ..project import Project
-from ..store import Store
 from .model import call_model, make_client, policy_of
 from .pricing import Usage, cost
 
-log = logging.getLogger(__name__)
 MAX_VERDICT_TOKENS = 4096
 
 
@@ -63,15 +59,3 @@ async def verdict(
                 and isinstance(block.input, dict)):
             return block.input, reply
     raise NoVerdict(f"the {agent} answered without calling {tool['name']}")
-
-
-def record(project: Project, event: ev.ModelReplied) -> None:
-    """Append what an agent's call cost; a log that cannot be written only loses that."""
-    try:
-        store = Store(project.db_path)
-        try:
-            store.append(event)
-        finally:
-            store.close()
-    except Exception:  # the cost line is not worth failing a verdict for
-        log.warning("could not record the cost of a %s call", event.agent, exc_info=True)

@@ -4,6 +4,7 @@ for changes with comments anchored to file:line."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import msgspec
 
@@ -14,7 +15,7 @@ from ..review.reviewer import Verdict
 from ..state import Session, Task
 from ..workspace.diff import diff_text
 from . import prompts
-from .oneshot import record, verdict
+from .oneshot import verdict
 from .project_notes import describe_task, project_notes
 from .tools.schemas import REVIEW_TOOL
 
@@ -37,9 +38,9 @@ class ClaudeReviewer:
             text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
             agent="reviewer", user_id=f"review-{session.session_id}",
         )
-        await asyncio.to_thread(record, self.project, msgspec.structs.replace(
-            reply, session_id=session.session_id, task_id=task.task_id))
-        return parse_verdict(answer)
+        spent = msgspec.structs.replace(reply, session_id=session.session_id,
+                                        task_id=task.task_id)
+        return dataclasses.replace(parse_verdict(answer), spent=(spent,))
 
 
 def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff: str) -> str:
@@ -53,7 +54,7 @@ def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff
     if len(diff) > MAX_DIFF_CHARS:
         diff = diff[:MAX_DIFF_CHARS] + "\n[... the diff is cut here: it is too long to show]"
     earlier = "".join(f"\n\n## Earlier request for changes {n}\n\n{note}"
-                      for n, note in enumerate(session.notes, 1))
+                      for n, note in enumerate(session.feedback, 1))
     return (f"{describe_task(task)}\n\n## The worker's summary\n\n{session.summary or '(none)'}"
             f"\n\n## Checks\n\n{check_text}{earlier}\n\n## The diff "
             f"(+{change.added}/-{change.removed} in {len(change.files)} files)\n\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import msgspec
 
@@ -11,7 +12,7 @@ from ..project import Project
 from ..review.triage import Accept, Ask, Decline, Verdict
 from ..state import Task
 from . import prompts
-from .oneshot import record, verdict
+from .oneshot import verdict
 from .project_notes import describe_task, project_notes
 from .tools.schemas import TRIAGE_TOOL
 
@@ -30,9 +31,8 @@ class ClaudeTriager:
             text=describe_task(task), tool=TRIAGE_TOOL, agent="triage",
             user_id=f"triage-{task.task_id}",
         )
-        await asyncio.to_thread(record, self.project,
-                                msgspec.structs.replace(reply, task_id=task.task_id))
-        return parse_verdict(answer)
+        spent = msgspec.structs.replace(reply, task_id=task.task_id)
+        return dataclasses.replace(parse_verdict(answer), spent=(spent,))
 
 
 def parse_verdict(answer: dict[str, object]) -> Verdict:

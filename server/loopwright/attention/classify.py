@@ -80,6 +80,7 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     # landing
     ev.LandingStarted: None,
     ev.LandingBlocked: DECISION,  # a dirty checkout holds the target: only the human can
+    ev.LandingRaced: None,  # it merges again by itself
     ev.LandingFailed: PROGRESS,
     ev.ChangeLanded: PROGRESS,
     ev.WorktreeRemoved: None,

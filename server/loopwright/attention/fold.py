@@ -3,6 +3,12 @@ here until every caller imports it there."""
 
 from __future__ import annotations
 
-from ..attention_state import ATTENTION_APPLY, Attention, Note, Stall  # re-exported
+from ..attention_state import (  # re-exported
+    ATTENTION_APPLY,
+    Attention,
+    Notification,
+    Stall,
+    ahead,
+)
 
-__all__ = ["ATTENTION_APPLY", "Attention", "Note", "Stall"]
+__all__ = ["ATTENTION_APPLY", "Attention", "Notification", "Stall", "ahead"]

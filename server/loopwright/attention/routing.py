@@ -21,7 +21,7 @@ from ..config import AttentionConfig, parse_quiet_hours
 from ..state import SESSION_TRANSITIONS, Health, SessionState, State
 from . import classify as c
 from . import stalls
-from .fold import Note
+from .fold import Notification
 
 # Records after which what a key needs may have changed; the rest cannot change it.
 _TOUCHES: frozenset[type[ev._Event]] = frozenset({
@@ -143,7 +143,7 @@ def _decision_need(state: State, decision_id: str) -> Need:
                 d.session_id, d.options, d.asked_at)
 
 
-def _gone(state: State, note: Note) -> str:
+def _gone(state: State, note: Notification) -> str:
     d = state.decisions.get(note.ref)
     if d is not None and not d.open:
         return f"answered by {d.answered_by}: {d.answer}"

@@ -8,6 +8,7 @@ sleeps or reads the clock: the supervisor passes `now` in, so tests drive time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -138,6 +139,43 @@ def cleared(state: State, tracker: Tracker, cfg: StallsConfig) -> list[tuple[str
             streak >= cfg.failing_check_repeats for streak, _, _ in t.failing.values()
         ):
             out.append((sid, "the failing command passed"))
+    return out
+
+
+def clearing(state: State, tracker: Tracker, cfg: StallsConfig) -> list[ev.Event]:
+    """What follows for flagged sessions that moved again: the stall cleared, and its
+    open question answered "keep going" on the human's behalf."""
+    out: list[ev.Event] = []
+    for sid, reason in cleared(state, tracker, cfg):
+        out.append(ev.StallCleared(session_id=sid, reason=reason))
+        d = state.decisions.get(state.attention.stalls[sid].decision_id)
+        if d is not None and d.open:
+            out.append(ev.DecisionAnswered(decision_id=d.decision_id, answer=KEEP_GOING,
+                                           by="loopwright"))
+    return out
+
+
+def flagging(state: State, tracker: Tracker, cfg: StallsConfig, now: float,
+             new_id: Callable[[], str]) -> list[ev.Event]:
+    """What follows for sessions found stalled: killed at once when `[stalls] kill_on`
+    names the signal, else flagged with a question proposing what to do."""
+    out: list[ev.Event] = []
+    for f in detect(state, tracker, cfg, now):
+        s = state.sessions[f.session_id]
+        if f.signal in cfg.kill_on:
+            out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
+                                     evidence=f.evidence, onset_at=f.onset_at,
+                                     proposal="kill", killed=True),
+                    ev.SessionKilled(session_id=f.session_id, by="loopwright",
+                                     reason=f"stalled: {f.evidence}")]
+            continue
+        did = new_id()
+        out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
+                                 evidence=f.evidence, onset_at=f.onset_at,
+                                 proposal=f.proposal, decision_id=did),
+                ev.DecisionAsked(decision_id=did, question=question(s.name, f),
+                                 options=STALL_OPTIONS, default=KEEP_GOING,
+                                 session_id=f.session_id, task_id=s.task_id)]
     return out
 
 

@@ -5,15 +5,20 @@ changes the manager's decisions) and routes it: notifications raised, replaced o
 withdrawn; answers to a stall's proposal carried out; interruptions sent to the hook.
 On each tick it measures running sessions' diffs, looks for stalls and for stalls that
 cleared, publishes the digest when due, and releases what focus or quiet hours held.
-Time comes from the `clock` it is given, so tests drive it. A restart starts the stall
-clocks of live sessions afresh.
+Time comes from the manager's one clock (`Runtime.clock`, which also stamps the log), so
+tests drive it. A restart starts the stall clocks of live sessions afresh.
+
+It never writes the state: what it appends reaches the state when the manager's fold
+reads it back, in log order, with the record's own time. Until then, routing looks at
+`view()`: the fold's state with what this supervisor appended and the fold has not read
+yet, so a second notification replaces the first instead of stacking, and a stall is
+flagged or cleared once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -21,27 +26,26 @@ from typing import Any
 from .. import events as ev
 from ..config import AttentionConfig
 from ..core.ids import new_id
+from ..core.keys import EffectKey
 from ..runtime import Runtime
-from ..state import SessionState
+from ..state import SessionState, State
 from . import digest, hook, routing, stalls
 from .diffstat import measure
-from .fold import ATTENTION_APPLY
+from .fold import ATTENTION_APPLY, ahead
 from .tracker import Track, Tracker
 
 log = logging.getLogger(__name__)
-Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
+Spawn = Callable[[EffectKey, Coroutine[Any, Any, None]], None]
 MAX_PENDING = 5000  # progress records kept for the next digest
-_AT_ONCE = (ev.NotificationRaised, ev.NotificationWithdrawn, ev.NotificationsReleased,
-            ev.StallDetected, ev.StallCleared)
 
 
 class Supervisor:
-    def __init__(self, rt: Runtime, spawn: Spawn, clock: Callable[[], float] = time.time
-                 ) -> None:
-        self.rt, self._spawn, self.clock = rt, spawn, clock
+    def __init__(self, rt: Runtime, spawn: Spawn) -> None:
+        self.rt, self._spawn, self.clock = rt, spawn, rt.clock
         self.tracker = Tracker()
         self.pending: list[ev.Record] = []
-        now = clock()
+        self._unread: list[ev.Record] = []  # attention records appended, not yet folded
+        now = self.clock()
         self._digest_at = rt.state.attention.digest_at or now
         for sid, s in rt.state.sessions.items():
             if not s.terminal:
@@ -51,6 +55,14 @@ class Supervisor:
     @property
     def cfg(self) -> AttentionConfig:
         return self.rt.config.attention
+
+    def view(self) -> State:
+        """The fold's state, plus what this supervisor appended that it has not read back:
+        what routing decides from. Nothing here writes the state itself."""
+        st = self.rt.state
+        if self._unread and self._unread[0].seq <= st.last_seq:
+            self._unread = [r for r in self._unread if r.seq > st.last_seq]
+        return ahead(st, self._unread) if self._unread else st
 
     def start(self) -> None:
         """Bring the open notifications in line with the log folded at start: what was
@@ -62,7 +74,7 @@ class Supervisor:
                                   if d.open and not d.session_id))
         now = self.clock()
         for key in keys:
-            self._append(routing.reconcile(st, key, st.last_seq, self.cfg, now,
+            self._append(routing.reconcile(self.view(), key, st.last_seq, self.cfg, now,
                                            lambda: new_id("n")))
 
     # --- every record ------------------------------------------------------------------
@@ -74,21 +86,16 @@ class Supervisor:
         if record.seq > st.attention.digest_seq and digest.is_progress(record):
             self.pending.append(record)
             del self.pending[:-MAX_PENDING]
-        self._append(routing.route(st, record, self.cfg, self.clock(), lambda: new_id("n")))
+        self._append(routing.route(self.view(), record, self.cfg, self.clock(),
+                                   lambda: new_id("n")))
 
     def _append(self, events: list[ev.Event]) -> None:
         if not events:
             return
-        st = self.rt.state
-        now = self.clock()
-        self.rt.append(*events)
-        for e in events:
-            # Applied now as well as when read back (idempotent), so the next record
-            # routed before then sees it: a second notification replaces, never stacks,
-            # and a stall is flagged or cleared once.
-            if isinstance(e, _AT_ONCE):
-                ATTENTION_APPLY[type(e)](st, e, now)
-            self._to_hook(e)
+        for r in self.rt.append(*events):
+            if type(r.event) in ATTENTION_APPLY:
+                self._unread.append(r)  # seen by `view()` until the fold reads it back
+            self._to_hook(r.event)
 
     def _to_hook(self, e: ev.Event) -> None:
         cfg, st, root = self.cfg, self.rt.state, self.rt.project.root
@@ -96,11 +103,12 @@ class Supervisor:
             return
         if isinstance(e, ev.NotificationRaised) and e.interrupt:
             payload = hook.notification_payload(st, e, root)
-            key = f"hook:{e.notification_id}"
+            key = EffectKey("hook", e.notification_id)
         elif isinstance(e, ev.NotificationsReleased):
-            payload, key = hook.batch_payload(st, e, root), f"hook:{new_id('b')}"
+            payload, key = hook.batch_payload(st, e, root), EffectKey("hook", new_id("b"))
         elif isinstance(e, ev.DigestPublished) and cfg.hook_digest:
-            payload, key = hook.digest_payload(e, root), f"hook:digest-{e.until_seq}"
+            payload, key = (hook.digest_payload(e, root),
+                            EffectKey("hook", f"digest-{e.until_seq}"))
         else:
             return
         self._spawn(key, self._hook(payload, root))
@@ -120,14 +128,18 @@ class Supervisor:
 
     async def tick(self) -> None:
         await self.measure_diffs()
-        now = self.clock()
-        st = self.rt.state
-        if routing.focus_expired(st, now):
+        self.review(self.clock())
+
+    def review(self, now: float) -> None:
+        """What a tick decides from the state: focus ended, held notifications released,
+        stalls cleared and found, the digest due."""
+        if routing.focus_expired(self.view(), now):
             self._append([ev.FocusChanged(on=False, by="loopwright")])
         else:
-            self._append(routing.release(st, self.cfg, now))
-        self._append(self._cleared())
-        self._append(self._stalls(now))
+            self._append(routing.release(self.view(), self.cfg, now))
+        self._append(stalls.clearing(self.view(), self.tracker, self.rt.config.stalls))
+        self._append(stalls.flagging(self.view(), self.tracker, self.rt.config.stalls, now,
+                                     lambda: new_id("d")))
         self._append(self._digest(now))
 
     async def measure_diffs(self) -> None:
@@ -148,38 +160,6 @@ class Supervisor:
                                     files=stat.files, added=stat.added, removed=stat.removed)
             record = self.rt.append(event)[0]
             self.tracker.apply(record, self.rt.state)  # and again when read back: a no-op
-
-    def _cleared(self) -> list[ev.Event]:
-        st = self.rt.state
-        out: list[ev.Event] = []
-        for sid, reason in stalls.cleared(st, self.tracker, self.rt.config.stalls):
-            out.append(ev.StallCleared(session_id=sid, reason=reason))
-            d = st.decisions.get(st.attention.stalls[sid].decision_id)
-            if d is not None and d.open:
-                out.append(ev.DecisionAnswered(decision_id=d.decision_id,
-                                               answer=stalls.KEEP_GOING, by="loopwright"))
-        return out
-
-    def _stalls(self, now: float) -> list[ev.Event]:
-        st, cfg = self.rt.state, self.rt.config.stalls
-        out: list[ev.Event] = []
-        for f in stalls.detect(st, self.tracker, cfg, now):
-            s = st.sessions[f.session_id]
-            if f.signal in cfg.kill_on:
-                out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
-                                         evidence=f.evidence, onset_at=f.onset_at,
-                                         proposal="kill", killed=True),
-                        ev.SessionKilled(session_id=f.session_id, by="loopwright",
-                                         reason=f"stalled: {f.evidence}")]
-                continue
-            did = new_id("d")
-            out += [ev.StallDetected(session_id=f.session_id, signal=f.signal,
-                                     evidence=f.evidence, onset_at=f.onset_at,
-                                     proposal=f.proposal, decision_id=did),
-                    ev.DecisionAsked(decision_id=did, question=stalls.question(s.name, f),
-                                     options=stalls.STALL_OPTIONS, default=stalls.KEEP_GOING,
-                                     session_id=f.session_id, task_id=s.task_id)]
-        return out
 
     def _digest(self, now: float) -> list[ev.Event]:
         minutes = self.cfg.digest_minutes

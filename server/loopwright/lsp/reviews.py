@@ -147,7 +147,7 @@ def review_result(state: State, s: Session) -> ReviewResult:
         reviewer=None if not r.reviewer else ReviewerRow(
             name=r.reviewer, verdict=r.reviewer_verdict, summary=r.reviewer_summary,
             comments=[CommentRow(path=k.path, line=k.line, body=k.body) for k in r.comments]),
-        notes=list(s.notes),
+        notes=list(s.feedback),
     )
 
 

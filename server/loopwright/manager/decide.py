@@ -1,15 +1,49 @@
 """Decide, then do: pure functions from (state, event) to the effects to carry out.
 
 Nothing here touches git, the network, the clock or the log. `manager.loop` applies each
-record to the state, asks `decide` what follows, and carries the effects out.
+record to the state, asks `decide` what follows (for an event the fold's tables let
+apply), and carries the effects out (`manager.effects`). `decide` composes small
+deciders: the session's pipeline (checks, review and the reviewer's rounds, the gate,
+landing step by step), triage, and the world's reactions (the build after a landing,
+sessions brought up to a moved target, issue statuses). What a shell step reports
+without a record (`StillBlocked`) is decided here too. Routing notifications is the
+attention supervisor's pure decider (`attention.routing`), over its own view.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .. import events as ev
-from ..state import LIVE, SessionState, State
+from ..config import Config
+from ..core.keys import EffectKey
+from ..review import gate
+from ..state import LIVE, Checks, SessionState, State
+from ..workers.base import CommandResult
+from .effects import (
+    AdvanceTarget,
+    BringUpToDate,
+    CheckBuild,
+    DeliverAnswer,
+    Effect,
+    Land,
+    Later,
+    PrepareReview,
+    QueueSession,
+    Record,
+    RemoveWorktree,
+    RunChecks,
+    StartWorker,
+    StillBlocked,
+    StopWorker,
+    Triage,
+    WriteIssueStatuses,
+)
+
+__all__ = [
+    "AdvanceTarget", "BringUpToDate", "CheckBuild", "DeliverAnswer", "Effect",
+    "EffectKey", "Land", "Later", "PrepareReview", "QueueSession", "Record",
+    "RemoveWorktree", "RunChecks", "StartWorker", "StillBlocked", "StopWorker", "Triage",
+    "WriteIssueStatuses", "decide", "recover", "schedule",
+]
 
 S = SessionState
 # States that hold one of the `max_parallel` worker slots. Landing does not: landings go
@@ -17,73 +51,24 @@ S = SessionState
 SLOT_STATES = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING})
 
 
-@dataclass(frozen=True)
-class Triage:
-    task_id: str
-
-
-@dataclass(frozen=True)
-class SettleTriage:
-    """A human answered the triage question about a task."""
-
-    task_id: str
-    accept: bool
-
-
-@dataclass(frozen=True)
-class QueueSession:
-    task_id: str
-    attempt: int
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class StartWorker:
-    session_id: str
-    resume: bool  # the session ran before: reuse its worktree, skip recorded steps
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class RunChecks:
-    session_id: str
-
-
-@dataclass(frozen=True)
-class PrepareReview:
-    session_id: str
-
-
-@dataclass(frozen=True)
-class Land:
-    session_id: str
-
-
-@dataclass(frozen=True)
-class StopWorker:
-    session_id: str
-
-
-@dataclass(frozen=True)
-class RemoveWorktree:
-    session_id: str
-    delete_branch: bool
-
-
-@dataclass(frozen=True)
-class DeliverAnswer:
-    decision_id: str
-    answer: str
-
-
-Effect = (
-    Triage | SettleTriage | QueueSession | StartWorker | RunChecks | PrepareReview | Land
-    | StopWorker | RemoveWorktree | DeliverAnswer
+LANDING_RETRY_SECONDS = 1.0  # a blocked landing tries to move the target this often
+# Events after which a GitHub issue's status may have changed.
+_STATUS_EVENTS = (
+    ev.TaskAccepted, ev.TaskDeclined, ev.TaskOverruled, ev.SessionQueued, ev.GateDecided,
+    ev.ChangeApproved, ev.PullRequestOpened, ev.PullRequestReviewed, ev.ChangeLanded,
+    ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled,
+    ev.ChangesRequested,
 )
 
 
-def decide(state: State, event: ev.Event) -> list[Effect]:
+def decide(state: State, event: ev.Event | StillBlocked, config: Config) -> list[Effect]:
     """What follows from `event`, which has just been applied to `state`."""
+    if isinstance(event, StillBlocked):
+        return [_retry_advance(event.session_id, event.merged_commit, event.target_commit)]
+    return _pipeline(state, event, config) + _world(event, config)
+
+
+def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
     match event:
         case ev.TaskFiled(task_id=tid):
             return [Triage(tid)]
@@ -96,8 +81,16 @@ def decide(state: State, event: ev.Event) -> list[Effect]:
             return [RunChecks(sid)] if _is(state, sid, S.CHECKING) else []
         case ev.ChecksFinished(session_id=sid, on_merge=False):
             return [PrepareReview(sid)] if _is(state, sid, S.REVIEWING) else []
+        case ev.ReviewPrepared(session_id=sid):
+            return after_review(state, sid, config)
         case ev.GateDecided(session_id=sid, auto_land=True) | ev.ChangeApproved(session_id=sid):
             return [Land(sid)] if _is(state, sid, S.LANDING) else []
+        case ev.LandingRaced(session_id=sid):
+            return [Land(sid, again=True)] if _is(state, sid, S.LANDING) else []
+        case ev.LandingBlocked(session_id=sid, merged_commit=merged) if merged:
+            if not _is(state, sid, S.LANDING):
+                return []
+            return [_retry_advance(sid, merged, event.target_commit)]
         case ev.ChangeRejected(session_id=sid):
             return [StopWorker(sid), RemoveWorktree(sid, delete_branch=False)]
         case ev.SessionKilled(session_id=sid):
@@ -113,10 +106,66 @@ def decide(state: State, event: ev.Event) -> list[Effect]:
             decision = state.decisions[did]
             task = state.tasks.get(decision.task_id)
             if not decision.session_id and task is not None and task.verdict == "pending":
-                return [SettleTriage(task.task_id, accept=answer != "decline")]
+                return [Record((_settle_triage(task.task_id, accept=answer != "decline"),))]
             return [DeliverAnswer(did, answer)]
         case _:
             return []
+
+
+def _world(event: ev.Event, config: Config) -> list[Effect]:
+    """What the world's listeners do after a record (the build, sessions meeting, GitHub)."""
+    out: list[Effect] = []
+    if isinstance(event, ev.ChangeLanded):
+        if config.build.on_landing:
+            out.append(CheckBuild("landing"))
+        if config.land.mode == "merge":
+            out.append(BringUpToDate(event.commit))
+    if config.github.repo and isinstance(event, _STATUS_EVENTS):
+        out.append(WriteIssueStatuses())
+    return out
+
+
+def after_review(state: State, session_id: str, config: Config) -> list[Effect]:
+    """The review is in: the reviewer's request for changes goes back to the worker on its
+    own for up to `[review] max_rounds` rounds; otherwise the gate decides."""
+    s = state.sessions.get(session_id)
+    if s is None or s.state != S.REVIEWING or s.review is None:
+        return []
+    review, task = s.review, state.tasks[s.task_id]
+    if (review.reviewer_verdict == "request_changes"
+            and s.reviewer_rounds < config.review.max_rounds):
+        return [Record((ev.ChangesRequested(session_id=session_id, by="reviewer",
+                                            note=reviewer_note(review)),))]
+    auto, reasons = gate.judge(
+        config.gate, review=review, checks=_as_result(s.checks), labels=task.labels,
+        reviewer_configured=bool(config.review.reviewer),
+    )
+    return [Record((ev.GateDecided(session_id=session_id, auto_land=auto, reasons=reasons),))]
+
+
+def reviewer_note(review: ev.ReviewPrepared) -> str:
+    """The reviewer's request for changes as the worker's next instruction."""
+    lines = [f"The reviewer agent asks for changes: {review.reviewer_summary}"]
+    lines += [f"- {c.path}:{c.line}: {c.body}" for c in review.comments]
+    return "\n".join(lines)
+
+
+def _as_result(checks: Checks | None) -> CommandResult | None:
+    """The recorded checks as the gate reads them; None when no checks ran."""
+    if checks is None or not checks.command:
+        return None
+    return CommandResult(checks.command, checks.exit_code, checks.output_tail,
+                         checks.seconds, checks.timed_out)
+
+
+def _settle_triage(task_id: str, accept: bool) -> ev.Event:
+    if accept:
+        return ev.TaskAccepted(task_id=task_id, reason="the human said to go ahead")
+    return ev.TaskDeclined(task_id=task_id, reason="the human declined it")
+
+
+def _retry_advance(session_id: str, merged: str, target: str) -> Effect:
+    return Later(LANDING_RETRY_SECONDS, AdvanceTarget(session_id, merged, target))
 
 
 def schedule(state: State, max_parallel: int, starting: frozenset[str]) -> list[StartWorker]:
@@ -132,12 +181,12 @@ def schedule(state: State, max_parallel: int, starting: frozenset[str]) -> list[
     queued.sort(key=lambda s: (-state.tasks[s.task_id].priority, s.queued_at))
     return [
         StartWorker(s.session_id, resume=s.worktree != "", reason="changes requested"
-                    if s.notes else "")
+                    if s.feedback else "")
         for s in queued[:free]
     ]
 
 
-def recover(state: State) -> list[Effect]:
+def recover(state: State, config: Config) -> list[Effect]:
     """After a restart: pick every live session up where the log left it."""
     effects: list[Effect] = []
     for task in state.tasks.values():
@@ -152,6 +201,8 @@ def recover(state: State) -> list[Effect]:
                                            reason="the manager restarted"))
             case S.CHECKING:
                 effects.append(RunChecks(s.session_id))
+            case S.REVIEWING if s.review is not None and s.review.head_commit == s.head_commit:
+                effects += after_review(state, s.session_id, config)  # the review is in
             case S.REVIEWING:
                 effects.append(PrepareReview(s.session_id))
             case S.LANDING:

@@ -2,8 +2,9 @@
 
 Every record, whoever appended it (this process, the CLI, the editor), goes through
 `_handle` in log order: applied to the state, then `decide` says what follows. Effects
-run as owned tasks in a registry that logs failures and marks the session, so nothing
-is fire-and-forget and nothing is lost.
+run as owned tasks in a registry keyed by `EffectKey` that logs failures and marks the
+session, so nothing is fire-and-forget and nothing is lost. The shell decides nothing:
+what a step reports without a record goes back to `decide` too.
 """
 
 from __future__ import annotations
@@ -22,17 +23,19 @@ from .. import __version__
 from .. import events as ev
 from ..attention.supervisor import Supervisor
 from ..config import Config
+from ..core.keys import EffectKey
 from ..project import Project
-from ..state import State, apply, fold
+from ..state import State, apply, fold, refused
 from ..store import Store
 from . import decide as d
 from . import intake, pipeline
+from .effects import SESSION_KINDS, Keyed
 from .ids import new_id, slug, unique_name
 from .lock import ManagerLock
 from .runtime import Runtime
 from .session import run_session
 from .triage import make_triager, triage_task
-from .wakes import LISTENING, Wakes
+from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
@@ -44,11 +47,11 @@ class Manager:
                  webhook: str = "") -> None:
         self.project, self.config, self.once = project, config, once
         self.webhook = webhook  # `[HOST:]PORT` to receive GitHub deliveries on; "" none
-        self._wakes: Wakes | None = None
-        self._clock = clock  # the attention supervisor's; tests drive it
+        self._world: WorldTriggers | None = None
+        self._clock = clock  # stamps the log, drives timers and attention; tests drive it
         self._attention: Supervisor | None = None
         self.watch_inbox = watch_inbox
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[EffectKey, asyncio.Task[None]] = {}
         self._landing = asyncio.Lock()
         self._stop = asyncio.Event()
         # Set once this manager holds the repository's lock and has said so in the log.
@@ -73,7 +76,7 @@ class Manager:
         """Run until stopped (or, with `once`, until nothing moves without the human)."""
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
-        store = Store(self.project.db_path)
+        store = Store(self.project.db_path, clock=self._clock)
         try:
             await self._run(store)
         finally:
@@ -91,16 +94,16 @@ class Manager:
         self.started.set()
         self._install_signal_handlers()
         store.checkpoint_elsewhere()
-        self._spawn("checkpoint", _checkpoint_every(store, CHECKPOINT_SECONDS))
-        self._attention = Supervisor(rt, self._spawn, self._clock)
+        self._spawn(EffectKey("checkpoint"), _checkpoint_every(store, CHECKPOINT_SECONDS))
+        self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
-        self._spawn("attention", self._attention.run())
+        self._spawn(EffectKey("attention"), self._attention.run())
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
-        self._wakes = wakes = Wakes(rt, self._spawn, webhook=self.webhook)
+        self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)
         try:
-            wakes.start()  # builds, timers, GitHub, webhook, sessions meeting
-            for effect in d.recover(state):
+            world.start()  # builds, timers, GitHub, webhook, sessions meeting
+            for effect in d.recover(state, self.config):
                 self._execute(effect)
             while not self._stop.is_set():
                 batch = store.read_after(state.last_seq, limit=64)
@@ -110,28 +113,28 @@ class Manager:
                 if batch:
                     await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
-                if self.once and self._idle() and inbox.idle() and wakes.idle():
+                if self.once and self._idle() and inbox.idle() and world.idle():
                     return
                 await store.wait(0.05 if self.once else 0.5)
         finally:
             inbox.stop()
-            wakes.stop()
+            world.stop()
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt
         assert rt is not None
+        applies = refused(rt.state, record.event) is None
         apply(rt.state, record)
-        for effect in d.decide(rt.state, record.event):
-            self._execute(effect)
+        if applies:  # a stale event changes nothing, so nothing follows from it
+            for effect in d.decide(rt.state, record.event, self.config):
+                self._execute(effect)
         if self._attention is not None:
             self._attention.observe(record)
-        if self._wakes is not None:
-            self._wakes.observe(record.event)
 
     def _schedule(self) -> None:
         rt = self._rt
         assert rt is not None
-        starting = frozenset(k.split(":", 1)[1] for k in self._tasks if k.startswith("worker:"))
+        starting = frozenset(k.id for k in self._tasks if k.kind == "worker")
         for effect in d.schedule(rt.state, self.config.manager.max_parallel, starting):
             self._execute(effect)
 
@@ -139,46 +142,68 @@ class Manager:
         """Nothing can move without the human: every live task waits on them."""
         rt = self._rt
         assert rt is not None
-        waiting = {f"{kind}:{sid}" for sid in rt.waiting_on_human
+        waiting = {EffectKey(kind, sid) for sid in rt.waiting_on_human
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
-        waiting.update(("intake", "checkpoint", "attention"))
-        waiting |= LISTENING  # the triggers' listeners; Wakes.idle() says if they work
+        waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention"))
+        waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
 
     def _execute(self, effect: d.Effect) -> None:
-        rt = self._rt
-        assert rt is not None
+        rt, world = self._rt, self._world
+        assert rt is not None and world is not None
         match effect:
-            case d.Triage(task_id=tid):
-                self._spawn(f"triage:{tid}", triage_task(rt, self._triager, tid))
-            case d.SettleTriage(task_id=tid, accept=True):
-                rt.append(ev.TaskAccepted(task_id=tid, reason="the human said to go ahead"))
-            case d.SettleTriage(task_id=tid, accept=False):
-                rt.append(ev.TaskDeclined(task_id=tid, reason="the human declined it"))
             case d.QueueSession():
                 self._queue_session(effect)
-            case d.StartWorker(session_id=sid, resume=resume, reason=reason):
-                self._spawn(f"worker:{sid}", run_session(rt, sid, resume, reason))
-            case d.RunChecks(session_id=sid):
-                self._spawn(f"checks:{sid}", pipeline.run_checks(rt, sid))
-            case d.PrepareReview(session_id=sid):
-                self._spawn(f"review:{sid}", pipeline.prepare_review(rt, sid))
-            case d.Land(session_id=sid):
-                self._spawn(f"land:{sid}", self._landing_of(sid))
+            case d.Record(events=events):
+                rt.append(*events)
             case d.StopWorker(session_id=sid):
-                for kind in ("worker", "checks", "review", "land"):
-                    if (task := self._tasks.get(f"{kind}:{sid}")) is not None:
+                for kind in SESSION_KINDS:
+                    if (task := self._tasks.get(EffectKey(kind, sid))) is not None:
                         task.cancel()
                 rt.waiting_on_human.discard(sid)
-            case d.RemoveWorktree(session_id=sid, delete_branch=delete):
-                self._spawn(f"cleanup:{sid}", pipeline.remove_worktree(rt, sid, delete))
             case d.DeliverAnswer(decision_id=did, answer=answer):
                 future = rt.answers.get(did)
                 if future is not None and not future.done():
                     future.set_result(answer)
+            case d.CheckBuild(why=why):
+                world.check_build(why)
+            case d.BringUpToDate(onto=onto):
+                world.bring_up_to_date(onto)
+            case d.WriteIssueStatuses():
+                world.write_statuses()
+            case _:
+                self._spawn(effect.key, self._carry_out(effect))
+
+    async def _carry_out(self, effect: Keyed | d.Later) -> None:
+        """The owned task of a keyed effect."""
+        rt = self._rt
+        assert rt is not None
+        match effect:
+            case d.Later(seconds=seconds, effect=then):
+                await asyncio.sleep(seconds)
+                await self._carry_out(then)
+            case d.Triage(task_id=tid):
+                await triage_task(rt, self._triager, tid)
+            case d.StartWorker(session_id=sid, resume=resume, reason=reason):
+                await run_session(rt, sid, resume, reason)
+            case d.RunChecks(session_id=sid):
+                await pipeline.run_checks(rt, sid)
+            case d.PrepareReview(session_id=sid):
+                await pipeline.prepare_review(rt, sid)
+            case d.Land(session_id=sid, again=again):
+                await self._landing_of(sid, again)
+            case d.AdvanceTarget(session_id=sid, merged_commit=merged, target_commit=old):
+                blocked = await pipeline.advance(rt, sid, merged, old, self._landing)
+                if blocked is not None:  # nothing new to record: decide says what next
+                    for step in d.decide(rt.state, blocked, self.config):
+                        self._execute(step)
+            case d.RemoveWorktree(session_id=sid, delete_branch=delete):
+                await pipeline.remove_worktree(rt, sid, delete)
+            case _:
+                self._execute(effect)
 
     def _queue_session(self, effect: d.QueueSession) -> None:
         rt = self._rt
@@ -193,37 +218,42 @@ class Manager:
             attempt=effect.attempt, note=effect.note,
         ))
 
-    def _landing_of(self, session_id: str) -> Coroutine[Any, Any, None]:
+    def _landing_of(self, session_id: str, again: bool) -> Coroutine[Any, Any, None]:
         """Landing in the configured mode: merge here (one at a time, each re-checked on
         the merged result: the merge queue), or open a pull request."""
-        if self._wakes is not None:
-            return self._wakes.land(session_id, self._landing)
+        if self._world is not None:
+            return self._world.land(session_id, self._landing, again)
         assert self._rt is not None
-        return pipeline.land_session(self._rt, session_id, self._landing)
+        return pipeline.land_session(self._rt, session_id, self._landing, again)
 
-    def _spawn(self, key: str, coro: Coroutine[Any, Any, None]) -> None:
-        if key in self._tasks:
-            coro.close()  # already under way; effects are idempotent by key
+    def _spawn(self, key: EffectKey | str, coro: Coroutine[Any, Any, None]) -> None:
+        key = key if isinstance(key, EffectKey) else EffectKey(key)
+        running = self._tasks.get(key)
+        # Already under way: effects are idempotent by key. A task that has ended (its
+        # callback not yet run) or that asks for its own next step is replaced.
+        if (running is not None and not running.done()
+                and running is not asyncio.current_task()):
+            coro.close()
             return
-        task = asyncio.get_running_loop().create_task(coro, name=key)
+        task = asyncio.get_running_loop().create_task(coro, name=str(key))
         self._tasks[key] = task
         task.add_done_callback(lambda t: self._finished(key, t))
 
-    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
-        self._tasks.pop(key, None)
+    def _finished(self, key: EffectKey, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
         if task.cancelled() or task.exception() is None:
             return
         error = task.exception()
         log.error("%s failed: %r", key, error, exc_info=error)
-        kind, _, sid = key.partition(":")
         rt = self._rt
-        if rt is None or sid not in rt.state.sessions:
+        if rt is None or key.id not in rt.state.sessions:
             return
-        reason = f"{kind} failed: {type(error).__name__}: {error}"
-        if kind == "land":
-            rt.append(ev.LandingFailed(session_id=sid, reason=reason))
-        elif kind in ("worker", "checks", "review"):
-            rt.append(ev.WorkerFailed(session_id=sid, reason=reason))
+        reason = f"{key.kind} failed: {type(error).__name__}: {error}"
+        if key.kind == "land":
+            rt.append(ev.LandingFailed(session_id=key.id, reason=reason))
+        elif key.kind in ("worker", "checks", "review"):
+            rt.append(ev.WorkerFailed(session_id=key.id, reason=reason))
 
     async def _cancel_all(self) -> None:
         # Until none is left: a task ending may spawn another (a landing asks for a build

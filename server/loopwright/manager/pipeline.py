@@ -1,4 +1,9 @@
-"""After the worker: checks, review and the gate, landing, and cleaning up."""
+"""After the worker: checks, the review, landing step by step, and cleaning up.
+
+Each function is one step an effect asks for; it does the I/O and records what came of
+it. What follows (the reviewer's request sent back or the gate, a landing merged again
+or retried later) is `manager.decide`'s.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,13 @@ import msgspec
 from .. import events as ev
 from ..backends import make_reviewer
 from ..review import checks as checks_mod
-from ..review import gate
 from ..review.reviewer import Reviewer, Verdict
-from ..state import Checks, Session, Task
-from ..workers.base import CommandResult
+from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
+from .effects import StillBlocked
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
-LANDING_RETRY_SECONDS = 1.0
 
 
 async def run_checks(rt: Runtime, session_id: str) -> None:
@@ -44,6 +47,7 @@ async def run_checks(rt: Runtime, session_id: str) -> None:
 
 
 async def prepare_review(rt: Runtime, session_id: str) -> None:
+    """The session's hunks, and the reviewer's verdict folded in (when one is set)."""
     s = rt.state.sessions[session_id]
     task = rt.state.tasks[s.task_id]
     root = rt.project.root
@@ -54,20 +58,12 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
         session_id=session_id, head_commit=s.head_commit, base_commit=s.base_commit,
         files=tuple(files), hunks=tuple(hunks), added=added, removed=removed,
     )
+    spent: tuple[ev.ModelReplied, ...] = ()
     reviewer = make_reviewer(rt.project, rt.config)
     if reviewer is not None:
         verdict, review = await _ask_reviewer(reviewer, task, s, review)
-        if verdict is not None and verdict.verdict == "request_changes" and (
-            s.reviewer_rounds < rt.config.review.max_rounds
-        ):  # back to the worker without the human; only the final round reaches them
-            rt.append(review, ev.ChangesRequested(
-                session_id=session_id, note=_note_for_worker(verdict), by="reviewer"))
-            return
-    auto, reasons = gate.decide(
-        rt.config.gate, review=review, checks=_as_result(s.checks), labels=task.labels,
-        reviewer_configured=reviewer is not None,
-    )
-    rt.append(review, ev.GateDecided(session_id=session_id, auto_land=auto, reasons=reasons))
+        spent = verdict.spent if verdict is not None else ()
+    rt.append(*spent, review)
 
 
 async def _ask_reviewer(
@@ -88,43 +84,27 @@ async def _ask_reviewer(
     )
 
 
-def _note_for_worker(verdict: Verdict) -> str:
-    """The reviewer's request for changes as the worker's next instruction."""
-    lines = [f"The reviewer agent asks for changes: {verdict.summary}"]
-    lines += [f"- {c.path}:{c.line}: {c.body}" for c in verdict.comments]
-    return "\n".join(lines)
-
-
-def _as_result(checks: Checks | None) -> CommandResult | None:
-    """The recorded checks as the gate reads them; None when no checks ran."""
-    if checks is None or not checks.command:
-        return None
-    return CommandResult(checks.command, checks.exit_code, checks.output_tail,
-                         checks.seconds, checks.timed_out)
-
-
-async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock) -> None:
-    """Merge the session into its target, re-check the merged result, advance the target.
+async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock,
+                       again: bool = False) -> None:
+    """One landing step: merge the session onto its target's tip (in its worktree),
+    check the merged result, and try once to advance the target (`advance`).
 
     Idempotent: a session whose head is already on the target is recorded as landed.
-    Never force-moves a branch; a dirty checkout makes the landing wait and say why.
+    Landings take `lock` one at a time: that is the merge queue. `again`: the target
+    moved under the last attempt, which already said the landing started.
     """
     async with lock:
-        await _land(rt, session_id)
-
-
-async def _land(rt: Runtime, session_id: str) -> None:
-    s = rt.state.sessions[session_id]
-    root, target, worktree = rt.project.root, s.target_branch, Path(s.worktree)
-    if await asyncio.to_thread(land.is_landed, root, target, s.head_commit):
-        tip = await asyncio.to_thread(repo.head_commit, root, target)
-        rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target, commit=tip))
-        return
-    rt.append(ev.LandingStarted(session_id=session_id, target_branch=target))
-    task = rt.state.tasks[s.task_id]
-    message = f"Land {s.name}: {task.title}\n\nLoopwright session {session_id}"
-    blocked_reason = ""
-    while True:
+        s = rt.state.sessions[session_id]
+        root, target, worktree = rt.project.root, s.target_branch, Path(s.worktree)
+        if await asyncio.to_thread(land.is_landed, root, target, s.head_commit):
+            tip = await asyncio.to_thread(repo.head_commit, root, target)
+            rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target,
+                                      commit=tip))
+            return
+        if not again:
+            rt.append(ev.LandingStarted(session_id=session_id, target_branch=target))
+        task = rt.state.tasks[s.task_id]
+        message = f"Land {s.name}: {task.title}\n\nLoopwright session {session_id}"
         old = await asyncio.to_thread(repo.head_commit, root, target)
         # The merge and its checks use the session's worktree: nothing else may move it
         # meanwhile (bringing sessions up to a moved target takes the same lock).
@@ -142,22 +122,39 @@ async def _land(rt: Runtime, session_id: str) -> None:
                 await asyncio.to_thread(land.restore_session_checkout, root, worktree,
                                         s.branch)
                 return
-        while True:
-            outcome = await asyncio.to_thread(land.advance_target, root, target, merged, old)
-            if isinstance(outcome, land.Advanced):
-                rt.waiting_on_human.discard(session_id)
-                await asyncio.to_thread(land.restore_session_checkout, root, worktree,
-                                        s.branch)
-                rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target,
-                                          commit=outcome.commit))
-                return
-            if isinstance(outcome, land.Moved):
-                break  # the target moved under us: merge again on its new tip
-            if outcome.reason != blocked_reason:
-                blocked_reason = outcome.reason
-                rt.append(ev.LandingBlocked(session_id=session_id, reason=outcome.reason))
-            rt.waiting_on_human.add(session_id)
-            await asyncio.sleep(LANDING_RETRY_SECONDS)
+        await _advance(rt, session_id, merged, old)
+
+
+async def advance(rt: Runtime, session_id: str, merged: str, old: str,
+                  lock: asyncio.Lock) -> StillBlocked | None:
+    """Try once to move the target from `old` to the checked merge `merged`."""
+    async with lock:
+        return await _advance(rt, session_id, merged, old)
+
+
+async def _advance(rt: Runtime, session_id: str, merged: str, old: str
+                   ) -> StillBlocked | None:
+    """Landed, raced (the target moved: `LandingRaced`) or blocked (`LandingBlocked`,
+    recorded when its reason is new; the same reason again is only reported)."""
+    s = rt.state.sessions[session_id]
+    root, target, worktree = rt.project.root, s.target_branch, Path(s.worktree)
+    outcome = await asyncio.to_thread(land.advance_target, root, target, merged, old)
+    if isinstance(outcome, land.Advanced):
+        rt.waiting_on_human.discard(session_id)
+        await asyncio.to_thread(land.restore_session_checkout, root, worktree, s.branch)
+        rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target,
+                                  commit=outcome.commit))
+        return None
+    if isinstance(outcome, land.Moved):
+        rt.waiting_on_human.discard(session_id)
+        rt.append(ev.LandingRaced(session_id=session_id, target_commit=outcome.actual))
+        return None
+    rt.waiting_on_human.add(session_id)
+    if outcome.reason == s.landing_blocked:
+        return StillBlocked(session_id, merged, old)
+    rt.append(ev.LandingBlocked(session_id=session_id, reason=outcome.reason,
+                                merged_commit=merged, target_commit=old))
+    return None
 
 
 async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> bool:

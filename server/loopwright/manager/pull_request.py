@@ -20,9 +20,9 @@ from .runtime import Runtime
 
 
 async def land(rt: Runtime, session_id: str, lock: asyncio.Lock,
-               github: GitHubSync | None) -> None:
+               github: GitHubSync | None, again: bool = False) -> None:
     if rt.config.land.mode == "merge":
-        await pipeline.land_session(rt, session_id, lock)
+        await pipeline.land_session(rt, session_id, lock, again)
         return
     if github is None:
         rt.append(ev.LandingFailed(

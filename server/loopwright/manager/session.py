@@ -93,9 +93,8 @@ class SessionContext:
         }
 
     def transcript(self) -> list[TranscriptEvent]:
-        return [r.event for r in self._rt.store.read_after(0)
-                if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)
-                and r.event.session_id == self._sid]
+        return [r.event for r in self._rt.store.read_transcript(self._sid)
+                if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)]
 
     async def record_turn(self, *events: TranscriptEvent) -> None:
         self._rt.append(*events)
@@ -136,7 +135,7 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
                                     base_commit=base, target_branch=target))
     worker_input = WorkerInput(
         task=task, session=s, worktree=path, config=rt.config,
-        resume_step=s.steps_done if resume else 0, notes=tuple(s.notes), repo_root=root,
+        resume_step=s.steps_done if resume else 0, notes=tuple(s.feedback), repo_root=root,
     )
     outcome = await _run_worker(rt, worker_input)
     if isinstance(outcome, Failed):

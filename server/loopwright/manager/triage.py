@@ -37,11 +37,11 @@ async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:
         verdict = Ask(f"Triage could not judge this task ({e}). Work on it anyway?")
     match verdict:
         case Accept(reason=reason):
-            rt.append(ev.TaskAccepted(task_id=task_id, reason=reason))
+            rt.append(*verdict.spent, ev.TaskAccepted(task_id=task_id, reason=reason))
         case Decline(reason=reason):
-            rt.append(ev.TaskDeclined(task_id=task_id, reason=reason))
+            rt.append(*verdict.spent, ev.TaskDeclined(task_id=task_id, reason=reason))
         case Ask(question=question, default=default):
-            rt.append(ev.DecisionAsked(
+            rt.append(*verdict.spent, ev.DecisionAsked(
                 decision_id=new_id("d"), question=question, options=ASK_OPTIONS,
                 default=default, blocking=True, task_id=task_id,
             ))

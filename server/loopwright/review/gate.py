@@ -1,6 +1,6 @@
 """The gate: whether a change may land without a human, and if not, every reason why.
 
-Pure: it reads the review, the check result and the task's labels, and decides. No I/O.
+Pure: it reads the review, the check result and the task's labels, and judges. No I/O.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ..core.commands import CommandResult
 from ..events import ReviewPrepared
 
 
-def decide(
+def judge(
     gate: GateConfig, *, review: ReviewPrepared, checks: CommandResult | None,
     labels: tuple[str, ...], reviewer_configured: bool,
 ) -> tuple[bool, tuple[str, ...]]:

@@ -20,6 +20,7 @@ class Verdict:
     verdict: Literal["approve", "request_changes"]
     summary: str
     comments: tuple[ev.ReviewComment, ...] = ()
+    spent: tuple[ev.ModelReplied, ...] = ()  # what the review cost, for the log
 
 
 class Reviewer(Protocol):

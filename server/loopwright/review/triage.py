@@ -11,23 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from .. import events as ev
 from ..state import Task
 
 
 @dataclass(frozen=True)
 class Accept:
     reason: str = ""
+    spent: tuple[ev.ModelReplied, ...] = ()  # what judging cost, for the log
 
 
 @dataclass(frozen=True)
 class Decline:
     reason: str
+    spent: tuple[ev.ModelReplied, ...] = ()
 
 
 @dataclass(frozen=True)
 class Ask:
     question: str
     default: str = "accept"  # the answer assumed until the human gives one
+    spent: tuple[ev.ModelReplied, ...] = ()
 
 
 Verdict = Accept | Decline | Ask

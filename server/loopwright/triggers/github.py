@@ -71,7 +71,7 @@ def status_comment(status: str, state: State, task: Task) -> str:
     match status:
         case "declined":
             return f"Loopwright declined this issue: {task.verdict_reason}"
-        case "working" if s is not None and s.attempt == 1 and not s.notes:
+        case "working" if s is not None and s.attempt == 1 and not s.feedback:
             return f"Loopwright is working on this (session `{s.name}`, branch `{s.branch}`)."
         case "pull-request" if s is not None:
             pr = state.world.pulls[s.session_id]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass
 
 from .. import events as ev
@@ -105,9 +104,9 @@ async def run_timers(rt: Runtime) -> None:
     """The timers' owned task: arm, fire, sleep until the next is due; forever."""
     timers = rt.config.timers
     while True:
-        for step in plan(timers, rt.state, time.time()):
+        for step in plan(timers, rt.state, rt.clock()):
             await rt.append_applied(*_events(step))
-        await asyncio.sleep(next_wake(timers, rt.state, time.time()))
+        await asyncio.sleep(next_wake(timers, rt.state, rt.clock()))
 
 
 def _events(step: Arm | Fire) -> list[ev.Event]:

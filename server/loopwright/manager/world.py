@@ -1,8 +1,8 @@
 """What wakes the loop besides the inbox: build checks, timers, GitHub, webhooks, and
-sessions meeting each other. The manager owns one `Wakes`; it starts the long-lived
-listeners as owned tasks and hears every record after it is applied (`observe`), so it
-can check the build after a landing, write an issue's status back, or bring live
-sessions up to a target that moved.
+sessions meeting each other. The manager owns one `WorldTriggers`; it starts the long-lived
+listeners as owned tasks, and carries out the effects `decide` asks of the world: check
+the build after a landing, write an issue's status back, bring live sessions up to a
+target that moved. Each runs coalesced: asked again while it runs, it runs once more.
 """
 
 from __future__ import annotations
@@ -10,38 +10,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from .. import events as ev
+from ..core.keys import EffectKey
 from ..core.schedule import Every, parse_schedule
 from ..triggers import build, timers
 from ..triggers.github import GitHubSync
 from ..triggers.github_api import GitHubClient, GitHubError, find_token
 from ..triggers.webhook import WebhookServer, parse_address
-from . import meet, pull_request
+from . import parallel, pull_request
+from .effects import BringUpToDate, CheckBuild, WriteIssueStatuses
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
-Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
+Spawn = Callable[[EffectKey, Coroutine[Any, Any, None]], None]
 
 # Owned tasks that only listen; with `run --once` the manager may stop while they run.
-LISTENING = frozenset({"timers", "build-schedule", "github", "meet"})
-# Events after which a GitHub issue's status may have changed.
-_STATUS_EVENTS = (
-    ev.TaskAccepted, ev.TaskDeclined, ev.TaskOverruled, ev.SessionQueued, ev.GateDecided,
-    ev.ChangeApproved, ev.PullRequestOpened, ev.PullRequestReviewed, ev.ChangeLanded,
-    ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled,
-    ev.ChangesRequested,
-)
+LISTENING = frozenset(EffectKey(kind) for kind in ("timers", "build-schedule", "github",
+                                                     "meet"))
 
 
 class Coalesced:
     """An owned task that runs `work` again while it was asked meanwhile: many asks
     while one run goes become one more run, never a pile."""
 
-    def __init__(self, spawn: Spawn, key: str, work: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, spawn: Spawn, key: EffectKey,
+                 work: Callable[[], Awaitable[None]]) -> None:
         self._spawn, self._key, self._work = spawn, key, work
         self._asked = self._running = False
 
@@ -64,26 +59,26 @@ class Coalesced:
             self._running = False
 
 
-class Wakes:
+class WorldTriggers:
     def __init__(self, rt: Runtime, spawn: Spawn, *, webhook: str = "") -> None:
         self._rt, self._spawn, self._webhook_address = rt, spawn, webhook
         self.github: GitHubSync | None = None
         self.webhook: WebhookServer | None = None
         self._build_why: build.Why = "schedule"
-        self._build = Coalesced(spawn, "build", self._check_build)
-        self._status = Coalesced(spawn, "github-status", self._write_statuses)
-        self._pulls = Coalesced(spawn, "github-pulls", self._watch_pulls)
+        self._build = Coalesced(spawn, CheckBuild("landing").key, self._check_build)
+        self._status = Coalesced(spawn, WriteIssueStatuses().key, self._write_statuses)
+        self._pulls = Coalesced(spawn, EffectKey("github-pulls"), self._watch_pulls)
         self._moved_to = ""
-        self._meet = Coalesced(spawn, "meet-target", self._target_moved)
+        self._meet = Coalesced(spawn, BringUpToDate("").key, self._target_moved)
 
     def start(self) -> None:
         """Start the listeners the config asks for. A webhook that cannot start raises
         (the user asked for it); GitHub without a token is logged and left off."""
         rt, cfg = self._rt, self._rt.config
         if cfg.timers:
-            self._spawn("timers", timers.run_timers(rt))
+            self._spawn(EffectKey("timers"), timers.run_timers(rt))
         if cfg.build.every or cfg.build.cron:
-            self._spawn("build-schedule", self._build_schedule())
+            self._spawn(EffectKey("build-schedule"), self._build_schedule())
         if cfg.github.repo:
             try:
                 client = GitHubClient(cfg.github.api_url, cfg.github.repo, find_token())
@@ -92,10 +87,10 @@ class Wakes:
             else:
                 self.github = GitHubSync(rt, client)
                 if cfg.github.poll_seconds:
-                    self._spawn("github", self.github.poll_forever())
+                    self._spawn(EffectKey("github"), self.github.poll_forever())
                 self._status.ask()  # statuses that changed while the manager was down
         if cfg.parallel.predict_conflicts:
-            self._spawn("meet", meet.predict_forever(rt))
+            self._spawn(EffectKey("meet"), parallel.predict_forever(rt))
         if self._webhook_address:
             self._start_webhook()
 
@@ -107,20 +102,18 @@ class Wakes:
     def idle(self) -> bool:
         return not any(c.busy for c in (self._build, self._status, self._pulls, self._meet))
 
-    def land(self, session_id: str, lock: asyncio.Lock) -> Coroutine[Any, Any, None]:
+    def land(self, session_id: str, lock: asyncio.Lock, again: bool = False
+             ) -> Coroutine[Any, Any, None]:
         """The landing of a session, in the configured mode (merge, or pull request)."""
-        return pull_request.land(self._rt, session_id, lock, self.github)
+        return pull_request.land(self._rt, session_id, lock, self.github, again)
 
-    def observe(self, event: ev.Event) -> None:
-        """Called for every record, after the state has applied it."""
-        cfg = self._rt.config
-        if isinstance(event, ev.ChangeLanded):
-            if cfg.build.on_landing:
-                self.check_build("landing")
-            if cfg.land.mode == "merge":
-                self._moved_to = event.commit
-                self._meet.ask()
-        if self.github is not None and isinstance(event, _STATUS_EVENTS):
+    def bring_up_to_date(self, onto: str) -> None:
+        """Bring the sessions at work up to the target's new tip."""
+        self._moved_to = onto
+        self._meet.ask()
+
+    def write_statuses(self) -> None:
+        if self.github is not None:  # (off: no token)
             self._status.ask()
 
     # --- the build ---------------------------------------------------------------
@@ -137,22 +130,23 @@ class Wakes:
     async def _build_schedule(self) -> None:
         cfg = self._rt.config.build
         schedule = parse_schedule(every=cfg.every, cron=cfg.cron)
+        clock = self._rt.clock
         checked = self._rt.state.world.build.checked_at
-        if not checked or schedule.next_due(checked, checked) <= time.time():
+        if not checked or schedule.next_due(checked, checked) <= clock():
             self.check_build("start")  # never checked, or a scheduled check was missed
-        last = checked or time.time()
+        last = checked or clock()
         while True:
             due = (schedule.next_due(last, last) if isinstance(schedule, Every)
-                   else schedule.next_due(time.time()))
-            await asyncio.sleep(max(0.0, min(due - time.time(), timers.MAX_SLEEP_SECONDS)))
-            if time.time() >= due:
+                   else schedule.next_due(clock()))
+            await asyncio.sleep(max(0.0, min(due - clock(), timers.MAX_SLEEP_SECONDS)))
+            if clock() >= due:
                 last = due
                 self.check_build("schedule")
 
     # --- sessions meeting --------------------------------------------------------
 
     async def _target_moved(self) -> None:
-        await meet.on_target_moved(self._rt, self._moved_to)
+        await parallel.on_target_moved(self._rt, self._moved_to)
 
     # --- GitHub ------------------------------------------------------------------
 

@@ -1,0 +1,174 @@
+"""What follows each event, decided in one pure place: `decide` alone, table-driven,
+without git, clocks or a running manager (the end-to-end tests drive the same paths)."""
+
+from __future__ import annotations
+
+import itertools
+
+import msgspec
+import pytest
+
+from loopwright import events as ev
+from loopwright.config import (
+    BuildConfig,
+    Config,
+    GateConfig,
+    GitHubConfig,
+    LandConfig,
+    ReviewConfig,
+)
+from loopwright.core.keys import EffectKey
+from loopwright.manager import decide as d
+from loopwright.state import State, apply, refused
+
+_seq = itertools.count(1)
+SID = "s-1"
+
+
+def feed(st: State, *events: ev.Event) -> State:
+    for e in events:
+        apply(st, ev.Record(next(_seq), 100.0, e))
+    return st
+
+
+def reviewing(rounds: int = 0) -> State:
+    """A session whose worker finished and whose checks passed: its review is next."""
+    st = feed(
+        State(),
+        ev.TaskFiled(task_id="t-1", title="Fix it", body="", source="cli"),
+        ev.TaskAccepted(task_id="t-1"),
+        ev.SessionQueued(session_id=SID, task_id="t-1", name="fix-it", branch="b",
+                         backend="script"),
+        ev.SessionStarted(session_id=SID, worktree="/w", base_commit="b0",
+                          target_branch="main"),
+        ev.WorkerFinished(session_id=SID, summary="done", head_commit="h1"),
+        ev.ChecksFinished(session_id=SID, command="make test", passed=True, exit_code=0,
+                          output_tail="", seconds=1.0),
+    )
+    st.sessions[SID].reviewer_rounds = rounds
+    return st
+
+
+def review(verdict: str = "", added: int = 3) -> ev.ReviewPrepared:
+    comments = (ev.ReviewComment(path="a.py", line=3, body="name this better"),)
+    return ev.ReviewPrepared(
+        session_id=SID, head_commit="h1", base_commit="b0", files=("a.py",), hunks=(),
+        added=added, removed=1, reviewer="claude" if verdict else "",
+        reviewer_verdict=verdict, reviewer_summary="not yet" if verdict else "",
+        comments=comments if verdict else ())
+
+
+def landing() -> State:
+    st = reviewing()
+    return feed(st, review(), ev.GateDecided(session_id=SID, auto_land=True, reasons=()))
+
+
+WITH_REVIEWER = Config(review=ReviewConfig(reviewer="claude", max_rounds=2))
+SENT_BACK = ev.ChangesRequested(
+    session_id=SID, by="reviewer",
+    note="The reviewer agent asks for changes: not yet\n- a.py:3: name this better")
+
+
+@pytest.mark.parametrize(("rounds", "verdict", "config", "follows"), [
+    # the reviewer's request goes back to the worker on its own, for max_rounds rounds
+    (0, "request_changes", WITH_REVIEWER, [d.Record((SENT_BACK,))]),
+    (1, "request_changes", WITH_REVIEWER, [d.Record((SENT_BACK,))]),
+    # the last round reaches the human through the gate
+    (2, "request_changes", WITH_REVIEWER, [d.Record((ev.GateDecided(
+        session_id=SID, auto_land=False,
+        reasons=("The reviewer agent asked for changes.",)),))]),
+    (0, "approve", WITH_REVIEWER, [d.Record((ev.GateDecided(
+        session_id=SID, auto_land=True, reasons=()),))]),
+    # no reviewer: the gate alone
+    (0, "", Config(), [d.Record((ev.GateDecided(session_id=SID, auto_land=True,
+                                                reasons=()),))]),
+    (0, "", Config(gate=GateConfig(auto_land=False)), [d.Record((ev.GateDecided(
+        session_id=SID, auto_land=False,
+        reasons=("Auto-land is off, so every change waits for approval.",)),))]),
+])
+def test_after_the_review_the_reviewer_rounds_then_the_gate(
+    rounds: int, verdict: str, config: Config, follows: list[d.Effect],
+) -> None:
+    st = feed(reviewing(rounds), review(verdict))
+    assert d.decide(st, review(verdict), config) == follows
+
+
+def test_a_review_in_the_log_is_not_asked_again_after_a_restart() -> None:
+    st = feed(reviewing(), review())
+    assert d.recover(st, Config()) == [d.Record((ev.GateDecided(
+        session_id=SID, auto_land=True, reasons=()),))]
+    assert d.recover(reviewing(), Config()) == [d.PrepareReview(SID)]
+
+
+@pytest.mark.parametrize(("event", "follows"), [
+    (ev.LandingRaced(session_id=SID, target_commit="t2"), [d.Land(SID, again=True)]),
+    (ev.LandingBlocked(session_id=SID, reason="main is checked out with changes",
+                       merged_commit="m1", target_commit="t1"),
+     [d.Later(d.LANDING_RETRY_SECONDS, d.AdvanceTarget(SID, "m1", "t1"))]),
+    (d.StillBlocked(SID, "m1", "t1"),
+     [d.Later(d.LANDING_RETRY_SECONDS, d.AdvanceTarget(SID, "m1", "t1"))]),
+    # an old log's blocked landing has no merge to retry: the restart merges again
+    (ev.LandingBlocked(session_id=SID, reason="dirty"), []),
+])
+def test_landing_goes_step_by_step(event: ev.Event | d.StillBlocked,
+                                   follows: list[d.Effect]) -> None:
+    st = landing()
+    if not isinstance(event, d.StillBlocked):
+        feed(st, event)
+    assert d.decide(st, event, Config()) == follows
+
+
+def test_a_killed_landing_is_not_retried() -> None:
+    st = feed(landing(), ev.SessionKilled(session_id=SID, by="human"))
+    raced = ev.LandingRaced(session_id=SID, target_commit="t2")
+    assert d.decide(st, raced, Config()) == []
+
+
+def test_a_retry_waits_under_its_session_key_so_stopping_the_session_cancels_it() -> None:
+    later = d.Later(1.0, d.AdvanceTarget(SID, "m1", "t1"))
+    assert later.key == d.Land(SID).key == EffectKey("land", SID)
+    assert str(later.key) == "land:s-1"
+
+
+LANDED = ev.ChangeLanded(session_id=SID, target_branch="main", commit="c9")
+
+
+@pytest.mark.parametrize(("config", "world"), [
+    (Config(), [d.CheckBuild("landing"), d.BringUpToDate("c9")]),
+    (Config(build=BuildConfig(on_landing=False)), [d.BringUpToDate("c9")]),
+    (Config(land=LandConfig(mode="pull-request")), [d.CheckBuild("landing")]),
+    (Config(github=GitHubConfig(repo="o/r")),
+     [d.CheckBuild("landing"), d.BringUpToDate("c9"), d.WriteIssueStatuses()]),
+])
+def test_a_landing_wakes_the_world(config: Config, world: list[d.Effect]) -> None:
+    st = feed(landing(), LANDED)
+    assert d.decide(st, LANDED, config) == [d.RemoveWorktree(SID, True), *world]
+
+
+@pytest.mark.parametrize(("answer", "settled"), [
+    ("accept", ev.TaskAccepted(task_id="t-1", reason="the human said to go ahead")),
+    ("decline", ev.TaskDeclined(task_id="t-1", reason="the human declined it")),
+])
+def test_the_humans_triage_answer_settles_the_task(answer: str, settled: ev.Event) -> None:
+    st = feed(State(), ev.TaskFiled(task_id="t-1", title="Fix it", body="", source="cli"),
+              ev.DecisionAsked(decision_id="d-1", question="Fits?",
+                               options=("accept", "decline"), default="accept",
+                               blocking=True, task_id="t-1"))
+    answered = ev.DecisionAnswered(decision_id="d-1", answer=answer)
+    feed(st, answered)
+    assert d.decide(st, answered, Config()) == [d.Record((settled,))]
+
+
+def test_a_stale_verdict_is_refused_so_nothing_follows_from_it() -> None:
+    st = reviewing()
+    late = ev.TaskDeclined(task_id="t-1", reason="a triage that raced a restart")
+    assert refused(st, late) == "task t-1 was already accepted"
+    accepted_again = ev.TaskAccepted(task_id="t-1")
+    assert refused(st, accepted_again) is not None  # would have queued a second session
+
+
+def test_effects_are_frozen_values() -> None:
+    assert d.Land(SID) == d.Land(SID) and hash(d.Land(SID)) == hash(d.Land(SID))
+    with pytest.raises(AttributeError):
+        d.Land(SID).session_id = "s-2"  # type: ignore[misc]
+    assert msgspec.to_builtins(d.Record((LANDED,)).events[0])["commit"] == "c9"
