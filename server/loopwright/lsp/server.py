@@ -64,7 +64,7 @@ class LoopwrightServer(LanguageServer):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
-            self.shutdown()
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     async def _read(self, reader: FrameReader) -> None:
         loop = asyncio.get_running_loop()

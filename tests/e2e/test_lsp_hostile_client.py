@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import MakeRepo
-from loopwright.lsp.framing import MAX_BODY_BYTES
-from lsp_raw import RawServer, frame
 from test_lsp_server import set_up
+
+from helpers.git import MakeRepo
+from helpers.lsp_raw import RawServer, frame
+from loopwright.lsp.framing import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.slow
 
