@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import msgspec
+
 from .. import config as config_mod
 from .. import events as ev
 from ..manager import views
@@ -21,7 +23,7 @@ from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
 from ..workspace import repo as repo_mod
 from ..workspace import worktrees
-from .common import CliError, OpenApi, ago, clock, open_api, print_json, project_of
+from .common import CliError, OpenApi, clock, open_api, print_json, project_of
 
 
 def init(args: argparse.Namespace) -> int:
@@ -143,7 +145,7 @@ def status(args: argparse.Namespace) -> int:
                 "tasks": [{"task_id": t.task_id, "title": t.title, "source": t.source,
                            "labels": t.labels, "verdict": t.verdict,
                            "sessions": t.sessions} for t in st.tasks.values()],
-                "sessions": rows,
+                "sessions": [msgspec.structs.asdict(r) for r in rows],  # snake_case
             })
             return 0
         print(f"manager: {'running, pid ' + str(pid) if pid else 'not running'}")
@@ -160,7 +162,7 @@ def status(args: argparse.Namespace) -> int:
                 health = "" if r.health == "ok" else f" [{r.health}]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
                 print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
-                      f"{ago(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
+                      f"{views.duration(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
         for t in waiting:
             print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
     return 0
@@ -170,15 +172,15 @@ def inbox(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         items = api.inbox()
         if args.json:
-            print_json(items)
+            print_json([msgspec.structs.asdict(i) for i in items])  # snake_case
             return 0
         if not items:
             print("nothing needs you")
             return 0
         now = time.time()
         for i in items:
-            where = f" [{i.session}]" if i.session else ""
-            print(f"{i.kind:<16} {i.ref}{where}  {ago(now - i.since)} ago")
+            where = f" [{i.session_name}]" if i.session_name else ""
+            print(f"{i.kind:<16} {i.ref}{where}  {views.duration(now - i.since)} ago")
             print(f"    {i.title}")
             print(f"    {i.detail}")
             if i.options:

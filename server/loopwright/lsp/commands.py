@@ -33,6 +33,7 @@ Handler = Callable[[Live, Any], Awaitable[Any]]
 class Action:
     name: str  # `loopwright/<name>` and `loopwright.<name>`
     params: type[p.Params]
+    result: type[Any]  # a wire struct: what protocol.ts and docs/protocol.md say it answers
     run: Handler
 
 
@@ -50,7 +51,7 @@ async def state(live: Live, _: p.NoParams) -> Any:
 async def dispatch(live: Live, q: p.DispatchParams) -> Any:
     task = live.loop.api.dispatch(q.title, _with_context(q.body, q.context), labels=q.labels,
                                   priority=q.priority, backend=q.backend, source="lsp")
-    return {"taskId": task.task_id, "title": task.title}
+    return wire.DispatchResult(task_id=task.task_id, title=task.title)
 
 
 async def answer(live: Live, q: p.AnswerParams) -> Any:
@@ -60,7 +61,7 @@ async def answer(live: Live, q: p.AnswerParams) -> Any:
     except ActionRefused as e:
         raise p.InvalidParams(str(e)) from None
     d = api.answer(d.decision_id, q.answer)
-    return {"decisionId": d.decision_id, "answer": d.answer}
+    return wire.AnswerResult(decision_id=d.decision_id, answer=d.answer)
 
 
 def _session_action(act: Callable[[Loopwright, str, Any], Session]) -> Handler:
@@ -68,7 +69,7 @@ def _session_action(act: Callable[[Loopwright, str, Any], Session]) -> Handler:
         api = live.loop.api
         sid = session(api, q.session).session_id
         s = act(api, sid, q)
-        return {"sessionId": s.session_id, "state": s.state.value}
+        return wire.SessionResult(session_id=s.session_id, state=s.state.value)
 
     return run
 
@@ -84,16 +85,15 @@ async def hunk(live: Live, q: p.HunkParams) -> Any:
         raise p.InvalidParams("`comment`: a comment on a hunk needs its text (clients ask "
                               "the user for it before sending loopwright.hunk)")
     s = api.judge_hunk(s.session_id, q.hunk, q.verdict, q.comment)
-    return {"sessionId": s.session_id, "hunk": q.hunk,
-            "verdict": s.hunk_verdicts.get(q.hunk)}
+    return wire.HunkResult(session_id=s.session_id, hunk=q.hunk,
+                           verdict=s.hunk_verdicts.get(q.hunk))
 
 
 async def review(live: Live, q: p.SessionParams) -> Any:
     sid = session(live.loop.api, q.session).session_id
     live.pump()
     st = live.follower.state
-    result = reviews.review_result(st, st.sessions[sid])
-    return wire.to_json(result)
+    return reviews.review_result(st, st.sessions[sid])
 
 
 async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
@@ -107,7 +107,7 @@ async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
     if not commit:
         raise p.RequestFailed(f"session {s.name} has not started yet: no files to show")
     text = await asyncio.to_thread(file_at, live.loop.project.root, commit, uri.path)
-    return {"text": text or ""}
+    return wire.DocumentResult(text=text or "")
 
 
 async def dashboard(live: Live, _: p.NoParams) -> Any:
@@ -117,7 +117,7 @@ async def dashboard(live: Live, _: p.NoParams) -> Any:
     project = live.loop.project
     html = await asyncio.to_thread(_render_dashboard, project.db_path,
                                    f"Loopwright · {project.root.name}")
-    return {"html": html}
+    return wire.DashboardResult(html=html)
 
 
 def _render_dashboard(db_path: Path, title: str) -> str:
@@ -130,19 +130,23 @@ def _render_dashboard(db_path: Path, title: str) -> str:
 
 
 ACTIONS = (
-    Action("state", p.NoParams, state),
-    Action("dispatch", p.DispatchParams, dispatch),
-    Action("answer", p.AnswerParams, answer),
-    Action("approve", p.SessionParams, _session_action(lambda a, s, _q: a.approve(s))),
-    Action("requestChanges", p.RequestChangesParams,
+    Action("state", p.NoParams, wire.StateResult, state),
+    Action("dispatch", p.DispatchParams, wire.DispatchResult, dispatch),
+    Action("answer", p.AnswerParams, wire.AnswerResult, answer),
+    Action("approve", p.SessionParams, wire.SessionResult,
+           _session_action(lambda a, s, _q: a.approve(s))),
+    Action("requestChanges", p.RequestChangesParams, wire.SessionResult,
            _session_action(lambda a, s, q: a.request_changes(s, q.note))),
-    Action("reject", p.RejectParams, _session_action(lambda a, s, q: a.reject(s, q.why))),
-    Action("kill", p.KillParams, _session_action(lambda a, s, q: a.kill(s, q.reason))),
-    Action("retry", p.SessionParams, _session_action(lambda a, s, _q: a.retry(s))),
-    Action("hunk", p.HunkParams, hunk),
-    Action("review", p.SessionParams, review),
-    Action("reviewDocument", p.ReviewDocumentParams, review_document),
-    Action("dashboard", p.NoParams, dashboard),
+    Action("reject", p.RejectParams, wire.SessionResult,
+           _session_action(lambda a, s, q: a.reject(s, q.why))),
+    Action("kill", p.KillParams, wire.SessionResult,
+           _session_action(lambda a, s, q: a.kill(s, q.reason))),
+    Action("retry", p.SessionParams, wire.SessionResult,
+           _session_action(lambda a, s, _q: a.retry(s))),
+    Action("hunk", p.HunkParams, wire.HunkResult, hunk),
+    Action("review", p.SessionParams, reviews.ReviewResult, review),
+    Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
+    Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
 )
 
 
@@ -153,7 +157,7 @@ async def perform(action: Action, method: str, live: Live, raw: Any) -> Any:
     try:
         result = await action.run(live, q)
         live.pump()
-        return result
+        return wire.to_json(result)
     except ActionRefused as e:
         raise p.RequestFailed(f"{method}: {e}") from None
     except p.InvalidParams as e:

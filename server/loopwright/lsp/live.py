@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from pygls.lsp.server import LanguageServer
 
@@ -41,7 +40,7 @@ class Live:
     def __init__(self, ls: LanguageServer, loop: Loop, tasks: Tasks) -> None:
         self.ls, self.loop, self.tasks = ls, loop, tasks
         self.store = Store(loop.project.db_path)
-        self.follower = f.Follower()
+        self.follower = f.Follower(time.time)
         self.lenses = LensIndex()
         self.prompts = Prompts(ls, tasks, loop.api, lambda: self.follower.state)
         self.progress: SessionProgress | None = None
@@ -76,11 +75,11 @@ class Live:
         self.ls.protocol.notify(CHANGED, wire.to_json(changed))
         self._carry_out(batch.signals)
 
-    def state_result(self) -> Any:
+    def state_result(self) -> wire.StateResult:
         self.pump()
-        return wire.to_json(wire.state_result(
+        return (wire.state_result(
             self.follower.state, root=str(self.loop.project.root), hosted=self.loop.hosted,
-            pid=self.loop.manager_pid()))
+            pid=self.loop.manager_pid(), now=time.time()))
 
     async def _follow(self) -> None:
         while True:
