@@ -8,7 +8,7 @@ import time
 
 import msgspec
 
-from ..manager.api import Loopwright
+from ..manager.api import FrontEndApi
 from ..project import Project
 
 
@@ -20,11 +20,11 @@ def project_of(args: argparse.Namespace) -> Project:
     return Project.find(args.directory)
 
 
-def open_api(args: argparse.Namespace) -> Loopwright:
+def open_api(args: argparse.Namespace) -> FrontEndApi:
     project = project_of(args)
     if not project.dot.exists():
         raise CliError(f"Loopwright is not set up in {project.root}: run `loopwright init`")
-    return Loopwright.open(project)
+    return FrontEndApi.open(project)
 
 
 def print_json(value: object) -> None:
@@ -41,7 +41,7 @@ class OpenApi:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
 
-    def __enter__(self) -> Loopwright:
+    def __enter__(self) -> FrontEndApi:
         self.api = open_api(self.args)
         return self.api
 

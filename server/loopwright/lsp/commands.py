@@ -18,7 +18,7 @@ from typing import Any
 
 from ..insight.history import History
 from ..insight.report import render_report
-from ..manager.api import ActionRefused, Loopwright
+from ..manager.api import ActionRefused, FrontEndApi
 from ..state import Session
 from ..store import Store
 from ..workspace.diff import file_at
@@ -37,7 +37,7 @@ class Action:
     run: Handler
 
 
-def session(api: Loopwright, ref: str) -> Session:
+def session(api: FrontEndApi, ref: str) -> Session:
     try:
         return api.session(ref)
     except ActionRefused as e:
@@ -64,7 +64,7 @@ async def answer(live: Live, q: p.AnswerParams) -> Any:
     return wire.AnswerResult(decision_id=d.decision_id, answer=d.answer)
 
 
-def _session_action(act: Callable[[Loopwright, str, Any], Session]) -> Handler:
+def _session_action(act: Callable[[FrontEndApi, str, Any], Session]) -> Handler:
     async def run(live: Live, q: Any) -> Any:
         api = live.loop.api
         sid = session(api, q.session).session_id

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..config import load
-from ..manager.api import Loopwright
+from ..manager.api import FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager
 from ..project import Project
@@ -66,7 +66,7 @@ class Loop:
     """The open repository, the API over its log, and the manager (hosted or not)."""
 
     project: Project
-    api: Loopwright
+    api: FrontEndApi
     manager: Manager | None = None
     manager_task: asyncio.Task[None] | None = None
     stopping: bool = False
@@ -114,7 +114,7 @@ async def start(project: Project, on_signal: Callable[[], None]) -> Loop:
 
     A hosted manager stops itself on SIGINT/SIGTERM (it installs the handlers); when it
     does, `on_signal` is called so the server can end too."""
-    api = Loopwright.open(project)
+    api = FrontEndApi.open(project)
     loop = Loop(project, api)
     pid = holder_pid(project.lock_path)
     if pid:

@@ -19,7 +19,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
-from ..manager.api import ActionRefused, Loopwright
+from ..manager.api import ActionRefused, FrontEndApi
 from ..state import SessionState, State
 from .follower import note_key
 from .tasks import Tasks
@@ -30,7 +30,7 @@ OPEN, OPEN_DIFF, OPEN_INBOX = "Open", "Open diff", "Open inbox"
 
 
 class Prompts:
-    def __init__(self, ls: LanguageServer, tasks: Tasks, api: Loopwright,
+    def __init__(self, ls: LanguageServer, tasks: Tasks, api: FrontEndApi,
                  state: Callable[[], State]) -> None:
         self._ls, self._tasks, self._api, self._state = ls, tasks, api, state
         self._open: dict[str, str] = {}  # key -> id of the request in flight
