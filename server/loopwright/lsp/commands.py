@@ -24,9 +24,9 @@ from ..store import Store
 from ..workspace.diff import file_at
 from . import params as p
 from . import reviews, wire
-from .live import Live
+from .live import ClientSync
 
-Handler = Callable[[Live, Any], Awaitable[Any]]
+Handler = Callable[[ClientSync, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,18 @@ def session(api: FrontEndApi, ref: str) -> Session:
         raise p.InvalidParams(str(e)) from None
 
 
-async def state(live: Live, _: p.NoParams) -> Any:
+async def state(live: ClientSync, _: p.NoParams) -> Any:
     return live.state_result()
 
 
-async def dispatch(live: Live, q: p.DispatchParams) -> Any:
-    task = live.loop.api.dispatch(q.title, _with_context(q.body, q.context), labels=q.labels,
+async def dispatch(live: ClientSync, q: p.DispatchParams) -> Any:
+    task = live.repo.api.dispatch(q.title, _with_context(q.body, q.context), labels=q.labels,
                                   priority=q.priority, backend=q.backend, source="lsp")
     return wire.DispatchResult(task_id=task.task_id, title=task.title)
 
 
-async def answer(live: Live, q: p.AnswerParams) -> Any:
-    api = live.loop.api
+async def answer(live: ClientSync, q: p.AnswerParams) -> Any:
+    api = live.repo.api
     try:
         d = api.decision(q.decision)
     except ActionRefused as e:
@@ -65,8 +65,8 @@ async def answer(live: Live, q: p.AnswerParams) -> Any:
 
 
 def _session_action(act: Callable[[FrontEndApi, str, Any], Session]) -> Handler:
-    async def run(live: Live, q: Any) -> Any:
-        api = live.loop.api
+    async def run(live: ClientSync, q: Any) -> Any:
+        api = live.repo.api
         sid = session(api, q.session).session_id
         s = act(api, sid, q)
         return wire.SessionResult(session_id=s.session_id, state=s.state.value)
@@ -74,8 +74,8 @@ def _session_action(act: Callable[[FrontEndApi, str, Any], Session]) -> Handler:
     return run
 
 
-async def hunk(live: Live, q: p.HunkParams) -> Any:
-    api = live.loop.api
+async def hunk(live: ClientSync, q: p.HunkParams) -> Any:
+    api = live.repo.api
     s = session(api, q.session)
     if s.review is not None and q.hunk not in {h.hunk_id for h in s.review.hunks}:
         raise p.InvalidParams(
@@ -89,14 +89,14 @@ async def hunk(live: Live, q: p.HunkParams) -> Any:
                            verdict=s.hunk_verdicts.get(q.hunk))
 
 
-async def review(live: Live, q: p.SessionParams) -> Any:
-    sid = session(live.loop.api, q.session).session_id
+async def review(live: ClientSync, q: p.SessionParams) -> Any:
+    sid = session(live.repo.api, q.session).session_id
     live.pump()
     st = live.follower.state
     return reviews.review_result(st, st.sessions[sid])
 
 
-async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
+async def review_document(live: ClientSync, q: p.ReviewDocumentParams) -> Any:
     uri = reviews.parse_uri(q.uri)
     if uri is None:
         raise p.InvalidParams(f"{q.uri} is not a review document (scheme "
@@ -106,15 +106,15 @@ async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
     commit = reviews.commit_of(s, uri.side)
     if not commit:
         raise p.RequestFailed(f"session {s.name} has not started yet: no files to show")
-    text = await asyncio.to_thread(file_at, live.loop.project.root, commit, uri.path)
+    text = await asyncio.to_thread(file_at, live.repo.project.root, commit, uri.path)
     return wire.DocumentResult(text=text or "")
 
 
-async def dashboard(live: Live, _: p.NoParams) -> Any:
+async def dashboard(live: ClientSync, _: p.NoParams) -> Any:
     """The page of `loopwright report --html`, of the log as it is now. Folding the
     whole log and drawing it takes a while on a long one, so it happens in a thread,
     on a connection of its own (a store is not shared between threads)."""
-    project = live.loop.project
+    project = live.repo.project
     html = await asyncio.to_thread(_render_dashboard, project.db_path,
                                    f"Loopwright · {project.root.name}")
     return wire.DashboardResult(html=html)
@@ -150,7 +150,7 @@ ACTIONS = (
 )
 
 
-async def perform(action: Action, method: str, live: Live, raw: Any) -> Any:
+async def perform(action: Action, method: str, live: ClientSync, raw: Any) -> Any:
     """Parse, run, and turn a refusal into the JSON-RPC error a client can show. What
     the action appended goes out as a delta before the response does."""
     q = p.parse(method, raw, action.params)

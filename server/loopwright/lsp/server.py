@@ -27,7 +27,7 @@ from . import commands, host, logs, reviews
 from .convert import make_converter
 from .framing import FrameReader
 from .jsonrpc import LoopwrightProtocol
-from .live import Live
+from .live import ClientSync
 from .params import InvalidParams
 from .startup import Startup
 from .tasks import Tasks
@@ -48,7 +48,7 @@ class LoopwrightServer(LanguageServer):
             return self.default_root
         return host.workspace_root(self.folders, self.root_uri)
 
-    async def ready(self) -> Live:
+    async def ready(self) -> ClientSync:
         return await self.startup.ready()
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
