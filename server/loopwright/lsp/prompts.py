@@ -21,8 +21,10 @@ from pygls.lsp.server import LanguageServer
 
 from ..manager.api import ActionRefused, FrontEndApi
 from ..state import SessionState, State
+from . import wire
 from .follower import note_key
 from .tasks import Tasks
+from .wire import RevealKind
 
 log = logging.getLogger(__name__)
 REVEAL = "$/loopwright/reveal"
@@ -142,5 +144,6 @@ class Prompts:
             return  # dismissed; it stays in the Inbox
         await picked(item.title)
 
-    def _reveal(self, kind: str, ref: str, session_id: str) -> None:
-        self._ls.protocol.notify(REVEAL, {"kind": kind, "ref": ref, "sessionId": session_id})
+    def _reveal(self, kind: RevealKind, ref: str, session_id: str) -> None:
+        self._ls.protocol.notify(REVEAL, wire.to_json(
+            wire.RevealParams(kind=kind, ref=ref, session_id=session_id)))

@@ -91,11 +91,13 @@ class Changed(Wire):
                                                           "step, have none)")]
 
 
+RevealKind = Literal["decision", "review", "session", "inbox"]
+
+
 class RevealParams(Wire):
     """`$/loopwright/reveal`: show this (the user chose Open on a prompt)."""
 
-    kind: Annotated[Literal["decision", "review", "session", "inbox"],
-                    D(description="what to show")]
+    kind: Annotated[RevealKind, D(description="what to show")]
     ref: Annotated[str, D(description="the decision id (`decision`), else the session id")]
     session_id: Annotated[str, D(description="the session it is about")]
 
