@@ -102,7 +102,7 @@ class RawServer:
                 self.send(frame({"jsonrpc": "2.0", "id": message["id"], "result": None}))
             elif "id" in message:
                 with self._lock:
-                    if message["id"] is None:
+                    if message["id"] is None or isinstance(message["id"], list | dict):
                         self.unidentified.append(message)
                     else:
                         self.responses.setdefault(message["id"], []).append(message)
