@@ -32,6 +32,7 @@ screenshots:
 
 lint: setup
 	$(VENV)/bin/ruff check server tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: setup
 	$(VENV)/bin/mypy

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from . import events as ev
-from .attention.fold import ATTENTION_APPLY, Attention
+from .attention_state import ATTENTION_APPLY, Attention
 from .world_state import WORLD_APPLY, World, record_session_detail
 
 

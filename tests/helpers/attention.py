@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from loopwright import events as ev
 from loopwright.attention import routing
-from loopwright.attention.fold import ATTENTION_APPLY
 from loopwright.attention.tracker import Tracker
+from loopwright.attention_state import ATTENTION_APPLY
 from loopwright.config import AttentionConfig
 from loopwright.state import State, apply
 

@@ -7,10 +7,10 @@ import pytest
 from helpers.git import MakeRepo, git
 from helpers.loop import Running, configure, init
 from loopwright import events as ev
+from loopwright.backends import WORKERS
 from loopwright.state import SessionState
 from loopwright.triggers.build import is_new_breakage, should_check
 from loopwright.workers.base import Finished, Outcome, WorkerContext
-from loopwright.workers.registry import BACKENDS
 from loopwright.world_state import BuildState
 
 S = SessionState
@@ -46,7 +46,7 @@ def test_a_schedule_does_not_check_a_commit_twice_but_a_landing_does() -> None:
 async def test_a_broken_target_files_one_fix_task_and_its_landing_ends_the_breakage(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(BACKENDS, "fixer", lambda _config: Fixer())
+    monkeypatch.setitem(WORKERS, "fixer", lambda _config: Fixer())
     root = make_repo({"README.md": "# x\n", "Makefile": CHECKS, "broken": "oops\n"})
     project = init(root)
     configure(project, '[build]\nevery = "1s"\n[manager]\ndefault_backend = "fixer"\n'

@@ -38,8 +38,11 @@ def test_an_empty_project_has_no_command(tmp_path: Path) -> None:
     {"tox.ini": "[tox]\nenvlist = py311\n\n[pytest]\ntestpaths = t\n"},
     {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.pytest.ini_options]\naddopts = '-q'\n"},
     {"pyproject.toml": "[tool.pytest]\nminversion = '9.0'\n"},
+    {"test_app.py": "def test_app(): pass\n", "app.py": ""},
+    {"src/pkg/__init__.py": "", "src/pkg/calc_test.py": ""},
+    {"test/helpers.py": ""},
 ], ids=["tests-dir", "nested-tests", "pytest.ini", "setup.cfg", "tox.ini", "pyproject",
-        "pyproject-native"])
+        "pyproject-native", "test-modules-only", "suffix-test-module", "test-dir"])
 def test_python_projects_use_pytest(tmp_path: Path, files: dict[str, str]) -> None:
     assert detect_command(_write(tmp_path, files)) == PYTEST
 
@@ -50,8 +53,11 @@ def test_python_projects_use_pytest(tmp_path: Path, files: dict[str, str]) -> No
     {"tox.ini": "[tox]\nenvlist = py311\n"},
     {"pyproject.toml": "[tool.ruff]\nline-length = 100\n"},
     {"pyproject.toml": "this is [not toml"},
+    {"app.py": "", "testing.py": "", "contest.py": ""},
+    {".venv/lib/site-packages/x/test_x.py": "", "node_modules/y/test_y.py": ""},
 ], ids=["tests-dir-without-python", "setup.cfg-other", "tox-without-pytest",
-        "pyproject-without-pytest", "broken-pyproject"])
+        "pyproject-without-pytest", "broken-pyproject", "no-test-module",
+        "tests-of-installed-packages"])
 def test_python_files_without_pytest_are_not_enough(
     tmp_path: Path, files: dict[str, str]
 ) -> None:

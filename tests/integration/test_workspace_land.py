@@ -30,7 +30,7 @@ def _session(repo: Path, files: dict[str, str]) -> Path:
     create_worktree(repo, wt, BRANCH, "main")
     for name, content in files.items():
         (wt / name).write_text(content)
-    commit_all(wt, "the worker's change")
+    commit_all(repo, wt, "the worker's change")
     return wt
 
 
@@ -77,7 +77,7 @@ def test_the_merge_is_checked_out_detached_in_the_session_worktree(repo: Path) -
     assert git(wt, "branch", "--show-current") == ""
     assert (wt / "user.txt").read_text() == "user\n"
     assert git(repo, "rev-parse", "main") == old_main  # nothing moved yet
-    restore_session_checkout(wt, BRANCH)
+    restore_session_checkout(repo, wt, BRANCH)
     assert git(wt, "branch", "--show-current") == BRANCH
     assert not (wt / "user.txt").exists()
 
@@ -231,7 +231,7 @@ def test_checks_leftovers_are_cleared_when_returning_to_the_session_branch(repo:
     prepare_merge(repo, wt, BRANCH, "main", "Land t1")
     (wt / "fix.txt").write_text("a formatter ran during checks\n")
 
-    restore_session_checkout(wt, BRANCH)
+    restore_session_checkout(repo, wt, BRANCH)
 
     assert git(wt, "branch", "--show-current") == BRANCH
     assert (wt / "fix.txt").read_text() == "fixed\n"

@@ -31,7 +31,7 @@ def test_a_session_worktree_starts_on_its_own_branch_at_the_base(repo: Path) -> 
 def test_creating_the_same_worktree_again_returns_the_recorded_base(repo: Path) -> None:
     base = create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     (_wt(repo) / "new.txt").write_text("work\n")
-    commit_all(_wt(repo), "work")
+    commit_all(repo, _wt(repo), "work")
     (repo / "README.md").write_text("main moved on\n")
     git(repo, "commit", "-qam", "main moves")
     assert create_worktree(repo, _wt(repo), "loopwright/t1-fix", base) == base
@@ -44,7 +44,7 @@ def test_a_worktree_whose_folder_was_lost_in_a_crash_is_recreated_on_its_branch(
 ) -> None:
     base = create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     (_wt(repo) / "new.txt").write_text("committed work\n")
-    head = commit_all(_wt(repo), "work")
+    head = commit_all(repo, _wt(repo), "work")
     shutil.rmtree(_wt(repo))
 
     assert create_worktree(repo, _wt(repo), "loopwright/t1-fix", base) == base
@@ -82,7 +82,7 @@ def test_commit_all_commits_additions_edits_and_deletions(repo: Path) -> None:
     (wt / "README.md").unlink()
     (wt / "src").mkdir()
     (wt / "src" / "new file.py").write_text("print('hi')\n")
-    head = commit_all(wt, "the worker's change")
+    head = commit_all(repo, wt, "the worker's change")
 
     assert head != before
     assert git(wt, "status", "--porcelain") == ""
@@ -97,7 +97,7 @@ def test_commit_all_commits_additions_edits_and_deletions(repo: Path) -> None:
 def test_commit_all_without_changes_returns_the_head_and_commits_nothing(repo: Path) -> None:
     create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     head = git(_wt(repo), "rev-parse", "HEAD")
-    assert commit_all(_wt(repo), "nothing") == head
+    assert commit_all(repo, _wt(repo), "nothing") == head
     assert git(_wt(repo), "rev-list", "--count", "HEAD") == "1"
 
 
@@ -109,7 +109,7 @@ def test_commits_are_made_as_loopwright_when_git_has_no_identity(
     monkeypatch.delenv("EMAIL", raising=False)
     create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     (_wt(repo) / "a.txt").write_text("a\n")
-    commit_all(_wt(repo), "as loopwright")
+    commit_all(repo, _wt(repo), "as loopwright")
     assert git(_wt(repo), "log", "-1", "--format=%an <%ae>|%cn <%ce>") == (
         "Loopwright <loopwright@localhost>|Loopwright <loopwright@localhost>"
     )
@@ -118,7 +118,7 @@ def test_commits_are_made_as_loopwright_when_git_has_no_identity(
 def test_commits_keep_the_identity_git_already_has(repo: Path) -> None:
     create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     (_wt(repo) / "a.txt").write_text("a\n")
-    commit_all(_wt(repo), "as the tests")
+    commit_all(repo, _wt(repo), "as the tests")
     assert git(_wt(repo), "log", "-1", "--format=%an") == "Loopwright Tests"
 
 

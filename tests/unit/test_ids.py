@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loopwright.manager.ids import LookupFailed, new_id, resolve, slug, unique_name
+from loopwright.core.ids import LookupFailed, new_id, resolve, slug, unique_name
 
 ITEMS = {"s-1a2b3c4d": "A", "s-1a9f0000": "B", "s-77777777": "C"}
 NAMES = {"s-1a2b3c4d": "fix-typo", "s-1a9f0000": "fix-typo-2", "s-77777777": "add-docs"}
@@ -34,3 +34,11 @@ def test_names_are_readable_and_unique() -> None:
     assert slug("???") == "task"
     assert unique_name("fix", ["fix", "fix-2"]) == "fix-3"
     assert new_id("t").startswith("t-") and len(new_id("t")) == 10
+
+
+def test_a_long_title_is_cut_after_a_whole_word() -> None:
+    title = "Make the function return two instead of one for every caller"
+    assert slug(title) == "make-the-function-return-two"  # not "...-two-ins"
+    assert slug(title, 24) == "make-the-function-return"
+    assert slug("Supercalifragilisticexpialidocious-and-more", 10) == "supercalif"
+    assert all(len(slug(title, n)) <= n for n in range(1, 40))

@@ -7,8 +7,8 @@ import asyncio
 import msgspec
 
 from ..config import Config
-from ..manager.triage import Accept, Ask, Decline, Verdict
 from ..project import Project
+from ..review.triage import Accept, Ask, Decline, Verdict
 from ..state import Task
 from . import prompts
 from .oneshot import record, verdict

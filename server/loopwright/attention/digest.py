@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import events as ev
-from ..manager.views import describe
 from ..state import SessionState, State
+from ..views.overview import describe
 from .classify import PROGRESS, classify
 
 

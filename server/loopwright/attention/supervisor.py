@@ -20,8 +20,8 @@ from typing import Any
 
 from .. import events as ev
 from ..config import AttentionConfig
-from ..manager.ids import new_id
-from ..manager.runtime import Runtime
+from ..core.ids import new_id
+from ..runtime import Runtime
 from ..state import SessionState
 from . import digest, hook, routing, stalls
 from .diffstat import measure

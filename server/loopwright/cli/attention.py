@@ -11,7 +11,7 @@ from ..attention.routing import in_quiet_hours
 from ..insight.history import History
 from ..insight.metrics import Metrics, compute
 from ..insight.report import render_report
-from ..manager.views import duration as dur
+from ..views.overview import duration as dur
 from .common import OpenApi, clock, open_api, print_json
 
 

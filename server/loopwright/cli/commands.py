@@ -8,45 +8,27 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
 
+from .. import backends
 from .. import config as config_mod
 from .. import events as ev
-from ..manager import views
+from ..config.suggest import did_you_mean
+from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
 from ..project import Project
-from ..state import TERMINAL
+from ..state import SESSION_TRANSITIONS, TERMINAL, Session, SessionState
 from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
+from ..views import overview as views
 from ..workspace import repo as repo_mod
 from ..workspace import worktrees
-from .common import CliError, OpenApi, clock, open_api, print_json, project_of
-
-
-def init(args: argparse.Namespace) -> int:
-    project = project_of(args)
-    branch = repo_mod.current_branch(project.root)
-    if branch is None:
-        raise CliError("HEAD is detached: check out the branch changes should land on, "
-                       "then run `loopwright init` again")
-    project.dot.mkdir(exist_ok=True)
-    project.inbox.mkdir(exist_ok=True)
-    repo_mod.ensure_ignored(project.root, ".loopwright/")
-    if project.config_path.exists():
-        print(f"{project.config_path} already exists; left as it is")
-    else:
-        cfg = config_mod.Config()
-        cfg.project.target_branch = branch
-        project.config_path.write_text(config_mod.render_toml(cfg), encoding="utf-8")
-        print(f"wrote {project.config_path} (changes land on {branch!r})")
-    if not repo_mod.has_commits(project.root):
-        print("note: this repository has no commits yet; commit something before "
-              "`loopwright run`, so sessions have a base to branch from")
-    print(f"drop task files in {project.inbox}, or use `loopwright dispatch`")
-    return 0
+from . import show
+from .common import CliError, OpenApi, clock, open_api, print_json
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,8 +90,7 @@ class _Printer:
     def drain(self) -> None:
         for record in self.store.read_after(self.after):
             self.after = record.seq
-            line = views.describe(record, self.manager.current_state)
-            if line is not None:
+            for line in show.log_lines(record, self.manager.current_state):
                 print(f"{clock(record.at)}  {line}", flush=True)
 
     async def follow(self) -> None:
@@ -126,6 +107,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     body = sys.stdin.read() if args.body == "-" else args.body
+    if args.backend and args.backend not in backends.WORKERS:
+        raise CliError(f"unknown worker backend {args.backend!r}"
+                       f"{did_you_mean(args.backend, backends.WORKERS) or ';'} known: "
+                       f"{', '.join(sorted(backends.WORKERS))}")
     with OpenApi(args) as api:
         task = api.dispatch(args.title, body, labels=tuple(args.labels),
                             priority=args.priority, backend=args.backend)
@@ -163,6 +148,8 @@ def status(args: argparse.Namespace) -> int:
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
                 print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
                       f"{views.duration(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
+                for line in show.failed_checks(st.sessions[r.session_id], "      "):
+                    print(line)
         for t in waiting:
             print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
     return 0
@@ -183,28 +170,40 @@ def inbox(args: argparse.Namespace) -> int:
             print(f"{i.kind:<16} {i.ref}{where}  {views.duration(now - i.since)} ago")
             print(f"    {i.title}")
             print(f"    {i.detail}")
+            s = api.state.sessions.get(i.ref)
+            if s is not None and i.kind in ("review", "failed"):
+                for line in show.failed_checks(s):
+                    print(line)
             if i.options:
                 print(f"    options: {' | '.join(i.options)}")
-            print(f"    -> loopwright {_hint(i)}")
+            print(f"    -> {hint(i)}")
     return 0
 
 
-def _hint(item: views.InboxItem) -> str:
+def hint(item: views.InboxItem) -> str:
+    """What to do about an inbox item; every `loopwright X` named is a real command."""
+    ref = item.ref
     return {
-        "decision": f"answer {item.ref} TEXT",
-        "review": f"diff {item.ref}; loopwright approve|request-changes|reject {item.ref}",
-        "landing_blocked": "commit or stash in that checkout; landing retries by itself",
-        "failed": f"diff {item.ref}; loopwright retry {item.ref}",
-        "declined": f"overrule {item.ref}",
+        "decision": f"loopwright answer {ref} TEXT",
+        "review": f"loopwright diff {ref}; loopwright approve|request-changes|reject {ref}",
+        "landing_blocked": "commit or stash in that checkout (git); landing retries by "
+                           "itself",
+        "failed": f"loopwright diff {ref}; loopwright retry {ref}",
+        "declined": f"loopwright overrule {ref}",
         "pull_request": "review and merge it on GitHub; review comments go back to the "
                         "worker",
-        "conflict": f"diff {item.ref}; loopwright kill {item.ref} to let the other go first",
+        "conflict": f"loopwright diff {ref}; loopwright kill {ref} to let the other go "
+                    "first",
     }[item.kind]
 
 
 def diff(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
-        sys.stdout.write(api.diff(args.session))
+        text = api.diff(args.session)
+        # on stderr: the patch on stdout stays one a pipe can apply
+        for line in show.failed_checks(api.session(args.session), ""):
+            print(line, file=sys.stderr)
+        sys.stdout.write(text)
     return 0
 
 
@@ -218,16 +217,44 @@ def answer(args: argparse.Namespace) -> int:
 
 def _session_action(args: argparse.Namespace, verb: str) -> int:
     with OpenApi(args) as api:
-        s = {
-            "approve": lambda: api.approve(args.session),
-            "request-changes": lambda: api.request_changes(args.session, " ".join(args.note)),
-            "reject": lambda: api.reject(args.session, args.why),
-            "kill": lambda: api.kill(args.session),
-            "retry": lambda: api.retry(args.session),
-        }[verb]()
+        if verb == "approve":
+            _warn_failed_checks(api.session(args.session))
+        try:
+            s = _ACT[verb](api, args)
+        except ActionRefused:
+            target = api.session(args.session)
+            table = SESSION_TRANSITIONS.get(_EVENT_OF[verb])
+            if table is None or target.state in table:
+                raise
+            raise CliError(show.plain_refusal(verb, target)) from None
         print(f"{s.name} ({s.session_id}): {verb} recorded; now {s.state}")
         _hint_no_manager(api.manager_pid())
     return 0
+
+
+def _warn_failed_checks(s: Session) -> None:
+    """Approving a change whose checks failed is allowed (they may be flaky, or fail for
+    a reason outside the change), but said out loud: landing runs them again."""
+    c = s.checks
+    if s.state != SessionState.AWAITING_APPROVAL or c is None or c.passed or not c.command:
+        return
+    print(f"warning: the checks of {s.name} failed; approving it anyway; landing "
+          "runs them again on the merged result and stops if they still fail", file=sys.stderr)
+    for line in show.failed_checks(s):
+        print(line, file=sys.stderr)
+
+
+_ACT: dict[str, Callable[[FrontEndApi, argparse.Namespace], Session]] = {
+    "approve": lambda api, a: api.approve(a.session),
+    "request-changes": lambda api, a: api.request_changes(a.session, " ".join(a.note)),
+    "reject": lambda api, a: api.reject(a.session, a.why),
+    "kill": lambda api, a: api.kill(a.session),
+    "retry": lambda api, a: api.retry(a.session),
+}
+_EVENT_OF: dict[str, type[ev._Event]] = {
+    "approve": ev.ChangeApproved, "request-changes": ev.ChangesRequested,
+    "reject": ev.ChangeRejected, "kill": ev.SessionKilled, "retry": ev.SessionRetried,
+}
 
 
 def approve(args: argparse.Namespace) -> int:
@@ -259,22 +286,33 @@ def overrule(args: argparse.Namespace) -> int:
 
 def log_cmd(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
-        after = 0
-        while True:
-            records = api.store.read_after(after)
-            for r in records:
-                after = r.seq
-                if args.json:
-                    sys.stdout.write(ev.encode_record(r).decode() + "\n")
-                else:
-                    line = views.describe(r, api.state)
-                    if line is not None:
-                        print(f"{r.seq:>6} {clock(r.at)}  {line}")
-            api.refresh()
-            sys.stdout.flush()
-            if not args.follow:
-                return 0
-            asyncio.run(api.store.wait(1.0))
+        after = _print_log(api, 0, args.json)
+        if args.follow:
+            # one event loop for the whole follow: the store's wake-up is bound to it
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_follow_log(api, after, args.json))
+    return 0
+
+
+async def _follow_log(api: FrontEndApi, after: int, as_json: bool) -> None:
+    while True:
+        await api.store.wait(1.0)
+        after = _print_log(api, after, as_json)
+
+
+def _print_log(api: FrontEndApi, after: int, as_json: bool) -> int:
+    """Print the records after `after`; the last one printed."""
+    records = api.store.read_after(after)
+    state = api.refresh()  # first, so records of a new session show its name
+    for r in records:
+        after = r.seq
+        if as_json:
+            sys.stdout.write(ev.encode_record(r).decode() + "\n")
+        else:
+            for line in show.log_lines(r, state):
+                print(f"{r.seq:>6} {clock(r.at)}  {line}")
+    sys.stdout.flush()
+    return after
 
 
 def clean(args: argparse.Namespace) -> int:
@@ -288,15 +326,6 @@ def clean(args: argparse.Namespace) -> int:
                 print(f"removed {s.worktree} ({s.name}, {s.state}; branch {s.branch} kept)")
                 removed += 1
         print(f"{removed} worktree(s) removed" if removed else "nothing to clean")
-    return 0
-
-
-def config_cmd(args: argparse.Namespace) -> int:
-    if args.reference:
-        sys.stdout.write(config_mod.reference_markdown())
-        return 0
-    project = project_of(args)
-    sys.stdout.write(config_mod.render_toml(config_mod.load(project.config_path)))
     return 0
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .. import backends
 from ..config import ConfigError
 from ..manager.api import ActionRefused
 from ..manager.lock import AlreadyRunning
@@ -18,6 +19,7 @@ from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import attention as a
 from . import commands as c
+from . import setup
 from .common import CliError
 
 log = logging.getLogger("loopwright")
@@ -28,6 +30,10 @@ SESSION = "session id or name (any unique prefix)"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.directory is not None and not args.directory.is_dir():
+        what = "not a directory" if args.directory.exists() else "no such directory"
+        print(f"loopwright: -C {args.directory}: {what}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
@@ -56,13 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def cmd(name: str, func: Callable[[argparse.Namespace], int | None], help: str
-            ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help)
+    def cmd(name: str, func: Callable[[argparse.Namespace], int | None], help: str,
+            more: str = "") -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=f"{help}{more}")
         sp.set_defaults(func=func)
         return sp
 
-    cmd("init", c.init, "set up Loopwright in this repository (.loopwright/, git-ignored)")
+    cmd("init", setup.init, "set up Loopwright in this repository (.loopwright/, git-ignored)",
+        "; says which test command the checks will run, warns when the checks' Python has "
+        "this checkout installed in editable mode, and proposes (as a comment in "
+        "config.toml) git-ignored files a fresh worktree would miss")
     cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
         "the manager, or attaches to a running one")
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
@@ -77,17 +86,21 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--label", action="append", default=[], dest="labels",
                     help="a label (repeatable)")
     sp.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
-    sp.add_argument("--backend", default="", help="worker backend (default from config)")
+    sp.add_argument("--backend", default="", help=f"worker backend: "
+                    f"{', '.join(sorted(backends.WORKERS))} (default from config)")
     for name, func, text in (("status", c.status, "tasks and sessions with their state"),
                              ("inbox", c.inbox, "only what needs you, oldest first")):
         sp = cmd(name, func, text)
         sp.add_argument("--json", action="store_true", help="machine-readable output")
-    sp = cmd("diff", c.diff, "a session's diff against its base")
+    sp = cmd("diff", c.diff, "a session's diff against its base",
+             " (when its checks failed, their last lines go to stderr)")
     sp.add_argument("session", help=SESSION)
     sp = cmd("answer", c.answer, "answer a decision")
     sp.add_argument("decision", help="decision id (any unique prefix)")
     sp.add_argument("text", nargs="+", help="the answer; one of the options when it has any")
-    sp = cmd("approve", c.approve, "approve a change; it lands once the checks pass")
+    sp = cmd("approve", c.approve, "approve a change; it lands once the checks pass",
+             " on the merged result (if its checks failed, a warning says so and the "
+             "approval is still recorded)")
     sp.add_argument("session", help=SESSION)
     sp = cmd("request-changes", c.request_changes, "send a change back with a note")
     sp.add_argument("session", help=SESSION)
@@ -103,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("overrule", c.overrule, "accept a task that triage declined")
     sp.add_argument("task", help="task id (any unique prefix)")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
-    sp.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    sp.add_argument("--follow", "-f", action="store_true",
+                    help="keep printing new events until Ctrl-C")
     sp.add_argument("--json", action="store_true", help="one JSON record a line")
     sp = cmd("stats", a.stats, "what the loop cost you and got done, per session and overall "
              "(from the log)")
@@ -119,7 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--minutes", type=float, default=0.0,
                     help="with `on`: end focus by itself after this many minutes")
     sp = cmd("clean", c.clean, "remove worktrees kept from failed or killed sessions")
-    sp = cmd("config", _config, "print the effective configuration")
+    sp = cmd("config", _config, "print the effective configuration",
+             ", the detected test command included (and the editable-install warning of "
+             "`init`, on stderr)")
     sp.add_argument("--reference", action="store_true",
                     help="print the configuration reference (Markdown) instead")
     sp.add_argument("--cli-reference", action="store_true",
@@ -138,7 +154,8 @@ def reference_markdown() -> str:
            "Generated from `loopwright --help` by `make docs`; every command also has "
            "`--help`. Errors go to standard error with a non-zero exit status: 1 for a "
            "refused action or an unknown id, 2 for a broken configuration or a folder "
-           "that is not a git repository.", "",
+           "that is not a git repository (or not there at all). An unknown name (a backend, a "
+           "config key) is refused when it is written, with the closest known one.", "",
            "```", parser.format_help().rstrip(), "```", ""]
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name, sp in sub.choices.items():
@@ -151,4 +168,4 @@ def _config(args: argparse.Namespace) -> int:
     if args.cli_reference:
         sys.stdout.write(reference_markdown())
         return 0
-    return c.config_cmd(args)
+    return setup.config_cmd(args)

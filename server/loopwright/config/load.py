@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 
+from .suggest import unknown_key_hint
 from .tree import Config
 
 
@@ -34,7 +35,7 @@ def parse(text: str, where: str = "config.toml") -> Config:
     try:
         return msgspec.convert(raw, Config)
     except msgspec.ValidationError as e:
-        raise ConfigError(f"{where}: {_readable(str(e))}") from e
+        raise ConfigError(f"{where}: {_readable(str(e))}{unknown_key_hint(str(e))}") from e
 
 
 def _readable(message: str) -> str:

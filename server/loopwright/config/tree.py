@@ -102,6 +102,13 @@ class SandboxConfig(Section):
         "Extra environment variables passed to commands (secrets never are: names with "
         "KEY, TOKEN, SECRET or PASSWORD are always dropped).")] = (
         msgspec.field(default_factory=list))
+    network: Annotated[Literal["none", "full"], doc(
+        "What a command can reach: `none` (its own empty network with only a private "
+        "loopback: servers a test starts work, nothing outside the sandbox answers) or "
+        "`full` (the machine's network).")] = "none"
+    read_only: Annotated[list[str], doc(
+        "More folders a command may read (a toolchain outside /usr, say), besides the "
+        "built-in allow-list in docs/security.md.")] = msgspec.field(default_factory=list)
 
 
 class IntakeConfig(Section):

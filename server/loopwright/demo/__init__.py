@@ -19,12 +19,12 @@ from importlib import resources
 from pathlib import Path
 
 from .. import events as ev
-from ..config import load
-from ..manager import views
+from ..backends import load
 from ..manager.loop import Manager
 from ..project import Project
 from ..state import TERMINAL, SessionState, State, fold
 from ..store import Store
+from ..views import overview as views
 
 ISSUES = ("fix-greeting.md", "add-farewell.md", "document-usage.md")
 DEADLINE_SECONDS = 90.0

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .. import events as ev
-from ..config import load, render_toml
+from ..backends import load
+from ..config import render_toml
 from ..project import Project
 from ..state import SessionState, State
 from ..testing.fake_api import FakeMessagesAPI

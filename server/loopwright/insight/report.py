@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from html import escape
 
-from ..manager import views
 from ..state import SessionState as St
+from ..views import overview as views
 from .history import History
 from .metrics import Metrics, Overall, compute
 from .svg import LOOKS, columns, hbars, legend, timeline

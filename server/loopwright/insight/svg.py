@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from html import escape
 
-from ..manager.views import duration
 from ..state import SessionState
+from ..views.overview import duration
 from .history import History
 
 S = SessionState

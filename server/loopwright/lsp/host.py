@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..config import load
+from ..backends import load
 from ..manager.api import FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager

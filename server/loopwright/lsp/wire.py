@@ -3,7 +3,7 @@
 they are given (the caller's clock).
 
 The session rows and inbox items are the one projection every front end shows
-(manager/views.py). client-vscode/src/protocol.ts and the tables of docs/protocol.md are
+(views/overview.py). client-vscode/src/protocol.ts and the tables of docs/protocol.md are
 generated from these types (`make docs`, lsp/generate.py).
 """
 
@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from .. import events as ev
-from ..manager import views
-from ..manager.views import InboxItem as InboxItem
-from ..manager.views import SessionRow as SessionRow
 from ..state import ACTIVE, State
+from ..views import overview as views
+from ..views.overview import InboxItem as InboxItem
+from ..views.overview import SessionRow as SessionRow
 
 D = msgspec.Meta
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
-from ..config import Config, load
+from ..backends import load
+from ..config import Config
 from ..project import Project
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
 from ..workspace import diff as diff_mod
-from ..workspace import repo
+from ..workspace.session_git import git, session_git
 from . import views
 from .ids import LookupFailed, new_id, resolve
 from .lock import holder_pid
@@ -164,7 +165,8 @@ class FrontEndApi:
                                   s.head_commit or s.base_commit)
         worktree = Path(s.worktree)
         if s.state in (SessionState.RUNNING, SessionState.WAITING) and worktree.exists():
-            text += repo.run(worktree, "diff", "--no-color", "--no-ext-diff", "HEAD")
+            sg = session_git(self.project.root, worktree)
+            text += git(sg, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "HEAD")
         return text
 
     # --- plumbing ----------------------------------------------------------------

@@ -95,7 +95,7 @@ async def predict_once(rt: Runtime) -> None:
     for s in live:
         try:
             changes[s.session_id] = await asyncio.to_thread(
-                git_meet.changed_paths, Path(s.worktree), s.base_commit)
+                git_meet.changed_paths, root, Path(s.worktree), s.base_commit)
         except WorkspaceError:
             continue  # its worktree is changing under us (landing, removal): next time
     found = overlaps(changes)
@@ -106,7 +106,8 @@ async def predict_once(rt: Runtime) -> None:
         if old is not None and old.paths == paths:
             continue
         try:
-            snaps = [await asyncio.to_thread(git_meet.snapshot, Path(by_id[sid].worktree))
+            snaps = [await asyncio.to_thread(git_meet.snapshot, root,
+                                                Path(by_id[sid].worktree))
                      for sid in pair]
             textual = bool(await asyncio.to_thread(git_meet.merge_conflicts, root, *snaps))
         except WorkspaceError:

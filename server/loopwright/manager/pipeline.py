@@ -9,9 +9,10 @@ from pathlib import Path
 import msgspec
 
 from .. import events as ev
+from ..backends import make_reviewer
 from ..review import checks as checks_mod
 from ..review import gate
-from ..review.reviewer import Reviewer, Verdict, make_reviewer
+from ..review.reviewer import Reviewer, Verdict
 from ..state import Checks, Session, Task
 from ..workers.base import CommandResult
 from ..workspace import diff, land, repo, worktrees
@@ -27,7 +28,8 @@ async def run_checks(rt: Runtime, session_id: str) -> None:
     command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command))
-        result = await checks_mod.run_checks(worktree, rt.config, command)
+        result = await checks_mod.run_checks(worktree, rt.config, command,
+                                              rt.project.root)
     if result is None:
         rt.append(ev.ChecksFinished(
             session_id=session_id, command="", passed=False, exit_code=0,
@@ -137,13 +139,15 @@ async def _land(rt: Runtime, session_id: str) -> None:
                 ))
                 return
             if not await _merged_checks_pass(rt, session_id, worktree):
-                await asyncio.to_thread(land.restore_session_checkout, worktree, s.branch)
+                await asyncio.to_thread(land.restore_session_checkout, root, worktree,
+                                        s.branch)
                 return
         while True:
             outcome = await asyncio.to_thread(land.advance_target, root, target, merged, old)
             if isinstance(outcome, land.Advanced):
                 rt.waiting_on_human.discard(session_id)
-                await asyncio.to_thread(land.restore_session_checkout, worktree, s.branch)
+                await asyncio.to_thread(land.restore_session_checkout, root, worktree,
+                                        s.branch)
                 rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target,
                                           commit=outcome.commit))
                 return
@@ -162,7 +166,8 @@ async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> b
         return True
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
-        result = await checks_mod.run_checks(worktree, rt.config, command)
+        result = await checks_mod.run_checks(worktree, rt.config, command,
+                                              rt.project.root)
     if result is None:
         return True
     rt.append(ev.ChecksFinished(

@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 
 from .. import events as ev
+from ..backends import make_worker
 from ..state import Health
 from ..workers.base import CommandResult, Failed, Outcome, TranscriptEvent, WorkerInput
-from ..workers.registry import make_worker
 from ..workspace import sandbox, worktrees
 from .ids import new_id
 from .runtime import Runtime
@@ -49,6 +49,7 @@ class SessionContext:
         result = await sandbox.run(
             command, self._input.worktree, timeout=cfg.sandbox.command_timeout_seconds,
             config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
+            repo_root=self._rt.project.root,
         )
         self._rt.append(ev.CommandRan(
             session_id=self._sid, command=command, exit_code=result.exit_code,
@@ -135,7 +136,7 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
                                     base_commit=base, target_branch=target))
     worker_input = WorkerInput(
         task=task, session=s, worktree=path, config=rt.config,
-        resume_step=s.steps_done if resume else 0, notes=tuple(s.notes),
+        resume_step=s.steps_done if resume else 0, notes=tuple(s.notes), repo_root=root,
     )
     outcome = await _run_worker(rt, worker_input)
     if isinstance(outcome, Failed):
@@ -144,7 +145,7 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
     async with rt.worktree_lock(session_id):  # not while a moved target is brought in
         try:
             head = await asyncio.to_thread(
-                worktrees.commit_all, path, f"{task.title}\n\n{outcome.summary}".strip()
+                worktrees.commit_all, root, path, f"{task.title}\n\n{outcome.summary}".strip()
             )
         except Exception as e:  # noqa: BLE001
             rt.append(ev.WorkerFailed(session_id=session_id,

@@ -1,80 +1,26 @@
-"""The triage slot: does a new task fit the project? Accept, decline, or ask the human.
-
-Without a triage agent configured every task is accepted. An agent (`[triage] agent`)
-reads the task against the project's goals and notes and returns one of the verdicts
-below; `Ask` becomes a Decision whose answer ("accept" or "decline") settles it.
-"""
+"""Running the triage slot on a new task and recording its verdict. The verdicts and
+the `Triager` protocol are in `review.triage`; the agents are registered in
+`loopwright.backends`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
-
 from .. import events as ev
-from ..config import Config
-from ..project import Project
-from ..state import Task
-from .ids import new_id
-from .runtime import Runtime
+from ..backends import TRIAGERS, make_triager  # re-exported
+from ..core.ids import new_id
+from ..review.triage import (  # re-exported
+    ASK_OPTIONS,
+    Accept,
+    AcceptEverything,
+    Ask,
+    Decline,
+    Triager,
+    UnknownTriager,
+    Verdict,
+)
+from ..runtime import Runtime
 
-
-@dataclass(frozen=True)
-class Accept:
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Decline:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Ask:
-    question: str
-    default: str = "accept"  # the answer assumed until the human gives one
-
-
-Verdict = Accept | Decline | Ask
-ASK_OPTIONS = ("accept", "decline")
-
-
-class Triager(Protocol):
-    name: str
-
-    async def triage(self, task: Task) -> Verdict: ...
-
-
-class AcceptEverything:
-    name = "none"
-
-    async def triage(self, task: Task) -> Verdict:
-        return Accept("no triage agent configured")
-
-
-class UnknownTriager(Exception):
-    pass
-
-
-
-def _claude(project: Project, config: Config) -> Triager:
-    from ..agent.triage import ClaudeTriager  # the SDK loads only when configured
-
-    return ClaudeTriager(project, config)
-
-
-TRIAGERS: dict[str, Callable[[Project, Config], Triager]] = {"claude": _claude}
-
-
-def make_triager(project: Project, config: Config) -> Triager:
-    name = config.triage.agent
-    if not name:
-        return AcceptEverything()
-    factory = TRIAGERS.get(name)
-    if factory is None:
-        known = ", ".join(sorted(TRIAGERS)) or "none yet"
-        raise UnknownTriager(f"unknown triage agent {name!r} in [triage]; known: {known}")
-    return factory(project, config)
+__all__ = ["ASK_OPTIONS", "TRIAGERS", "Accept", "AcceptEverything", "Ask", "Decline",
+           "Triager", "UnknownTriager", "Verdict", "make_triager", "triage_task"]
 
 
 async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
 
 from ..config import Config
-from ..workers.base import CommandResult
+from ..core.commands import CommandResult
 from ..workspace import sandbox
 
 PYTEST = "python -m pytest -q"
@@ -40,16 +41,17 @@ def command_for(worktree: Path, config: Config) -> str:
     return config.checks.command.strip() or detect_command(worktree)
 
 
-async def run_checks(worktree: Path, config: Config, command: str | None = None
-                     ) -> CommandResult | None:
+async def run_checks(worktree: Path, config: Config, command: str | None = None,
+                     repo_root: Path | None = None) -> CommandResult | None:
     """Run the checks in the sandbox; None when no command is configured or detected.
-    A caller that already looked the command up passes it."""
+    A caller that already looked the command up passes it; `repo_root` is the repository
+    the worktree belongs to (see `sandbox.run`)."""
     command = command_for(worktree, config) if command is None else command
     if not command:
         return None
     return await sandbox.run(
         command, worktree, timeout=config.checks.timeout_seconds, config=config.sandbox,
-        tail_lines=config.checks.output_tail_lines,
+        tail_lines=config.checks.output_tail_lines, repo_root=repo_root,
     )
 
 
@@ -79,8 +81,11 @@ def _has_npm_test(worktree: Path) -> bool:
 
 
 def _uses_pytest(worktree: Path) -> bool:
-    tests = worktree / "tests"
-    if tests.is_dir() and any(tests.rglob("*.py")):
+    for name in ("tests", "test"):
+        tests = worktree / name
+        if tests.is_dir() and any(tests.rglob("*.py")):
+            return True
+    if _has_test_modules(worktree):
         return True
     if (worktree / "pytest.ini").is_file():
         return True
@@ -94,3 +99,24 @@ def _uses_pytest(worktree: Path) -> bool:
         return False
     tool = pyproject.get("tool")
     return isinstance(tool, dict) and "pytest" in tool
+
+
+# Folders that hold no tests of the project's own: environments, caches, builds.
+_NOT_THE_PROJECTS = frozenset({"node_modules", "venv", "env", "build", "dist",
+                               "site-packages", "__pycache__"})
+_TEST_MODULE = re.compile(r"^(test_.*|.*_test)\.py$")
+_LOOK_AT_MOST = 5000  # directory entries: detection must stay instant on a big repository
+
+
+def _has_test_modules(worktree: Path) -> bool:
+    """pytest's own default: `test_*.py` or `*_test.py` files anywhere in the project."""
+    seen = 0
+    for _folder, dirs, files in os.walk(worktree):
+        dirs[:] = sorted(d for d in dirs
+                         if not d.startswith(".") and d not in _NOT_THE_PROJECTS)
+        if any(_TEST_MODULE.match(f) for f in files):
+            return True
+        seen += len(dirs) + len(files)
+        if seen > _LOOK_AT_MOST:
+            return False
+    return False

@@ -9,8 +9,8 @@ import functools
 import re
 
 from ..config import GateConfig
+from ..core.commands import CommandResult
 from ..events import ReviewPrepared
-from ..workers.base import CommandResult
 
 
 def decide(

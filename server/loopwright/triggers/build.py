@@ -18,10 +18,11 @@ import msgspec
 
 from .. import events as ev
 from ..config import Config
-from ..manager.ids import new_id
-from ..manager.runtime import Runtime
+from ..core.ids import new_id
 from ..review import checks as checks_mod
+from ..runtime import Runtime
 from ..workspace.repo import WorkspaceError, head_commit, run, run_ok
+from ..workspace.session_git import git, session_git
 from ..world_state import BuildState
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,9 @@ def prepare_scratch(root: Path, path: Path, commit: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         run(root, "worktree", "add", "-q", "--detach", str(path), commit)
         return
-    run(path, "checkout", "-q", "--detach", "--force", commit)
-    run(path, "clean", "-q", "-ffd")
+    sg = session_git(root, path)  # the checks ran there: trust nothing they left
+    git(sg, "checkout", "-q", "--detach", "--force", commit)
+    git(sg, "clean", "-q", "-ffd")
 
 
 async def check_build(rt: Runtime, why: Why) -> bool:
@@ -95,7 +97,7 @@ async def check_build(rt: Runtime, why: Why) -> bool:
         log.info("build check skipped: no checks configured or detected")
         return False
     async with rt.checks_slots:
-        result = await checks_mod.run_checks(scratch, config, command)
+        result = await checks_mod.run_checks(scratch, config, command, root)
     assert result is not None  # a command was given
     checked = ev.BuildChecked(
         target_branch=branch, commit=commit, passed=result.ok, command=command,

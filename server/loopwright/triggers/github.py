@@ -16,8 +16,8 @@ import time
 from typing import Any
 
 from .. import events as ev
-from ..manager.ids import new_id
-from ..manager.runtime import Runtime
+from ..core.ids import new_id
+from ..runtime import Runtime
 from ..state import SessionState, State, Task
 from .github_api import GitHubClient, GitHubError, RateLimited
 

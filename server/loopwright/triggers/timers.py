@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from .. import events as ev
 from ..config import TimerConfig
+from ..core.ids import new_id
 from ..core.schedule import Every, Schedule, parse_schedule
-from ..manager.ids import new_id
-from ..manager.runtime import Runtime
+from ..runtime import Runtime
 from ..state import LIVE, State
 from ..world_state import TimerMark
 

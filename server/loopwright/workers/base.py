@@ -14,22 +14,13 @@ from typing import Protocol
 
 from .. import events as ev
 from ..config import Config
+from ..core.commands import CommandResult  # re-exported: workspace and review use it too
 from ..state import Session, Task
 
+__all__ = ["CommandResult", "Failed", "Finished", "Outcome", "TranscriptEvent", "UnknownBackend",
+           "Worker", "WorkerContext", "WorkerInput"]
+
 TranscriptEvent = ev.ModelPrompted | ev.ModelReplied
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    command: str
-    exit_code: int
-    output: str  # the tail, already truncated with a note when it was longer
-    seconds: float
-    timed_out: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
 
 
 @dataclass(frozen=True)
@@ -55,6 +46,7 @@ class WorkerInput:
     config: Config
     resume_step: int = 0
     notes: tuple[str, ...] = field(default=())  # request-changes notes, oldest first
+    repo_root: Path | None = None  # the repository the worktree belongs to (the sandbox's)
 
 
 class WorkerContext(Protocol):

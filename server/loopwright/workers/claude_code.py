@@ -8,20 +8,25 @@ anything else (a shell command, a file outside the worktree, the web) is asked o
 human, blocking, default deny. The model endpoint is Claude Code's own configuration:
 `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` from the environment.
 
-Claude Code runs its own tools, so its shell commands do not go through Loopwright's
-sandbox; the permission Decision is the guard. After a restart the session starts a new
-Claude Code conversation from the task and the notes, over the edits already in the
-worktree.
+Claude Code runs its own tools; the CLI itself is started inside Loopwright's sandbox
+(the same allow-list as every command, with the machine's network, which it needs for
+the API), so its shell commands run in the wall too, after the permission Decision.
+After a restart the session starts a new Claude Code conversation from the task and the
+notes, over the edits already in the worktree.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..workspace import sandbox
+from ..workspace.repo import WorkspaceError
 from .base import Failed, Finished, Outcome, WorkerContext
 
 log = logging.getLogger(__name__)
@@ -106,10 +111,19 @@ class ClaudeCodeWorker:
             return PermissionResultDeny(message="The human said no. Do without it.")
 
         budget_turns = self.config.budget.turns
+        wall_dir = Path(tempfile.mkdtemp(prefix="loopwright-wall-"))
+        try:
+            cli = _cli()
+            if cli is not None:
+                cli = await sandbox.walled_program(cli, worktree, self.config.sandbox,
+                                                   wall_dir, ctx.input.repo_root)
+        except WorkspaceError as e:
+            shutil.rmtree(wall_dir, ignore_errors=True)
+            return Failed(f"Claude Code was not started: {e}")
         options = ClaudeAgentOptions(
             cwd=str(worktree), can_use_tool=can_use_tool, permission_mode="default",
             model=self.config.agent.model or None, max_turns=budget_turns or None,
-            setting_sources=[],
+            setting_sources=[], cli_path=cli,
         )
         result: ResultMessage | None = None
         try:
@@ -127,9 +141,19 @@ class ClaudeCodeWorker:
                         result = message
         except ClaudeSDKError as e:
             return Failed(f"Claude Code failed: {e}")
+        finally:
+            shutil.rmtree(wall_dir, ignore_errors=True)
         if result is None:
             return Failed("Claude Code ended without a result")
         if result.is_error:
             why = result.result or "; ".join(result.errors or []) or result.subtype
             return Failed(f"Claude Code ended with an error: {why}")
         return Finished((result.result or "Claude Code finished").strip()[:2000])
+
+
+def _cli() -> str | None:
+    """The CLI claude-agent-sdk would start: its bundled one, else `claude` on PATH."""
+    import claude_agent_sdk
+
+    bundled = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    return str(bundled) if bundled.is_file() else shutil.which("claude")

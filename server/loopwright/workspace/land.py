@@ -10,20 +10,19 @@ repeated after a crash.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from loopwright.workspace.repo import (
     WorkspaceError,
-    current_branch,
-    git_dir,
     head_commit,
     identity_args,
     is_dirty,
-    run,
     run_ok,
     worktree_entries,
 )
+from loopwright.workspace.session_git import SessionGit, admin_dirs, git, git_ok, session_git
 
 __all__ = [
     "Advanced",
@@ -83,17 +82,16 @@ def prepare_merge(
     session_head = head_commit(root, f"refs/heads/{session_branch}")
     if _is_ancestor(root, session_head, target_tip):
         return target_tip
-    restore_session_checkout(worktree, session_branch)
-    if is_dirty(worktree):
+    restore_session_checkout(root, worktree, session_branch)
+    sg = session_git(root, worktree)
+    if _is_dirty(sg):
         raise WorkspaceError(
             f"the session worktree {worktree} has uncommitted changes; commit them before landing"
         )
-    run(worktree, "checkout", "-q", "--detach", target_tip)
-    merged = run_ok(
-        worktree,
-        *identity_args(worktree),
-        "-c",
-        "rerere.enabled=false",
+    git(sg, "checkout", "-q", "--detach", target_tip)
+    merged = git_ok(
+        sg,
+        *identity_args(root),
         "merge",
         "-q",
         "--no-ff",
@@ -106,9 +104,9 @@ def prepare_merge(
         session_head,
     )
     if merged.status == 0:
-        return run(worktree, "rev-parse", "--verify", "HEAD")
-    conflicts = _unmerged_paths(worktree)
-    restore_session_checkout(worktree, session_branch)
+        return git(sg, "rev-parse", "--verify", "HEAD")
+    conflicts = _unmerged_paths(sg)
+    restore_session_checkout(root, worktree, session_branch)
     if conflicts:
         return conflicts
     said = merged.stderr.strip() or merged.text.strip()
@@ -138,12 +136,22 @@ def advance_target(
         if swapped.status == 0:
             return Advanced(new_commit)
         return _after_failure(root, target_branch, expected_old, swapped.stderr)
-    if is_dirty(checkout):
+    # a linked worktree holding the target is run on like a session's: trusting nothing
+    sg = session_git(root, checkout) if checkout.resolve() != root.resolve() else None
+    if _is_dirty(sg) if sg is not None else is_dirty(checkout):
         return Blocked(
             f"{target_branch} is checked out at {checkout} with uncommitted changes; "
             "commit or stash them and landing will continue"
         )
-    forward = run_ok(checkout, "merge", "-q", "--ff-only", "--no-autostash", new_commit)
+    in_the_way = untracked_in_the_way(root, checkout, expected_old, new_commit)
+    if in_the_way:
+        return Blocked(
+            f"{target_branch} is checked out at {checkout}, and landing would replace "
+            f"{in_the_way}, which git does not track there (an ignored or untracked file: "
+            "yours, not the change's); move it aside and landing will continue"
+        )
+    ff = ("merge", "-q", "--ff-only", "--no-autostash", new_commit)
+    forward = git_ok(sg, *ff) if sg is not None else run_ok(checkout, *ff)
     if forward.status == 0:
         return Advanced(new_commit)
     if "would be overwritten" in forward.stderr:
@@ -154,26 +162,51 @@ def advance_target(
     return _after_failure(root, target_branch, expected_old, forward.stderr)
 
 
+def untracked_in_the_way(root: Path, checkout: Path, old: str, new: str) -> str:
+    """The first file (or link) in `checkout` that moving from `old` to `new` would create
+    or replace although `old` does not track it -- an ignored `.env`, a force-added note --
+    or "" when there is none. Git itself only refuses for untracked files it does not
+    ignore, and silently replaces ignored ones."""
+    changed = run_ok(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d",
+                     old, new).stdout
+    tracked = set(run_ok(root, "ls-tree", "-r", "-z", "--name-only", old).stdout.split(b"\0"))
+    for raw in sorted(p for p in changed.split(b"\0") if p):
+        if raw in tracked:
+            continue
+        path = raw.decode("utf-8", "surrogateescape")
+        parts = Path(path).parts
+        for depth in range(1, len(parts) + 1):
+            here = checkout.joinpath(*parts[:depth])
+            if not os.path.lexists(here):
+                break
+            leaf = depth == len(parts)
+            if leaf or here.is_symlink() or not here.is_dir():
+                return "/".join(parts[:depth])
+    return ""
+
+
 def is_landed(root: Path, target_branch: str, session_head: str) -> bool:
     """True when the target branch already contains `session_head`."""
     return _is_ancestor(root, session_head, head_commit(root, f"refs/heads/{target_branch}"))
 
 
-def restore_session_checkout(worktree: Path, session_branch: str) -> None:
+def restore_session_checkout(root: Path, worktree: Path, session_branch: str) -> None:
     """Put the session's worktree back on its branch after a merge (or checks on it)."""
-    if (git_dir(worktree) / "MERGE_HEAD").exists():
-        run(worktree, "merge", "--abort")
-    branch = current_branch(worktree)
+    sg = session_git(root, worktree)
+    if (sg.git_dir / "MERGE_HEAD").exists():
+        git(sg, "merge", "--abort")
+    head = git_ok(sg, "symbolic-ref", "--quiet", "--short", "HEAD")
+    branch = head.text.strip() if head.status == 0 else None
     if branch == session_branch:
         return
     if branch is not None:
         raise WorkspaceError(
             f"{worktree} is on {branch!r}, not on the session branch {session_branch!r}"
         )
-    if is_dirty(worktree):
+    if _is_dirty(sg):
         # Detached at a merge Loopwright made: edits here are leftovers of checks.
-        run(worktree, "reset", "-q", "--hard")
-    run(worktree, "checkout", "-q", session_branch)
+        git(sg, "reset", "-q", "--hard")
+    git(sg, "checkout", "-q", session_branch)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -188,8 +221,15 @@ def _is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return result.status == 0
 
 
-def _unmerged_paths(worktree: Path) -> list[str]:
-    out = run_ok(worktree, "ls-files", "--unmerged", "-z").stdout
+def _is_dirty(sg: SessionGit) -> bool:
+    out = git_ok(sg, "status", "--porcelain=v1", "-z", "--untracked-files=no")
+    if out.status != 0:
+        raise WorkspaceError(f"git status failed in {sg.worktree}: {out.stderr.strip()}")
+    return bool(out.stdout.strip(b"\0"))
+
+
+def _unmerged_paths(sg: SessionGit) -> list[str]:
+    out = git_ok(sg, "ls-files", "--unmerged", "-z").stdout
     paths = {
         record.split(b"\t", 1)[1].decode("utf-8", "replace")
         for record in out.split(b"\0")
@@ -201,6 +241,7 @@ def _unmerged_paths(worktree: Path) -> list[str]:
 def _checkout_holding(root: Path, branch: str) -> tuple[Path | None, Blocked | None]:
     """The checkout that has `branch` (None if none), or why landing must wait for it."""
     ref = f"refs/heads/{branch}"
+    admin = admin_dirs(root)
     for entry in worktree_entries(root):
         if entry.bare:
             continue
@@ -211,7 +252,9 @@ def _checkout_holding(root: Path, branch: str) -> tuple[Path | None, Blocked | N
                     "not available; unlock or remove it and landing will continue"
                 )
             continue
-        gitdir = git_dir(entry.path)
+        gitdir = admin.get(entry.path.resolve())
+        if gitdir is None:  # git lists it, but its admin dir is not where git keeps them
+            continue
         rebasing = _rebasing(gitdir)
         if entry.branch != branch and rebasing != ref:
             continue

@@ -9,13 +9,12 @@ uncommitted work: `merge --ff-only` (which checks every file it would update) an
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .repo import WorkspaceError, head_commit, identity_args, is_dirty, run, run_ok
+from .repo import WorkspaceError, identity_args, run, run_ok
+from .session_git import git, git_ok, session_git
 
 __all__ = ["Conflicted", "Rebased", "bring_up_to_date", "changed_paths", "merge_conflicts",
            "snapshot"]
@@ -32,35 +31,36 @@ class Conflicted:
     paths: tuple[str, ...]
 
 
-def changed_paths(worktree: Path, base: str) -> set[str]:
+def changed_paths(root: Path, worktree: Path, base: str) -> set[str]:
     """Files the session changed since `base`: committed, staged, modified, untracked."""
-    committed = run(worktree, "diff", "--name-only", "--no-renames", base, "HEAD")
-    status = run_ok(worktree, "--no-optional-locks", "status", "--porcelain=v1", "-z",
-                    "--untracked-files=all", "--no-renames").text
+    sg = session_git(root, worktree)
+    committed = git(sg, "diff", "--name-only", "--no-renames", base, "HEAD")
+    status = git_ok(sg, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                    "--no-renames").text
     paths = {p for p in committed.splitlines() if p}
     paths |= {entry[3:] for entry in status.split("\0") if len(entry) > 3}
     return paths
 
 
-def snapshot(worktree: Path) -> str:
+def snapshot(root: Path, worktree: Path) -> str:
     """A commit of the worktree as it stands (untracked files too, ignored ones not),
     made through a temporary index: the worktree, its index and HEAD are untouched."""
+    sg = session_git(root, worktree)
     with tempfile.TemporaryDirectory(prefix="loopwright-snap-") as tmp:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
 
-        def git(*args: str) -> str:
-            proc = subprocess.run(["git", *args], cwd=worktree, env=env, text=True,
-                                  capture_output=True, check=False)
-            if proc.returncode != 0:
+        def run_git(*args: str) -> str:
+            result = git_ok(sg, *args, env=index)
+            if result.status != 0:
                 raise WorkspaceError(f"git {args[0]} failed in {worktree}: "
-                                     f"{proc.stderr.strip()}")
-            return proc.stdout.strip()
+                                     f"{result.stderr.strip()}")
+            return result.text.strip()
 
-        git("read-tree", "HEAD")
-        git("add", "-A")
-        tree = git("write-tree")
-        return git(*identity_args(worktree), "commit-tree", tree, "-p", "HEAD", "-m",
-                   "loopwright: snapshot")
+        run_git("read-tree", "HEAD")
+        run_git("add", "-A")
+        tree = run_git("write-tree")
+        return run_git(*identity_args(root), "commit-tree", tree, "-p", "HEAD", "-m",
+                       "loopwright: snapshot")
 
 
 def merge_conflicts(root: Path, a: str, b: str) -> tuple[str, ...]:
@@ -79,27 +79,27 @@ def bring_up_to_date(root: Path, worktree: Path, branch: str, base: str, onto: s
     """Put the session's work on `onto` (the target's new tip). None: nothing to do, or
     not safe now (committed work under uncommitted changes); Conflicted: it would not
     apply cleanly, and nothing was changed."""
-    head = head_commit(worktree)
+    sg = session_git(root, worktree)
+    head = git(sg, "rev-parse", "--verify", "HEAD")
     if run_ok(root, "merge-base", "--is-ancestor", onto, head).status == 0:
         return None  # already on it
     if head == base:  # no commits of its own yet: fast-forward under any edits
-        moved = run_ok(worktree, "merge", "-q", "--ff-only", "--no-autostash", onto)
+        moved = git_ok(sg, "merge", "-q", "--ff-only", "--no-autostash", onto)
         if moved.status == 0:
             return Rebased(onto, onto)
         return Conflicted(_overlap(root, worktree, onto) or ("(uncommitted changes)",))
-    if is_dirty(worktree):
+    if git(sg, "status", "--porcelain=v1", "--untracked-files=no"):
         return None
-    rebased = run_ok(worktree, *identity_args(worktree), "rebase", "-q", "--onto", onto,
-                     base, branch)
+    rebased = git_ok(sg, *identity_args(root), "rebase", "-q", "--onto", onto, base, branch)
     if rebased.status == 0:
-        return Rebased(onto, head_commit(worktree))
-    paths = run_ok(worktree, "diff", "--name-only", "--diff-filter=U").text.split()
-    run_ok(worktree, "rebase", "--abort")
+        return Rebased(onto, git(sg, "rev-parse", "--verify", "HEAD"))
+    paths = git_ok(sg, "diff", "--name-only", "--diff-filter=U").text.split()
+    git_ok(sg, "rebase", "--abort")
     return Conflicted(tuple(sorted(paths)) or ("(rebase failed)",))
 
 
 def _overlap(root: Path, worktree: Path, onto: str) -> tuple[str, ...]:
     """Why a fast-forward was refused: the files both the target and the worktree changed."""
-    head = head_commit(worktree)
+    head = git(session_git(root, worktree), "rev-parse", "--verify", "HEAD")
     theirs = set(run(root, "diff", "--name-only", head, onto).splitlines())
-    return tuple(sorted(theirs & changed_paths(worktree, head)))
+    return tuple(sorted(theirs & changed_paths(root, worktree, head)))

@@ -7,6 +7,7 @@ Anything that fails raises `WorkspaceError` with a message a human can act on.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,8 +56,9 @@ def _git_in(cwd: str) -> git.Git:
     return git.Git(cwd)
 
 
-def run_ok(cwd: Path, *args: str) -> GitResult:
-    """Run `git args...` in `cwd` and return its status and output; never raises on status."""
+def run_ok(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> GitResult:
+    """Run `git args...` in `cwd` and return its status and output; never raises on status.
+    `env` is added to the environment git inherits."""
     if not cwd.is_dir():
         raise WorkspaceError(f"{cwd} does not exist or is not a folder")
     try:
@@ -66,6 +68,7 @@ def run_ok(cwd: Path, *args: str) -> GitResult:
             with_exceptions=False,
             stdout_as_string=False,
             strip_newline_in_stdout=False,
+            env=env,
         )
     except git.GitCommandNotFound as error:
         raise WorkspaceError(f"git is not installed or not on PATH: {error}") from error

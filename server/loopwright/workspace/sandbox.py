@@ -3,8 +3,9 @@
 The command runs under `/bin/sh -c` with stdin from /dev/null and stdout and stderr
 merged into one pipe, in its own process group so a timeout ends everything it started.
 Its environment is an allow-list, and names that look like secrets never pass. With
-bubblewrap the whole file system is read-only except the worktree (and its git dir),
-/tmp is private and the command gets its own process namespace.
+bubblewrap it sees an allow-list of the file system (`sandbox_mounts`): the worktree
+read-write, toolchains and the repository's git dir read-only, a private /tmp and home;
+no capabilities, its own process, IPC and (unless `network = "full"`) network namespace.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ import contextlib
 import logging
 import os
 import re
+import shlex
 import shutil
 import signal
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import msgspec
+
 from ..config import SandboxConfig
-from ..workers.base import CommandResult
+from ..core.commands import CommandResult
+from .repo import WorkspaceError
+from .sandbox_mounts import HOME, mounts_for
+from .session_git import session_git
 
 log = logging.getLogger(__name__)
 
@@ -61,64 +68,134 @@ def scrubbed_env(
 async def run(
     command: str, cwd: Path, *, timeout: float, config: SandboxConfig,
     tail_lines: int = 40, extra_env: Mapping[str, str] | None = None,
+    repo_root: Path | None = None,
 ) -> CommandResult:
     """Run `command` in `cwd` (the worktree root). Never raises for the command's sake:
-    a missing sandbox or a command that cannot start is exit code 127."""
+    a missing sandbox or a command that cannot start is exit code 127.
+
+    `repo_root` is the repository `cwd` is a linked worktree of: its git dir is then
+    mounted read-only (found from the repository, never from the worktree's `.git`), and
+    its main checkout stays hidden. Without it the command sees no repository at all."""
     started = time.monotonic()
     env = scrubbed_env(config.pass_env, extra_env)
     argv = ["/bin/sh", "-c", command]
+    data: list[bytes] = []
+    readable: list[Path] = []
     if config.bubblewrap != "never":
         bwrap, why_not = await _working_bwrap()
         if bwrap:
-            argv = [*bwrap_args(bwrap, cwd), *argv]
-            env.update(TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache", npm_config_cache="/tmp/.npm")
+            try:
+                prefix, data, readable = await asyncio.to_thread(
+                    wall, bwrap, cwd, config, env, repo_root)
+            except WorkspaceError as e:
+                return CommandResult(command, 127, f"not run: {e}", time.monotonic() - started)
+            argv = [*prefix, *argv]
+            env.update(HOME=HOME, TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache",
+                       XDG_CONFIG_HOME=f"{HOME}/.config", XDG_DATA_HOME=f"{HOME}/.local/share",
+                       npm_config_cache="/tmp/.npm")
         elif config.bubblewrap == "always":
             message = f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: {why_not}"
             return CommandResult(command, 127, message, time.monotonic() - started)
     tail = _Tail()
     try:
-        exit_code, timed_out = await _spawn(argv, cwd, env, timeout, tail)
+        exit_code, timed_out = await _spawn(argv, cwd, env, timeout, tail, data)
     except OSError as e:
         return CommandResult(command, 127, f"cannot start: {e}", time.monotonic() - started)
-    return CommandResult(
-        command, exit_code, tail.render(tail_lines), time.monotonic() - started, timed_out
-    )
+    output = tail.render(tail_lines)
+    if exit_code in (126, 127) and readable:
+        output += explain_missing(command, cwd, env.get("PATH", ""), readable)
+    return CommandResult(command, exit_code, output, time.monotonic() - started, timed_out)
 
 
-def bwrap_args(bwrap: str, cwd: Path) -> list[str]:
-    """Read-only root, private /tmp and pids, the worktree (and its git dir) writable."""
+def wall(bwrap: str, cwd: Path, config: SandboxConfig, env: Mapping[str, str],
+         repo_root: Path | None) -> tuple[list[str], list[bytes], list[Path]]:
+    """The bwrap command line (with `{fd}` where `data` is fed), the data, and the folders
+    a command can read. Raises `WorkspaceError` when the worktree's `.git` was changed."""
     work = cwd.resolve()
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", "/tmp", "--bind", str(work), str(work)]
-    for git_dir in _git_dirs(work):
-        if git_dir != work and work not in git_dir.parents:
-            args += ["--bind", str(git_dir), str(git_dir)]
-        # a hook or config written here would run later outside the sandbox
-        # (`-try`: git may be replacing the file by a rename at this very moment)
-        for name in ("hooks", "config"):
-            if (git_dir / name).exists():
-                args += ["--ro-bind-try", str(git_dir / name), str(git_dir / name)]
-    return [*args, "--unshare-pid", "--die-with-parent", "--chdir", str(work)]
+    sg = session_git(repo_root, work) if repo_root is not None else None
+    mounts = mounts_for(work, sg, env=env, read_only=config.read_only,
+                        repo_root=repo_root.resolve() if repo_root is not None else None)
+    # As root, bwrap keeps every capability unless told: a remount would undo the wall.
+    args = [bwrap, "--cap-drop", "ALL", *mounts.args, "--unshare-pid", "--unshare-ipc",
+            "--unshare-uts", "--die-with-parent", "--chdir", str(work)]
+    if config.network == "none":
+        args.append("--unshare-net")  # bwrap brings up the new namespace's own loopback
+    else:
+        args[3:3] = ["--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve"]
+    return args, mounts.data, [*mounts.readable, work]
 
 
-def _git_dirs(work: Path) -> list[Path]:
-    """The git dirs a commit in `work` writes to: its own, and a linked worktree's
-    common dir (`gitdir: <repo>/.git/worktrees/<name>` plus its `commondir`)."""
-    dot_git = work / ".git"
-    if dot_git.is_dir():
-        return [dot_git]
+async def walled_program(program: str, cwd: Path, config: SandboxConfig, folder: Path,
+                         repo_root: Path | None) -> str:
+    """A script in `folder` that runs `program "$@"` inside the wall, with the machine's
+    network: for an external agent's CLI, which its SDK starts itself. Returns `program`
+    unchanged when bubblewrap is off or cannot run here (and refuses, raising
+    `WorkspaceError`, under `bubblewrap = "always"`). The environment passes through
+    (the agent needs its API key); HOME and TMPDIR are the sandbox's."""
+    if config.bubblewrap == "never":
+        return program
+    bwrap, why_not = await _working_bwrap()
+    if not bwrap:
+        if config.bubblewrap == "always":
+            raise WorkspaceError(f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: "
+                                 f"{why_not}")
+        return program
+    full = msgspec.structs.replace(config, network="full")
+    args, data, _ = await asyncio.to_thread(wall, bwrap, cwd, full, os.environ, repo_root)
+    blobs = iter(enumerate(data))
+    line: list[str] = []
+    for arg in args:
+        if arg == "{fd}":  # a file here instead of a pipe: the SDK starts the script
+            n, blob = next(blobs)
+            (folder / f"bind-{n}").write_bytes(blob)
+            line.append(str(folder / f"bind-{n}"))
+        else:
+            line.append("--ro-bind" if arg == "--ro-bind-data" else arg)
+    line += ["--setenv", "HOME", HOME, "--setenv", "TMPDIR", "/tmp", "--", program]
+    script = folder / "in-the-wall"
+    script.write_text("#!/bin/sh\nexec " + " ".join(map(shlex.quote, line)) + ' "$@"\n')
+    script.chmod(0o700)
+    return str(script)
+
+
+def explain_missing(command: str, cwd: Path, path_var: str, readable: list[Path]) -> str:
+    """Why a command that exited 126/127 found nothing: the program it named exists on
+    this machine, but outside everything the sandbox mounts. "" when that is not it."""
     try:
-        text = dot_git.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return []
-    if not text.startswith("gitdir:"):
-        return []
-    git_dir = (work / text.removeprefix("gitdir:").strip()).resolve()
+        words = shlex.split(command)
+    except ValueError:
+        return ""
+    if not words:
+        return ""
+    first = words[0]
+    candidates: list[str] = []
+    if "/" in first:
+        candidates.append(first if first.startswith("/") else str(cwd / first))
+        interpreter = _shebang(Path(candidates[0]))
+        if interpreter:
+            candidates.append(interpreter)
+    else:
+        found = shutil.which(first, path=path_var)
+        if found:
+            candidates.append(found)
+    for candidate in candidates:
+        named = Path(os.path.normpath(candidate))  # the name must be mounted, not its target
+        if named.exists() and not any(named == r or r in named.parents for r in readable):
+            return (f"\n[loopwright] not found inside the sandbox: {candidate} is not on the "
+                    "allow-list; add its folder to [sandbox] read_only (docs/security.md)\n")
+    return ""
+
+
+def _shebang(script: Path) -> str:
     try:
-        common = (git_dir / (git_dir / "commondir").read_text().strip()).resolve()
+        with script.open("rb") as f:
+            head = f.read(256)
     except OSError:
-        return [git_dir]
-    return [common] if common in git_dir.parents else [common, git_dir]
+        return ""
+    if not head.startswith(b"#!"):
+        return ""
+    words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    return words[0] if words else ""
 
 
 async def _working_bwrap() -> tuple[str, str]:
@@ -152,22 +229,28 @@ async def _probe(path: str) -> tuple[bool, str]:
 
 
 async def _spawn(
-    argv: list[str], cwd: Path, env: dict[str, str], limit: float, tail: _Tail
+    argv: list[str], cwd: Path, env: dict[str, str], limit: float, tail: _Tail,
+    data: list[bytes],
 ) -> tuple[int, bool]:
     # Our own pipe rather than PIPE: asyncio would otherwise wait for EOF, which a
     # grandchild holding the write end may never send.
     loop = asyncio.get_running_loop()
+    feeds = _feeds(data)
+    fds = iter(feeds)
+    argv = [str(next(fds)) if a == "{fd}" else a for a in argv]
     read_fd, write_fd = os.pipe()
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
-            cwd=cwd, env=env, start_new_session=True,
+            cwd=cwd, env=env, start_new_session=True, pass_fds=feeds,
         )
     except BaseException:
         os.close(read_fd)
         raise
     finally:
         os.close(write_fd)
+        for fd in feeds:
+            os.close(fd)
     eof = loop.create_future()
     transport, _ = await loop.connect_read_pipe(
         lambda: _Collect(tail, eof), os.fdopen(read_fd, "rb", buffering=0)
@@ -190,6 +273,18 @@ async def _spawn(
         transport.close()
     assert proc.returncode is not None
     return proc.returncode, timed_out
+
+
+def _feeds(data: list[bytes]) -> list[int]:
+    """One pipe per blob for bwrap's `--ro-bind-data FD`: written and closed here (each
+    is a few hundred bytes, well under a pipe's buffer), the read ends passed on."""
+    fds: list[int] = []
+    for blob in data:
+        read_fd, write_fd = os.pipe()
+        os.write(write_fd, blob)
+        os.close(write_fd)
+        fds.append(read_fd)
+    return fds
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:

@@ -13,6 +13,7 @@ from loopwright.workspace.repo import (
     run_ok,
     worktree_entries,
 )
+from loopwright.workspace.session_git import git, git_ok, session_git
 
 __all__ = ["commit_all", "create_worktree", "list_worktrees", "remove_worktree"]
 
@@ -78,16 +79,21 @@ def _branch_of_worktree(root: Path, path: Path) -> str | None:
     return None
 
 
-def commit_all(worktree: Path, message: str) -> str:
-    """Stage everything (deletions too) and commit if anything changed; return HEAD's sha.
+def commit_all(root: Path, worktree: Path, message: str) -> str:
+    """Snapshot the worktree into a commit on its branch; return HEAD's sha.
 
+    The worker never commits (its sandbox sees the repository's git dir read-only): the
+    manager stages everything (deletions too) and commits if anything changed, through
+    `session_git`, so nothing the worker wrote decides where git looks or what it runs.
+    Raises `WorktreeTampered` when the worktree's `.git` pointer was changed.
     Commits as "Loopwright <loopwright@localhost>" unless git already has an identity.
     """
-    run(worktree, "add", "-A")
-    if run_ok(worktree, "diff", "--cached", "--quiet").status == 1:
-        who = identity_args(worktree)
-        run(worktree, *who, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message)
-    return run(worktree, "rev-parse", "--verify", "HEAD")
+    sg = session_git(root, worktree)
+    git(sg, "add", "-A")
+    if git_ok(sg, "diff", "--cached", "--quiet").status == 1:
+        who = identity_args(root)
+        git(sg, *who, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message)
+    return git(sg, "rev-parse", "--verify", "HEAD")
 
 
 def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> None:

@@ -44,8 +44,9 @@ WORKER_TOOLS: list[Schema] = [
     _tool("write_file", "Create a file, or replace a whole file, with this content.",
           {"path": _PATH, "content": {"type": "string"}}, ["path", "content"]),
     _tool("run_command", "Run a shell command in the repository root (no network, a "
-          "time limit, no secrets in its environment). Answers its exit code and the "
-          "tail of its output.",
+          "time limit, no secrets in its environment; git can read the repository but "
+          "not commit: your changes are committed for you when you finish). Answers its "
+          "exit code and the tail of its output.",
           {"command": {"type": "string"}}, ["command"]),
     _tool("ask", "Ask the human a question. Non-blocking (the default): you get the "
           "default answer at once and should go on working on that assumption; the "

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 
-from ..agent.loop import WorkerLoop
-from ..agent.model import make_client
-from ..agent.project_notes import project_notes
 from ..config import Config
 from ..project import NotARepository, Project
-from .base import Outcome, WorkerContext
+from ..workers.base import Outcome, WorkerContext
+from .loop import WorkerLoop
+from .model import make_client
+from .project_notes import project_notes
 
 
 class ClaudeWorker:

@@ -1,0 +1,117 @@
+"""The composition root: every worker backend, reviewer and triage agent by name.
+
+The slots (`workers.base.Worker`, `review.reviewer.Reviewer`, `review.triage.Triager`)
+know nothing of their implementations; this module is where the names meet the code.
+An implementation loads only when it is made, so the SDKs load only when configured.
+`load` reads the configuration and refuses a name nobody registered, at once, with the
+key and the names that are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .config import Config, ConfigError
+from .config import load as load_file
+from .project import Project
+from .review.reviewer import Reviewer, UnknownReviewer
+from .review.triage import AcceptEverything, Triager, UnknownTriager
+from .workers.base import UnknownBackend, Worker
+from .workers.script import ScriptWorker
+
+
+def _claude_worker(config: Config) -> Worker:
+    from .agent.worker import ClaudeWorker
+
+    return ClaudeWorker(config)
+
+
+def _claude_code_worker(config: Config) -> Worker:
+    from .workers.claude_code import ClaudeCodeWorker  # claude-agent-sdk
+
+    return ClaudeCodeWorker(config)
+
+
+def _codex_worker(config: Config) -> Worker:
+    from .workers.codex import CodexWorker
+
+    return CodexWorker(config)
+
+
+def _claude_reviewer(project: Project, config: Config) -> Reviewer:
+    from .agent.reviewer import ClaudeReviewer
+
+    return ClaudeReviewer(project, config)
+
+
+def _claude_triager(project: Project, config: Config) -> Triager:
+    from .agent.triage import ClaudeTriager
+
+    return ClaudeTriager(project, config)
+
+
+WORKERS: dict[str, Callable[[Config], Worker]] = {
+    "script": lambda _config: ScriptWorker(),
+    "claude": _claude_worker,
+    "claude-code": _claude_code_worker,
+    "codex": _codex_worker,
+}
+REVIEWERS: dict[str, Callable[[Project, Config], Reviewer]] = {"claude": _claude_reviewer}
+TRIAGERS: dict[str, Callable[[Project, Config], Triager]] = {"claude": _claude_triager}
+
+
+def make_worker(name: str, config: Config) -> Worker:
+    factory = WORKERS.get(name)
+    if factory is None:
+        raise UnknownBackend(f"unknown worker backend {name!r}; known: {_known(WORKERS)}")
+    return factory(config)
+
+
+def make_reviewer(project: Project, config: Config) -> Reviewer | None:
+    name = config.review.reviewer
+    if not name:
+        return None
+    factory = REVIEWERS.get(name)
+    if factory is None:
+        raise UnknownReviewer(f"unknown reviewer {name!r} in [review]; known: "
+                              f"{_known(REVIEWERS)}")
+    return factory(project, config)
+
+
+def make_triager(project: Project, config: Config) -> Triager:
+    name = config.triage.agent
+    if not name:
+        return AcceptEverything()
+    factory = TRIAGERS.get(name)
+    if factory is None:
+        raise UnknownTriager(f"unknown triage agent {name!r} in [triage]; known: "
+                             f"{_known(TRIAGERS)}")
+    return factory(project, config)
+
+
+def unknown_names(config: Config) -> list[str]:
+    """One line per configured name that nobody registered, naming its key."""
+    wanted: list[tuple[str, str, Iterable[str], str]] = [
+        ("manager.default_backend", config.manager.default_backend, WORKERS, ""),
+        ("review.reviewer", config.review.reviewer, REVIEWERS, " (or empty: no reviewer)"),
+        ("triage.agent", config.triage.agent, TRIAGERS, " (or empty: every task accepted)"),
+    ]
+    wanted += [(f"timers.{t.name}.backend", t.backend, WORKERS, " (or empty: the default)")
+               for t in config.timers]
+    return [f"{key}: unknown name {name!r}; known: {_known(known)}{empty}"
+            for key, name, known, empty in wanted
+            if name and name not in known]
+
+
+def load(path: Path) -> Config:
+    """`config.load`, then every backend name checked against the registry: a ConfigError
+    names the first unknown one."""
+    config = load_file(path)
+    if problems := unknown_names(config):
+        raise ConfigError(f"{path}: {problems[0]}")
+    return config
+
+
+def _known(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names)) or "none yet"

@@ -1,0 +1,55 @@
+"""What the effect handlers share (the manager's, the triggers', the supervisor's): the
+project, its config, the log and the state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+
+from . import events as ev
+from .config import Config
+from .project import Project
+from .state import State
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    project: Project
+    config: Config
+    store: Store
+    state: State
+    # Blocking questions a worker is waiting on, by decision id.
+    answers: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    # Tasks that are waiting on the human (blocking ask, blocked landing), for --once.
+    waiting_on_human: set[str] = field(default_factory=set)
+    # Held while git changes a session's worktree from outside its worker (bringing it
+    # up to a moved target) and while the worker's work is committed: never both at once.
+    worktree_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Check runs compete for the same cores: at most this many at once.
+    checks_slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checks_slots = asyncio.Semaphore(
+            self.config.checks.max_parallel or os.cpu_count() or 1
+        )
+
+    def append(self, *events: ev.Event) -> list[ev.Record]:
+        """The one way the manager records a fact. The fold happens when the main loop
+        reads the record back, so every state change is applied in log order."""
+        return self.store.append(*events)
+
+    def worktree_lock(self, session_id: str) -> asyncio.Lock:
+        return self.worktree_locks.setdefault(session_id, asyncio.Lock())
+
+    async def append_applied(self, *events: ev.Event) -> list[ev.Record]:
+        """Append, then wait until the main loop has folded the records, so an owned
+        task that decides again from the state sees what it has just recorded."""
+        records = self.store.append(*events)
+        while self.state.last_seq < records[-1].seq:  # noqa: ASYNC110 - the loop folds
+            await asyncio.sleep(0.005)  # in batches; a few ms of polling is all this costs
+        return records
