@@ -40,12 +40,19 @@ typecheck: setup
 docs: setup
 	$(VENV)/bin/loopwright config --reference > docs/configuration.md
 	COLUMNS=100 $(VENV)/bin/loopwright config --cli-reference > docs/cli.md
+	$(PY) -m loopwright.lsp.generate ts > client-vscode/src/protocol.ts
+	$(PY) -m loopwright.lsp.generate doc docs/protocol.md > docs/protocol.md.new
+	mv docs/protocol.md.new docs/protocol.md
 
 check-docs: setup
 	@$(VENV)/bin/loopwright config --reference | diff -u docs/configuration.md - \
 	  || (echo "docs/configuration.md is stale: run 'make docs'" >&2; exit 1)
 	@COLUMNS=100 $(VENV)/bin/loopwright config --cli-reference | diff -u docs/cli.md - \
 	  || (echo "docs/cli.md is stale: run 'make docs'" >&2; exit 1)
+	@$(PY) -m loopwright.lsp.generate ts | diff -u client-vscode/src/protocol.ts - \
+	  || (echo "client-vscode/src/protocol.ts is stale: run 'make docs'" >&2; exit 1)
+	@$(PY) -m loopwright.lsp.generate doc docs/protocol.md | diff -u docs/protocol.md - \
+	  || (echo "docs/protocol.md's tables are stale: run 'make docs'" >&2; exit 1)
 
 bench: setup
 	$(PY) bench/session_start.py

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from _common import percentile, sample_repo
 from loopwright.config import Config
-from loopwright.manager.api import Loopwright
+from loopwright.manager.api import FrontEndApi
 from loopwright.manager.loop import Manager, thread_pool
 from loopwright.project import Project
 from loopwright.state import SessionState
@@ -38,7 +38,7 @@ async def lag_probe(lags: list[tuple[float, float]], stop: asyncio.Event) -> Non
 
 
 def dispatch_all(project: Project) -> None:
-    api = Loopwright.open(project)
+    api = FrontEndApi.open(project)
     for n in range(SESSIONS):
         api.dispatch(f"Sleeper {n}", SCRIPT)
     api.close()

@@ -32,7 +32,7 @@ from loopwright.config import Config
 from loopwright.insight.history import History
 from loopwright.insight.metrics import compute
 from loopwright.insight.report import render_report
-from loopwright.manager.api import ActionRefused, Loopwright
+from loopwright.manager.api import ActionRefused, FrontEndApi
 from loopwright.manager.loop import Manager
 from loopwright.project import Project
 from loopwright.state import State
@@ -122,7 +122,7 @@ def configure(root: Path) -> Config:
 class Human:
     """Answers what interrupts, HUMAN_DELAY after it arrives; focuses once."""
 
-    api: Loopwright
+    api: FrontEndApi
     start: float
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -164,7 +164,7 @@ class Human:
 async def day(project: Project, cfg: Config) -> list[ev.Record]:
     manager = Manager(project, cfg, watch_inbox=False)
     runner = asyncio.create_task(manager.run())
-    api = Loopwright.open(project)
+    api = FrontEndApi.open(project)
     start = time.time()
     stop = asyncio.Event()
     human = asyncio.create_task(Human(api, start).run(stop))

@@ -187,7 +187,7 @@ function sessionItem(r: SessionRow): SessionItem {
 }
 
 function decisionItem(i: InboxItem): QuickPickItem & { item: InboxItem } {
-  return { label: i.title, description: i.sessionName ?? i.session ?? "", detail: i.detail, item: i };
+  return { label: i.title, description: i.sessionName, detail: i.detail, item: i };
 }
 
 function nameOf(store: LoopStore, session: string): string {

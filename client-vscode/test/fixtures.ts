@@ -10,9 +10,24 @@ export function row(over: Partial<SessionRow> & { sessionId: string }): SessionR
     group: "t-1",
     state: "running",
     health: "ok",
-    elapsedSeconds: 10,
+    labels: [],
+    backend: "script",
+    branch: `loopwright/${over.sessionId}`,
+    attempt: 1,
+    lastMessage: "",
     queuedAt: 1000,
+    startedAt: null,
+    endedAt: null,
+    changedAt: 1000,
+    elapsedSeconds: 10,
+    needsYou: false,
     hasReview: false,
+    added: 0,
+    removed: 0,
+    failure: "",
+    landedCommit: "",
+    tokens: 0,
+    costUsd: 0,
     ...over,
   };
 }
@@ -32,5 +47,8 @@ export function inboxItem(over: Partial<InboxItem> & { ref: string }): InboxItem
 }
 
 export function state(over: Partial<State> = {}): State {
-  return { seq: 10, sessions: [], inbox: [], running: 0, needYou: 0, ...over };
+  return {
+    seq: 10, root: "/repo", hostedManager: true, managerPid: 1, tasks: [], sessions: [], inbox: [],
+    running: 0, needYou: 0, ...over,
+  };
 }

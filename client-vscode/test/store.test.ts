@@ -64,7 +64,7 @@ test("removed sessions disappear", () => {
 test("the activity digest keeps only the newest lines", () => {
   const store = new LoopStore();
   store.reset(state(), 0);
-  const lines = Array.from({ length: ACTIVITY_LIMIT + 5 }, (_, i) => ({ seq: i + 11, at: i, text: `line ${i}` }));
+  const lines = Array.from({ length: ACTIVITY_LIMIT + 5 }, (_, i) => ({ seq: i + 11, at: i, text: `line ${i}`, sessionId: "" }));
   store.apply({ seq: 11 + ACTIVITY_LIMIT + 5, activity: lines }, 1);
   const act = store.snapshot().activity;
   assert.equal(act.length, ACTIVITY_LIMIT);
@@ -94,7 +94,7 @@ test("listeners hear every change and can stop listening", () => {
 test("a fresh state without a digest keeps the activity heard so far", () => {
   const store = new LoopStore();
   store.reset(state({ seq: 1 }), 0);
-  store.apply({ seq: 2, activity: [{ seq: 2, at: 0, text: "before the restart" }] }, 0);
+  store.apply({ seq: 2, activity: [{ seq: 2, at: 0, text: "before the restart", sessionId: "" }] }, 0);
   store.reset(state({ seq: 2 }), 1);
   assert.deepEqual(store.snapshot().activity.map((a) => a.text), ["before the restart"]);
 });

@@ -92,7 +92,7 @@ test("the inbox lists decisions and reviews oldest first, each opening the right
 test("the activity digest shows the newest line first", () => {
   const store = new LoopStore();
   store.reset(state(), 0);
-  store.apply({ seq: 11, activity: [{ seq: 11, at: 0, text: "first" }, { seq: 12, at: 0, text: "second" }] }, 0);
+  store.apply({ seq: 11, activity: [{ seq: 11, at: 0, text: "first", sessionId: "" }, { seq: 12, at: 0, text: "second", sessionId: "" }] }, 0);
   assert.deepEqual(activityTree(store.snapshot()).map((n) => n.label), ["second", "first"]);
 });
 

@@ -15,7 +15,7 @@ import pytest
 
 from helpers.git import MakeRepo
 from helpers.loop import cli, configure, init, task_file
-from loopwright.manager.api import Loopwright
+from loopwright.manager.api import FrontEndApi
 from loopwright.manager.lock import holder_pid
 from loopwright.project import Project
 from loopwright.state import SessionState, State
@@ -28,7 +28,7 @@ COMMANDS = ["init", "run", "dispatch", "status", "inbox", "diff", "answer", "app
 
 
 def wait_for(project: Project, what: object, timeout: float = 30.0) -> State:
-    api = Loopwright.open(project)
+    api = FrontEndApi.open(project)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

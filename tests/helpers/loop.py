@@ -12,7 +12,7 @@ from pathlib import Path
 
 from loopwright import events as ev
 from loopwright.config import Config, load
-from loopwright.manager.api import Loopwright
+from loopwright.manager.api import FrontEndApi
 from loopwright.manager.loop import Manager
 from loopwright.project import Project
 from loopwright.state import State
@@ -59,7 +59,7 @@ class Running:
         self.project = project
         self.manager = Manager(project, load(project.config_path), once=once)
         self.task: asyncio.Task[None] | None = None
-        self.api = Loopwright.open(project)
+        self.api = FrontEndApi.open(project)
 
     async def __aenter__(self) -> Running:
         self.task = asyncio.create_task(self.manager.run())

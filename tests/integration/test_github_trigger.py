@@ -108,7 +108,7 @@ async def test_pull_request_mode_opens_a_pr_and_its_review_goes_back_to_the_work
         st = await run.until(lambda st: bool(st.world.pulls))
         [pr] = st.world.pulls.values()
         [item] = [i for i in run.api.inbox() if i.kind == "pull_request"]
-        assert pr.url in item.detail and item.session
+        assert pr.url in item.detail and item.session_name
         assert git(remote, "rev-parse", pr.branch) == st.sessions[pr.session_id].head_commit
         assert not (root / "hello.txt").exists()  # nothing landed here
         assert f"Closes #{n}." in fake.pulls[pr.number]["body"]

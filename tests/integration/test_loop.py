@@ -63,7 +63,7 @@ async def test_a_change_over_the_gate_waits_for_approval(project_repo: Path) -> 
         assert item.kind == "review"
         assert "The change is 2 lines (+2/-0), over the limit of 1" in item.detail
         assert not (project_repo / "a.txt").exists()
-        proc = cli(project_repo, "approve", item.session)
+        proc = cli(project_repo, "approve", item.session_name)
         assert proc.returncode == 0, proc.stderr
         await run.until(landed)
     assert (project_repo / "a.txt").read_text() == "1\n2\n"

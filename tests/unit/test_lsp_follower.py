@@ -9,6 +9,11 @@ from loopwright import events as ev
 from loopwright.lsp import follower as f
 
 _seq = itertools.count(1)
+NOW = 1060.0
+
+
+def CLOCK() -> float:
+    return NOW
 
 
 def records(*events: ev.Event) -> list[ev.Record]:
@@ -67,7 +72,7 @@ def kinds(signals: list[f.Signal]) -> list[str]:
 
 
 def test_a_batch_becomes_one_delta_with_the_rows_it_touched() -> None:
-    fol = f.Follower()
+    fol = f.Follower(CLOCK)
     batch = fol.feed(records(*filed()))
     assert batch.seq == fol.seq
     assert [t.task_id for t in batch.tasks] == ["t-1"]
@@ -79,8 +84,15 @@ def test_a_batch_becomes_one_delta_with_the_rows_it_touched() -> None:
         True, 42, [])
 
 
+def test_a_rows_elapsed_time_is_taken_at_the_injected_clock() -> None:
+    fol = f.Follower(CLOCK)
+    fol.feed(records(*filed()))
+    [row] = fol.feed([ev.Record(next(_seq), 1010.0, started())]).sessions
+    assert (row.state, row.elapsed_seconds) == ("running", NOW - 1010.0)  # since it started
+
+
 def test_a_session_that_starts_running_begins_a_progress_and_ends_it_on_review() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     fol.feed(r.records(*filed()))
     batch = fol.feed(r.records(started()))
     assert batch.signals == [f.ProgressBegin("s-1", "Loopwright: fix-it", "running")]
@@ -96,7 +108,7 @@ def test_a_session_that_starts_running_begins_a_progress_and_ends_it_on_review()
 
 
 def test_a_blocking_question_asks_once_and_its_answer_withdraws_the_prompt() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     fol.feed(r.records(*filed(), started()))
     asked = ev.DecisionAsked(decision_id="d-1", question="Which?", options=("a", "b"),
                              blocking=True, session_id="s-1", task_id="t-1")
@@ -111,7 +123,7 @@ def test_a_blocking_question_asks_once_and_its_answer_withdraws_the_prompt() -> 
 
 
 def test_a_question_answered_in_the_same_batch_never_pops_up() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     fol.feed(r.records(*filed(), started()))
     batch = fol.feed(r.records(
         ev.DecisionAsked(decision_id="d-1", question="Q?", session_id="s-1", task_id="t-1"),
@@ -120,7 +132,7 @@ def test_a_question_answered_in_the_same_batch_never_pops_up() -> None:
 
 
 def test_only_what_routing_says_interrupts_pops_up() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     r.log.cfg.interrupt = ["needs_review"]
     fol.feed(r.records(*filed(), started()))
     batch = fol.feed(r.records(ev.DecisionAsked(decision_id="d-1", question="Q?",
@@ -135,7 +147,7 @@ def test_only_what_routing_says_interrupts_pops_up() -> None:
 
 
 def test_a_newer_question_replaces_the_prompt_instead_of_stacking() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     fol.feed(r.records(*filed(), started()))
     fol.feed(r.records(ev.DecisionAsked(decision_id="d-1", question="Q1?",
                                         session_id="s-1", task_id="t-1")))
@@ -146,7 +158,7 @@ def test_a_newer_question_replaces_the_prompt_instead_of_stacking() -> None:
 
 
 def test_killing_a_session_withdraws_its_open_questions() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     fol.feed(r.records(*filed(), started(), ev.DecisionAsked(
         decision_id="d-1", question="Q?", blocking=True, session_id="s-1", task_id="t-1")))
     batch = fol.feed(r.records(ev.SessionKilled(session_id="s-1")))
@@ -156,7 +168,7 @@ def test_killing_a_session_withdraws_its_open_questions() -> None:
 
 
 def test_judging_a_hunk_refreshes_lenses_and_keeps_the_comment() -> None:
-    fol = f.Follower()
+    fol = f.Follower(CLOCK)
     fol.feed(records(*filed(), started(), *ready_for_review()))
     batch = fol.feed(records(ev.HunkJudged(session_id="s-1", hunk_id="h1",
                                            verdict="comment", comment="why?")))
@@ -170,7 +182,7 @@ def test_judging_a_hunk_refreshes_lenses_and_keeps_the_comment() -> None:
 
 
 def test_approving_withdraws_the_review_prompt_and_landing_shows_progress() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     fol.feed(r.records(*filed(), started(), *ready_for_review()))
     batch = fol.feed(r.records(ev.ChangeApproved(session_id="s-1")))
     assert kinds(batch.signals) == ["Withdraw", "ProgressBegin", "RefreshLenses"]
@@ -178,7 +190,7 @@ def test_approving_withdraws_the_review_prompt_and_landing_shows_progress() -> N
 
 
 def test_starting_late_asks_what_already_waits_and_shows_what_runs() -> None:
-    fol, r = f.Follower(), Routed()
+    fol, r = f.Follower(CLOCK), Routed()
     signals = fol.start(r.records(
         *filed("t-1", "s-1"), started("s-1"), *ready_for_review("s-1"),
         *filed("t-2", "s-2"), started("s-2"),
@@ -191,7 +203,7 @@ def test_starting_late_asks_what_already_waits_and_shows_what_runs() -> None:
 
 
 def test_records_told_elsewhere_add_no_activity_line() -> None:
-    fol = f.Follower()
+    fol = f.Follower(CLOCK)
     fol.feed(records(*filed(), started()))
     batch = fol.feed(records(
         ev.WorkerActed(session_id="s-1", step=0, action="ask", detail="Q?"),

@@ -3,6 +3,9 @@
 
 import type { ActivityLine, Changed, InboxItem, SessionRow, State } from "../protocol";
 
+/** A `$/loopwright/changed` delta; the store applies what it carries and keeps the rest. */
+export type Delta = Partial<Changed> & Pick<Changed, "seq">;
+
 export const ACTIVITY_LIMIT = 200;
 
 export interface Snapshot {
@@ -38,9 +41,6 @@ export class LoopStore {
     this.running = state.running ?? 0;
     this.needYou = state.needYou ?? this.inbox.length;
     // `loopwright/state` carries no digest: keep the lines heard so far (e.g. across a restart).
-    if (state.activity !== undefined) {
-      this.activity = normaliseActivity(state.activity).slice(-ACTIVITY_LIMIT);
-    }
     this.fire();
   }
 
@@ -48,7 +48,7 @@ export class LoopStore {
    * Apply one `$/loopwright/changed` delta. A delta older than what we hold is
    * ignored (it raced a fresh `loopwright/state`); returns whether anything applied.
    */
-  apply(delta: Changed, now: number): boolean {
+  apply(delta: Delta, now: number): boolean {
     if (delta.seq !== undefined && delta.seq <= this.seq) {
       return false;
     }
@@ -73,7 +73,7 @@ export class LoopStore {
       this.needYou = this.inbox.length;
     }
     if (delta.activity !== undefined && delta.activity.length > 0) {
-      this.activity = this.activity.concat(normaliseActivity(delta.activity)).slice(-ACTIVITY_LIMIT);
+      this.activity = this.activity.concat(delta.activity).slice(-ACTIVITY_LIMIT);
     }
     this.fire();
     return true;
@@ -128,8 +128,4 @@ export class LoopStore {
 
 export function sortInbox(items: readonly InboxItem[]): InboxItem[] {
   return [...items].sort((a, b) => a.since - b.since);
-}
-
-export function normaliseActivity(lines: ReadonlyArray<ActivityLine | string>): ActivityLine[] {
-  return lines.map((l) => (typeof l === "string" ? { text: l } : l));
 }

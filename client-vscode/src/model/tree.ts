@@ -130,11 +130,11 @@ export function inboxSessionRef(item: InboxItem): string {
   if (item.kind === "review" || item.kind === "landing_blocked" || item.kind === "failed") {
     return item.ref;
   }
-  return item.session ?? item.sessionName ?? "";
+  return item.sessionName;
 }
 
 export function inboxNode(item: InboxItem, nowMs: number): Node {
-  const session = item.sessionName ?? item.session ?? "";
+  const session = item.sessionName;
   const ago = duration(nowMs / 1000 - item.since);
   const description = [inboxKindLabel(item.kind), session, `${ago} ago`].filter((p) => p !== "").join(" · ");
   const tooltip = [item.title, item.detail, item.options?.length ? `options: ${item.options.join(" / ")}` : ""]

@@ -11,7 +11,8 @@ from ..attention.routing import in_quiet_hours
 from ..insight.history import History
 from ..insight.metrics import Metrics, compute
 from ..insight.report import render_report
-from .common import OpenApi, ago, clock, open_api, print_json
+from ..views.overview import duration as dur
+from .common import OpenApi, clock, open_api, print_json
 
 
 def stats(args: argparse.Namespace) -> int:
@@ -33,9 +34,6 @@ def _print_stats(m: Metrics) -> None:
     print(f"{'session':<30} {'state':<18} {'lead':>7} {'running':>8} {'waiting':>8} "
           f"{'review':>8} {'assumed':>8} {'int':>4} {'dec':>4} {'lines':>6} {'stall':>5} "
           f"{'cost':>7}")
-    def dur(seconds: float) -> str:  # tenths under a minute: these are often short
-        return f"{seconds:.1f}s" if seconds < 60 else ago(seconds)
-
     for r in m.sessions:
         lead = dur(r.lead_time_s) if r.lead_time_s is not None else "-"
         print(f"{r.name[:30]:<30} {r.state:<18} {lead:>7} {dur(r.agent_s):>8} "

@@ -11,11 +11,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
+
 from .. import backends
 from .. import config as config_mod
 from .. import events as ev
 from ..config.suggest import did_you_mean
-from ..manager.api import ActionRefused, Loopwright
+from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
 from ..project import Project
@@ -26,7 +28,7 @@ from ..views import overview as views
 from ..workspace import repo as repo_mod
 from ..workspace import worktrees
 from . import show
-from .common import CliError, OpenApi, ago, clock, open_api, print_json
+from .common import CliError, OpenApi, clock, open_api, print_json
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,7 +130,7 @@ def status(args: argparse.Namespace) -> int:
                 "tasks": [{"task_id": t.task_id, "title": t.title, "source": t.source,
                            "labels": t.labels, "verdict": t.verdict,
                            "sessions": t.sessions} for t in st.tasks.values()],
-                "sessions": rows,
+                "sessions": [msgspec.structs.asdict(r) for r in rows],  # snake_case
             })
             return 0
         print(f"manager: {'running, pid ' + str(pid) if pid else 'not running'}")
@@ -145,7 +147,7 @@ def status(args: argparse.Namespace) -> int:
                 health = "" if r.health == "ok" else f" [{r.health}]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
                 print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
-                      f"{ago(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
+                      f"{views.duration(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
         for t in waiting:
@@ -157,15 +159,15 @@ def inbox(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         items = api.inbox()
         if args.json:
-            print_json(items)
+            print_json([msgspec.structs.asdict(i) for i in items])  # snake_case
             return 0
         if not items:
             print("nothing needs you")
             return 0
         now = time.time()
         for i in items:
-            where = f" [{i.session}]" if i.session else ""
-            print(f"{i.kind:<16} {i.ref}{where}  {ago(now - i.since)} ago")
+            where = f" [{i.session_name}]" if i.session_name else ""
+            print(f"{i.kind:<16} {i.ref}{where}  {views.duration(now - i.since)} ago")
             print(f"    {i.title}")
             print(f"    {i.detail}")
             s = api.state.sessions.get(i.ref)
@@ -242,7 +244,7 @@ def _warn_failed_checks(s: Session) -> None:
         print(line, file=sys.stderr)
 
 
-_ACT: dict[str, Callable[[Loopwright, argparse.Namespace], Session]] = {
+_ACT: dict[str, Callable[[FrontEndApi, argparse.Namespace], Session]] = {
     "approve": lambda api, a: api.approve(a.session),
     "request-changes": lambda api, a: api.request_changes(a.session, " ".join(a.note)),
     "reject": lambda api, a: api.reject(a.session, a.why),
@@ -292,13 +294,13 @@ def log_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _follow_log(api: Loopwright, after: int, as_json: bool) -> None:
+async def _follow_log(api: FrontEndApi, after: int, as_json: bool) -> None:
     while True:
         await api.store.wait(1.0)
         after = _print_log(api, after, as_json)
 
 
-def _print_log(api: Loopwright, after: int, as_json: bool) -> int:
+def _print_log(api: FrontEndApi, after: int, as_json: bool) -> int:
     """Print the records after `after`; the last one printed."""
     records = api.store.read_after(after)
     state = api.refresh()  # first, so records of a new session show its name

@@ -8,7 +8,7 @@ import time
 
 import msgspec
 
-from ..manager.api import Loopwright
+from ..manager.api import FrontEndApi
 from ..project import Project
 
 
@@ -20,24 +20,15 @@ def project_of(args: argparse.Namespace) -> Project:
     return Project.find(args.directory)
 
 
-def open_api(args: argparse.Namespace) -> Loopwright:
+def open_api(args: argparse.Namespace) -> FrontEndApi:
     project = project_of(args)
     if not project.dot.exists():
         raise CliError(f"Loopwright is not set up in {project.root}: run `loopwright init`")
-    return Loopwright.open(project)
+    return FrontEndApi.open(project)
 
 
 def print_json(value: object) -> None:
     sys.stdout.write(msgspec.json.format(msgspec.json.encode(value)).decode() + "\n")
-
-
-def ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 def clock(at: float) -> str:
@@ -50,7 +41,7 @@ class OpenApi:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
 
-    def __enter__(self) -> Loopwright:
+    def __enter__(self) -> FrontEndApi:
         self.api = open_api(self.args)
         return self.api
 

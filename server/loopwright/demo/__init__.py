@@ -160,9 +160,9 @@ class _ScriptedHuman:
             if item.kind == "review":
                 say(f"The inbox has a change for you: {item.title} ({item.detail})")
                 cli(self.root, "inbox")
-                cli(self.root, "diff", item.session)
+                cli(self.root, "diff", item.session_name)
                 say("Looks right. Approving it from the shell:")
-                cli(self.root, "approve", item.session)
+                cli(self.root, "approve", item.session_name)
             elif item.kind == "decision":
                 say(f"A question arrived while the worker kept going: {item.title}")
                 cli(self.root, "answer", item.ref, item.options[0] if item.options else "yes")

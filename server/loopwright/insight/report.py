@@ -83,15 +83,15 @@ def _tiles(o: Overall) -> str:
         tile(_ratio(o.decisions_per_landed), "decisions per landed change"),
         tile(_ratio(o.reviews_per_landed), "reviews per landed change"),
         tile(_ratio(o.review_lines_per_landed), "lines to review per landed change"),
-        tile(_dur(o.blocked_on_human_s), "blocked on you (questions + reviews)"),
-        tile(_dur(o.assumption_s), "worked on an assumption"),
-        tile(_dur(o.silent_idle_s), "silent idle",
+        tile(views.duration(o.blocked_on_human_s), "blocked on you (questions + reviews)"),
+        tile(views.duration(o.assumption_s), "worked on an assumption"),
+        tile(views.duration(o.silent_idle_s), "silent idle",
              "good" if o.silent_idle_s < 1 else "bad"),
-        tile(_dur(o.lead_time_median_s), "median lead time (filed → landed)"),
-        tile(_dur(o.agent_s), "agent time (running)"),
+        tile(views.duration(o.lead_time_median_s), "median lead time (filed → landed)"),
+        tile(views.duration(o.agent_s), "agent time (running)"),
         tile(f"{o.peak_parallel}", "peak parallel sessions"),
         tile(f"{o.stalls_caught}", "stalls caught"),
-        tile(_dur(o.stall_total_s), "time stalls cost"),
+        tile(views.duration(o.stall_total_s), "time stalls cost"),
         tile(f"{o.tokens:,} · ${o.cost_usd:,.2f}", "tokens · cost"),
     ]
     return '<div class="tiles">' + "".join(tiles) + "</div>"
@@ -135,9 +135,9 @@ def _inbox(h: History, now: float) -> str:
     if not items:
         return '<p class="empty">Nothing waits on you.</p>'
     rows = "".join(
-        f'<tr><td><span class="kind">{escape(i.kind)}</span></td><td>{escape(i.session)}'
+        f'<tr><td><span class="kind">{escape(i.kind)}</span></td><td>{escape(i.session_name)}'
         f"</td><td>{escape(i.title)}<br><small>{escape(i.detail)}</small></td>"
-        f"<td><code>{escape(i.ref)}</code></td><td class=\"n\">{_dur(now - i.since)}</td>"
+        f"<td><code>{escape(i.ref)}</code></td><td class=\"n\">{views.duration(now - i.since)}</td>"
         "</tr>" for i in items)
     return ("<table><tr><th>kind</th><th>session</th><th>what</th><th>ref</th>"
             f"<th>waiting</th></tr>{rows}</table>")
@@ -152,10 +152,11 @@ def _sessions(m: Metrics) -> str:
             "<th>cost</th></tr>")
     rows = "".join(
         f"<tr><td>{escape(r.name)}</td><td>{escape(r.state)}</td>"
-        f'<td class="n">{_dur(r.lead_time_s)}</td><td class="n">{_dur(r.agent_s)}</td>'
-        f'<td class="n">{_dur(r.blocked_on_decisions_s)}</td>'
-        f'<td class="n">{_dur(r.awaiting_review_s)}</td>'
-        f'<td class="n">{_dur(r.assumption_s)}</td><td class="n">{r.interruptions}</td>'
+        f'<td class="n">{views.duration(r.lead_time_s)}</td>'
+        f'<td class="n">{views.duration(r.agent_s)}</td>'
+        f'<td class="n">{views.duration(r.blocked_on_decisions_s)}</td>'
+        f'<td class="n">{views.duration(r.awaiting_review_s)}</td>'
+        f'<td class="n">{views.duration(r.assumption_s)}</td><td class="n">{r.interruptions}</td>'
         f'<td class="n">{r.decisions}</td><td class="n">{r.review_lines}</td>'
         f'<td class="n">{r.stalls}</td><td class="n">${r.cost_usd:.2f}</td></tr>'
         for r in m.sessions)
@@ -164,19 +165,6 @@ def _sessions(m: Metrics) -> str:
 
 def _ratio(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
-
-
-def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 10:
-        return f"{max(0.0, seconds):.1f} s"
-    seconds = round(seconds)
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def _when(t: float) -> str:

@@ -7,6 +7,7 @@ import time
 from html import escape
 
 from ..state import SessionState
+from ..views.overview import duration
 from .history import History
 
 S = SessionState
@@ -54,7 +55,7 @@ def timeline(h: History, now: float) -> str:
             w = max(x(end) - x(seg.start), 1.0)
             out.append(f'<rect x="{x(seg.start):.1f}" y="{y + 2}" width="{w:.1f}" '
                        f'height="{ROW - 5}" fill="{colour}" rx="2"><title>{escape(s.name)}: '
-                       f'{label} {_dur(end - seg.start)}</title></rect>')
+                       f'{label} {duration(end - seg.start)}</title></rect>')
         for n in h.notes.values():
             if n.key == s.session_id and (n.interrupt or n.held):
                 mark = n.released_at if n.held and n.released_at else n.at
@@ -162,19 +163,8 @@ def _clock(t: float, step: float) -> str:
     return time.strftime("%H:%M:%S" if step < 60 else "%H:%M", time.localtime(t))
 
 
-def _dur(seconds: float) -> str:
-    if seconds < 10:
-        return f"{max(0.0, seconds):.1f}s"
-    seconds = round(seconds)
-    if seconds < 90:
-        return f"{seconds}s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def _fmt(value: float, unit: str) -> str:
-    return _dur(value) if unit == "s" else f"{value:g} {unit}".strip()
+    return duration(value) if unit == "s" else f"{value:g} {unit}".strip()
 
 
 def _clip(text: str, n: int) -> str:

@@ -18,63 +18,64 @@ from typing import Any
 
 from ..insight.history import History
 from ..insight.report import render_report
-from ..manager.api import ActionRefused, Loopwright
+from ..manager.api import ActionRefused, FrontEndApi
 from ..state import Session
 from ..store import Store
 from ..workspace.diff import file_at
 from . import params as p
 from . import reviews, wire
-from .live import Live
+from .live import ClientSync
 
-Handler = Callable[[Live, Any], Awaitable[Any]]
+Handler = Callable[[ClientSync, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
 class Action:
     name: str  # `loopwright/<name>` and `loopwright.<name>`
     params: type[p.Params]
+    result: type[Any]  # a wire struct: what protocol.ts and docs/protocol.md say it answers
     run: Handler
 
 
-def session(api: Loopwright, ref: str) -> Session:
+def session(api: FrontEndApi, ref: str) -> Session:
     try:
         return api.session(ref)
     except ActionRefused as e:
         raise p.InvalidParams(str(e)) from None
 
 
-async def state(live: Live, _: p.NoParams) -> Any:
+async def state(live: ClientSync, _: p.NoParams) -> Any:
     return live.state_result()
 
 
-async def dispatch(live: Live, q: p.DispatchParams) -> Any:
-    task = live.loop.api.dispatch(q.title, _with_context(q.body, q.context), labels=q.labels,
+async def dispatch(live: ClientSync, q: p.DispatchParams) -> Any:
+    task = live.repo.api.dispatch(q.title, _with_context(q.body, q.context), labels=q.labels,
                                   priority=q.priority, backend=q.backend, source="lsp")
-    return {"taskId": task.task_id, "title": task.title}
+    return wire.DispatchResult(task_id=task.task_id, title=task.title)
 
 
-async def answer(live: Live, q: p.AnswerParams) -> Any:
-    api = live.loop.api
+async def answer(live: ClientSync, q: p.AnswerParams) -> Any:
+    api = live.repo.api
     try:
         d = api.decision(q.decision)
     except ActionRefused as e:
         raise p.InvalidParams(str(e)) from None
     d = api.answer(d.decision_id, q.answer)
-    return {"decisionId": d.decision_id, "answer": d.answer}
+    return wire.AnswerResult(decision_id=d.decision_id, answer=d.answer)
 
 
-def _session_action(act: Callable[[Loopwright, str, Any], Session]) -> Handler:
-    async def run(live: Live, q: Any) -> Any:
-        api = live.loop.api
+def _session_action(act: Callable[[FrontEndApi, str, Any], Session]) -> Handler:
+    async def run(live: ClientSync, q: Any) -> Any:
+        api = live.repo.api
         sid = session(api, q.session).session_id
         s = act(api, sid, q)
-        return {"sessionId": s.session_id, "state": s.state.value}
+        return wire.SessionResult(session_id=s.session_id, state=s.state.value)
 
     return run
 
 
-async def hunk(live: Live, q: p.HunkParams) -> Any:
-    api = live.loop.api
+async def hunk(live: ClientSync, q: p.HunkParams) -> Any:
+    api = live.repo.api
     s = session(api, q.session)
     if s.review is not None and q.hunk not in {h.hunk_id for h in s.review.hunks}:
         raise p.InvalidParams(
@@ -84,19 +85,18 @@ async def hunk(live: Live, q: p.HunkParams) -> Any:
         raise p.InvalidParams("`comment`: a comment on a hunk needs its text (clients ask "
                               "the user for it before sending loopwright.hunk)")
     s = api.judge_hunk(s.session_id, q.hunk, q.verdict, q.comment)
-    return {"sessionId": s.session_id, "hunk": q.hunk,
-            "verdict": s.hunk_verdicts.get(q.hunk)}
+    return wire.HunkResult(session_id=s.session_id, hunk=q.hunk,
+                           verdict=s.hunk_verdicts.get(q.hunk))
 
 
-async def review(live: Live, q: p.SessionParams) -> Any:
-    sid = session(live.loop.api, q.session).session_id
+async def review(live: ClientSync, q: p.SessionParams) -> Any:
+    sid = session(live.repo.api, q.session).session_id
     live.pump()
     st = live.follower.state
-    result = reviews.review_result(st, st.sessions[sid])
-    return wire.to_json(result)
+    return reviews.review_result(st, st.sessions[sid])
 
 
-async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
+async def review_document(live: ClientSync, q: p.ReviewDocumentParams) -> Any:
     uri = reviews.parse_uri(q.uri)
     if uri is None:
         raise p.InvalidParams(f"{q.uri} is not a review document (scheme "
@@ -106,18 +106,18 @@ async def review_document(live: Live, q: p.ReviewDocumentParams) -> Any:
     commit = reviews.commit_of(s, uri.side)
     if not commit:
         raise p.RequestFailed(f"session {s.name} has not started yet: no files to show")
-    text = await asyncio.to_thread(file_at, live.loop.project.root, commit, uri.path)
-    return {"text": text or ""}
+    text = await asyncio.to_thread(file_at, live.repo.project.root, commit, uri.path)
+    return wire.DocumentResult(text=text or "")
 
 
-async def dashboard(live: Live, _: p.NoParams) -> Any:
+async def dashboard(live: ClientSync, _: p.NoParams) -> Any:
     """The page of `loopwright report --html`, of the log as it is now. Folding the
     whole log and drawing it takes a while on a long one, so it happens in a thread,
     on a connection of its own (a store is not shared between threads)."""
-    project = live.loop.project
+    project = live.repo.project
     html = await asyncio.to_thread(_render_dashboard, project.db_path,
                                    f"Loopwright · {project.root.name}")
-    return {"html": html}
+    return wire.DashboardResult(html=html)
 
 
 def _render_dashboard(db_path: Path, title: str) -> str:
@@ -130,30 +130,34 @@ def _render_dashboard(db_path: Path, title: str) -> str:
 
 
 ACTIONS = (
-    Action("state", p.NoParams, state),
-    Action("dispatch", p.DispatchParams, dispatch),
-    Action("answer", p.AnswerParams, answer),
-    Action("approve", p.SessionParams, _session_action(lambda a, s, _q: a.approve(s))),
-    Action("requestChanges", p.RequestChangesParams,
+    Action("state", p.NoParams, wire.StateResult, state),
+    Action("dispatch", p.DispatchParams, wire.DispatchResult, dispatch),
+    Action("answer", p.AnswerParams, wire.AnswerResult, answer),
+    Action("approve", p.SessionParams, wire.SessionResult,
+           _session_action(lambda a, s, _q: a.approve(s))),
+    Action("requestChanges", p.RequestChangesParams, wire.SessionResult,
            _session_action(lambda a, s, q: a.request_changes(s, q.note))),
-    Action("reject", p.RejectParams, _session_action(lambda a, s, q: a.reject(s, q.why))),
-    Action("kill", p.KillParams, _session_action(lambda a, s, q: a.kill(s, q.reason))),
-    Action("retry", p.SessionParams, _session_action(lambda a, s, _q: a.retry(s))),
-    Action("hunk", p.HunkParams, hunk),
-    Action("review", p.SessionParams, review),
-    Action("reviewDocument", p.ReviewDocumentParams, review_document),
-    Action("dashboard", p.NoParams, dashboard),
+    Action("reject", p.RejectParams, wire.SessionResult,
+           _session_action(lambda a, s, q: a.reject(s, q.why))),
+    Action("kill", p.KillParams, wire.SessionResult,
+           _session_action(lambda a, s, q: a.kill(s, q.reason))),
+    Action("retry", p.SessionParams, wire.SessionResult,
+           _session_action(lambda a, s, _q: a.retry(s))),
+    Action("hunk", p.HunkParams, wire.HunkResult, hunk),
+    Action("review", p.SessionParams, reviews.ReviewResult, review),
+    Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
+    Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
 )
 
 
-async def perform(action: Action, method: str, live: Live, raw: Any) -> Any:
+async def perform(action: Action, method: str, live: ClientSync, raw: Any) -> Any:
     """Parse, run, and turn a refusal into the JSON-RPC error a client can show. What
     the action appended goes out as a delta before the response does."""
     q = p.parse(method, raw, action.params)
     try:
         result = await action.run(live, q)
         live.pump()
-        return result
+        return wire.to_json(result)
     except ActionRefused as e:
         raise p.RequestFailed(f"{method}: {e}") from None
     except p.InvalidParams as e:

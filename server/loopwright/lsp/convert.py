@@ -14,17 +14,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import cattrs
 from lsprotocol import converters
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 
 
 def _request(obj: dict[str, Any], cls: type[Any]) -> Any:
-    return cls(**{"params": None, **obj})
+    return _make(cls, {"params": None, **obj})
 
 
 def _response(obj: dict[str, Any], cls: type[Any]) -> Any:
-    return cls(**{"result": None, **obj})
+    return _make(cls, {"result": None, **obj})
+
+
+def _make(cls: type[Any], obj: dict[str, Any]) -> Any:
+    # Members JSON-RPC does not define are ignored, as the LSP types' converter does.
+    return cls(**{f.name: obj[f.name] for f in attrs.fields(cls) if f.name in obj})
 
 
 def _unstructure_response(message: JsonRPCResponseMessage) -> dict[str, Any]:

@@ -5,11 +5,14 @@ what the editor must hear: the rows that changed, the activity lines, and the si
 the server acts on (pop up a notification, withdraw one, begin/report/end a progress,
 refresh the code lenses). What pops up is only what the manager's attention routing
 raised as interrupting (`NotificationRaised`); the editor decides nothing about it. No
-I/O, no clock, no LSP: `live.py` carries the result out.
+I/O, no LSP, and no clock of its own: the rows' elapsed times are taken at the time the
+injected clock says (`live.py` passes `time.time`; tests pass a fixed one). `live.py`
+carries the result out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import events as ev
@@ -94,9 +97,13 @@ class Batch:
 _Look = tuple[SessionState, str]  # what a progress shows: the state and the last message
 
 
+Clock = Callable[[], float]
+
+
 class Follower:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.state = State()
+        self._clock = clock
 
     @property
     def seq(self) -> int:
@@ -151,10 +158,11 @@ class Follower:
         if refresh:
             signals.append(RefreshLenses())
         box = wire.inbox(st)
+        at = self._clock()
         return Batch(
             seq=st.last_seq,
             tasks=[wire.task_row(st, t) for t in touched_tasks if t in st.tasks],
-            sessions=[wire.session_row(st, s) for s in before if s in st.sessions],
+            sessions=[wire.session_row(st, s, at) for s in before if s in st.sessions],
             inbox=box, running=wire.running(st), need_you=len(box), activity=activity,
             signals=signals,
         )

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..backends import load
-from ..manager.api import Loopwright
+from ..manager.api import FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager
 from ..project import Project
@@ -62,11 +62,11 @@ async def run_init(root: Path) -> str:
 
 
 @dataclass
-class Loop:
+class OpenRepository:
     """The open repository, the API over its log, and the manager (hosted or not)."""
 
     project: Project
-    api: Loopwright
+    api: FrontEndApi
     manager: Manager | None = None
     manager_task: asyncio.Task[None] | None = None
     stopping: bool = False
@@ -109,33 +109,33 @@ class Loop:
         self.api.close()
 
 
-async def start(project: Project, on_signal: Callable[[], None]) -> Loop:
+async def start(project: Project, on_signal: Callable[[], None]) -> OpenRepository:
     """Open the log and host the manager, or attach to the one already running.
 
     A hosted manager stops itself on SIGINT/SIGTERM (it installs the handlers); when it
     does, `on_signal` is called so the server can end too."""
-    api = Loopwright.open(project)
-    loop = Loop(project, api)
+    api = FrontEndApi.open(project)
+    repo = OpenRepository(project, api)
     pid = holder_pid(project.lock_path)
     if pid:
-        return loop
+        return repo
     if not repo_mod.has_commits(project.root):
         log.warning("%s has no commits yet: commit something so sessions have a base to "
                     "branch from; not starting a manager", project.root)
-        return loop
+        return repo
     manager = Manager(project, load(project.config_path))
     task = asyncio.get_running_loop().create_task(manager.run(), name="manager")
     started = asyncio.ensure_future(manager.started.wait())
     await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
     started.cancel()
     if task.done() and isinstance(task.exception(), AlreadyRunning):
-        return loop  # another manager won the race: be its front end
-    loop.manager, loop.manager_task = manager, task
-    task.add_done_callback(lambda t: _manager_ended(loop, t, on_signal))
-    return loop
+        return repo  # another manager won the race: be its front end
+    repo.manager, repo.manager_task = manager, task
+    task.add_done_callback(lambda t: _manager_ended(repo, t, on_signal))
+    return repo
 
 
-def _manager_ended(loop: Loop, task: asyncio.Task[None], on_signal: Callable[[], None]
+def _manager_ended(repo: OpenRepository, task: asyncio.Task[None], on_signal: Callable[[], None]
                    ) -> None:
     if task.cancelled():
         return
@@ -143,5 +143,5 @@ def _manager_ended(loop: Loop, task: asyncio.Task[None], on_signal: Callable[[],
     if error is not None:
         log.error("the hosted manager stopped: %s: %s; this server stays a front end",
                   type(error).__name__, error, exc_info=error)
-    elif not loop.stopping:
+    elif not repo.stopping:
         on_signal()

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from pygls.lsp.server import LanguageServer
 
 from ..store import Store
 from . import follower as f
 from . import wire
-from .host import Loop
+from .host import OpenRepository
 from .progress import SessionProgress
 from .prompts import Prompts
 from .reviews import LensIndex
@@ -37,13 +36,15 @@ BURST_SECONDS = 0.3  # how long after a change the follower keeps looking closel
 BURST_POLL_SECONDS = 0.002
 
 
-class Live:
-    def __init__(self, ls: LanguageServer, loop: Loop, tasks: Tasks) -> None:
-        self.ls, self.loop, self.tasks = ls, loop, tasks
-        self.store = Store(loop.project.db_path)
-        self.follower = f.Follower()
+class ClientSync:
+    """Keeps the client in step with the log: deltas, prompts, progress, lens refresh."""
+
+    def __init__(self, ls: LanguageServer, repo: OpenRepository, tasks: Tasks) -> None:
+        self.ls, self.repo, self.tasks = ls, repo, tasks
+        self.store = Store(repo.project.db_path)
+        self.follower = f.Follower(time.time)
         self.lenses = LensIndex()
-        self.prompts = Prompts(ls, tasks, loop.api, lambda: self.follower.state)
+        self.prompts = Prompts(ls, tasks, repo.api, lambda: self.follower.state)
         self.progress: SessionProgress | None = None
         if SessionProgress.supported(ls):
             self.progress = SessionProgress(ls)
@@ -72,15 +73,15 @@ class Live:
             return
         self._burst_until = time.monotonic() + BURST_SECONDS
         batch = self.follower.feed(records)
-        changed = batch.changed(hosted=self.loop.hosted, pid=self.loop.manager_pid())
+        changed = batch.changed(hosted=self.repo.hosted, pid=self.repo.manager_pid())
         self.ls.protocol.notify(CHANGED, wire.to_json(changed))
         self._carry_out(batch.signals)
 
-    def state_result(self) -> Any:
+    def state_result(self) -> wire.StateResult:
         self.pump()
-        return wire.to_json(wire.state_result(
-            self.follower.state, root=str(self.loop.project.root), hosted=self.loop.hosted,
-            pid=self.loop.manager_pid()))
+        return (wire.state_result(
+            self.follower.state, root=str(self.repo.project.root), hosted=self.repo.hosted,
+            pid=self.repo.manager_pid(), now=time.time()))
 
     async def _follow(self) -> None:
         while True:

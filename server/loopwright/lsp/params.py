@@ -97,8 +97,8 @@ class ReviewDocumentParams(Params, frozen=True):
 
 def parse(method: str, raw: Any, kind: type[P]) -> P:
     """`raw` (the request's params, plain JSON) as `kind`, or InvalidParams saying why."""
-    if raw is None:
-        raw = {}
+    if raw is None or raw == []:
+        raw = {}  # no params; Lua clients encode an empty table `{}` as `[]`
     if not isinstance(raw, dict):
         raise InvalidParams(f"{method}: params must be a JSON object, not {_json_kind(raw)}")
     try:

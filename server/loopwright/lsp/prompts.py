@@ -19,10 +19,12 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
-from ..manager.api import ActionRefused, Loopwright
+from ..manager.api import ActionRefused, FrontEndApi
 from ..state import SessionState, State
+from . import wire
 from .follower import note_key
 from .tasks import Tasks
+from .wire import RevealKind
 
 log = logging.getLogger(__name__)
 REVEAL = "$/loopwright/reveal"
@@ -30,7 +32,7 @@ OPEN, OPEN_DIFF, OPEN_INBOX = "Open", "Open diff", "Open inbox"
 
 
 class Prompts:
-    def __init__(self, ls: LanguageServer, tasks: Tasks, api: Loopwright,
+    def __init__(self, ls: LanguageServer, tasks: Tasks, api: FrontEndApi,
                  state: Callable[[], State]) -> None:
         self._ls, self._tasks, self._api, self._state = ls, tasks, api, state
         self._open: dict[str, str] = {}  # key -> id of the request in flight
@@ -142,5 +144,6 @@ class Prompts:
             return  # dismissed; it stays in the Inbox
         await picked(item.title)
 
-    def _reveal(self, kind: str, ref: str, session_id: str) -> None:
-        self._ls.protocol.notify(REVEAL, {"kind": kind, "ref": ref, "sessionId": session_id})
+    def _reveal(self, kind: RevealKind, ref: str, session_id: str) -> None:
+        self._ls.protocol.notify(REVEAL, wire.to_json(
+            wire.RevealParams(kind=kind, ref=ref, session_id=session_id)))

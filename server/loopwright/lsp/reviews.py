@@ -9,7 +9,7 @@ first new line, and line 0 gets Approve & land · Request changes · Reject.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import events as ev
@@ -63,64 +63,85 @@ def commit_of(s: Session, side: Side) -> str:
 # --- the review as the editor sees it ---------------------------------------------
 
 
+D = wire.D
+
+
 class HunkRow(wire.Wire):
-    hunk_id: str
-    path: str
-    old_start: int
-    old_lines: int
-    new_start: int
-    new_lines: int
-    header: str
-    added: int
-    removed: int
-    verdict: str | None
-    comments: list[str]
+    """One hunk of a review."""
+
+    hunk_id: Annotated[str, D(description="stable: depends on the path and the changed "
+                                          "lines only")]
+    path: Annotated[str, D(description="the file")]
+    old_start: Annotated[int, D(description="1-based, as in the `@@` header")]
+    old_lines: Annotated[int, D(description="lines on the old side")]
+    new_start: Annotated[int, D(description="1-based, as in the `@@` header")]
+    new_lines: Annotated[int, D(description="lines on the new side")]
+    header: Annotated[str, D(description="the `@@` line")]
+    added: Annotated[int, D(description="lines added")]
+    removed: Annotated[int, D(description="lines removed")]
+    verdict: Annotated[str | None, D(description="the latest human verdict: `accept` "
+                                                 "`reject` `comment`, or null")]
+    comments: Annotated[list[str], D(description="the texts of comment verdicts, oldest "
+                                                 "first")]
 
 
 class FileRow(wire.Wire):
-    path: str
-    base_uri: str
-    head_uri: str
-    hunks: list[str]
+    """A changed file (also one without hunks: a binary file, a pure rename)."""
+
+    path: Annotated[str, D(description="repository-relative")]
+    base_uri: Annotated[str, D(description="its base-side review document")]
+    head_uri: Annotated[str, D(description="its head-side review document")]
+    hunks: Annotated[list[str], D(description="its hunk ids, in diff order")]
 
 
 class ChecksRow(wire.Wire):
-    command: str
-    passed: bool
-    exit_code: int
-    output_tail: str
-    seconds: float
-    timed_out: bool
+    """The checks of the session's head."""
+
+    command: Annotated[str, D(description='what ran; `""`: none configured or detected')]
+    passed: Annotated[bool, D(description="they passed")]
+    exit_code: Annotated[int, D(description="the command's exit code")]
+    output_tail: Annotated[str, D(description="the end of its output")]
+    seconds: Annotated[float, D(description="how long it ran")]
+    timed_out: Annotated[bool, D(description="it was stopped at its time limit")]
 
 
 class CommentRow(wire.Wire):
-    path: str
-    line: int
-    body: str
+    """A reviewer agent's comment on a line."""
+
+    path: Annotated[str, D(description="the file")]
+    line: Annotated[int, D(description="the line (new side)")]
+    body: Annotated[str, D(description="the comment")]
 
 
 class ReviewerRow(wire.Wire):
-    name: str
-    verdict: str
-    summary: str
-    comments: list[CommentRow]
+    """The reviewer agent's verdict, when one is configured."""
+
+    name: Annotated[str, D(description="the reviewer")]
+    verdict: Annotated[str, D(description="its verdict")]
+    summary: Annotated[str, D(description="its summary")]
+    comments: Annotated[list[CommentRow], D(description="its comments on lines")]
 
 
 class ReviewResult(wire.Wire):
-    session_id: str
-    name: str
-    title: str
-    state: str
-    base_commit: str
-    head_commit: str
-    added: int
-    removed: int
-    files: list[FileRow]
-    hunks: list[HunkRow]
-    checks: ChecksRow | None
-    gate_reasons: tuple[str, ...]
-    reviewer: ReviewerRow | None
-    notes: list[str]
+    """`loopwright/review`: the session's reviewable change."""
+
+    session_id: Annotated[str, D(description="as in `SessionRow`")]
+    name: Annotated[str, D(description="as in `SessionRow`")]
+    title: Annotated[str, D(description="as in `SessionRow`")]
+    state: Annotated[str, D(description="as in `SessionRow`")]
+    base_commit: Annotated[str, D(description="what the review compares from")]
+    head_commit: Annotated[str, D(description="what the review compares to")]
+    added: Annotated[int, D(description="lines added")]
+    removed: Annotated[int, D(description="lines removed")]
+    files: Annotated[list[FileRow], D(description="every changed file, with its two "
+                                                  "review documents and its hunk ids")]
+    hunks: Annotated[list[HunkRow], D(description="in diff order")]
+    checks: Annotated[ChecksRow | None, D(description="the checks of the session's head")]
+    gate_reasons: Annotated[tuple[str, ...], D(description="why the gate wants a human")]
+    reviewer: Annotated[ReviewerRow | None, D(description="the reviewer agent, when one "
+                                                          "is configured")]
+    notes: Annotated[list[str], D(description="every request-changes note so far, oldest "
+                                              "first")]
 
 
 def review_result(state: State, s: Session) -> ReviewResult:

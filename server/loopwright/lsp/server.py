@@ -5,6 +5,7 @@
 - live.py       following the log: `$/loopwright/changed`, prompts, progress, lens refresh
 - commands.py   `loopwright/*` requests and `loopwright.*` commands
 - reviews.py    review documents and their code lenses
+- framing.py, jsonrpc.py   reading frames and answering every request, even a bad one
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from . import commands, host, logs, reviews
 from .convert import make_converter
-from .live import Live
+from .framing import FrameReader
+from .jsonrpc import LoopwrightProtocol
+from .live import ClientSync
 from .params import InvalidParams
 from .startup import Startup
 from .tasks import Tasks
@@ -31,6 +36,7 @@ from .tasks import Tasks
 class LoopwrightServer(LanguageServer):
     def __init__(self, default_root: Path | None = None, *, verbose: bool = False) -> None:
         super().__init__("loopwright", __version__, converter_factory=make_converter,
+                         protocol_cls=LoopwrightProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.None_)
         self.default_root, self.verbose = default_root, verbose
         self.folders: list[str] = []
@@ -42,8 +48,36 @@ class LoopwrightServer(LanguageServer):
             return self.default_root
         return host.workspace_root(self.folders, self.root_uri)
 
-    async def ready(self) -> Live:
+    async def ready(self) -> ClientSync:
         return await self.startup.ready()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
+                 ) -> None:
+        """As pygls' `start_io`, reading frames with our bounded reader and handing each
+        to the protocol, which answers every request (jsonrpc.py)."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(self._read(FrameReader(stdin or sys.stdin.buffer)))
+        except BrokenPipeError:
+            logging.getLogger(__name__).error("the client is gone; the server stops")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+    async def _read(self, reader: FrameReader) -> None:
+        loop = asyncio.get_running_loop()
+        protocol = self.protocol
+        assert isinstance(protocol, LoopwrightProtocol) and self._stop_event is not None
+        while not self._stop_event.is_set():
+            frame = await loop.run_in_executor(self.thread_pool, reader.next)
+            if frame is None:
+                return
+            try:
+                protocol.handle_frame(frame)
+            except Exception:  # a message that breaks its handler must not end the server
+                logging.getLogger(__name__).exception("could not handle a message")
 
 
 def setup(ls: LoopwrightServer) -> None:

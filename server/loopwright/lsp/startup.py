@@ -19,7 +19,7 @@ from ..project import NotARepository, Project
 from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import host
-from .live import Live
+from .live import ClientSync
 from .params import RequestFailed
 from .tasks import Tasks
 
@@ -31,12 +31,12 @@ READY_SECONDS = 30.0
 class Startup:
     def __init__(self, ls: LanguageServer, tasks: Tasks) -> None:
         self._ls, self._tasks = ls, tasks
-        self.loop: host.Loop | None = None
-        self.live: Live | None = None
+        self.repo: host.OpenRepository | None = None
+        self.live: ClientSync | None = None
         self.problem = "the server is starting"
         self._ready = asyncio.Event()
 
-    async def ready(self) -> Live:
+    async def ready(self) -> ClientSync:
         """The followed loop, once startup is over; RequestFailed saying why if none."""
         try:
             await asyncio.wait_for(self._ready.wait(), READY_SECONDS)
@@ -63,20 +63,20 @@ class Startup:
         if self.live is not None:
             await self.live.close()
         await self._tasks.close()
-        if self.loop is not None:
-            await self.loop.stop()
+        if self.repo is not None:
+            await self.repo.stop()
 
     async def _start(self, project: Project) -> None:
         try:
-            loop = await host.start(project, _exit_on_signal)
+            repo = await host.start(project, _exit_on_signal)
         except (ConfigError, StoreError, WorkspaceError) as e:
             self._fail(f"Loopwright cannot open {project.root}: {e}", show=True)
             return
-        live = Live(self._ls, loop, self._tasks)
-        self.loop, self.live = loop, live
+        live = ClientSync(self._ls, repo, self._tasks)
+        self.repo, self.live = repo, live
         live.begin()
         self._ready.set()
-        log.info("%s", loop.describe())
+        log.info("%s", repo.describe())
 
     async def _offer_init(self, project: Project) -> None:
         item = await self._ls.window_show_message_request_async(

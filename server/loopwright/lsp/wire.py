@@ -1,18 +1,25 @@
 """What the editor sees of the state: the shapes of `loopwright/state` and
-`$/loopwright/changed`, camelCase on the wire. Pure functions of `State`.
+`$/loopwright/changed`, camelCase on the wire. Pure functions of `State` and the time
+they are given (the caller's clock).
 
-docs/protocol.md documents every field; keep the two in step.
+The session rows and inbox items are the one projection every front end shows
+(views/overview.py). client-vscode/src/protocol.ts and the tables of docs/protocol.md are
+generated from these types (`make docs`, lsp/generate.py).
 """
 
 from __future__ import annotations
 
-import time
+from typing import Annotated, Literal
 
 import msgspec
 
 from .. import events as ev
-from ..manager import views
-from ..state import ACTIVE, TERMINAL, SessionState, State
+from ..state import ACTIVE, State
+from ..views import overview as views
+from ..views.overview import InboxItem as InboxItem
+from ..views.overview import SessionRow as SessionRow
+
+D = msgspec.Meta
 
 
 class Wire(msgspec.Struct, kw_only=True, rename="camel"):
@@ -20,84 +27,115 @@ class Wire(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class TaskRow(Wire):
-    task_id: str
-    title: str
-    source: str
-    labels: tuple[str, ...]
-    priority: int
-    verdict: str
-    verdict_reason: str
-    filed_at: float
-    sessions: list[str]
+    """A task, as `State.tasks` and `Changed.tasks` carry it."""
 
-
-class SessionRow(Wire):
-    session_id: str
-    name: str
-    task_id: str
-    title: str
-    group: str
-    labels: tuple[str, ...]
-    state: str
-    health: str
-    backend: str
-    branch: str
-    attempt: int
-    last_message: str
-    queued_at: float
-    started_at: float | None
-    ended_at: float | None
-    elapsed_seconds: float
-    needs_you: bool
-    has_review: bool
-    added: int
-    removed: int
-    failure: str
-    landed_commit: str
-
-
-class InboxItem(Wire):
-    kind: str
-    ref: str
-    title: str
-    detail: str
-    since: float
-    session_id: str
-    session_name: str
-    options: tuple[str, ...]
-    actions: tuple[str, ...]
+    task_id: Annotated[str, D(description="the task's id")]
+    title: Annotated[str, D(description="its title")]
+    source: Annotated[str, D(description="`inbox` `cli` `lsp` `github` `build` `timer` "
+                                         "`demo`")]
+    labels: Annotated[tuple[str, ...], D(description="its labels")]
+    priority: Annotated[int, D(description="higher goes first")]
+    verdict: Annotated[str, D(description="triage's: `pending` `accepted` `declined`")]
+    verdict_reason: Annotated[str, D(description="why")]
+    filed_at: Annotated[float, D(description="when it arrived")]
+    sessions: Annotated[list[str], D(description="its sessions' ids, oldest attempt first")]
 
 
 class ActivityLine(Wire):
-    seq: int
-    at: float
-    session_id: str
-    text: str
+    """One readable line per new record, for the Activity view."""
+
+    seq: Annotated[int, D(description="the record's sequence number")]
+    at: Annotated[float, D(description="when it was appended")]
+    session_id: Annotated[str, D(description='the session it is about, or `""`')]
+    text: Annotated[str, D(description="what happened")]
 
 
 class StateResult(Wire):
-    seq: int
-    root: str
-    hosted_manager: bool
-    manager_pid: int | None
-    tasks: list[TaskRow]
-    sessions: list[SessionRow]
-    inbox: list[InboxItem]
-    running: int
-    need_you: int
+    """`loopwright/state`: everything a client shows."""
+
+    seq: Annotated[int, D(description="the last log record folded into this state; deltas "
+                                      "with a `seq` ≤ this are already in it")]
+    root: Annotated[str, D(description="the repository")]
+    hosted_manager: Annotated[bool, D(description="this server runs the manager")]
+    manager_pid: Annotated[int | None, D(description="pid of the process running the "
+                                                     "manager (this server's when "
+                                                     "hosted); null: none")]
+    tasks: Annotated[list[TaskRow], D(description="every task")]
+    sessions: Annotated[list[SessionRow], D(description="every session (sessions are "
+                                                        "never removed)")]
+    inbox: Annotated[list[InboxItem], D(description="what waits on the human, oldest "
+                                                    "first")]
+    running: Annotated[int, D(description="sessions in an active state (`running`, "
+                                          "`waiting`, `checking`, `reviewing`, `landing`)")]
+    need_you: Annotated[int, D(description="`inbox.length`")]
 
 
 class Changed(Wire):
-    seq: int
-    hosted_manager: bool
-    manager_pid: int | None
-    tasks: list[TaskRow]
-    sessions: list[SessionRow]
-    removed_sessions: list[str]
-    inbox: list[InboxItem]
-    running: int
-    need_you: int
-    activity: list[ActivityLine]
+    """`$/loopwright/changed`: what one batch of appended records changed."""
+
+    seq: Annotated[int, D(description="the last record included")]
+    hosted_manager: Annotated[bool, D(description="as in `State`, as of now")]
+    manager_pid: Annotated[int | None, D(description="as in `State`, as of now")]
+    tasks: Annotated[list[TaskRow], D(description="the tasks that changed (whole rows)")]
+    sessions: Annotated[list[SessionRow], D(description="the sessions that changed (whole "
+                                                        "rows)")]
+    removed_sessions: Annotated[list[str], D(description="always `[]` today: sessions stay "
+                                                         "in the log; kept for clients "
+                                                         "that prune")]
+    inbox: Annotated[list[InboxItem], D(description="the **whole** inbox (it is short)")]
+    running: Annotated[int, D(description="as in `State`")]
+    need_you: Annotated[int, D(description="as in `State`")]
+    activity: Annotated[list[ActivityLine], D(description="one line per new record "
+                                                          "(records another line already "
+                                                          "tells, such as a script's `run` "
+                                                          "step, have none)")]
+
+
+RevealKind = Literal["decision", "review", "session", "inbox"]
+
+
+class RevealParams(Wire):
+    """`$/loopwright/reveal`: show this (the user chose Open on a prompt)."""
+
+    kind: Annotated[RevealKind, D(description="what to show")]
+    ref: Annotated[str, D(description="the decision id (`decision`), else the session id")]
+    session_id: Annotated[str, D(description="the session it is about")]
+
+
+# --- what each request answers --------------------------------------------------------
+
+
+class DispatchResult(Wire):
+    task_id: str
+    title: str
+
+
+class AnswerResult(Wire):
+    decision_id: str
+    answer: str | None
+
+
+class SessionResult(Wire):
+    """The session's state right after the action was recorded."""
+
+    session_id: str
+    state: str
+
+
+class HunkResult(Wire):
+    session_id: str
+    hunk: str
+    verdict: str | None
+
+
+class DocumentResult(Wire):
+    text: str
+
+
+class DashboardResult(Wire):
+    """The report page, one self-contained HTML document."""
+
+    html: str
 
 
 def task_row(state: State, task_id: str) -> TaskRow:
@@ -107,47 +145,13 @@ def task_row(state: State, task_id: str) -> TaskRow:
                    filed_at=t.filed_at, sessions=list(t.sessions))
 
 
-def session_row(state: State, session_id: str, now: float | None = None) -> SessionRow:
-    s = state.sessions[session_id]
-    task = state.tasks[s.task_id]
-    now = time.time() if now is None else now
-    start = s.started_at or s.queued_at
-    end = s.ended_at if s.state in TERMINAL and s.ended_at else now
-    review = s.review
-    return SessionRow(
-        session_id=s.session_id, name=s.name, task_id=s.task_id, title=task.title,
-        group=task.labels[0] if task.labels else task.task_id, labels=task.labels,
-        state=s.state.value, health=s.health.value, backend=s.backend, branch=s.branch,
-        attempt=s.attempt, last_message=s.last_message, queued_at=s.queued_at,
-        started_at=s.started_at, ended_at=s.ended_at,
-        elapsed_seconds=round(max(0.0, end - start), 1),
-        needs_you=needs_you(state, session_id), has_review=review is not None,
-        added=review.added if review else 0, removed=review.removed if review else 0,
-        failure=s.failure, landed_commit=s.landed_commit,
-    )
-
-
-def needs_you(state: State, session_id: str) -> bool:
-    s = state.sessions[session_id]
-    if s.terminal:
-        return s.state == SessionState.FAILED and not s.retried
-    return (s.state == SessionState.AWAITING_APPROVAL or bool(s.landing_blocked)
-            or bool(state.open_decisions(session_id)))
+def session_row(state: State, session_id: str, now: float) -> SessionRow:
+    return views.session_row(state, session_id, now)
 
 
 def inbox(state: State) -> list[InboxItem]:
     """The whole inbox, oldest first (it is short: only what waits on the human)."""
-    items = []
-    for i in views.inbox(state):
-        session_id = ""
-        if i.kind == "decision":
-            session_id = state.decisions[i.ref].session_id
-        elif i.kind != "declined":
-            session_id = i.ref
-        items.append(InboxItem(kind=i.kind, ref=i.ref, title=i.title, detail=i.detail,
-                               since=i.since, session_id=session_id, session_name=i.session,
-                               options=i.options, actions=i.actions))
-    return items
+    return views.inbox(state)
 
 
 def running(state: State) -> int:
@@ -163,8 +167,8 @@ def activity(record: ev.Record, state: State) -> ActivityLine | None:
                         session_id=getattr(record.event, "session_id", ""), text=text)
 
 
-def state_result(state: State, *, root: str, hosted: bool, pid: int | None) -> StateResult:
-    now = time.time()
+def state_result(state: State, *, root: str, hosted: bool, pid: int | None,
+                 now: float) -> StateResult:
     box = inbox(state)
     return StateResult(
         seq=state.last_seq, root=root, hosted_manager=hosted, manager_pid=pid,

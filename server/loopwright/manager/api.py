@@ -30,14 +30,16 @@ class ActionRefused(Exception):
 
 
 @dataclass
-class Loopwright:
+class FrontEndApi:
+    """What a front end (the CLI, the editor) may read and do: one per open log."""
+
     project: Project
     config: Config
     store: Store
     state: State
 
     @classmethod
-    def open(cls, project: Project) -> Loopwright:
+    def open(cls, project: Project) -> FrontEndApi:
         config = load(project.config_path)
         store = Store(project.db_path)
         state = State()

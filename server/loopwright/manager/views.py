@@ -8,8 +8,13 @@ from ..views.overview import (  # re-exported
     InboxKind,
     SessionRow,
     describe,
+    duration,
+    elapsed_seconds,
     inbox,
+    needs_you,
+    session_row,
     sessions,
 )
 
-__all__ = ["InboxItem", "InboxKind", "SessionRow", "describe", "inbox", "sessions"]
+__all__ = ["InboxItem", "InboxKind", "SessionRow", "describe", "duration",
+           "elapsed_seconds", "inbox", "needs_you", "session_row", "sessions"]

@@ -2,47 +2,128 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from .. import events as ev
-from ..state import TERMINAL, SessionState, State
+from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
                     "pull_request", "conflict"]
+D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
-class InboxItem(msgspec.Struct, kw_only=True):
-    """Something that waits on the human. `ref` is what to pass to the CLI command."""
+class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
+    """Something that waits on the human, as every front end shows it."""
 
-    kind: InboxKind
-    ref: str
-    title: str
-    detail: str
-    since: float
-    session: str = ""
-    options: tuple[str, ...] = ()
-    actions: tuple[str, ...] = ()
+    kind: Annotated[InboxKind, D(description="what waits: a question, a change to review, "
+                                             "a blocked landing, a failure, a declined task, "
+                                             "a pull request, a conflict")]
+    ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
+                                      "declined task, else the session id: what to pass "
+                                      "to the CLI command or request")]
+    title: Annotated[str, D(description="the question, or the task's title")]
+    detail: Annotated[str, D(description="one line on why it waits")]
+    since: Annotated[float, D(description="when it started waiting")]
+    session_id: Annotated[str, D(description='the session it is about; `""` for declined '
+                                             "tasks")] = ""
+    session_name: Annotated[str, D(description="that session's name")] = ""
+    options: Annotated[tuple[str, ...], D(description="a decision's choices; empty means "
+                                                      "free text")] = ()
+    actions: Annotated[tuple[str, ...], D(description="the CLI verbs that apply: `answer`, "
+                                                      "`approve`, `request-changes`, "
+                                                      "`reject`, `kill`, `retry`, `diff`, "
+                                                      "`overrule`")] = ()
 
 
-class SessionRow(msgspec.Struct, kw_only=True):
-    session_id: str
-    name: str
-    task_id: str
-    title: str
-    group: str
-    state: str
-    health: str
-    elapsed_seconds: float
-    backend: str
-    branch: str
-    attempt: int
-    last_message: str
-    tokens: int = 0  # what the session's agents used, and cost at [prices]
-    cost_usd: float = 0.0
+class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
+    """One session, as the CLI's status, the editor's Sessions view and the report show it."""
+
+    session_id: Annotated[str, D(description="the session's id")]
+    name: Annotated[str, D(description="unique and readable")]
+    task_id: Annotated[str, D(description="the task it works on")]
+    title: Annotated[str, D(description="the task's title")]
+    group: Annotated[str, D(description="the task's first label, else its id (for "
+                                        "grouping)")]
+    labels: Annotated[tuple[str, ...], D(description="the task's labels")]
+    state: Annotated[str, D(description="`queued` `running` `waiting` `checking` "
+                                        "`reviewing` `awaiting_approval` `landing` "
+                                        "`landed` `failed` `rejected` `killed`")]
+    health: Annotated[str, D(description="`ok` `stalled` `over_budget`")]
+    backend: Annotated[str, D(description="the worker backend")]
+    branch: Annotated[str, D(description="the session's git branch")]
+    attempt: Annotated[int, D(description="1 for the first attempt at a task")]
+    last_message: Annotated[str, D(description="the worker's last step or progress "
+                                               "message")]
+    queued_at: Annotated[float, D(description="when it was queued")]
+    started_at: Annotated[float | None, D(description="when its worker started")]
+    ended_at: Annotated[float | None, D(description="when it ended (terminal states)")]
+    changed_at: Annotated[float, D(description="when its state last changed")]
+    elapsed_seconds: Annotated[float, D(description="when the row was made: from start (or "
+                                                    "queueing) to end (or now); tick it "
+                                                    "from there while it is not ended")]
+    needs_you: Annotated[bool, D(description="an open decision, a review, a blocked "
+                                             "landing, or an unretried failure")]
+    has_review: Annotated[bool, D(description="the change is reviewable")]
+    added: Annotated[int, D(description="lines added, once reviewable")]
+    removed: Annotated[int, D(description="lines removed, once reviewable")]
+    failure: Annotated[str, D(description="why it failed (failed sessions)")]
+    landed_commit: Annotated[str, D(description="the target branch's commit once landed")]
+    tokens: Annotated[int, D(description="what the session's agents used")]
+    cost_usd: Annotated[float, D(description="their cost at the configured `[prices]`")]
+
+
+def elapsed_seconds(s: Session, now: float) -> float:
+    """The one rule: from start (or queueing) to end (or `now`), in tenths."""
+    start = s.started_at or s.queued_at
+    end = s.ended_at if s.state in TERMINAL and s.ended_at else now
+    return round(max(0.0, end - start), 1)
+
+
+def duration(seconds: float | None) -> str:
+    """The one way a duration reads, everywhere: `4.2s`, `42s`, `7m05s`, `3h20m`."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f}s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def needs_you(state: State, session_id: str) -> bool:
+    s = state.sessions[session_id]
+    if s.terminal:
+        return s.state == SessionState.FAILED and not s.retried
+    return (s.state == SessionState.AWAITING_APPROVAL or bool(s.landing_blocked)
+            or bool(state.open_decisions(session_id)))
+
+
+def session_row(state: State, session_id: str, now: float) -> SessionRow:
+    s = state.sessions[session_id]
+    task = state.tasks[s.task_id]
+    review = s.review
+    return SessionRow(
+        session_id=s.session_id, name=s.name, task_id=s.task_id, title=task.title,
+        group=task.labels[0] if task.labels else task.task_id, labels=task.labels,
+        state=s.state.value, health=s.health.value, backend=s.backend, branch=s.branch,
+        attempt=s.attempt, last_message=s.last_message, queued_at=s.queued_at,
+        started_at=s.started_at, ended_at=s.ended_at, changed_at=s.changed_at,
+        elapsed_seconds=elapsed_seconds(s, now), needs_you=needs_you(state, session_id),
+        has_review=review is not None, added=review.added if review else 0,
+        removed=review.removed if review else 0, failure=s.failure,
+        landed_commit=s.landed_commit, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
+    )
+
+
+def sessions(state: State, now: float) -> list[SessionRow]:
+    return [session_row(state, sid, now) for sid in state.sessions]
 
 
 def inbox(state: State) -> list[InboxItem]:
@@ -55,8 +136,8 @@ def inbox(state: State) -> list[InboxItem]:
         detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
         items.append(InboxItem(
             kind="decision", ref=d.decision_id, title=d.question, detail=detail,
-            since=d.asked_at, session=s.name if s else "", options=d.options,
-            actions=("answer",),
+            since=d.asked_at, session_id=d.session_id, session_name=s.name if s else "",
+            options=d.options, actions=("answer",),
         ))
     for s in state.sessions.values():
         title = state.tasks[s.task_id].title
@@ -64,19 +145,22 @@ def inbox(state: State) -> list[InboxItem]:
             r = s.review
             why = " ".join(s.gate_reasons) or "needs review"
             items.append(InboxItem(
-                kind="review", ref=s.session_id, session=s.name, title=title,
+                kind="review", ref=s.session_id, session_id=s.session_id,
+                session_name=s.name, title=title,
                 detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
                 since=s.changed_at, actions=("approve", "request-changes", "reject"),
             ))
         elif s.state == SessionState.LANDING and s.landing_blocked:
             items.append(InboxItem(
-                kind="landing_blocked", ref=s.session_id, session=s.name, title=title,
-                detail=s.landing_blocked, since=s.changed_at, actions=("kill",),
+                kind="landing_blocked", ref=s.session_id, session_id=s.session_id,
+                session_name=s.name, title=title, detail=s.landing_blocked,
+                since=s.changed_at, actions=("kill",),
             ))
         elif s.state == SessionState.FAILED and not s.retried:
             items.append(InboxItem(
-                kind="failed", ref=s.session_id, session=s.name, title=title,
-                detail=s.failure, since=s.changed_at, actions=("retry", "diff"),
+                kind="failed", ref=s.session_id, session_id=s.session_id,
+                session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
+                actions=("retry", "diff"),
             ))
     for t in state.tasks.values():
         if t.verdict == "declined":
@@ -87,22 +171,6 @@ def inbox(state: State) -> list[InboxItem]:
     items += world_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
     return items
-
-
-def sessions(state: State, now: float) -> list[SessionRow]:
-    rows = []
-    for s in state.sessions.values():
-        task = state.tasks[s.task_id]
-        start = s.started_at or s.queued_at
-        end = s.ended_at if s.state in TERMINAL and s.ended_at else now
-        rows.append(SessionRow(
-            session_id=s.session_id, name=s.name, task_id=s.task_id, title=task.title,
-            group=task.labels[0] if task.labels else task.task_id, state=s.state.value,
-            health=s.health.value, elapsed_seconds=round(max(0.0, end - start), 1),
-            backend=s.backend, branch=s.branch, attempt=s.attempt,
-            last_message=s.last_message, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
-        ))
-    return rows
 
 
 # Steps whose own event (CommandRan, DecisionAsked) already says what happened.

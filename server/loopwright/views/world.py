@@ -61,7 +61,7 @@ def inbox_items(state: State, make: Callable[..., Item]) -> list[Item]:
         if s is None or s.state != SessionState.LANDING:
             continue
         items.append(make(
-            kind="pull_request", ref=sid, session=s.name,
+            kind="pull_request", ref=sid, session_id=sid, session_name=s.name,
             title=state.tasks[s.task_id].title,
             detail=f"pull request #{pr.number} waits for review and merge on GitHub: "
                    f"{pr.url}", since=s.changed_at, actions=("kill",),
@@ -73,7 +73,8 @@ def inbox_items(state: State, make: Callable[..., Item]) -> list[Item]:
             continue
         how = "git cannot merge their changes" if c.textual else "they change the same files"
         items.append(make(
-            kind="conflict", ref=live[0].session_id, session=live[0].name,
+            kind="conflict", ref=live[0].session_id, session_id=live[0].session_id,
+            session_name=live[0].name,
             title=f"{live[0].name} and {live[1].name} will likely conflict",
             detail=f"{how}: {', '.join(c.paths)}", since=c.at, actions=("kill",),
         ))
