@@ -24,7 +24,7 @@ from ..attention.supervisor import Supervisor
 from ..config import Config
 from ..project import Project
 from ..state import State, apply, fold
-from ..store import Store
+from ..store import Store, secrets_from_environment
 from . import decide as d
 from . import intake, pipeline
 from .ids import new_id, slug, unique_name
@@ -74,6 +74,7 @@ class Manager:
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
         store = Store(self.project.db_path)
+        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env]))
         try:
             await self._run(store)
         finally:
