@@ -20,9 +20,16 @@ from .manager.loop import Manager, thread_pool
 from .project import Project
 from .state import TERMINAL
 from .store import Store
+from .text import for_terminal
 from .triggers.webhook import WebhookError, parse_address
 from .workspace import repo as repo_mod
 from .workspace import worktrees
+
+
+def shown(text: str) -> str:
+    """Text from outside (a title from a GitHub issue) as the terminal must show it:
+    control characters visible, never interpreted."""
+    return for_terminal(text, one_line=True)
 
 
 def init(args: argparse.Namespace) -> int:
@@ -109,7 +116,7 @@ class _Printer:
             self.after = record.seq
             line = views.describe(record, self.manager.current_state)
             if line is not None:
-                print(f"{clock(record.at)}  {line}", flush=True)
+                print(f"{clock(record.at)}  {shown(line)}", flush=True)
 
     async def follow(self) -> None:
         while True:
@@ -156,14 +163,14 @@ def status(args: argparse.Namespace) -> int:
         for row in rows:
             by_group.setdefault(row.group, []).append(row)
         for group, members in by_group.items():
-            print(f"\n{group}")
+            print(f"\n{shown(group)}")
             for r in members:
                 health = "" if r.health == "ok" else f" [{r.health}]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
-                print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
-                      f"{ago(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
+                print(f"  {r.session_id}  {shown(r.name):<34} {r.state:<18}{health} "
+                      f"{ago(r.elapsed_seconds):>7}{cost}  {shown(r.last_message[:60])}")
         for t in waiting:
-            print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
+            print(f"\n{t.task_id}  {shown(t.title)}  ({t.verdict}, no session yet)")
     return 0
 
 
@@ -180,10 +187,10 @@ def inbox(args: argparse.Namespace) -> int:
         for i in items:
             where = f" [{i.session}]" if i.session else ""
             print(f"{i.kind:<16} {i.ref}{where}  {ago(now - i.since)} ago")
-            print(f"    {i.title}")
-            print(f"    {i.detail}")
+            print(f"    {shown(i.title)}")
+            print(f"    {shown(i.detail)}")
             if i.options:
-                print(f"    options: {' | '.join(i.options)}")
+                print(f"    options: {shown(' | '.join(i.options))}")
             print(f"    -> loopwright {_hint(i)}")
     return 0
 
@@ -268,7 +275,7 @@ def log_cmd(args: argparse.Namespace) -> int:
                 else:
                     line = views.describe(r, api.state)
                     if line is not None:
-                        print(f"{r.seq:>6} {clock(r.at)}  {line}")
+                        print(f"{r.seq:>6} {clock(r.at)}  {shown(line)}")
             api.refresh()
             sys.stdout.flush()
             if not args.follow:
