@@ -28,10 +28,10 @@ from pathlib import Path
 
 from _common import git, sample_repo
 from loopwright import events as ev
-from loopwright.attention.history import History
-from loopwright.attention.metrics import compute
-from loopwright.attention.report import render_report
 from loopwright.config import Config
+from loopwright.insight.history import History
+from loopwright.insight.metrics import compute
+from loopwright.insight.report import render_report
 from loopwright.manager.api import ActionRefused, Loopwright
 from loopwright.manager.loop import Manager
 from loopwright.project import Project

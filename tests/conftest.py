@@ -1,22 +1,15 @@
-"""Shared fixtures: real git repositories in temporary folders."""
+"""Shared fixtures for every layer: real git repositories in temporary folders, the fake
+Messages API. Helpers that are not fixtures are in tests/helpers/."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from agent_helpers import fake_api  # noqa: F401 - the fake Messages API, for the agents' tests
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Loopwright Tests",
-    "GIT_AUTHOR_EMAIL": "tests@loopwright.invalid",
-    "GIT_COMMITTER_NAME": "Loopwright Tests",
-    "GIT_COMMITTER_EMAIL": "tests@loopwright.invalid",
-}
+from helpers.agent import fake_api  # noqa: F401 - the fake Messages API, for the agents' tests
+from helpers.git import GIT_ENV, MakeRepo, git
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +19,6 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-MakeRepo = Callable[..., Path]
 
 
 @pytest.fixture

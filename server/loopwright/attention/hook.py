@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from .. import events as ev
-from ..config_attention import AttentionConfig
+from ..config import AttentionConfig
 from ..state import State
 from ..workspace.sandbox import ALLOWED_ENV, SECRET_NAME
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import events as ev
-from ..config_attention import AttentionConfig, parse_quiet_hours
+from ..config import AttentionConfig, parse_quiet_hours
 from ..state import SESSION_TRANSITIONS, Health, SessionState, State
 from . import classify as c
 from . import stalls

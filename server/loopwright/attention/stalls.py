@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import events as ev
-from ..config_attention import StallsConfig
+from ..config import StallsConfig
 from ..state import Session, SessionState, State
 from .tracker import Track, Tracker
 

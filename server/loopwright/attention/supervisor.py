@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
-from ..config_attention import AttentionConfig
+from ..config import AttentionConfig
 from ..manager.ids import new_id
 from ..manager.runtime import Runtime
 from ..state import SessionState

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .. import events as ev
-from ..agent.fake_api import FakeMessagesAPI
 from ..config import load, render_toml
 from ..project import Project
 from ..state import SessionState, State
+from ..testing.fake_api import FakeMessagesAPI
 from . import agents_script as conversation
 from . import cli, git, make_sample_repo, say, watch_loop
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..agent.fake_api import Script, Turn
+from ..testing.fake_api import Script, Turn
 
 WORKER = "You are the worker"  # each agent's conversation is told apart by its prompt
 TRIAGE = "You triage"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..attention.history import History
-from ..attention.report import render_report
+from ..insight.history import History
+from ..insight.report import render_report
 from ..manager.api import ActionRefused, Loopwright
 from ..state import Session
 from ..store import Store

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from .. import events as ev
+from ..core.schedule import Every, parse_schedule
 from ..triggers import build, timers
 from ..triggers.github import GitHubSync
 from ..triggers.github_api import GitHubClient, GitHubError, find_token
-from ..triggers.schedule import Every, parse_schedule
 from ..triggers.webhook import WebhookServer, parse_address
 from . import meet, pull_request
 from .runtime import Runtime

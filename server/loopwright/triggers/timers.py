@@ -16,12 +16,12 @@ import time
 from dataclasses import dataclass
 
 from .. import events as ev
-from ..config_triggers import TimerConfig
+from ..config import TimerConfig
+from ..core.schedule import Every, Schedule, parse_schedule
 from ..manager.ids import new_id
 from ..manager.runtime import Runtime
 from ..state import LIVE, State
 from ..world_state import TimerMark
-from .schedule import Every, Schedule, parse_schedule
 
 log = logging.getLogger(__name__)
 MAX_SLEEP_SECONDS = 30.0  # wake at least this often, so a changed clock is noticed

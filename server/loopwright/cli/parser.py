@@ -1,0 +1,154 @@
+"""`loopwright`: the parser and `main`. The commands are in commands.py and
+attention.py, what they share in common.py."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..config import ConfigError
+from ..manager.api import ActionRefused
+from ..manager.lock import AlreadyRunning
+from ..project import NotARepository
+from ..store import StoreError
+from ..workspace.repo import WorkspaceError
+from . import attention as a
+from . import commands as c
+from .common import CliError
+
+log = logging.getLogger("loopwright")
+
+SESSION = "session id or name (any unique prefix)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+    )
+    try:
+        result: int | None = args.func(args)
+        return result or 0
+    except (CliError, ActionRefused, ConfigError, NotARepository, AlreadyRunning,
+            StoreError, WorkspaceError) as e:
+        print(f"loopwright: {e}", file=sys.stderr)
+        return 2 if isinstance(e, ConfigError | NotARepository) else 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `loopwright log | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="loopwright",
+        description="Run coding agents as a loop: issues in, reviewable changes out.",
+    )
+    p.add_argument("-C", dest="directory", type=Path, default=None,
+                   help="run as if started in this directory (default: the current one)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def cmd(name: str, func: Callable[[argparse.Namespace], int | None], help: str
+            ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    cmd("init", c.init, "set up Loopwright in this repository (.loopwright/, git-ignored)")
+    cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
+        "the manager, or attaches to a running one")
+    sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
+    sp.add_argument("--once", action="store_true",
+                    help="stop when nothing can move without the human")
+    sp.add_argument("--webhook", metavar="[HOST:]PORT", default="",
+                    help="also receive GitHub webhook deliveries here (host default "
+                    "127.0.0.1; secret in LOOPWRIGHT_WEBHOOK_SECRET; docs/triggers.md)")
+    sp = cmd("dispatch", c.dispatch, "file a task from the shell")
+    sp.add_argument("title", help="the task's title")
+    sp.add_argument("--body", default="", help="the task body; '-' reads standard input")
+    sp.add_argument("--label", action="append", default=[], dest="labels",
+                    help="a label (repeatable)")
+    sp.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
+    sp.add_argument("--backend", default="", help="worker backend (default from config)")
+    for name, func, text in (("status", c.status, "tasks and sessions with their state"),
+                             ("inbox", c.inbox, "only what needs you, oldest first")):
+        sp = cmd(name, func, text)
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = cmd("diff", c.diff, "a session's diff against its base")
+    sp.add_argument("session", help=SESSION)
+    sp = cmd("answer", c.answer, "answer a decision")
+    sp.add_argument("decision", help="decision id (any unique prefix)")
+    sp.add_argument("text", nargs="+", help="the answer; one of the options when it has any")
+    sp = cmd("approve", c.approve, "approve a change; it lands once the checks pass")
+    sp.add_argument("session", help=SESSION)
+    sp = cmd("request-changes", c.request_changes, "send a change back with a note")
+    sp.add_argument("session", help=SESSION)
+    sp.add_argument("note", nargs="+", help="what to change; it becomes the worker's next "
+                    "instruction")
+    sp = cmd("reject", c.reject, "reject a change; its worktree is removed")
+    sp.add_argument("session", help=SESSION)
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("kill", c.kill, "stop a session; its worktree is kept for inspection")
+    sp.add_argument("session", help=SESSION)
+    sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
+    sp.add_argument("session", help=SESSION)
+    sp = cmd("overrule", c.overrule, "accept a task that triage declined")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp = cmd("log", c.log_cmd, "the event log, human-readable")
+    sp.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    sp.add_argument("--json", action="store_true", help="one JSON record a line")
+    sp = cmd("stats", a.stats, "what the loop cost you and got done, per session and overall "
+             "(from the log)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = cmd("report", a.report, "write a self-contained HTML page: timeline, metrics, inbox")
+    sp.add_argument("--html", required=True, metavar="FILE", help="where to write the page")
+    sp = cmd("digest", a.digest, "progress since the last digest (then marked read)")
+    sp.add_argument("--peek", action="store_true", help="show it without marking it read")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = cmd("focus", a.focus, "hold interruptions until focus ends; they arrive as one batch")
+    sp.add_argument("mode", nargs="?", choices=("on", "off", "status"), default="status",
+                    help="turn focus on or off, or show it (default)")
+    sp.add_argument("--minutes", type=float, default=0.0,
+                    help="with `on`: end focus by itself after this many minutes")
+    sp = cmd("clean", c.clean, "remove worktrees kept from failed or killed sessions")
+    sp = cmd("config", _config, "print the effective configuration")
+    sp.add_argument("--reference", action="store_true",
+                    help="print the configuration reference (Markdown) instead")
+    sp.add_argument("--cli-reference", action="store_true",
+                    help="print the command-line reference (Markdown) instead")
+    sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
+    sp.add_argument("--keep", action="store_true", help="keep the sample repository")
+    sp.add_argument("--agents", action="store_true",
+                    help="triage, the claude worker and the reviewer, on a scripted model")
+    return p
+
+
+def reference_markdown() -> str:
+    """docs/cli.md: every command's help, generated from the parser itself."""
+    parser = _parser()
+    out = ["# Command-line reference", "",
+           "Generated from `loopwright --help` by `make docs`; every command also has "
+           "`--help`. Errors go to standard error with a non-zero exit status: 1 for a "
+           "refused action or an unknown id, 2 for a broken configuration or a folder "
+           "that is not a git repository.", "",
+           "```", parser.format_help().rstrip(), "```", ""]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sp in sub.choices.items():
+        out += [f"## `loopwright {name}`", "", sp.description or "", "",
+                "```", sp.format_help().rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+def _config(args: argparse.Namespace) -> int:
+    if args.cli_reference:
+        sys.stdout.write(reference_markdown())
+        return 0
+    return c.config_cmd(args)

@@ -1,0 +1,63 @@
+"""Configuration: one typed tree with defaults, read from `.loopwright/config.toml`.
+
+`tree.py` holds the root and the small sections, `attention.py`, `triggers.py` and
+`workers.py` the sections of one concern each, `load.py` the reading and `reference.py`
+the writing (TOML and docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
+from .load import ConfigError, load, parse
+from .reference import reference_markdown, render_toml
+from .tree import (
+    ChecksConfig,
+    Config,
+    GateConfig,
+    IntakeConfig,
+    ManagerConfig,
+    ProjectConfig,
+    ReviewConfig,
+    SandboxConfig,
+    TriageConfig,
+)
+from .triggers import (
+    BuildConfig,
+    GitHubConfig,
+    LandConfig,
+    ParallelConfig,
+    TimerConfig,
+    WebhookConfig,
+)
+from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "AgentConfig",
+    "AttentionConfig",
+    "BudgetConfig",
+    "BuildConfig",
+    "ChecksConfig",
+    "CodexConfig",
+    "Config",
+    "ConfigError",
+    "GateConfig",
+    "GitHubConfig",
+    "IntakeConfig",
+    "LandConfig",
+    "ManagerConfig",
+    "ModelPrice",
+    "ParallelConfig",
+    "ProjectConfig",
+    "ReviewConfig",
+    "SandboxConfig",
+    "StallsConfig",
+    "TimerConfig",
+    "TriageConfig",
+    "WebhookConfig",
+    "load",
+    "parse",
+    "parse_quiet_hours",
+    "reference_markdown",
+    "render_toml",
+]

@@ -1,0 +1,143 @@
+"""Configuration: one typed tree with defaults, read from `.loopwright/config.toml`.
+
+Every field carries its description; `docs/configuration.md` is generated from this
+tree (`loopwright config --reference`, config/reference.py) and CI checks that it is
+current. The sections of one concern live beside it: attention.py, triggers.py,
+workers.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from .attention import AttentionConfig, StallsConfig
+from .sections import Section, doc
+from .triggers import (
+    BuildConfig,
+    GitHubConfig,
+    LandConfig,
+    ParallelConfig,
+    TimerConfig,
+    WebhookConfig,
+)
+from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
+
+
+class ProjectConfig(Section):
+    target_branch: Annotated[str, doc(
+        "Branch that approved changes land on. `loopwright init` sets it to the branch "
+        "checked out at the time.")] = "main"
+    goals: Annotated[str, doc(
+        "A sentence or two on what the project is for; triage and workers read it beside "
+        "AGENTS.md, CLAUDE.md, README.md and .loopwright/notes.md.")] = ""
+
+
+class ManagerConfig(Section):
+    max_parallel: Annotated[int, doc(
+        "How many sessions may run at once; the rest wait in the queue.", ge=1)] = 4
+    default_backend: Annotated[str, doc(
+        "Worker backend for tasks that do not name one: `script`, or `claude` for the "
+        "built-in agent on the Anthropic API.")] = "script"
+
+
+class ChecksConfig(Section):
+    command: Annotated[str, doc(
+        "The project's test command, run in the session's worktree. Empty: detected "
+        "(pytest, `npm test`, `make test`), or no checks when nothing is found.")] = ""
+    timeout_seconds: Annotated[float, doc(
+        "Time limit for one run of the checks; past it the checks fail as timed out.",
+        gt=0)] = 600.0
+    max_parallel: Annotated[int, doc(
+        "How many check runs may go at once (they compete for the same cores); 0: one "
+        "per CPU core. Sessions whose checks wait show as checking.", ge=0)] = 0
+    output_tail_lines: Annotated[int, doc(
+        "How many of the last lines of check output are kept in the log.", ge=1)] = 40
+
+
+class GateConfig(Section):
+    auto_land: Annotated[bool, doc(
+        "Whether a change may land without a human when every rule below passes. "
+        "False: every change waits for approval.")] = True
+    max_changed_lines: Annotated[int, doc(
+        "Most lines (added + removed) a change may have and still land on its own.",
+        ge=0)] = 20
+    protected_paths: Annotated[list[str], doc(
+        "Glob patterns; a change touching any of them always waits for a human.")] = (
+        msgspec.field(default_factory=lambda: [
+            ".github/**", ".loopwright/**", "pyproject.toml", "package.json", "Makefile",
+        ]))
+    labels: Annotated[list[str], doc(
+        "Label allow-list: when not empty, only tasks carrying one of these labels may "
+        "land on their own.")] = msgspec.field(default_factory=list)
+    require_checks: Annotated[bool, doc(
+        "Whether checks must exist and pass for a change to land on its own.")] = True
+    require_reviewer: Annotated[bool, doc(
+        "Whether the reviewer agent must approve for a change to land on its own "
+        "(only when a reviewer is configured).")] = True
+
+
+class TriageConfig(Section):
+    agent: Annotated[str, doc(
+        "Triage agent that accepts, declines or asks about each new task; empty: every "
+        "task is accepted.")] = ""
+
+
+class ReviewConfig(Section):
+    reviewer: Annotated[str, doc(
+        "Reviewer agent backend (`claude`); empty for none.")] = ""
+    max_rounds: Annotated[int, doc(
+        "How many times the reviewer agent may send a change back to the worker on its "
+        "own before the change goes to the human as it is.", ge=0)] = 2
+
+
+class SandboxConfig(Section):
+    bubblewrap: Annotated[Literal["auto", "always", "never"], doc(
+        "Run worker commands and checks inside bubblewrap: `auto` when `bwrap` is "
+        "installed, `always` (fail without it), or `never`.")] = "auto"
+    command_timeout_seconds: Annotated[float, doc(
+        "Time limit for one command a worker runs.", gt=0)] = 300.0
+    pass_env: Annotated[list[str], doc(
+        "Extra environment variables passed to commands (secrets never are: names with "
+        "KEY, TOKEN, SECRET or PASSWORD are always dropped).")] = (
+        msgspec.field(default_factory=list))
+
+
+class IntakeConfig(Section):
+    max_file_bytes: Annotated[int, doc(
+        "Largest inbox file accepted; larger ones are refused and kept.", ge=1)] = 1_000_000
+
+
+class Config(Section):
+    project: ProjectConfig = msgspec.field(default_factory=ProjectConfig)
+    manager: ManagerConfig = msgspec.field(default_factory=ManagerConfig)
+    checks: ChecksConfig = msgspec.field(default_factory=ChecksConfig)
+    gate: GateConfig = msgspec.field(default_factory=GateConfig)
+    triage: TriageConfig = msgspec.field(default_factory=TriageConfig)
+    review: ReviewConfig = msgspec.field(default_factory=ReviewConfig)
+    sandbox: SandboxConfig = msgspec.field(default_factory=SandboxConfig)
+    intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
+    agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
+    budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
+    prices: Annotated[dict[str, ModelPrice], doc(
+        "Dollars per million tokens, by model: `[prices.\"<model>\"]` with `input`, "
+        "`output`, `cache_write` and `cache_read`. Entries here are added to (or replace) "
+        "the built-in table below.")] = msgspec.field(default_factory=dict)
+    # What wakes the loop besides the inbox (config/triggers.py, docs/triggers.md).
+    build: BuildConfig = msgspec.field(default_factory=BuildConfig)
+    github: GitHubConfig = msgspec.field(default_factory=GitHubConfig)
+    land: LandConfig = msgspec.field(default_factory=LandConfig)
+    webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    parallel: ParallelConfig = msgspec.field(default_factory=ParallelConfig)
+    # What may interrupt, and what is wasting time (config/attention.py, docs/attention.md).
+    attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)
+    stalls: StallsConfig = msgspec.field(default_factory=StallsConfig)
+    timers: list[TimerConfig] = msgspec.field(default_factory=list)
+    codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
+
+    def __post_init__(self) -> None:
+        self.prices = {**DEFAULT_PRICES, **self.prices}
+        names = [t.name for t in self.timers]
+        if len(set(names)) != len(names):
+            raise ValueError("timers: two [[timers]] entries have the same name")

@@ -1,0 +1,93 @@
+"""The `claude-code` backend: the real Claude Code CLI (bundled with claude-agent-sdk),
+driven by the real manager against the local fake Messages API over real HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers.git import MakeRepo
+from helpers.loop import Running, configure, init
+from loopwright.state import SessionState
+from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
+from loopwright.workers.claude_code import quiet, summarize
+
+S = SessionState
+
+
+def claude_code_cli() -> str | None:
+    """The CLI claude-agent-sdk would run: its bundled one, else `claude` on PATH."""
+    try:
+        import claude_agent_sdk
+    except ImportError:
+        return None
+    bundled = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    return str(bundled) if bundled.is_file() else shutil.which("claude")
+
+
+needs_cli = pytest.mark.skipif(
+    claude_code_cli() is None,
+    reason="claude-agent-sdk (with its bundled Claude Code CLI) is not installed: "
+           "pip install -e '.[dev]' installs it; without it the claude-code backend is "
+           "not tested here",
+)
+
+
+def test_reading_and_editing_inside_the_worktree_needs_no_human(tmp_path: Path) -> None:
+    assert quiet("Read", {"file_path": str(tmp_path / "a.py")}, tmp_path)
+    assert quiet("Write", {"file_path": "src/b.py", "content": ""}, tmp_path)
+    assert not quiet("Write", {"file_path": "/etc/passwd", "content": ""}, tmp_path)
+    assert not quiet("Edit", {"file_path": "../outside.py"}, tmp_path)
+    assert not quiet("Bash", {"command": "ls"}, tmp_path)
+    assert summarize("Bash", {"command": "echo hi > hi.txt"}) == "echo hi > hi.txt"
+
+
+def main_loop(request: dict[str, Any]) -> Turn:
+    """The fake model's side of Claude Code's main conversation: run one shell command
+    (which needs the human's permission), then say it is done. Side requests Claude
+    Code makes (no tools offered) get a plain answer."""
+    if not request.get("tools"):
+        return Turn.text("none")
+    results = [block for m in request["messages"] if m["role"] == "user"
+               and isinstance(m["content"], list) for block in m["content"]
+               if block.get("type") == "tool_result"]
+    if not results:
+        return Turn.tool_use("Bash", {"command": "echo hello > hello.txt",
+                                      "description": "Write the greeting"},
+                             text="I will write the greeting.")
+    return Turn.text("Wrote hello.txt with a greeting.")
+
+
+@needs_cli
+async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    root = make_repo({"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"})
+    project = init(root)
+    configure(project, '[manager]\ndefault_backend = "claude-code"\n'
+                       '[agent]\nmodel = "claude-sonnet-4-5"\n'
+                       "[parallel]\npredict_conflicts = false\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
+        monkeypatch.setenv("HOME", str(home))  # Claude Code's own settings stay in here
+        monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        async with Running(project) as run:
+            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
+            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
+                                 timeout=90)
+            [d] = st.decisions.values()
+            assert d.question == ("Claude Code asks to use Bash: echo hello > hello.txt")
+            assert d.blocking and d.options == ("allow", "deny") and d.default == "deny"
+            run.api.answer(d.decision_id, "allow")
+            st = await run.until(lambda st: any(s.state == S.LANDED
+                                                for s in st.sessions.values()), timeout=90)
+    [s] = st.sessions.values()
+    assert (root / "hello.txt").read_text() == "hello\n"
+    assert s.summary == "Wrote hello.txt with a greeting."
+    assert api.errors == []

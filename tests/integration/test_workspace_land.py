@@ -1,0 +1,256 @@
+"""Landing with real git: merge in the session worktree, then fast-forward the target."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers.git import git
+from loopwright.workspace.land import (
+    Advanced,
+    Blocked,
+    LandOutcome,
+    Moved,
+    advance_target,
+    is_landed,
+    prepare_merge,
+    restore_session_checkout,
+)
+from loopwright.workspace.repo import WorkspaceError, is_dirty
+from loopwright.workspace.worktrees import commit_all, create_worktree
+
+BRANCH = "loopwright/t1-fix"
+
+
+def _session(repo: Path, files: dict[str, str]) -> Path:
+    """A session worktree with one committed change writing `files`."""
+    wt = repo / ".loopwright" / "worktrees" / "t1-fix"
+    create_worktree(repo, wt, BRANCH, "main")
+    for name, content in files.items():
+        (wt / name).write_text(content)
+    commit_all(wt, "the worker's change")
+    return wt
+
+
+def _main_commit(repo: Path, name: str, content: str) -> str:
+    (repo / name).write_text(content)
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", f"user edits {name}")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def _git_fails(cwd: Path, *args: str) -> bool:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True).returncode != 0
+
+
+def _land(repo: Path, wt: Path) -> tuple[str, LandOutcome]:
+    old = git(repo, "rev-parse", "main")
+    merged = prepare_merge(repo, wt, BRANCH, "main", "Land t1: fix")
+    assert isinstance(merged, str)
+    return merged, advance_target(repo, "main", merged, old)
+
+
+def test_landing_fast_forwards_the_checked_out_branch_and_its_files(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    _main_commit(repo, "user.txt", "the user's own commit\n")
+
+    merged, outcome = _land(repo, wt)
+
+    assert outcome == Advanced(merged)
+    assert git(repo, "rev-parse", "main") == merged
+    assert (repo / "fix.txt").read_text() == "fixed\n"
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+    assert git(repo, "log", "-1", "--format=%s|%P", "main").startswith("Land t1: fix|")
+    assert len(git(repo, "log", "-1", "--format=%P", "main").split()) == 2
+
+
+def test_the_merge_is_checked_out_detached_in_the_session_worktree(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    _main_commit(repo, "user.txt", "user\n")
+    old_main = git(repo, "rev-parse", "main")
+
+    merged = prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+
+    assert git(wt, "rev-parse", "HEAD") == merged
+    assert git(wt, "branch", "--show-current") == ""
+    assert (wt / "user.txt").read_text() == "user\n"
+    assert git(repo, "rev-parse", "main") == old_main  # nothing moved yet
+    restore_session_checkout(wt, BRANCH)
+    assert git(wt, "branch", "--show-current") == BRANCH
+    assert not (wt / "user.txt").exists()
+
+
+def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    (repo / "README.md").write_text("half-written thought\n")
+    old = git(repo, "rev-parse", "main")
+
+    merged, outcome = _land(repo, wt)
+
+    assert isinstance(outcome, Blocked)
+    assert str(repo) in outcome.reason
+    assert "commit or stash" in outcome.reason
+    assert git(repo, "rev-parse", "main") == old
+    assert (repo / "README.md").read_text() == "half-written thought\n"
+    assert not (repo / "fix.txt").exists()
+
+    git(repo, "stash", "-q")
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+    git(repo, "stash", "pop", "-q")
+    assert (repo / "README.md").read_text() == "half-written thought\n"
+    assert (repo / "fix.txt").read_text() == "fixed\n"
+
+
+def test_landing_waits_when_it_would_overwrite_untracked_files(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    (repo / "fix.txt").write_text("the user's untracked draft\n")
+    old = git(repo, "rev-parse", "main")
+
+    _, outcome = _land(repo, wt)
+
+    assert isinstance(outcome, Blocked)
+    assert "fix.txt" in outcome.reason
+    assert git(repo, "rev-parse", "main") == old
+    assert (repo / "fix.txt").read_text() == "the user's untracked draft\n"
+
+
+def test_landing_waits_while_the_user_is_mid_rebase_of_the_target(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    git(repo, "checkout", "-q", "-b", "side")
+    _main_commit(repo, "README.md", "side\n")
+    git(repo, "checkout", "-q", "main")
+    old = _main_commit(repo, "README.md", "main\n")
+    merged = prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+    assert isinstance(merged, str)
+    assert _git_fails(repo, "rebase", "-q", "side")  # stops on a conflict, main detached
+
+    outcome = advance_target(repo, "main", merged, old)
+
+    assert isinstance(outcome, Blocked)
+    assert "rebase is in progress" in outcome.reason
+    git(repo, "rebase", "--abort")
+    assert git(repo, "rev-parse", "main") == old
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+
+
+def test_landing_waits_while_the_user_is_mid_merge(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    git(repo, "checkout", "-q", "-b", "side")
+    _main_commit(repo, "README.md", "side\n")
+    git(repo, "checkout", "-q", "main")
+    old = _main_commit(repo, "README.md", "main\n")
+    merged = prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+    assert isinstance(merged, str)
+    assert _git_fails(repo, "merge", "-q", "side")
+
+    outcome = advance_target(repo, "main", merged, old)
+
+    assert isinstance(outcome, Blocked)
+    assert "merge is in progress" in outcome.reason
+    assert git(repo, "rev-parse", "main") == old
+
+
+def test_target_that_moved_is_reported_not_overwritten(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    old = git(repo, "rev-parse", "main")
+    merged = prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+    assert isinstance(merged, str)
+    moved = _main_commit(repo, "user.txt", "committed meanwhile\n")
+
+    assert advance_target(repo, "main", merged, old) == Moved(moved)
+    assert git(repo, "rev-parse", "main") == moved
+
+    # Re-preparing on the new tip lands both.
+    merged, outcome = _land(repo, wt)
+    assert outcome == Advanced(merged)
+    assert (repo / "user.txt").exists()
+    assert (repo / "fix.txt").exists()
+
+
+def test_a_branch_checked_out_nowhere_is_updated_by_compare_and_swap(repo: Path) -> None:
+    git(repo, "branch", "release")
+    git(repo, "checkout", "-q", "--detach")
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    old = git(repo, "rev-parse", "release")
+    merged = prepare_merge(repo, wt, BRANCH, "release", "Land t1 on release")
+    assert isinstance(merged, str)
+
+    assert advance_target(repo, "release", merged, "0" * 40) == Moved(old)
+    assert advance_target(repo, "release", merged, old) == Advanced(merged)
+    assert git(repo, "rev-parse", "release") == merged
+    assert not (repo / "fix.txt").exists()  # the detached checkout is left alone
+
+
+def test_landing_twice_is_idempotent(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    session_head = git(repo, "rev-parse", BRANCH)
+    old = git(repo, "rev-parse", "main")
+    assert not is_landed(repo, "main", session_head)
+
+    merged, outcome = _land(repo, wt)
+    assert outcome == Advanced(merged)
+    assert is_landed(repo, "main", session_head)
+
+    # A crash after advancing: the same calls again change nothing.
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+    assert prepare_merge(repo, wt, BRANCH, "main", "Land t1 again") == merged
+    assert git(repo, "rev-list", "--count", "main") == "3"
+
+
+def test_merge_conflict_is_reported_with_the_conflicting_paths_and_leaves_the_worktree_clean(
+    repo: Path,
+) -> None:
+    wt = _session(repo, {"README.md": "the worker's readme\n", "fix.txt": "fixed\n"})
+    _main_commit(repo, "README.md", "the user's readme\n")
+    old = git(repo, "rev-parse", "main")
+
+    result = prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+
+    assert result == ["README.md"]
+    assert git(wt, "branch", "--show-current") == BRANCH
+    assert git(wt, "status", "--porcelain") == ""
+    assert (wt / "README.md").read_text() == "the worker's readme\n"
+    assert git(repo, "rev-parse", "main") == old
+
+
+def test_a_non_fast_forward_is_refused(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    unrelated = git(wt, "rev-parse", "HEAD")
+    _main_commit(repo, "user.txt", "user\n")
+    old = git(repo, "rev-parse", "main")
+    with pytest.raises(WorkspaceError, match="never does"):
+        advance_target(repo, "main", unrelated, old)
+    assert git(repo, "rev-parse", "main") == old
+
+
+def test_checks_leftovers_are_cleared_when_returning_to_the_session_branch(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    _main_commit(repo, "user.txt", "user\n")
+    prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+    (wt / "fix.txt").write_text("a formatter ran during checks\n")
+
+    restore_session_checkout(wt, BRANCH)
+
+    assert git(wt, "branch", "--show-current") == BRANCH
+    assert (wt / "fix.txt").read_text() == "fixed\n"
+    assert not is_dirty(wt)
+
+
+def test_preparing_again_after_a_crash_mid_merge_starts_over(repo: Path) -> None:
+    wt = _session(repo, {"README.md": "worker\n"})
+    _main_commit(repo, "README.md", "user\n")
+    git(wt, "checkout", "-q", "--detach", "main")
+    assert _git_fails(wt, "merge", "-q", BRANCH)  # the crash leaves a half-done merge
+    assert prepare_merge(repo, wt, BRANCH, "main", "Land t1") == ["README.md"]
+    assert git(wt, "branch", "--show-current") == BRANCH
+    assert git(wt, "status", "--porcelain") == ""
+
+
+def test_uncommitted_session_work_is_not_merged_silently(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    (wt / "fix.txt").write_text("not yet committed\n")
+    with pytest.raises(WorkspaceError, match="uncommitted changes"):
+        prepare_merge(repo, wt, BRANCH, "main", "Land t1")
+    assert (wt / "fix.txt").read_text() == "not yet committed\n"
