@@ -33,6 +33,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CLOSING_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 # CommonMark ATX heading: 1-6 `#`, then a space or the end; an optional closing run of `#`.
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+MAX_NESTING = 64  # front matter is four flat keys; deeper is refused unread
 PRIORITY_LIMIT = 1_000_000  # |priority| at most this: it is stored as a 64-bit number
 # Values quoted in messages are cut short: a YAML alias can make a small file stand
 # for a structure far too large to print.
@@ -138,15 +139,14 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
             "end it with a line holding only '---'"
         )
     source = "\n".join(lines[1:end])
+    if _nesting(lines[1:end]) > MAX_NESTING:  # refused before YAML spends seconds on it
+        raise IntakeError(_too_deep(name))
     try:
         raw = yaml.safe_load(source)
     except yaml.YAMLError as e:
         raise IntakeError(f"{name}: the front matter is not valid YAML{_yaml_where(e)}") from None
     except RecursionError:
-        raise IntakeError(
-            f"{name}: the front matter is nested too deeply to read; "
-            "front matter holds only title, labels, priority and backend"
-        ) from None
+        raise IntakeError(_too_deep(name)) from None
     except ValueError as e:  # Python refuses to read an integer of over 4,300 digits
         raise IntakeError(f"{name}: the front matter holds a number too long to read "
                           f"({e})") from None
@@ -158,6 +158,28 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
             f"(found {_kind(raw)}); allowed keys: {', '.join(_FRONT_MATTER_KEYS)}"
         )
     return _check_fields(raw, name), end + 1
+
+
+def _too_deep(name: str) -> str:
+    return (f"{name}: the front matter is nested too deeply to read; "
+            "front matter holds only title, labels, priority and backend")
+
+
+def _nesting(lines: list[str]) -> int:
+    """How deeply the YAML may nest, over-estimated: the deepest run of open brackets
+    (quotes ignored) or of indentation and `- ` markers. PyYAML's time grows with the
+    square of the depth: 1,200 levels take it seconds."""
+    deepest = depth = 0
+    for line in lines:
+        body = line.lstrip(" -")
+        deepest = max(deepest, len(line) - len(body))
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return deepest
 
 
 def _yaml_where(e: yaml.YAMLError) -> str:
