@@ -2,8 +2,8 @@
 
 Used by tests, benchmarks and `loopwright demo`. The program is the task body's blocks
 followed by the blocks of every request-changes note, so a note can carry the next steps.
-Each finished step is recorded (a `run` step as it starts, so that a command is never
-run twice); after a restart the steps already recorded are skipped.
+Each finished step is recorded (a `run` step in the same write as its result); after a
+restart the steps already recorded are skipped.
 """
 
 from __future__ import annotations
@@ -48,10 +48,6 @@ class ScriptWorker:
             if index < inp.resume_step:
                 continue
             action, detail = describe(step)
-            if isinstance(step, Run):
-                # Recorded before it runs: a restart never runs a command twice, even one
-                # that finished just before the stop (its result is the `CommandRan`).
-                await ctx.act(action, detail)
             try:
                 outcome = await self._do(ctx, step)
             except PathEscape as e:
@@ -62,7 +58,7 @@ class ScriptWorker:
                 return outcome  # the outcome itself is recorded; no step needed
             if isinstance(step, Progress):
                 action, detail, last_progress = "progress", step.message, step.message
-            if not isinstance(step, Run):
+            if not isinstance(step, Run):  # a run is recorded with its result
                 await ctx.act(action, detail)
         summary = last_progress or f"ran {len(steps)} script step(s)"
         if inp.notes and not find_scripts(inp.notes[-1]):
@@ -83,7 +79,7 @@ class ScriptWorker:
             case Delete(path=path):
                 resolve_inside(root, path).unlink(missing_ok=True)
             case Run(command=command):
-                await ctx.run_command(command)
+                await ctx.run_command(command, step=describe(step)[1])
             case Ask(question=q, options=options, default=default, blocking=blocking):
                 await ctx.ask(q, options, default, blocking)
             case Sleep(seconds=seconds):
