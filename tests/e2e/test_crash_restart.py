@@ -138,6 +138,10 @@ def test_kill_minus_nine_at_many_points_loses_nothing_and_lands_nothing_twice(
         assert git(root, "show", f"main:tasks/t{n}.txt") == f"task {n}"
         assert git(root, "show", f"main:tasks/u{n}.txt") == f"then {n}"
         assert recorded.count(f"echo ran >> tasks/ran-{n}.log") == 1, n
+        ran = [r.event for r in records if isinstance(r.event, ev.CommandRan)
+               and r.event.command == f"echo ran >> tasks/ran-{n}.log"]
+        listed = git(root, "ls-tree", "--name-only", "main", "tasks/")
+        assert f"tasks/ran-{n}.log" in listed.splitlines(), (n, ran)
         runs_of_command = git(root, "show", f"main:tasks/ran-{n}.log").splitlines()
         assert 1 <= len(runs_of_command) <= 1 + resumes.count(task.sessions[0]), n
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from helpers.git import MakeRepo
 from helpers.loop import cli, configure, init, task_file
-from loopwright.text import for_terminal, storable
+from loopwright.core.text import for_terminal, storable
 
 PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo ok\n"}
 # Clear the screen, write the clipboard (OSC 52), ring the bell, reverse the text.

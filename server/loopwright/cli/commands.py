@@ -12,13 +12,13 @@ from pathlib import Path
 
 from .. import config as config_mod
 from .. import events as ev
+from ..core.text import for_terminal
 from ..manager import views
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
 from ..project import Project
 from ..state import TERMINAL
 from ..store import Store
-from ..text import for_terminal
 from ..triggers.webhook import WebhookError, parse_address
 from ..workspace import repo as repo_mod
 from ..workspace import worktrees

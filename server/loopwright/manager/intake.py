@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
-from ..text import file_name, storable
+from ..core.text import file_name, storable
 from ..triggers import inbox as inbox_dir
 from ..triggers.inbox_file import (
     IntakeError,

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from ..text import file_name
+from ..core.text import file_name
 
 _BOM = b"\xef\xbb\xbf"
 _FRONT_MATTER_KEYS = ("title", "labels", "priority", "backend")
