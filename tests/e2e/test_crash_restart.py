@@ -139,12 +139,12 @@ def test_kill_minus_nine_at_many_points_loses_nothing_and_lands_nothing_twice(
         [ran] = [r.event for r in records if isinstance(r.event, ev.CommandRan)
                  and r.event.command == f"echo ran >> tasks/ran-{n}.log"]
         listed = git(root, "ls-tree", "--name-only", "main", "tasks/").splitlines()
-        runs = (git(root, "show", f"main:tasks/ran-{n}.log").splitlines()
-                if f"tasks/ran-{n}.log" in listed else [])
+        ran_lines = (git(root, "show", f"main:tasks/ran-{n}.log").splitlines()
+                     if f"tasks/ran-{n}.log" in listed else [])
         # (a command can fail to start: bwrap cannot always bind .git/config while
         # another session's git rewrites it; that is the sandbox's, not a restart's)
         fewest = 1 if ran.exit_code == 0 else 0
-        assert fewest <= len(runs) <= 1 + resumes.count(task.sessions[0]), (n, ran)
+        assert fewest <= len(ran_lines) <= 1 + resumes.count(task.sessions[0]), (n, ran)
 
     # Every session live when a manager died was resumed by the next one.
     starts = [i for i, r in enumerate(records) if isinstance(r.event, ev.ManagerStarted)]
