@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 
 from . import events as ev
@@ -21,6 +21,28 @@ from . import events as ev
 POLL_SECONDS = 0.02
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 REDACTED = "[redacted]"
+_REDACTED = REDACTED.encode()
+# Secrets known by their shape, whoever writes them and whatever its environment: a
+# `dispatch` from a shell without the variables must not store a pasted key. Matched
+# on the encoded JSON, so a token's characters never include `"` or `\`; group 1, when
+# there is one, is kept (the header's name, the scheme) and the rest is redacted.
+_TOKEN_SHAPES = re.compile(
+    rb"(?<![A-Za-z0-9_-])(?:"
+    rb"sk-ant-[A-Za-z0-9_-]{16,}"  # Anthropic
+    rb"|sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"  # OpenAI
+    rb"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"  # GitHub
+    rb"|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"  # AWS access key ids
+    rb"|xox[abposr]-[A-Za-z0-9-]{10,}"  # Slack
+    rb")"
+)
+_HEADER_SHAPES = re.compile(
+    rb"((?i:authorization)[\x20\t]*[:=][\x20\t]*(?i:basic|bearer|token|digest)[\x20\t]+)"
+    rb"[A-Za-z0-9._~+/=-]{6,}"
+    rb"|((?i:authorization|x-api-key|api-key)[\x20\t]*[:=][\x20\t]*)[A-Za-z0-9._~+/=-]{16,}"
+    rb"|((?<![A-Za-z])(?i:bearer)[\x20\t]+)[A-Za-z0-9._~+/-]{12,}=*"
+)
+_TOKEN_MARKERS = (b"sk-", b"gh", b"akia", b"asia", b"xox")  # (gh: ghp_, github_pat_)
+_HEADER_MARKERS = (b"auth", b"bearer", b"api-key")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -43,13 +65,36 @@ class StoreError(Exception):
     pass
 
 
-def secrets_from_environment(environ: dict[str, str] | None = None) -> list[str]:
-    """Values of variables whose names say they are secrets (long enough to matter)."""
+def secrets_from_environment(
+    environ: Mapping[str, str] | None = None, names: Iterable[str] = (),
+) -> list[str]:
+    """Values of variables whose names say they are secrets, or that are named in
+    `names` (the configuration's `*_env` settings), long enough to matter."""
     env = os.environ if environ is None else environ
+    named = set(names)
     return sorted(
-        {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 8}, key=len,
-        reverse=True,
+        {v for k, v in env.items() if (k in named or _SECRET_NAME.search(k)) and len(v) >= 8},
+        key=len, reverse=True,
     )
+
+
+def redact(body: bytes, secrets: Iterable[bytes] = ()) -> bytes:
+    """`body` (an encoded event) with every known secret value, and everything shaped
+    like a token or a credential header, replaced by `[redacted]`. The same object
+    when nothing matched."""
+    for secret in secrets:
+        if secret in body:
+            body = body.replace(secret, _REDACTED)
+    lowered = body.lower()  # the shapes' markers first: most events hold none
+    if any(marker in lowered for marker in _TOKEN_MARKERS):
+        body = _TOKEN_SHAPES.sub(_REDACTED, body)
+    if any(marker in lowered for marker in _HEADER_MARKERS):
+        body = _HEADER_SHAPES.sub(_keep_prefix, body)
+    return body
+
+
+def _keep_prefix(match: re.Match[bytes]) -> bytes:
+    return next(g for g in match.groups() if g is not None) + _REDACTED
 
 
 class Store:
@@ -102,7 +147,7 @@ class Store:
             raw = ev.encode(e)
             body = self._redact(raw)
             rows.append((at, ev.tag_of(e), body))
-            stored.append(e if body is raw else ev.decode(body))
+            stored.append(e if body == raw else ev.decode(body))
         with _Transaction(self._db):
             self._db.executemany("INSERT INTO events(at, type, body) VALUES (?, ?, ?)", rows)
             last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
@@ -112,10 +157,12 @@ class Store:
         return [ev.Record(first + i, at, e) for i, e in enumerate(stored)]
 
     def _redact(self, body: bytes) -> bytes:
-        for secret in self._secrets:
-            if secret in body:
-                body = body.replace(secret, REDACTED.encode())
-        return body
+        return redact(body, self._secrets)
+
+    def also_redact(self, values: Iterable[str]) -> None:
+        """Redact these values too (the secrets of configured variable names)."""
+        known = {*self._secrets, *(v.encode() for v in values if len(v) >= 8)}
+        self._secrets = sorted(known, key=len, reverse=True)
 
     # --- reading ---------------------------------------------------------------
 

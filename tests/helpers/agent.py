@@ -112,10 +112,13 @@ class MemoryContext:
     async def progress(self, message: str) -> None:
         self.progress_lines.append(message)
 
-    async def run_command(self, command: str) -> CommandResult:
+    async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._input.config
-        return await sandbox.run(command, self._input.worktree, timeout=30.0,
-                                 config=cfg.sandbox, tail_lines=40)
+        result = await sandbox.run(command, self._input.worktree, timeout=30.0,
+                                   config=cfg.sandbox, tail_lines=40)
+        if step is not None:
+            self.acts.append(("run", step))
+        return result
 
     async def ask(self, question: str, options: tuple[str, ...] = (), default: str = "",
                   blocking: bool = False) -> str:

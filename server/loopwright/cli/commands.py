@@ -17,6 +17,7 @@ from .. import backends
 from .. import config as config_mod
 from .. import events as ev
 from ..config.suggest import did_you_mean
+from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
@@ -29,6 +30,12 @@ from ..workspace import repo as repo_mod
 from ..workspace import worktrees
 from . import show
 from .common import CliError, OpenApi, clock, open_api, print_json
+
+
+def shown(text: str) -> str:
+    """Text from outside (a title from a GitHub issue) as the terminal must show it:
+    control characters visible, never interpreted."""
+    return for_terminal(text, one_line=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +98,7 @@ class _Printer:
         for record in self.store.read_after(self.after):
             self.after = record.seq
             for line in show.log_lines(record, self.manager.current_state):
-                print(f"{clock(record.at)}  {line}", flush=True)
+                print(f"{clock(record.at)}  {shown(line)}", flush=True)
 
     async def follow(self) -> None:
         while True:
@@ -114,7 +121,7 @@ def dispatch(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         task = api.dispatch(args.title, body, labels=tuple(args.labels),
                             priority=args.priority, backend=args.backend)
-        print(f"filed {task.task_id}: {task.title}")
+        print(f"filed {task.task_id}: {shown(task.title)}")
         _hint_no_manager(api.manager_pid())
     return 0
 
@@ -142,16 +149,17 @@ def status(args: argparse.Namespace) -> int:
         for row in rows:
             by_group.setdefault(row.group, []).append(row)
         for group, members in by_group.items():
-            print(f"\n{group}")
+            print(f"\n{shown(group)}")
             for r in members:
                 health = "" if r.health == "ok" else f" [{r.health}]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
-                print(f"  {r.session_id}  {r.name:<34} {r.state:<18}{health} "
-                      f"{views.duration(r.elapsed_seconds):>7}{cost}  {r.last_message[:60]}")
+                print(f"  {r.session_id}  {shown(r.name):<34} {r.state:<18}{health} "
+                      f"{views.duration(r.elapsed_seconds):>7}{cost}  "
+                      f"{shown(r.last_message[:60])}")
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
         for t in waiting:
-            print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
+            print(f"\n{t.task_id}  {shown(t.title)}  ({t.verdict}, no session yet)")
     return 0
 
 
@@ -168,14 +176,14 @@ def inbox(args: argparse.Namespace) -> int:
         for i in items:
             where = f" [{i.session_name}]" if i.session_name else ""
             print(f"{i.kind:<16} {i.ref}{where}  {views.duration(now - i.since)} ago")
-            print(f"    {i.title}")
-            print(f"    {i.detail}")
+            print(f"    {shown(i.title)}")
+            print(f"    {shown(i.detail)}")
             s = api.state.sessions.get(i.ref)
             if s is not None and i.kind in ("review", "failed"):
                 for line in show.failed_checks(s):
                     print(line)
             if i.options:
-                print(f"    options: {' | '.join(i.options)}")
+                print(f"    options: {shown(' | '.join(i.options))}")
             print(f"    -> {hint(i)}")
     return 0
 
@@ -280,7 +288,7 @@ def retry(args: argparse.Namespace) -> int:
 def overrule(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         t = api.overrule(args.task)
-        print(f"task {t.task_id} accepted: {t.title}")
+        print(f"task {t.task_id} accepted: {shown(t.title)}")
     return 0
 
 
@@ -310,7 +318,7 @@ def _print_log(api: FrontEndApi, after: int, as_json: bool) -> int:
             sys.stdout.write(ev.encode_record(r).decode() + "\n")
         else:
             for line in show.log_lines(r, state):
-                print(f"{r.seq:>6} {clock(r.at)}  {line}")
+                print(f"{r.seq:>6} {clock(r.at)}  {shown(line)}")
     sys.stdout.flush()
     return after
 

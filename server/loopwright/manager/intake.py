@@ -10,13 +10,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from .. import events as ev
+from ..core.text import file_name, storable
 from ..triggers import inbox as inbox_dir
-from ..triggers.inbox_file import IntakeError, ParsedTask, parse_task_file, read_task_bytes
+from ..triggers.inbox_file import (
+    IntakeError,
+    ParsedTask,
+    check_name,
+    parse_task_file,
+    read_task_bytes,
+)
 from .ids import new_id
 from .runtime import Runtime
 
@@ -63,8 +71,7 @@ class Intake:
         while True:
             path = await self._queue.get()
             try:
-                if path.exists():
-                    await self._file(path)
+                await self._file(path)
             except Exception:
                 log.exception("intake of %s failed", path)
             finally:
@@ -72,28 +79,52 @@ class Intake:
 
     async def _file(self, path: Path) -> None:
         """File one inbox file as a task, or refuse it; either way it leaves the inbox.
-        File I/O runs in a thread; the log and the state are touched only on the loop."""
+        File I/O runs in a thread; the log and the state are touched only on the loop.
+        Whatever a file holds, it ends as a task or a refusal: an unexpected error
+        while reading it is a refusal too, never a file retried at every start."""
         rt = self._rt
         archive = rt.project.archive
+        name = file_name(path.name)
+        if not await asyncio.to_thread(os.path.lexists, path):  # (a symlink loop does)
+            return
         try:
             parsed, digest = await asyncio.to_thread(_read, path, rt.config.intake.max_file_bytes)
+        except FileNotFoundError:
+            return  # gone before we read it: nothing to file or keep
         except IntakeError as e:
-            kept = await asyncio.to_thread(inbox_dir.archive, path, archive, refused=True)
-            rt.append(ev.IntakeRefused(source="inbox", origin=path.name, error=str(e),
-                                       kept_at=str(kept)))
+            await self._refuse(path, name, str(e))
             return
-        origin = f"{path.name}#{digest}"
+        except Exception as e:  # a file must not stop intake
+            log.exception("intake of %s failed", name)
+            await self._refuse(path, name, f"{name}: could not be read ({type(e).__name__}: "
+                                           f"{storable(str(e))[:200]}); please report this")
+            return
+        origin = f"{name}#{digest}"
         if not any(t.origin == origin for t in rt.state.tasks.values()):
             rt.append(ev.TaskFiled(
                 task_id=new_id("t"), title=parsed.title, body=parsed.body, source="inbox",
                 labels=parsed.labels, priority=parsed.priority, backend=parsed.backend,
                 origin=origin,
             ))
-        await asyncio.to_thread(inbox_dir.archive, path, archive, refused=False)
+        try:
+            await asyncio.to_thread(inbox_dir.archive, path, archive, refused=False)
+        except OSError:  # filed: the digest keeps it from being filed twice
+            log.exception("could not archive %s; it stays in the inbox", name)
+
+    async def _refuse(self, path: Path, name: str, error: str) -> None:
+        try:
+            kept = str(await asyncio.to_thread(inbox_dir.archive, path, self._rt.project.archive,
+                                               refused=True))
+        except OSError as e:
+            kept = ""
+            error += f" (it stays in the inbox: it could not be archived: {e.strerror or e})"
+        self._rt.append(ev.IntakeRefused(source="inbox", origin=name, error=storable(error),
+                                         kept_at=file_name(kept)))
 
 
 def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
     """The task, and a digest of the very bytes it was parsed from (read once)."""
+    check_name(path.name)
     data = read_task_bytes(path, max_bytes)
     parsed = parse_task_file(data, path.name, max_bytes=max_bytes)
     return parsed, hashlib.sha256(data).hexdigest()[:16]

@@ -26,7 +26,7 @@ from ..config import Config
 from ..core.keys import EffectKey
 from ..project import Project
 from ..state import State, apply, fold, refused
-from ..store import Store
+from ..store import Store, secrets_from_environment
 from . import decide as d
 from . import intake, pipeline
 from .effects import SESSION_KINDS, Keyed
@@ -77,6 +77,7 @@ class Manager:
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
         store = Store(self.project.db_path, clock=self._clock)
+        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env]))
         try:
             await self._run(store)
         finally:

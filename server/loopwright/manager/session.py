@@ -44,18 +44,24 @@ class SessionContext:
     async def progress(self, message: str) -> None:
         self._rt.append(ev.WorkerProgressed(session_id=self._sid, message=message))
 
-    async def run_command(self, command: str) -> CommandResult:
+    async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._rt.config
         result = await sandbox.run(
             command, self._input.worktree, timeout=cfg.sandbox.command_timeout_seconds,
             config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
             repo_root=self._rt.project.root,
         )
-        self._rt.append(ev.CommandRan(
+        ran = ev.CommandRan(
             session_id=self._sid, command=command, exit_code=result.exit_code,
             output_tail=result.output, seconds=round(result.seconds, 3),
             timed_out=result.timed_out,
-        ))
+        )
+        if step is None:
+            self._rt.append(ran)
+        else:  # one write: a restart never finds the result without the step done
+            self._rt.append(ran, ev.WorkerActed(session_id=self._sid, step=self._next_step,
+                                                action="run", detail=step))
+            self._next_step += 1
         return result
 
     async def ask(

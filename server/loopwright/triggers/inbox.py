@@ -14,6 +14,7 @@ name does not start with a dot. Everything else is ignored: directories, dotfile
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import shutil
@@ -43,7 +44,9 @@ def is_candidate(name: str) -> bool:
 
 
 def scan(inbox: Path) -> list[Path]:
-    """The candidate files in `inbox` now, oldest first (by modification time)."""
+    """The candidate files in `inbox` now, oldest first (by modification time). An
+    entry that cannot even be looked at (a symlink loop, say) is a candidate too, listed
+    first: reading it fails, and the caller refuses it where the user sees it."""
     found: list[tuple[int, str, Path]] = []
     try:
         entries = list(os.scandir(inbox))
@@ -56,25 +59,60 @@ def scan(inbox: Path) -> list[Path]:
             if entry.is_file():
                 found.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
         except FileNotFoundError:
-            continue  # removed while we looked
+            continue  # removed while we looked (or a dangling symlink)
+        except OSError:
+            found.append((-1, entry.name, Path(entry.path)))
     return [path for _, _, path in sorted(found)]
+
+
+# The longest file name most file systems take, in bytes; room is left for the
+# time stamp in front and a `-NNNN` counter before the extension.
+NAME_MAX = 255
+_STAMP_LEN = len("20250101-120000-")
+_COUNTER_ROOM = 5
+
+
+def archive_name(name: str) -> str:
+    """What `name` is archived as, after its time stamp: the same name when it is valid
+    UTF-8 and short enough, else undecodable bytes as `%XX` and the stem cut (on a
+    character boundary) to fit, with a hash of the whole name so that two long names
+    stay apart."""
+    raw = os.fsencode(name)
+    safe = raw.decode("utf-8", "surrogateescape")
+    if any("\udc80" <= ch <= "\udcff" for ch in safe):
+        safe = "".join(f"%{ord(ch) - 0xDC00:02X}" if "\udc80" <= ch <= "\udcff" else ch
+                       for ch in safe)
+    room = NAME_MAX - _STAMP_LEN - _COUNTER_ROOM
+    if len(safe.encode()) <= room:
+        return safe
+    suffix = Path(safe).suffix
+    if len(suffix.encode()) > 16:
+        suffix = ""
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:8]
+    stem = safe[: len(safe) - len(suffix)] if suffix else safe
+    budget = room - len(tag.encode()) - len(suffix.encode())
+    cut = stem.encode()[:budget].decode("utf-8", "ignore")
+    return f"{cut}{tag}{suffix}"
 
 
 def archive(path: Path, archive_dir: Path, *, refused: bool) -> Path:
     """Move `path` to `archive_dir/<YYYYmmdd-HHMMSS>-<name>` (UTC), or under
     `archive_dir/refused/` when it could not be read. An existing file is never
-    overwritten: the name gets `-1`, `-2`, ... before its extension. Returns the new path."""
+    overwritten: the name gets `-1`, `-2`, ... before its extension. A name that is not
+    UTF-8 or too long is archived under `archive_name(name)`. A symlink is moved as it
+    is, never followed. Returns the new path."""
     folder = archive_dir / "refused" if refused else archive_dir
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    dest = _link_under_free_name(path, folder, f"{stamp}-{path.name}")
+    name = f"{stamp}-{archive_name(path.name)}"
+    dest = _link_under_free_name(path, folder, name)
     if dest is not None:
         # Link, then unlink: the inbox sees a deletion. A rename out of the watched
         # folder would make watchdog hold every later event for half a second while it
         # waits for the other half of the move.
         path.unlink()
     else:
-        dest = _reserve(folder, f"{stamp}-{path.name}")
+        dest = _reserve(folder, name)
         moved = False
         try:
             try:
@@ -82,7 +120,7 @@ def archive(path: Path, archive_dir: Path, *, refused: bool) -> Path:
             except OSError as e:
                 if e.errno != errno.EXDEV:
                     raise
-                shutil.copy2(path, dest)  # another file system: copy, then remove
+                shutil.copy2(path, dest, follow_symlinks=False)  # another file system
                 path.unlink()
             moved = True
         finally:
@@ -99,7 +137,7 @@ def _link_under_free_name(path: Path, folder: Path, name: str) -> Path | None:
     for n in range(10_000):
         candidate = folder / (name if n == 0 else f"{base.stem}-{n}{base.suffix}")
         try:
-            os.link(path, candidate)
+            os.link(path, candidate, follow_symlinks=False)
             return candidate
         except FileExistsError:
             continue

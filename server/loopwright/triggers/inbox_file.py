@@ -18,11 +18,14 @@ it is shown to the user as is (it becomes an `IntakeRefused` event).
 from __future__ import annotations
 
 import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ..core.text import file_name
 
 _BOM = b"\xef\xbb\xbf"
 _FRONT_MATTER_KEYS = ("title", "labels", "priority", "backend")
@@ -30,6 +33,13 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CLOSING_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 # CommonMark ATX heading: 1-6 `#`, then a space or the end; an optional closing run of `#`.
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+MAX_NESTING = 64  # front matter is four flat keys; deeper is refused unread
+PRIORITY_LIMIT = 1_000_000  # |priority| at most this: it is stored as a 64-bit number
+# Values quoted in messages are cut short: a YAML alias can make a small file stand
+# for a structure far too large to print.
+_SHORT = reprlib.Repr()  # (keyword arguments only from Python 3.12)
+_SHORT.maxlevel, _SHORT.maxtuple, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4, 4
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 60, 60, 40
 
 
 class IntakeError(Exception):
@@ -48,6 +58,18 @@ class ParsedTask:
 def parse_task_path(path: Path, max_bytes: int) -> ParsedTask:
     """Read and parse `path` (see `read_task_bytes`)."""
     return parse_task_file(read_task_bytes(path, max_bytes), path.name, max_bytes=max_bytes)
+
+
+def check_name(name: str) -> str:
+    """`name` as it is shown in messages; an IntakeError when it is not UTF-8 (a name
+    the log could not hold as it is)."""
+    shown = file_name(name)
+    if shown != name:
+        raise IntakeError(
+            f"{shown}: the file name is not valid UTF-8 (the bytes shown as \\x..); "
+            "rename it and drop it in the inbox again"
+        )
+    return name
 
 
 def read_task_bytes(path: Path, max_bytes: int) -> bytes:
@@ -117,10 +139,17 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
             "end it with a line holding only '---'"
         )
     source = "\n".join(lines[1:end])
+    if _nesting(lines[1:end]) > MAX_NESTING:  # refused before YAML spends seconds on it
+        raise IntakeError(_too_deep(name))
     try:
         raw = yaml.safe_load(source)
     except yaml.YAMLError as e:
         raise IntakeError(f"{name}: the front matter is not valid YAML{_yaml_where(e)}") from None
+    except RecursionError:
+        raise IntakeError(_too_deep(name)) from None
+    except ValueError as e:  # Python refuses to read an integer of over 4,300 digits
+        raise IntakeError(f"{name}: the front matter holds a number too long to read "
+                          f"({e})") from None
     if raw is None:
         return {}, end + 1
     if not isinstance(raw, dict):
@@ -131,20 +160,44 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
     return _check_fields(raw, name), end + 1
 
 
+def _too_deep(name: str) -> str:
+    return (f"{name}: the front matter is nested too deeply to read; "
+            "front matter holds only title, labels, priority and backend")
+
+
+def _nesting(lines: list[str]) -> int:
+    """How deeply the YAML may nest, over-estimated: the deepest run of open brackets
+    (quotes ignored) or of indentation and `- ` markers. PyYAML's time grows with the
+    square of the depth: 1,200 levels take it seconds."""
+    deepest = depth = 0
+    for line in lines:
+        body = line.lstrip(" -")
+        deepest = max(deepest, len(line) - len(body))
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return deepest
+
+
 def _yaml_where(e: yaml.YAMLError) -> str:
     if not isinstance(e, yaml.MarkedYAMLError) or e.problem_mark is None:
-        return f": {e}"
+        return f": {str(e)[:200]}"
     line = e.problem_mark.line + 2  # the YAML starts on the file's second line
     problem = e.problem or str(e)
+    if len(problem) > 200:  # a problem may quote the file at length
+        problem = problem[:199] + "…"
     return f" (line {line}, column {e.problem_mark.column + 1}): {problem}"
 
 
 def _check_fields(raw: dict[Any, Any], name: str) -> dict[str, Any]:
-    unknown = [str(k) for k in raw if k not in _FRONT_MATTER_KEYS]
+    unknown = [k for k in raw if k not in _FRONT_MATTER_KEYS]
     if unknown:
         raise IntakeError(
             f"{name}: unknown front matter key{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(repr(k) for k in unknown)}; allowed keys: "
+            f"{', '.join(_shown(k) for k in unknown[:10])}; allowed keys: "
             f"{', '.join(_FRONT_MATTER_KEYS)}"
         )
     fields: dict[str, Any] = {}
@@ -158,7 +211,21 @@ def _check_fields(raw: dict[Any, Any], name: str) -> dict[str, Any]:
 def _check_title(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise IntakeError(f"{name}: front matter 'title' must be non-empty text")
-    return value.strip()
+    return _unicode(value, "title", name).strip()
+
+
+def _unicode(value: str, key: str, name: str) -> str:
+    """`value` if it can be stored as UTF-8: YAML's `"\\ud800"` escape makes a lone
+    surrogate, which no text encoding can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = f"\\u{ord(value[e.start]):04x}"
+        raise IntakeError(
+            f"{name}: front matter '{key}' is not valid Unicode (it holds {bad}, half of "
+            "a surrogate pair); write the character itself"
+        ) from None
+    return value
 
 
 def _check_labels(value: object, name: str) -> tuple[str, ...]:
@@ -171,9 +238,9 @@ def _check_labels(value: object, name: str) -> tuple[str, ...]:
     if not all(isinstance(item, str) for item in items):
         raise IntakeError(
             f"{name}: front matter 'labels' must be a list of words ([bug, ui]) "
-            f"or a comma-separated string (bug, ui), not {_kind(value)} {value!r}"
+            f"or a comma-separated string (bug, ui), not {_kind(value)} {_shown(value)}"
         )
-    labels = (str(item).strip() for item in items)
+    labels = (_unicode(str(item), "labels", name).strip() for item in items)
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
@@ -181,7 +248,12 @@ def _check_priority(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise IntakeError(
             f"{name}: front matter 'priority' must be a whole number such as 2, "
-            f"not {_kind(value)} {value!r}"
+            f"not {_kind(value)} {_shown(value)}"
+        )
+    if abs(value) > PRIORITY_LIMIT:
+        raise IntakeError(
+            f"{name}: front matter 'priority' must be a whole number between "
+            f"-{PRIORITY_LIMIT:,} and {PRIORITY_LIMIT:,}, not {_shown(value)}"
         )
     return value
 
@@ -190,9 +262,9 @@ def _check_backend(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise IntakeError(
             f"{name}: front matter 'backend' must be a backend name such as script, "
-            f"not {_kind(value)} {value!r}"
+            f"not {_kind(value)} {_shown(value)}"
         )
-    return value.strip()
+    return _unicode(value, "backend", name).strip()
 
 
 _FIELD_CHECKS = {
@@ -201,6 +273,10 @@ _FIELD_CHECKS = {
     "priority": _check_priority,
     "backend": _check_backend,
 }
+
+
+def _shown(value: object) -> str:
+    return _SHORT.repr(value)
 
 
 def _kind(value: object) -> str:

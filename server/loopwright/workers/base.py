@@ -60,8 +60,10 @@ class WorkerContext(Protocol):
 
     async def progress(self, message: str) -> None: ...
 
-    async def run_command(self, command: str) -> CommandResult:
-        """Run a shell command in the worktree, sandboxed, scrubbed and time-limited."""
+    async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
+        """Run a shell command in the worktree, sandboxed, scrubbed and time-limited.
+        With `step` (its detail), the command is also the worker's next step, recorded
+        in the same write as its result: a restart never runs a finished command again."""
         ...
 
     async def ask(

@@ -2,7 +2,8 @@
 
 Used by tests, benchmarks and `loopwright demo`. The program is the task body's blocks
 followed by the blocks of every request-changes note, so a note can carry the next steps.
-Each finished step is recorded; after a restart the steps already recorded are skipped.
+Each finished step is recorded (a `run` step in the same write as its result); after a
+restart the steps already recorded are skipped.
 """
 
 from __future__ import annotations
@@ -46,18 +47,19 @@ class ScriptWorker:
         for index, step in enumerate(steps):
             if index < inp.resume_step:
                 continue
+            action, detail = describe(step)
             try:
                 outcome = await self._do(ctx, step)
             except PathEscape as e:
                 return Failed(f"step {index + 1}: {e}")
             except OSError as e:
-                return Failed(f"step {index + 1} ({describe(step)[0]}): {e}")
+                return Failed(f"step {index + 1} ({action}): {e}")
             if outcome is not None:
                 return outcome  # the outcome itself is recorded; no step needed
-            action, detail = describe(step)
             if isinstance(step, Progress):
                 action, detail, last_progress = "progress", step.message, step.message
-            await ctx.act(action, detail)
+            if not isinstance(step, Run):  # a run is recorded with its result
+                await ctx.act(action, detail)
         summary = last_progress or f"ran {len(steps)} script step(s)"
         if inp.notes and not find_scripts(inp.notes[-1]):
             summary += " (the note carried no loopwright-script block, so nothing changed)"
@@ -77,7 +79,7 @@ class ScriptWorker:
             case Delete(path=path):
                 resolve_inside(root, path).unlink(missing_ok=True)
             case Run(command=command):
-                await ctx.run_command(command)
+                await ctx.run_command(command, step=describe(step)[1])
             case Ask(question=q, options=options, default=default, blocking=blocking):
                 await ctx.ask(q, options, default, blocking)
             case Sleep(seconds=seconds):

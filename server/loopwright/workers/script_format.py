@@ -30,6 +30,7 @@ NO_BLOCK = (
 )
 
 _NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+SLEEP_LIMIT = 3600.0  # seconds; a longer wait is a mistake (1e308 was once accepted)
 
 
 class _Step(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -70,7 +71,7 @@ class Ask(_Step, frozen=True):
 
 
 class Sleep(_Step, frozen=True):
-    seconds: Annotated[float, msgspec.Meta(ge=0)] = msgspec.field(name="sleep")
+    seconds: Annotated[float, msgspec.Meta(ge=0, le=SLEEP_LIMIT)] = msgspec.field(name="sleep")
 
 
 class Progress(_Step, frozen=True):
@@ -165,6 +166,9 @@ def _parse_step(text: str) -> Step:
     try:
         raw: Any = msgspec.json.decode(text)
     except msgspec.DecodeError as e:
+        if "out of range" in str(e):
+            raise ValueError("a number is too large to read (no number in a script needs "
+                             "more than 15 digits)") from None
         raise ValueError(f"not valid JSON ({e})") from None
     if not isinstance(raw, dict):
         raise ValueError('each step must be a JSON object such as {"run": "pytest -q"}')
@@ -223,6 +227,8 @@ def _readable(message: str, step: type[Step]) -> str:
         return f"{key!r} must be {_KINDS.get(want, want)}, not {_KINDS.get(got, got)}"
     if found := _CONSTRAINT.match(message):
         want, constraint, key = found.groups()
+        if key == "sleep":
+            return f"'sleep' must be a number >= 0 and <= {SLEEP_LIMIT:g} (seconds)"
         if constraint == "of length >= 1":
             return f"{key!r} must not be empty"
         return f"{key!r} must be {_KINDS.get(want, want)} {constraint}"
