@@ -82,8 +82,23 @@ def test_the_merge_is_checked_out_detached_in_the_session_worktree(repo: Path) -
     assert not (wt / "user.txt").exists()
 
 
-def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path) -> None:
+def test_landing_goes_ahead_beside_uncommitted_changes_to_other_files(repo: Path) -> None:
     wt = _session(repo, {"fix.txt": "fixed\n"})
+    (repo / "README.md").write_text("half-written thought\n")
+    (repo / "staged.txt").write_text("staged, not committed\n")
+    git(repo, "add", "staged.txt")
+
+    merged, outcome = _land(repo, wt)
+
+    assert outcome == Advanced(merged)
+    assert (repo / "fix.txt").read_text() == "fixed\n"
+    assert (repo / "README.md").read_text() == "half-written thought\n"
+    assert git(repo, "status", "--porcelain", "-uno").split("\n") == [
+        "M README.md", "A  staged.txt"]
+
+
+def test_landing_waits_when_you_changed_a_file_the_change_changes(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n", "README.md": "the worker's readme\n"})
     (repo / "README.md").write_text("half-written thought\n")
     old = git(repo, "rev-parse", "main")
 
@@ -91,6 +106,7 @@ def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path
 
     assert isinstance(outcome, Blocked)
     assert str(repo) in outcome.reason
+    assert "uncommitted changes to README.md, which the change also changes" in outcome.reason
     assert "commit or stash" in outcome.reason
     assert git(repo, "rev-parse", "main") == old
     assert (repo / "README.md").read_text() == "half-written thought\n"
@@ -98,9 +114,9 @@ def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path
 
     git(repo, "stash", "-q")
     assert advance_target(repo, "main", merged, old) == Advanced(merged)
-    git(repo, "stash", "pop", "-q")
-    assert (repo / "README.md").read_text() == "half-written thought\n"
     assert (repo / "fix.txt").read_text() == "fixed\n"
+    assert _git_fails(repo, "stash", "pop", "-q")  # git keeps your version in the stash
+    assert "half-written thought" in git(repo, "stash", "show", "-p")
 
 
 def test_landing_waits_when_it_would_overwrite_untracked_files(repo: Path) -> None:
