@@ -349,3 +349,17 @@ def test_a_conflict_in_any_style_is_named_and_leaves_the_session_clean(
     assert result == ["README.md"]
     assert git(wt, "branch", "--show-current") == BRANCH
     assert not is_dirty(wt)
+
+
+def test_landing_waits_while_your_own_git_command_holds_the_index(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("")
+
+    merged, outcome = _land(repo, wt)
+
+    assert isinstance(outcome, Blocked)
+    assert "another git command is running" in outcome.reason
+    lock.unlink()
+    assert advance_target(repo, "main", merged, git(repo, "rev-parse", "main")) == Advanced(
+        merged)

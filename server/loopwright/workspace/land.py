@@ -153,6 +153,11 @@ def advance_target(
     forward = git_ok(sg, *ff) if sg is not None else run_ok(checkout, *ff)
     if forward.status == 0:
         return Advanced(new_commit)
+    if "index.lock" in forward.stderr:  # your own git command holds the index just now
+        return Blocked(
+            f"{target_branch} is checked out at {checkout}, where another git command is "
+            "running (its index.lock exists); landing will continue when it ends"
+        )
     if "would be overwritten" in forward.stderr:  # you edited them meanwhile
         return Blocked(
             f"{target_branch} is checked out at {checkout}, and landing would overwrite "
@@ -237,7 +242,8 @@ def _is_dirty(sg: SessionGit) -> bool:
 def _local_changes(sg: SessionGit | None, checkout: Path) -> set[str]:
     """Paths with uncommitted changes (staged or not) in the checkout, both sides of a
     staged rename included."""
-    args = ("status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames")
+    args = ("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no",
+            "--no-renames")
     out = git_ok(sg, *args) if sg is not None else run_ok(checkout, *args)
     if out.status != 0:
         raise WorkspaceError(f"git status failed in {checkout}: {out.stderr.strip()}")
