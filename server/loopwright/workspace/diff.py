@@ -34,6 +34,7 @@ _DIFF_OPTIONS = (
 )
 _HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _BINARY_SNIFF = 8000  # git's own heuristic: a NUL in the first 8000 bytes means binary
+_SNIFF_FILES = 200  # files whose content file_kinds reads itself (one git process each)
 
 
 def _diff_bytes(root: Path, base: str, head: str) -> bytes:
@@ -109,7 +110,7 @@ def file_kinds(root: Path, base: str, head: str) -> FileKinds:
     binary: list[str] = []
     new: list[str] = []
     fields = raw.stdout.split(b"\0")
-    i = 0
+    i = sniffed = 0
     while i < len(fields) - 1:
         meta = fields[i].split()
         if len(meta) < 5:
@@ -122,7 +123,9 @@ def file_kinds(root: Path, base: str, head: str) -> FileKinds:
             continue
         if status == b"A":
             new.append(path)
-        if path in by_git or _is_binary_blob(root, meta[3].decode()):
+        sniffed += 1  # past the cap the change is far over any line limit anyway
+        sniff = sniffed <= _SNIFF_FILES
+        if path in by_git or (sniff and _is_binary_blob(root, meta[3].decode())):
             binary.append(path)
     return FileKinds(tuple(binary), tuple(new))
 
