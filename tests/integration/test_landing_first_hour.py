@@ -156,3 +156,20 @@ async def test_ten_changes_land_while_you_keep_editing_in_your_checkout(
     assert git(project_repo, "rev-list", "--count", "--no-merges", f"{base}..main") == "10"
     assert git(project_repo, "status", "--porcelain", "-uno").splitlines() == [
         "M README.md", " M notes/user.txt"]
+
+
+@pytest.mark.xfail(strict=True, reason="the manager holds one landing lock while a landing "
+                   "waits for the user (manager/pipeline.py); the decide() rewrite of the "
+                   "landing loop should let others pass: then remove this mark")
+async def test_a_landing_waiting_on_your_edits_does_not_hold_up_the_others(
+    project_repo: Path,
+) -> None:
+    project = init(project_repo)
+    (project_repo / "README.md").write_text("# sample\nmy draft\n")
+    async with Running(project) as run:
+        run.api.dispatch("Readme", task_file("x", {"write": "README.md", "content": "# r\n"}))
+        await run.until(lambda st: any(s.landing_blocked for s in st.sessions.values()))
+        run.api.dispatch("Other", task_file("y", {"write": "other.txt", "content": "o\n"}))
+        await run.until(landed(1), timeout=15)
+    assert (project_repo / "other.txt").read_text() == "o\n"
+    assert (project_repo / "README.md").read_text() == "# sample\nmy draft\n"
