@@ -363,3 +363,19 @@ def test_landing_waits_while_your_own_git_command_holds_the_index(repo: Path) ->
     lock.unlink()
     assert advance_target(repo, "main", merged, git(repo, "rev-parse", "main")) == Advanced(
         merged)
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_file_git_is_told_not_to_look_at_is_not_overwritten(repo: Path, flag: str) -> None:
+    wt = _session(repo, {"README.md": "the worker's readme\n"})
+    git(repo, "update-index", flag, "README.md")
+    (repo / "README.md").write_text("my edit, hidden from git status\n")
+    old = git(repo, "rev-parse", "main")
+
+    _, outcome = _land(repo, wt)
+
+    assert isinstance(outcome, Blocked)
+    assert "would overwrite your changes there" in outcome.reason
+    assert "README.md" in outcome.reason
+    assert git(repo, "rev-parse", "main") == old
+    assert (repo / "README.md").read_text() == "my edit, hidden from git status\n"
