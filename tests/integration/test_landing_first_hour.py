@@ -108,6 +108,46 @@ async def test_a_landing_a_crash_interrupted_is_recognised_by_its_trailer(
     assert git(project_repo, "log", "-1", "--format=%s", "main") == "Greet"
 
 
+async def test_a_change_after_two_review_rounds_lands_as_one_commit(
+    project_repo: Path,
+) -> None:
+    project = init(project_repo)
+    configure(project, "[gate]\nauto_land = false\n")
+    base = git(project_repo, "rev-parse", "main")
+    async with Running(project) as run:
+        run.api.dispatch("Count", task_file("x", {"write": "n.txt", "content": "1\n"},
+                                            {"progress": "Counted to one"}))
+        st = await run.until(lambda st: any(s.state == S.AWAITING_APPROVAL
+                                            for s in st.sessions.values()))
+        [sid] = st.sessions
+        run.api.request_changes(sid, "Make it two.\n" + task_file(
+            "y", {"write": "n.txt", "content": "2\n"}, {"progress": "Counted to two"}))
+        await run.until(lambda st: st.sessions[sid].state == S.AWAITING_APPROVAL
+                        and st.sessions[sid].notes != [])
+        run.api.approve(sid)
+        await run.until(landed(1))
+    assert git(project_repo, "rev-list", "--count", f"{base}..main") == "1"
+    assert git(project_repo, "log", "-1", "--format=%B", "main").strip() == (
+        f"Count\n\nCounted to two\n\nLoopwright-Session: {sid}")
+    assert (project_repo / "n.txt").read_text() == "2\n"
+
+
+async def test_merge_style_keeps_a_merge_commit_over_the_session_commits(
+    project_repo: Path,
+) -> None:
+    project = init(project_repo)
+    configure(project, '[land]\nstyle = "merge"\n')
+    base = git(project_repo, "rev-parse", "main")
+    async with Running(project) as run:
+        run.api.dispatch("Greet", task_file("x", {"write": "hi.txt", "content": "hi\n"},
+                                            {"finish": "Said hi"}))
+        st = await run.until(landed(1))
+    [s] = st.sessions.values()
+    assert git(project_repo, "log", "--format=%s", f"{base}..main").splitlines() == [
+        f"Land {s.name}: Greet", "Greet"]
+    assert len(git(project_repo, "log", "-1", "--format=%P", "main").split()) == 2
+
+
 class _User(threading.Thread):
     """Appends to files in the checkout, without pause, until told to stop; remembers
     every byte it wrote."""
