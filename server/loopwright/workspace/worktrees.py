@@ -21,6 +21,7 @@ __all__ = [
     "create_worktree",
     "list_worktrees",
     "remove_worktree",
+    "snapshot_pathspecs",
 ]
 
 # What interpreters and tools leave behind when a worker or the checks run: never part of
@@ -106,15 +107,16 @@ def commit_all(root: Path, worktree: Path, message: str) -> str:
     Commits as "Loopwright <loopwright@localhost>" unless git already has an identity.
     """
     sg = session_git(root, worktree)
-    git(sg, "add", "-A", "--", ".", *_exclude_pathspecs())
+    git(sg, "add", "-A", *snapshot_pathspecs())
     if git_ok(sg, "diff", "--cached", "--quiet").status == 1:
         who = identity_args(root)
         git(sg, *who, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message)
     return git(sg, "rev-parse", "--verify", "HEAD")
 
 
-def _exclude_pathspecs() -> list[str]:
-    specs = []
+def snapshot_pathspecs() -> list[str]:
+    """`-- . :(exclude)...`: everything but `SNAPSHOT_EXCLUDES`, for `git add` or `status`."""
+    specs = ["--", "."]
     for pattern in SNAPSHOT_EXCLUDES:
         below = "/**" if pattern.endswith("/") else ""
         specs.append(f":(exclude,glob)**/{pattern.rstrip('/')}{below}")
