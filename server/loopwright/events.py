@@ -267,6 +267,8 @@ class ReviewPrepared(_Event, frozen=True, tag="review_prepared"):
     reviewer_verdict: Literal["approve", "request_changes", ""] = ""
     reviewer_summary: str = ""
     comments: tuple[ReviewComment, ...] = ()
+    binary_files: tuple[str, ...] = ()  # counted apart: they have no lines
+    new_files: tuple[str, ...] = ()
 
 
 class GateDecided(_Event, frozen=True, tag="gate_decided"):

@@ -272,7 +272,7 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         await ed.until(lambda: (r := ed.session_row(sid)) and r["state"] == "landed", 60)
 
         assert git(root, "show", "main:notes.txt") == changed.rstrip("\n")
-        assert f"Loopwright session {sid}" in git(root, "log", "-1", "--format=%B", "main")
+        assert f"Loopwright-Session: {sid}" in git(root, "log", "-1", "--format=%B", "main")
         # Each stretch of activity (working, then landing) had a progress that began and
         # ended; the end may come just after the notification that said "landed".
         def progresses() -> list[list[Any]]:

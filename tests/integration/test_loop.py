@@ -44,7 +44,10 @@ async def test_an_inbox_file_becomes_a_landed_change(project_repo: Path) -> None
         st = await run.until(landed)
     s = next(iter(st.sessions.values()))
     assert (project_repo / "hello.txt").read_text() == "hello\n"  # the checkout followed
-    assert git(project_repo, "log", "-1", "--format=%s").startswith(f"Land {s.name}")
+    # one squashed commit on main: the title, the worker's summary, the session's trailer
+    assert git(project_repo, "log", "-1", "--format=%B").strip() == (
+        f"Add a greeting\n\nAdded hello.txt\n\nLoopwright-Session: {s.session_id}")
+    assert len(git(project_repo, "log", "-1", "--format=%P").split()) == 1
     assert not (project.inbox / "fix.md").exists()
     assert [p.name.endswith("-fix.md") for p in project.archive.iterdir()] == [True]
     assert not Path(s.worktree).exists()
@@ -245,21 +248,23 @@ async def test_an_unknown_backend_fails_clearly(project_repo: Path) -> None:
     assert "claude, " in s.failure and s.failure.endswith(", script")
 
 
-async def test_landing_waits_for_a_dirty_checkout_and_lands_once_it_is_clean(
+async def test_landing_waits_while_you_edit_a_file_it_changes_and_lands_once_clean(
     project_repo: Path,
 ) -> None:
     project = init(project_repo)
     (project_repo / "README.md").write_text("# sample\nwork in progress\n")
     async with Running(project) as run:
-        run.api.dispatch("D", task_file("x", {"write": "d.txt", "content": "d\n"}))
+        run.api.dispatch("D", task_file("x", {"write": "d.txt", "content": "d\n"},
+                                        {"write": "README.md", "content": "# sampled\n"}))
         await run.until(lambda st: any(s.landing_blocked for s in st.sessions.values()))
         [item] = run.api.inbox()
-        assert item.kind == "landing_blocked" and "uncommitted" in item.detail
+        assert item.kind == "landing_blocked"
+        assert "uncommitted changes to README.md, which the change also changes" in item.detail
         assert (project_repo / "README.md").read_text().endswith("work in progress\n")
         git(project_repo, "stash")
         await run.until(landed)
-    git(project_repo, "stash", "pop")
-    assert (project_repo / "README.md").read_text().endswith("work in progress\n")
+    assert (project_repo / "README.md").read_text() == "# sampled\n"
+    assert "work in progress" in git(project_repo, "stash", "show", "-p")
     assert (project_repo / "d.txt").exists()
 
 

@@ -64,6 +64,12 @@ class GateConfig(Section):
     max_changed_lines: Annotated[int, doc(
         "Most lines (added + removed) a change may have and still land on its own.",
         ge=0, le=10_000_000)] = 20
+    allow_binary: Annotated[bool, doc(
+        "Whether a change with a binary file (an image, a compiled file: it has no lines "
+        "to count) may land on its own.")] = False
+    max_new_files: Annotated[int, doc(
+        "Most new files a change may add and still land on its own.",
+        ge=0, le=1_000_000)] = 10
     protected_paths: Annotated[list[str], doc(
         "Glob patterns; a change touching any of them always waits for a human.")] = (
         msgspec.field(default_factory=lambda: [
