@@ -9,10 +9,11 @@ import msgspec
 from .. import events as ev
 from ..state import TERMINAL, SessionState, State
 from . import agent as agent_views
+from . import manager as manager_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict"]
+                    "pull_request", "conflict", "config"]
 
 
 class InboxItem(msgspec.Struct, kw_only=True):
@@ -85,6 +86,7 @@ def inbox(state: State) -> list[InboxItem]:
                 since=t.filed_at, actions=("overrule",),
             ))
     items += world_views.inbox_items(state, InboxItem)
+    items += manager_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
     return items
 
@@ -195,8 +197,6 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"{name(e.session_id)}: landing FAILED: {e.reason}"
         case ev.ChangeLanded():
             return f"{name(e.session_id)}: LANDED on {e.target_branch} as {e.commit[:10]}"
-        case ev.WorktreeRemoved():
-            return f"{name(e.session_id)}: worktree removed"
         case ev.StallDetected():
             what = "killed" if e.killed else f"proposed: {e.proposal}"
             return f"{name(e.session_id)}: likely wasting time: {e.evidence} ({what})"
@@ -214,4 +214,5 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
-    return world_views.describe(e, name) or ev.tag_of(e)
+    return (world_views.describe(e, name) or manager_views.describe(e, name)
+            or ev.tag_of(e))

@@ -96,11 +96,12 @@ def commit_all(root: Path, worktree: Path, message: str) -> str:
     return git(sg, "rev-parse", "--verify", "HEAD")
 
 
-def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> None:
+def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> str:
     """Remove the worktree at `path` (gone already is fine), and its branch if asked.
 
     The branch is deleted with `-D`: the caller decides it is no longer wanted (landed,
-    rejected or killed), and git's own check only knows about the current HEAD.
+    rejected or killed), and git's own check only knows about the current HEAD. Returns
+    the deleted branch's last commit (so it can be recorded and restored), else "".
     """
     path = path.absolute()
     if path.exists():
@@ -108,8 +109,11 @@ def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str)
         if removed.status != 0 and path.exists():
             raise WorkspaceError(f"could not remove the worktree at {path}: {removed.stderr}")
     run(root, "worktree", "prune")
-    if delete_branch and _branch_exists(root, branch):
-        run(root, "branch", "-q", "-D", branch)
+    if not (delete_branch and _branch_exists(root, branch)):
+        return ""
+    commit = run(root, "rev-parse", "--verify", f"refs/heads/{branch}").strip()
+    run(root, "branch", "-q", "-D", branch)
+    return commit
 
 
 def list_worktrees(root: Path) -> list[tuple[Path, str | None]]:
