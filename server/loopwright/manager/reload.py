@@ -19,26 +19,11 @@ import msgspec
 
 from .. import backends
 from .. import events as ev
-from ..config import Config, ConfigError
+from ..config import RESTART_KEYS, Config, ConfigError
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
-
-# Dotted keys (or whole sections) bound when the manager starts. Everything else applies
-# at once: the queue, the gate, the review rounds, workers and their sandbox, budgets,
-# prices, intake, attention and stalls, rebasing sessions.
-RESTART_KEYS = (
-    "project.target_branch",  # sessions under way branch from it and land on it
-    "checks.max_parallel",  # the checks' slots are counted from it at start
-    "triage",  # the triage agent is made once
-    "build",  # the build listener and its schedule
-    "github",  # the GitHub client and its sync
-    "land",  # merge or pull request: the GitHub client behind it
-    "webhook",  # the receiver's socket
-    "timers",  # armed at start
-)
-
 
 def needs_restart(key: str) -> bool:
     return any(key == k or key.startswith(k + ".") for k in RESTART_KEYS)

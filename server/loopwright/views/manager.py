@@ -18,7 +18,7 @@ def describe(e: ev.Event, name: Callable[[str], str]) -> str | None:
         case ev.ConfigReloaded():
             parts = [f"{', '.join(e.applied)} in force"] if e.applied else []
             if e.needs_restart:
-                parts.append(f"{', '.join(e.needs_restart)} wait(s) for a restart")
+                parts.append(f"waiting for a restart: {', '.join(e.needs_restart)}")
             return f"config.toml reloaded: {'; '.join(parts) or 'nothing changed'}"
         case ev.ConfigRefused():
             return f"config.toml NOT reloaded (the last good config stays): {e.error}"
