@@ -76,6 +76,8 @@ class ConfigWatcher:
         self._path = rt.project.config_path
         self._started = rt.config  # what the restart-bound keys stay at
         self._file = rt.config  # the last configuration the file gave
+        # As the manager found it: a config given in code (benchmarks, the demo) stays
+        # until the file is edited.
         self._seen = _stamp(self._path)
         self._broken = False
 
@@ -95,7 +97,7 @@ class ConfigWatcher:
         if not changed and not self._broken:
             return []  # touched, or saved unchanged
         self._file, self._broken = new, False
-        self._rt.config = in_force(self._started, new)
+        self._rt.reconfigure(in_force(self._started, new))
         pending = tuple(k for k in changed_keys(self._started, new) if needs_restart(k))
         applied = tuple(k for k in changed if not needs_restart(k))
         log.info("config.toml reloaded: %s", ", ".join(changed) or "unchanged")
