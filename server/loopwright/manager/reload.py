@@ -4,7 +4,7 @@ What can apply at once does: `Runtime.config` is replaced by a new, fully loaded
 one in force is never changed in place), so a step that reads it sees the old one or the
 new one, never half of each. What is bound when the manager starts (listeners, the
 triage agent, the checks' slots) keeps its starting value until a restart:
-`RESTART_KEYS`, and the inbox says which edits wait for one. An edit that does not load
+`config.RESTART_KEYS`, and the inbox says which edits wait for one. An edit that does not load
 is refused with its one-line error, and the last good configuration stays in force.
 """
 
@@ -24,6 +24,7 @@ from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
+
 
 def needs_restart(key: str) -> bool:
     return any(key == k or key.startswith(k + ".") for k in RESTART_KEYS)
