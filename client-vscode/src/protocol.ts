@@ -23,7 +23,7 @@ export const Methods = {
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
+export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -101,7 +101,7 @@ export interface SessionRow {
   group: string;
   /** the task's labels */
   labels: string[];
-  /** `queued` `running` `waiting` `checking` `reviewing` `awaiting_approval` `landing` `landed` `failed` `rejected` `killed` */
+  /** `queued` `running` `waiting` `checking` `reviewing` `awaiting_approval` `landing` `landed` `no_change` `failed` `rejected` `killed` */
   state: string;
   /** `ok` `stalled` `over_budget` */
   health: string;
@@ -143,8 +143,8 @@ export interface SessionRow {
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict */
-  kind: "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply */
+  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */

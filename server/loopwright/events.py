@@ -31,6 +31,21 @@ class ManagerStopped(_Event, frozen=True, tag="manager_stopped"):
     reason: str = ""
 
 
+class ConfigReloaded(_Event, frozen=True, tag="config_reloaded"):
+    """The running manager read `config.toml` again: the dotted keys that changed, those
+    now in force, and those that wait for a restart (the old value stays until then)."""
+
+    changed: tuple[str, ...]
+    applied: tuple[str, ...] = ()
+    needs_restart: tuple[str, ...] = ()
+
+
+class ConfigRefused(_Event, frozen=True, tag="config_refused"):
+    """An edit of `config.toml` does not load; the last good configuration stays."""
+
+    error: str
+
+
 # --- intake and triage -----------------------------------------------------------
 
 TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo"]
@@ -302,6 +317,13 @@ class ChangeRejected(_Event, frozen=True, tag="change_rejected"):
     by: str = "human"
 
 
+class NothingChanged(_Event, frozen=True, tag="nothing_changed"):
+    """The worker finished without changing anything: the session ends, nothing lands."""
+
+    session_id: str
+    reason: str = "the worker changed nothing"
+
+
 # --- landing ---------------------------------------------------------------------
 
 
@@ -343,6 +365,10 @@ class ChangeLanded(_Event, frozen=True, tag="change_landed"):
 class WorktreeRemoved(_Event, frozen=True, tag="worktree_removed"):
     session_id: str
     path: str
+    # The branch deleted with it and its last commit: `git branch <branch> <commit>`
+    # brings it back. Empty when the branch was kept (or had landed).
+    branch_deleted: str = ""
+    branch_commit: str = ""
 
 
 # --- the world wakes the loop: builds, timers, GitHub, parallel sessions -------------
@@ -534,6 +560,8 @@ class FocusChanged(_Event, frozen=True, tag="focus_changed"):
 Event = (
     ManagerStarted
     | ManagerStopped
+    | ConfigReloaded
+    | ConfigRefused
     | TaskFiled
     | IntakeRefused
     | TaskAccepted
@@ -563,6 +591,7 @@ Event = (
     | ChangeApproved
     | ChangesRequested
     | ChangeRejected
+    | NothingChanged
     | LandingStarted
     | LandingBlocked
     | LandingRaced

@@ -32,6 +32,7 @@ from .lifecycle import (
     TaskVerdict,
 )
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
+from .world_state import manager_started as world_manager_started
 
 __all__ = [  # the lifecycles are named here too: the state is where readers look
     "ACTIVE", "DECISION_TRANSITIONS", "HEALTH_TRANSITIONS", "LIVE", "SESSION_TRANSITIONS",
@@ -227,6 +228,7 @@ def apply(st: State, record: ev.Record) -> None:
 
 def _manager_started(st: State, e: ev.ManagerStarted, at: float) -> None:
     st.manager_pid = e.pid
+    world_manager_started(st)
 
 
 def _manager_stopped(st: State, e: ev.ManagerStopped, at: float) -> None:
@@ -428,6 +430,8 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.landed_commit, s.landing_blocked = commit, ""
         case ev.WorktreeRemoved():
             s.worktree_removed = True
+        case ev.NothingChanged(reason=reason) if s.state in (S.CHECKING, S.REVIEWING):
+            s.last_message = f"no change: {reason}"
         case _:
             pass
 

@@ -122,19 +122,29 @@ async def test_request_changes_sends_the_note_back_to_the_worker(project_repo: P
     assert (project_repo / "n.txt").read_text() == "2\n"
 
 
-async def test_reject_removes_the_worktree_and_keeps_the_branch(project_repo: Path) -> None:
+async def test_reject_removes_the_worktree_and_the_branch_which_can_come_back(
+    project_repo: Path,
+) -> None:
     project = init(project_repo)
     configure(project, "[gate]\nauto_land = false\n")
     async with Running(project) as run:
         run.api.dispatch("R", task_file("x", {"write": "r.txt", "content": "r\n"}))
         st = await run.until(state_is(S.AWAITING_APPROVAL))
         [s] = st.sessions.values()
-        run.api.reject(s.name, "not wanted")
+        proc = cli(project_repo, "reject", s.name, "--why", "not wanted")
+        assert proc.returncode == 0, proc.stderr
+        assert f"`git branch {s.branch} {s.head_commit}` brings it back" in proc.stdout
         st = await run.until(lambda st: st.sessions[s.session_id].worktree_removed)
+        [removed] = run.events(ev.WorktreeRemoved)
     assert st.sessions[s.session_id].state == S.REJECTED
     assert not Path(s.worktree).exists()
-    assert s.branch in git(project_repo, "branch", "--list")
+    assert s.branch not in git(project_repo, "branch", "--list")
     assert not (project_repo / "r.txt").exists()
+    assert isinstance(removed, ev.WorktreeRemoved) and removed.branch_deleted == s.branch
+    log = cli(project_repo, "log").stdout
+    assert f"branch {s.branch} deleted at {removed.branch_commit[:12]}" in log
+    git(project_repo, "branch", s.branch, removed.branch_commit)  # what the log says to do
+    assert git(project_repo, "show", f"{s.branch}:r.txt") == "r"
 
 
 async def test_kill_stops_a_session_and_keeps_its_worktree(project_repo: Path) -> None:

@@ -19,7 +19,7 @@ from loopwright.config import (
 )
 from loopwright.core.keys import EffectKey
 from loopwright.manager import decide as d
-from loopwright.state import State, apply, refused
+from loopwright.state import SessionState, State, apply, refused
 
 _seq = itertools.count(1)
 SID = "s-1"
@@ -172,3 +172,89 @@ def test_effects_are_frozen_values() -> None:
     with pytest.raises(AttributeError):
         d.Land(SID).session_id = "s-2"  # type: ignore[misc]
     assert msgspec.to_builtins(d.Record((LANDED,)).events[0])["commit"] == "c9"
+
+
+def _busy(*states: str) -> State:
+    """One session in each of `states` (running, waiting or checking), then two queued."""
+    st = State()
+    for n, state in enumerate(states):
+        sid, tid = f"s-{n}", f"t-{n}"
+        feed(st, ev.TaskFiled(task_id=tid, title="T", body="", source="cli"),
+             ev.SessionQueued(session_id=sid, task_id=tid, name=f"n{n}", branch=f"b{n}",
+                              backend="script"),
+             ev.SessionStarted(session_id=sid, worktree="/w", base_commit="b0",
+                               target_branch="main"))
+        if state == "waiting":
+            feed(st, ev.DecisionAsked(decision_id=f"d-{n}", question="Which?", default="a",
+                                      blocking=True, session_id=sid, task_id=tid))
+        elif state == "checking":
+            feed(st, ev.WorkerFinished(session_id=sid, summary="", head_commit="h"))
+    for q in ("q-1", "q-2"):
+        feed(st, ev.TaskFiled(task_id=f"t-{q}", title="Q", body="", source="cli"),
+             ev.SessionQueued(session_id=q, task_id=f"t-{q}", name=q, branch=q,
+                              backend="script"))
+    return st
+
+
+@pytest.mark.parametrize(("states", "starts"), [
+    # a session blocked on the human's answer holds no slot: the queue moves on
+    (("waiting", "waiting"), ["q-1", "q-2"]),
+    (("running", "waiting"), ["q-1"]),
+    (("running", "checking"), []),
+    # answered, a worker goes on even above the limit; nothing new starts meanwhile
+    (("running", "running", "running"), []),
+])
+def test_only_working_sessions_hold_a_slot(states: tuple[str, ...], starts: list[str]) -> None:
+    st = _busy(*states)
+    assert st.count(SessionState.WAITING) == states.count("waiting")
+    assert [s.session_id for s in d.schedule(st, 2, frozenset())] == starts
+
+
+def _finished(head: str) -> tuple[State, ev.WorkerFinished]:
+    st = feed(State(), ev.TaskFiled(task_id="t-1", title="Fix it", body="", source="cli"),
+              ev.SessionQueued(session_id=SID, task_id="t-1", name="fix-it", branch="b",
+                               backend="script"),
+              ev.SessionStarted(session_id=SID, worktree="/w", base_commit="b0",
+                                target_branch="main"))
+    done = ev.WorkerFinished(session_id=SID, summary="done", head_commit=head)
+    return feed(st, done), done
+
+
+NOTHING = ev.NothingChanged(session_id=SID)
+
+
+@pytest.mark.parametrize(("head", "follows"), [
+    ("b0", [d.Record((NOTHING,))]),  # no commit on the base: nothing to check or land
+    ("h2", [d.RunChecks(SID)]),
+])
+def test_a_worker_that_committed_nothing_ends_with_no_change(
+    head: str, follows: list[d.Effect],
+) -> None:
+    st, done = _finished(head)
+    assert d.decide(st, done, Config()) == follows
+
+
+def test_commits_that_add_up_to_nothing_are_no_change_too() -> None:
+    empty = msgspec.structs.replace(review(), files=(), added=0, removed=0)
+    st = feed(reviewing(), empty)
+    assert d.decide(st, empty, Config()) == [d.Record((NOTHING,))]
+    feed(st, NOTHING)
+    assert st.sessions[SID].state == SessionState.NO_CHANGE and st.sessions[SID].terminal
+    assert st.sessions[SID].last_message == "no change: the worker changed nothing"
+    assert refused(st, NOTHING) == "session fix-it is no_change; nothing changed does not apply"
+
+
+@pytest.mark.parametrize(("event", "follows"), [
+    (ev.ChangeRejected(session_id=SID), [d.StopWorker(SID), d.RemoveWorktree(SID, True)]),
+    (NOTHING, [d.RemoveWorktree(SID, True)]),
+])
+def test_an_ended_session_takes_its_branch_with_its_worktree(
+    event: ev.Event, follows: list[d.Effect],
+) -> None:
+    st = feed(reviewing(), review(), ev.GateDecided(session_id=SID, auto_land=False,
+                                                    reasons=("big",)))
+    if isinstance(event, ev.NothingChanged):
+        st = reviewing()
+    feed(st, event)
+    assert d.decide(st, event, Config()) == follows
+    assert d.recover(st, Config()) == [d.RemoveWorktree(SID, True)]  # after a crash too

@@ -43,6 +43,8 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     # the manager process
     ev.ManagerStarted: None,
     ev.ManagerStopped: None,
+    ev.ConfigReloaded: None,  # the inbox names what waits for a restart
+    ev.ConfigRefused: PROGRESS,
     # intake and triage
     ev.TaskFiled: PROGRESS,
     ev.IntakeRefused: PROGRESS,
@@ -77,6 +79,7 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.ChangeApproved: None,
     ev.ChangesRequested: _by_reviewer,
     ev.ChangeRejected: None,
+    ev.NothingChanged: PROGRESS,
     # landing
     ev.LandingStarted: None,
     ev.LandingBlocked: DECISION,  # a dirty checkout holds the target: only the human can

@@ -202,6 +202,8 @@ def hint(item: views.InboxItem) -> str:
                         "worker",
         "conflict": f"loopwright diff {ref}; loopwright kill {ref} to let the other go "
                     "first",
+        "config": "edit .loopwright/config.toml (read again when saved); restart "
+                  "`loopwright run` for the keys that wait for it",
     }[item.kind]
 
 
@@ -236,6 +238,9 @@ def _session_action(args: argparse.Namespace, verb: str) -> int:
                 raise
             raise CliError(show.plain_refusal(verb, target)) from None
         print(f"{s.name} ({s.session_id}): {verb} recorded; now {s.state}")
+        if verb == "reject" and s.head_commit:
+            print(f"its branch {s.branch} is deleted with its worktree; "
+                  f"`git branch {s.branch} {s.head_commit}` brings it back")
         _hint_no_manager(api.manager_pid())
     return 0
 

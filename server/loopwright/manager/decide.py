@@ -47,8 +47,11 @@ __all__ = [
 
 S = SessionState
 # States that hold one of the `max_parallel` worker slots. Landing does not: landings go
-# through their own queue, one at a time.
-SLOT_STATES = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING})
+# through their own queue, one at a time. Waiting (blocked on the human's answer) does
+# not either: four blocking asks must not stall the queue. The waiting worker stays in
+# memory, and goes on when the answer comes (above `max_parallel` for a while: nothing
+# new starts until the count is under it again).
+SLOT_STATES = frozenset({S.RUNNING, S.CHECKING, S.REVIEWING})
 
 
 LANDING_RETRY_SECONDS = 1.0  # a blocked landing tries to move the target this often
@@ -56,7 +59,7 @@ LANDING_RETRY_SECONDS = 1.0  # a blocked landing tries to move the target this o
 _STATUS_EVENTS = (
     ev.TaskAccepted, ev.TaskDeclined, ev.TaskOverruled, ev.SessionQueued, ev.GateDecided,
     ev.ChangeApproved, ev.PullRequestOpened, ev.PullRequestReviewed, ev.ChangeLanded,
-    ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled,
+    ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled, ev.NothingChanged,
     ev.ChangesRequested,
 )
 
@@ -77,8 +80,12 @@ def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
             if task is None or any(state.sessions[s].state in LIVE for s in task.sessions):
                 return []
             return [QueueSession(tid, attempt=len(task.sessions) + 1)]
-        case ev.WorkerFinished(session_id=sid):
-            return [RunChecks(sid)] if _is(state, sid, S.CHECKING) else []
+        case ev.WorkerFinished(session_id=sid, head_commit=head):
+            if not _is(state, sid, S.CHECKING):
+                return []
+            if head and head == state.sessions[sid].base_commit:  # no commit: no change
+                return [Record((ev.NothingChanged(session_id=sid),))]
+            return [RunChecks(sid)]
         case ev.ChecksFinished(session_id=sid, on_merge=False):
             return [PrepareReview(sid)] if _is(state, sid, S.REVIEWING) else []
         case ev.ReviewPrepared(session_id=sid):
@@ -92,7 +99,11 @@ def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
                 return []
             return [_retry_advance(sid, merged, event.target_commit)]
         case ev.ChangeRejected(session_id=sid):
-            return [StopWorker(sid), RemoveWorktree(sid, delete_branch=False)]
+            # The branch goes with its worktree; its last commit is in the WorktreeRemoved
+            # record, so `git branch <branch> <commit>` brings it back.
+            return [StopWorker(sid), RemoveWorktree(sid, delete_branch=True)]
+        case ev.NothingChanged(session_id=sid):
+            return [RemoveWorktree(sid, delete_branch=True)]  # nothing on it to keep
         case ev.SessionKilled(session_id=sid):
             return [StopWorker(sid)]
         case ev.ChangeLanded(session_id=sid):
@@ -132,6 +143,8 @@ def after_review(state: State, session_id: str, config: Config) -> list[Effect]:
     if s is None or s.state != S.REVIEWING or s.review is None:
         return []
     review, task = s.review, state.tasks[s.task_id]
+    if not review.files:  # the worker's commits add up to nothing
+        return [Record((ev.NothingChanged(session_id=session_id),))]
     if (review.reviewer_verdict == "request_changes"
             and s.reviewer_rounds < config.review.max_rounds):
         return [Record((ev.ChangesRequested(session_id=session_id, by="reviewer",
@@ -209,8 +222,8 @@ def recover(state: State, config: Config) -> list[Effect]:
                 effects.append(Land(s.session_id))
             case S.LANDED if not s.worktree_removed:
                 effects.append(RemoveWorktree(s.session_id, delete_branch=True))
-            case S.REJECTED if not s.worktree_removed:
-                effects.append(RemoveWorktree(s.session_id, delete_branch=False))
+            case S.REJECTED | S.NO_CHANGE if not s.worktree_removed:
+                effects.append(RemoveWorktree(s.session_id, delete_branch=True))
             case _:
                 pass
     return effects

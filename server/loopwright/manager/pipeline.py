@@ -189,8 +189,12 @@ async def remove_worktree(rt: Runtime, session_id: str, delete_branch: bool) -> 
     s = rt.state.sessions[session_id]
     if not s.worktree:
         return
-    await asyncio.to_thread(
+    commit = await asyncio.to_thread(
         worktrees.remove_worktree, rt.project.root, Path(s.worktree),
         delete_branch=delete_branch, branch=s.branch,
     )
-    rt.append(ev.WorktreeRemoved(session_id=session_id, path=s.worktree))
+    landed = s.landed_commit != ""  # a landed branch is in the target: nothing to restore
+    rt.append(ev.WorktreeRemoved(
+        session_id=session_id, path=s.worktree,
+        branch_deleted=s.branch if commit and not landed else "",
+        branch_commit=commit if not landed else ""))

@@ -9,10 +9,11 @@ import msgspec
 from .. import events as ev
 from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
+from . import manager as manager_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict"]
+                    "pull_request", "conflict", "config"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -21,7 +22,8 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
 
     kind: Annotated[InboxKind, D(description="what waits: a question, a change to review, "
                                              "a blocked landing, a failure, a declined task, "
-                                             "a pull request, a conflict")]
+                                             "a pull request, a conflict, a config.toml edit "
+                                             "that did not apply")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -51,7 +53,8 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     labels: Annotated[tuple[str, ...], D(description="the task's labels")]
     state: Annotated[str, D(description="`queued` `running` `waiting` `checking` "
                                         "`reviewing` `awaiting_approval` `landing` "
-                                        "`landed` `failed` `rejected` `killed`")]
+                                        "`landed` `no_change` `failed` `rejected` "
+                                        "`killed`")]
     health: Annotated[str, D(description="`ok` `stalled` `over_budget`")]
     backend: Annotated[str, D(description="the worker backend")]
     branch: Annotated[str, D(description="the session's git branch")]
@@ -169,6 +172,7 @@ def inbox(state: State) -> list[InboxItem]:
                 since=t.filed_at, actions=("overrule",),
             ))
     items += world_views.inbox_items(state, InboxItem)
+    items += manager_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
     return items
 
@@ -263,8 +267,6 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"{name(e.session_id)}: landing FAILED: {e.reason}"
         case ev.ChangeLanded():
             return f"{name(e.session_id)}: LANDED on {e.target_branch} as {e.commit[:10]}"
-        case ev.WorktreeRemoved():
-            return f"{name(e.session_id)}: worktree removed"
         case ev.StallDetected():
             what = "killed" if e.killed else f"proposed: {e.proposal}"
             return f"{name(e.session_id)}: likely wasting time: {e.evidence} ({what})"
@@ -282,4 +284,5 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
-    return world_views.describe(e, name) or ev.tag_of(e)
+    return (world_views.describe(e, name) or manager_views.describe(e, name)
+            or ev.tag_of(e))

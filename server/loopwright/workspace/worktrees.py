@@ -123,11 +123,12 @@ def snapshot_pathspecs() -> list[str]:
     return specs
 
 
-def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> None:
+def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> str:
     """Remove the worktree at `path` (gone already is fine), and its branch if asked.
 
     The branch is deleted with `-D`: the caller decides it is no longer wanted (landed,
-    rejected or killed), and git's own check only knows about the current HEAD.
+    rejected or killed), and git's own check only knows about the current HEAD. Returns
+    the deleted branch's last commit (so it can be recorded and restored), else "".
     """
     path = path.absolute()
     if path.exists():
@@ -135,8 +136,11 @@ def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str)
         if removed.status != 0 and path.exists():
             raise WorkspaceError(f"could not remove the worktree at {path}: {removed.stderr}")
     run(root, "worktree", "prune")
-    if delete_branch and _branch_exists(root, branch):
-        run(root, "branch", "-q", "-D", branch)
+    if not (delete_branch and _branch_exists(root, branch)):
+        return ""
+    commit = run(root, "rev-parse", "--verify", f"refs/heads/{branch}").strip()
+    run(root, "branch", "-q", "-D", branch)
+    return commit
 
 
 def list_worktrees(root: Path) -> list[tuple[Path, str | None]]:
