@@ -33,7 +33,7 @@ class ManagerStopped(_Event, frozen=True, tag="manager_stopped"):
 
 # --- intake and triage -----------------------------------------------------------
 
-TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo"]
+TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo", "answer"]
 
 
 class TaskFiled(_Event, frozen=True, tag="task_filed"):

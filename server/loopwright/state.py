@@ -34,10 +34,28 @@ from .lifecycle import (
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 
 __all__ = [  # the lifecycles are named here too: the state is where readers look
-    "ACTIVE", "DECISION_TRANSITIONS", "HEALTH_TRANSITIONS", "LIVE", "SESSION_TRANSITIONS",
-    "TERMINAL", "VERDICT_TRANSITIONS", "Checks", "Decision", "DecisionStatus", "Health",
-    "Session", "SessionState", "State", "Task", "TaskVerdict", "apply", "fold", "illegal",
-    "note_for_worker", "refused",
+    "ACTIVE",
+    "DECISION_TRANSITIONS",
+    "HEALTH_TRANSITIONS",
+    "LIVE",
+    "SESSION_TRANSITIONS",
+    "TERMINAL",
+    "VERDICT_TRANSITIONS",
+    "Checks",
+    "Decision",
+    "DecisionStatus",
+    "Health",
+    "Session",
+    "SessionState",
+    "State",
+    "Task",
+    "TaskVerdict",
+    "answers_note",
+    "apply",
+    "fold",
+    "illegal",
+    "note_for_worker",
+    "refused",
 ]
 S = SessionState
 
@@ -102,6 +120,10 @@ class Session(msgspec.Struct, kw_only=True):
     tokens: int = 0  # every token billed for this session's agents (cache included)
     cost_usd: float = 0.0
     reviewer_rounds: int = 0  # times the reviewer agent sent the change back
+    # Non-blocking questions answered against the assumption the worker went on with:
+    # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
+    unheeded: list[str] = msgspec.field(default_factory=list)
+    heeded: list[str] = msgspec.field(default_factory=list)
 
     @property
     def terminal(self) -> bool:
@@ -128,6 +150,12 @@ class Decision(msgspec.Struct, kw_only=True):
     @property
     def status(self) -> DecisionStatus:
         return DecisionStatus.OPEN if self.answer is None else DecisionStatus.ANSWERED
+
+    @property
+    def against_assumption(self) -> bool:
+        """A non-blocking question answered otherwise than the worker assumed."""
+        return (not self.blocking and self.answer is not None
+                and self.answer.strip() != self.default.strip())
 
 
 class State(msgspec.Struct, kw_only=True):
@@ -280,6 +308,8 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
         return
     d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
     s = st.sessions.get(d.session_id)
+    if s is not None and d.against_assumption and not s.terminal:
+        s.unheeded.append(d.decision_id)
     if s is not None and s.state == S.WAITING and not any(
         o.blocking for o in st.open_decisions(s.session_id)
     ):
@@ -307,6 +337,16 @@ def note_for_worker(s: Session, note: str) -> str:
     if not lines:
         return note
     return note.rstrip() + "\n\nOn the diff:\n" + "\n".join(lines)
+
+
+def answers_note(st: State, decision_ids: list[str]) -> str:
+    """The answers that differ from what the worker assumed, as its instruction."""
+    lines = ["Questions answered otherwise than you assumed (follow the answers):"]
+    for did in decision_ids:
+        d = st.decisions[did]
+        lines.append(f"- {d.question} You went on assuming {d.default!r}; "
+                     f"the answer is {d.answer!r}.")
+    return "\n".join(lines)
 
 
 def _session_retried(st: State, e: ev.SessionRetried, at: float) -> None:
@@ -355,7 +395,14 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         s.steps_done = max(s.steps_done, e.step + 1)
         s.last_message = f"{e.action} {e.detail}".strip()
         return
+    sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
+                                                               S.REVIEWING)
     _record_details(s, e)
+    if sent_back and s.unheeded:  # every note back carries the answers not yet sent
+        s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
+                                          + answers_note(st, s.unheeded))
+        s.heeded += s.unheeded
+        s.unheeded = []
     if type(e) is ev.PullRequestReviewed:
         record_session_detail(st, e)
     if (health := HEALTH_TRANSITIONS.get(type(e))) is not None and not s.terminal:
