@@ -237,8 +237,9 @@ async def test_a_crashing_worker_fails_its_session_and_the_loop_goes_on(
 
 async def test_an_unknown_backend_fails_clearly(project_repo: Path) -> None:
     project = init(project_repo)
-    async with Running(project) as run:
-        run.api.dispatch("B", "x", backend="gpt-9")
+    async with Running(project) as run:  # a task from an older log names one
+        run.api.store.append(ev.TaskFiled(task_id="t-1", title="B", body="x", source="cli",
+                                          backend="gpt-9"))
         st = await run.until(state_is(S.FAILED))
     [s] = st.sessions.values()
     assert s.failure.startswith("unknown worker backend 'gpt-9'; known: ")

@@ -11,10 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import backends
 from .. import config as config_mod
 from .. import events as ev
-from ..config.suggest import did_you_mean
 from ..manager.api import ActionRefused, Loopwright
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
@@ -105,10 +103,6 @@ def serve(args: argparse.Namespace) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     body = sys.stdin.read() if args.body == "-" else args.body
-    if args.backend and args.backend not in backends.WORKERS:
-        raise CliError(f"unknown worker backend {args.backend!r}"
-                       f"{did_you_mean(args.backend, backends.WORKERS) or ';'} known: "
-                       f"{', '.join(sorted(backends.WORKERS))}")
     with OpenApi(args) as api:
         task = api.dispatch(args.title, body, labels=tuple(args.labels),
                             priority=args.priority, backend=args.backend)

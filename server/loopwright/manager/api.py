@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
-from ..backends import load
+from ..backends import load, unknown_worker
 from ..config import Config
 from ..project import Project
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
@@ -88,9 +88,11 @@ class Loopwright:
         title = title.strip()
         if not title:
             raise ActionRefused("a task needs a title")
+        if (why := unknown_worker(backend.strip())) is not None:
+            raise ActionRefused(why)
         task_id = new_id("t")
         self._append(ev.TaskFiled(task_id=task_id, title=title, body=body, source=source,
-                                  labels=labels, priority=priority, backend=backend,
+                                  labels=labels, priority=priority, backend=backend.strip(),
                                   origin=source))
         return self.refresh().tasks[task_id]
 

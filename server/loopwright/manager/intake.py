@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
+from ..backends import unknown_worker
 from ..triggers import inbox as inbox_dir
 from ..triggers.inbox_file import IntakeError, ParsedTask, parse_task_file, read_task_bytes
 from .ids import new_id
@@ -95,5 +96,5 @@ class Intake:
 def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
     """The task, and a digest of the very bytes it was parsed from (read once)."""
     data = read_task_bytes(path, max_bytes)
-    parsed = parse_task_file(data, path.name, max_bytes=max_bytes)
+    parsed = parse_task_file(data, path.name, max_bytes=max_bytes, unknown_backend=unknown_worker)
     return parsed, hashlib.sha256(data).hexdigest()[:16]
