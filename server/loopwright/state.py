@@ -214,6 +214,9 @@ def illegal(state: State, event: ev.Event) -> str | None:
         if (why := refused(state, event)) is not None:
             return why
         d = state.decisions[event.decision_id]
+        t = state.tasks.get(d.task_id)
+        if t is not None and t.verdict == TaskVerdict.CANCELLED:
+            return f"task {t.task_id} was cancelled; nothing waits on this answer"
         if d.options and event.answer not in d.options:
             return f"answer must be one of: {', '.join(d.options)}"
         return None
@@ -226,6 +229,12 @@ def illegal(state: State, event: ev.Event) -> str | None:
         if s.retried:
             return f"session {s.name} was already retried"
         return None
+    if isinstance(event, ev.TaskCancelled):
+        t = state.tasks.get(event.task_id)
+        if t is not None and t.verdict == TaskVerdict.ACCEPTED:
+            return (f"task {t.task_id} was accepted and has a session: to stop it, "
+                    "`loopwright kill` the session")
+        return refused(state, event)
     if isinstance(event, ev.HunkJudged):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -272,14 +281,18 @@ def _intake_refused(st: State, e: ev.IntakeRefused, at: float) -> None:
     st.intake_errors.append(e)
 
 
-def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined,
-                 at: float) -> None:
+def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined
+                 | ev.TaskCancelled, at: float) -> None:
     t = st.tasks.get(e.task_id)
     if t is None:
         return
     nxt = VERDICT_TRANSITIONS[type(e)].get(t.verdict)
-    if nxt is not None:
-        t.verdict, t.verdict_reason = nxt, getattr(e, "reason", "")
+    if nxt is None:
+        return
+    reason = getattr(e, "reason", "")
+    if isinstance(e, ev.TaskCancelled):
+        reason = f"cancelled by {e.by}" + (f": {e.reason}" if e.reason else "")
+    t.verdict, t.verdict_reason = nxt, reason
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
@@ -362,6 +375,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.TaskAccepted: _task_judged,
     ev.TaskOverruled: _task_judged,
     ev.TaskDeclined: _task_judged,
+    ev.TaskCancelled: _task_judged,
     ev.SessionQueued: _session_queued,
     ev.DecisionAsked: _decision_asked,
     ev.DecisionAnswered: _decision_answered,

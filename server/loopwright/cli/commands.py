@@ -143,7 +143,8 @@ def status(args: argparse.Namespace) -> int:
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
         for t in waiting:
-            print(f"\n{t.task_id}  {t.title}  ({t.verdict}, no session yet)")
+            why = "no session yet" if t.verdict != "cancelled" else t.verdict_reason
+            print(f"\n{t.task_id}  {t.title}  ({t.verdict}, {why})")
     return 0
 
 
@@ -181,7 +182,8 @@ def hint(item: views.InboxItem) -> str:
         "landing_blocked": "commit or stash in that checkout (git); landing retries by "
                            "itself",
         "failed": f"loopwright diff {ref}; loopwright retry {ref}",
-        "declined": f"loopwright overrule {ref}",
+        "declined": f"loopwright overrule {ref} to work on it, or loopwright cancel {ref} "
+                    "to leave it",
         "pull_request": "review and merge it on GitHub; review comments go back to the "
                         "worker",
         "conflict": f"loopwright diff {ref}; loopwright kill {ref} to let the other go "
@@ -273,6 +275,13 @@ def overrule(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         t = api.overrule(args.task)
         print(f"task {t.task_id} accepted: {t.title}")
+    return 0
+
+
+def cancel(args: argparse.Namespace) -> int:
+    with OpenApi(args) as api:
+        t = api.cancel(args.task, args.why)
+        print(f"task {t.task_id} cancelled: {t.title}")
     return 0
 
 

@@ -88,6 +88,16 @@ async def hunk(live: Live, q: p.HunkParams) -> Any:
             "verdict": s.hunk_verdicts.get(q.hunk)}
 
 
+async def cancel(live: Live, q: p.TaskParams) -> Any:
+    api = live.loop.api
+    try:
+        t = api.task(q.task)
+    except ActionRefused as e:
+        raise p.InvalidParams(str(e)) from None
+    t = api.cancel(t.task_id, q.reason)
+    return {"taskId": t.task_id, "verdict": t.verdict.value}
+
+
 async def review(live: Live, q: p.SessionParams) -> Any:
     sid = session(live.loop.api, q.session).session_id
     live.pump()
@@ -139,6 +149,7 @@ ACTIONS = (
     Action("reject", p.RejectParams, _session_action(lambda a, s, q: a.reject(s, q.why))),
     Action("kill", p.KillParams, _session_action(lambda a, s, q: a.kill(s, q.reason))),
     Action("retry", p.SessionParams, _session_action(lambda a, s, _q: a.retry(s))),
+    Action("cancel", p.TaskParams, cancel),
     Action("hunk", p.HunkParams, hunk),
     Action("review", p.SessionParams, review),
     Action("reviewDocument", p.ReviewDocumentParams, review_document),

@@ -132,6 +132,13 @@ class Loopwright:
         self._append(ev.TaskOverruled(task_id=t.task_id, by=by))
         return self.refresh().tasks[t.task_id]
 
+    def cancel(self, ref: str, reason: str = "", by: str = "human") -> Task:
+        """Call off a task no session works on: pending (triage has not settled it) or
+        declined (it leaves the inbox for good)."""
+        t = self.task(ref)
+        self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
+        return self.refresh().tasks[t.task_id]
+
     def focus(self, on: bool, minutes: float = 0.0, by: str = "human") -> None:
         """Focus mode: interruptions are held until it ends (after `minutes`, or off)."""
         until = time.time() + minutes * 60 if on and minutes > 0 else 0.0
