@@ -72,6 +72,7 @@ class Task(msgspec.Struct, kw_only=True):
     filed_at: float
     verdict: TaskVerdict = TaskVerdict.PENDING
     verdict_reason: str = ""
+    triage_retrying: str = ""  # while triage's model call is retried: why, which attempt
     sessions: list[str] = msgspec.field(default_factory=list)
 
 
@@ -292,7 +293,22 @@ def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDecli
     reason = getattr(e, "reason", "")
     if isinstance(e, ev.TaskCancelled):
         reason = f"cancelled by {e.by}" + (f": {e.reason}" if e.reason else "")
-    t.verdict, t.verdict_reason = nxt, reason
+    t.verdict, t.verdict_reason, t.triage_retrying = nxt, reason, ""
+
+
+def _triage_retried(st: State, e: ev.TriageRetried, at: float) -> None:
+    t = st.tasks.get(e.task_id)
+    if t is not None and t.verdict == TaskVerdict.PENDING:
+        why = _FAILURE_WORDS.get(e.failure, e.failure.replace("_", " "))
+        t.triage_retrying = f"triage retrying: {why}, attempt {e.attempt} of {e.attempts}"
+
+
+# `agent.retry.Failure.kind` in a human's words.
+_FAILURE_WORDS = {
+    "overloaded": "API overloaded", "rate_limited": "API rate limit",
+    "server_error": "API server error", "stalled": "no answer in time",
+    "broken_stream": "the connection broke",
+}
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
@@ -310,6 +326,8 @@ def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
         default=e.default, blocking=e.blocking, session_id=e.session_id,
         task_id=e.task_id, asked_at=at,
     )
+    if not e.session_id and (t := st.tasks.get(e.task_id)) is not None:
+        t.triage_retrying = ""  # triage has asked the human: it is no longer retrying
     s = st.sessions.get(e.session_id)
     if e.blocking and s is not None and s.state == S.RUNNING:
         _move(s, S.WAITING, at)
@@ -376,6 +394,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.TaskOverruled: _task_judged,
     ev.TaskDeclined: _task_judged,
     ev.TaskCancelled: _task_judged,
+    ev.TriageRetried: _triage_retried,
     ev.SessionQueued: _session_queued,
     ev.DecisionAsked: _decision_asked,
     ev.DecisionAnswered: _decision_answered,

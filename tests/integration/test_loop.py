@@ -12,7 +12,7 @@ from helpers.loop import Running, cli, configure, init, task_file
 from loopwright import events as ev
 from loopwright.backends import WORKERS
 from loopwright.cli import main as cli_main
-from loopwright.manager.triage import TRIAGERS, Accept, Ask, Verdict
+from loopwright.manager.triage import TRIAGERS, Accept, Ask, OnRetry, Verdict
 from loopwright.state import SessionState, State, Task
 from loopwright.workers.base import Outcome, WorkerContext
 
@@ -306,7 +306,7 @@ class DoubtfulTriager:
 
     name = "doubtful"
 
-    async def triage(self, task: Task) -> Verdict:
+    async def triage(self, task: Task, on_retry: OnRetry | None = None) -> Verdict:
         return Ask("A rewrite? Really?") if "rewrite" in task.title.lower() else Accept("fine")
 
 

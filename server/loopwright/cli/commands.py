@@ -121,6 +121,7 @@ def status(args: argparse.Namespace) -> int:
                 "manager_pid": pid,
                 "tasks": [{"task_id": t.task_id, "title": t.title, "source": t.source,
                            "labels": t.labels, "verdict": t.verdict,
+                           "triage_retrying": t.triage_retrying,
                            "sessions": t.sessions} for t in st.tasks.values()],
                 "sessions": rows,
             })
@@ -143,7 +144,8 @@ def status(args: argparse.Namespace) -> int:
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
         for t in waiting:
-            why = "no session yet" if t.verdict != "cancelled" else t.verdict_reason
+            why = (t.verdict_reason if t.verdict == "cancelled"
+                   else t.triage_retrying or "no session yet")
             print(f"\n{t.task_id}  {t.title}  ({t.verdict}, {why})")
     return 0
 

@@ -29,6 +29,7 @@ class TaskRow(Wire):
     verdict_reason: str
     filed_at: float
     sessions: list[str]
+    triage_retrying: str = ""  # "triage retrying: API overloaded, attempt 3 of 7"
 
 
 class SessionRow(Wire):
@@ -104,7 +105,8 @@ def task_row(state: State, task_id: str) -> TaskRow:
     t = state.tasks[task_id]
     return TaskRow(task_id=t.task_id, title=t.title, source=t.source, labels=t.labels,
                    priority=t.priority, verdict=t.verdict, verdict_reason=t.verdict_reason,
-                   filed_at=t.filed_at, sessions=list(t.sessions))
+                   filed_at=t.filed_at, sessions=list(t.sessions),
+                   triage_retrying=t.triage_retrying)
 
 
 def session_row(state: State, session_id: str, now: float | None = None) -> SessionRow:

@@ -139,8 +139,8 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
         case ev.TaskCancelled():
             return f"task {e.task_id} cancelled by {e.by}{': ' + e.reason if e.reason else ''}"
         case ev.TriageRetried():
-            return (f"task {e.task_id}: triage retrying: {e.failure}, attempt {e.attempt} "
-                    f"of {e.attempts}")
+            return (f"task {e.task_id}: triage retrying, attempt {e.attempt} of "
+                    f"{e.attempts}: {e.detail or e.failure}")
         case ev.TaskOverruled():
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():

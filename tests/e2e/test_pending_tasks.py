@@ -1,4 +1,5 @@
-"""Calling off a task nobody works on, as a user does it: the real CLI, real git."""
+"""Tasks no session works on yet, as a user meets them: triage retrying, calling a task
+off. The real CLI, real git."""
 
 from __future__ import annotations
 
@@ -69,3 +70,19 @@ def test_an_accepted_task_is_not_cancelled_but_its_session_killed(make_repo: Mak
     assert (proc.returncode, proc.stderr) == (
         1, f"loopwright: task {task_id} was accepted and has a session: to stop it, "
            "`loopwright kill` the session\n")
+
+
+def test_status_says_when_triage_is_retrying(make_repo: MakeRepo) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    task_id = filed(root, "waiting")
+    store = Store(project.db_path)  # what the triage slot records when the API is overloaded
+    store.append(ev.TriageRetried(task_id=task_id, attempt=3, attempts=7, failure="overloaded",
+                                  detail="529 overloaded_error: Overloaded"))
+    store.close()
+    assert (f"{task_id}  waiting  (pending, triage retrying: API overloaded, attempt 3 of 7)"
+            in cli(root, "status").stdout)
+    assert (f"task {task_id}: triage retrying, attempt 3 of 7: 529 overloaded_error: "
+            "Overloaded" in cli(root, "log").stdout)
+    [task] = json.loads(cli(root, "status", "--json").stdout)["tasks"]
+    assert task["triage_retrying"] == "triage retrying: API overloaded, attempt 3 of 7"
