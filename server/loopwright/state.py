@@ -177,6 +177,12 @@ class State(msgspec.Struct, kw_only=True):
     def count(self, *states: SessionState) -> int:
         return sum(1 for s in self.sessions.values() if s.state in states)
 
+    def answered_against_worker(self, d: Decision) -> bool:
+        """The worker's own non-blocking question answered otherwise than it assumed (not
+        a stall's proposal, whose answer the attention supervisor carries out)."""
+        return (d.against_assumption and d.session_id in self.sessions
+                and d.decision_id not in self.attention.stall_decisions)
+
 
 def refused(state: State, event: ev.Event) -> str | None:
     """Why the fold's transition tables refuse `event` in `state`, or None when it
@@ -339,7 +345,7 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
         return
     d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
     s = st.sessions.get(d.session_id)
-    if s is not None and d.against_assumption and not s.terminal:
+    if s is not None and st.answered_against_worker(d) and not s.terminal:
         s.unheeded.append(d.decision_id)
     if s is not None and s.state == S.WAITING and not any(
         o.blocking for o in st.open_decisions(s.session_id)

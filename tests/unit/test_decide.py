@@ -236,3 +236,17 @@ def test_answers_that_came_while_landing_become_tasks_once_landed_and_after_a_re
     assert d.Record((FOLLOW_UP,)) in d.recover(st, Config())
     feed(st, FOLLOW_UP)
     assert d.Record((FOLLOW_UP,)) not in d.recover(st, Config())  # filed once
+
+
+def test_a_stalls_proposal_answered_is_not_taken_for_the_workers_assumption() -> None:
+    st = feed(reviewing(), review(), ev.GateDecided(session_id=SID, auto_land=False,
+                                                    reasons=("Auto-land is off.",)),
+              ev.StallDetected(session_id=SID, signal="silent", evidence="idle",
+                               onset_at=1.0, proposal="kill", decision_id="d-8"),
+              ev.DecisionAsked(decision_id="d-8", question="Stalled?", session_id=SID,
+                               options=("kill", "redirect", "keep going"),
+                               default="keep going", task_id="t-1"))
+    answered = ev.DecisionAnswered(decision_id="d-8", answer="kill")
+    feed(st, answered)
+    assert d.decide(st, answered, Config()) == [d.DeliverAnswer("d-8", "kill")]
+    assert st.sessions[SID].unheeded == []

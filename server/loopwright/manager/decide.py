@@ -137,7 +137,7 @@ def _answered_against(state: State, decision_id: str) -> list[Effect]:
     the follow-up is filed once it has.)"""
     d = state.decisions[decision_id]
     s = state.sessions.get(d.session_id)
-    if s is None or not d.against_assumption:
+    if s is None or not state.answered_against_worker(d):
         return []
     if s.state == S.AWAITING_APPROVAL and s.unheeded:
         return [_send_answers_back(s.session_id)]
