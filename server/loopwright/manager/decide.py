@@ -4,8 +4,9 @@ Nothing here touches git, the network, the clock or the log. `manager.loop` appl
 record to the state, asks `decide` what follows (for an event the fold's tables let
 apply), and carries the effects out (`manager.effects`). `decide` composes small
 deciders: the session's pipeline (checks, review and the reviewer's rounds, the gate,
-landing step by step), triage, and the world's reactions (the build after a landing,
-sessions brought up to a moved target, issue statuses). What a shell step reports
+landing step by step, an answer that differs from the worker's assumption), triage,
+and the world's reactions (the build after a landing, sessions brought up to a moved
+target, issue statuses). What a shell step reports
 without a record (`StillBlocked`) is decided here too. Routing notifications is the
 attention supervisor's pure decider (`attention.routing`), over its own view.
 """
