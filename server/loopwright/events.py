@@ -48,7 +48,7 @@ class ConfigRefused(_Event, frozen=True, tag="config_refused"):
 
 # --- intake and triage -----------------------------------------------------------
 
-TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo"]
+TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo", "answer"]
 
 
 class TaskFiled(_Event, frozen=True, tag="task_filed"):
@@ -79,6 +79,27 @@ class TaskAccepted(_Event, frozen=True, tag="task_accepted"):
 class TaskDeclined(_Event, frozen=True, tag="task_declined"):
     task_id: str
     reason: str
+
+
+class TriageRetried(_Event, frozen=True, tag="triage_retried"):
+    """Triage's model call failed in a way worth another try; it waits, then tries
+    again. `attempt` is the try about to be made, of `attempts` at most."""
+
+    task_id: str
+    attempt: int
+    attempts: int
+    failure: str  # the kind: overloaded, rate_limited, server_error, stalled, ...
+    detail: str = ""
+    wait_seconds: float = 0.0
+
+
+class TaskCancelled(_Event, frozen=True, tag="task_cancelled"):
+    """The human cancelled a task no session works on (pending or declined): it leaves
+    the inbox and nothing more is done about it."""
+
+    task_id: str
+    by: str = "human"
+    reason: str = ""
 
 
 class TaskOverruled(_Event, frozen=True, tag="task_overruled"):
@@ -567,6 +588,8 @@ Event = (
     | TaskAccepted
     | TaskDeclined
     | TaskOverruled
+    | TaskCancelled
+    | TriageRetried
     | SessionQueued
     | SessionStarted
     | SessionResumed

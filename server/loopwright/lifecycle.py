@@ -44,6 +44,7 @@ class TaskVerdict(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    CANCELLED = "cancelled"
 
 
 class DecisionStatus(StrEnum):
@@ -90,6 +91,8 @@ VERDICT_TRANSITIONS: dict[type[ev._Event], dict[TaskVerdict, TaskVerdict]] = {
     ev.TaskAccepted: {V.PENDING: V.ACCEPTED},
     ev.TaskDeclined: {V.PENDING: V.DECLINED},
     ev.TaskOverruled: {V.DECLINED: V.ACCEPTED},
+    # The human calls off a task nothing works on yet, or leaves a decline for good.
+    ev.TaskCancelled: {V.PENDING: V.CANCELLED, V.DECLINED: V.CANCELLED},
 }
 
 # The first answer wins, wherever it was given.

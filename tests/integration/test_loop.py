@@ -12,7 +12,7 @@ from helpers.loop import Running, cli, configure, init, task_file
 from loopwright import events as ev
 from loopwright.backends import WORKERS
 from loopwright.cli import main as cli_main
-from loopwright.manager.triage import TRIAGERS, Accept, Ask, Verdict
+from loopwright.manager.triage import TRIAGERS, Accept, Ask, OnRetry, Verdict
 from loopwright.state import SessionState, State, Task
 from loopwright.workers.base import Outcome, WorkerContext
 
@@ -250,8 +250,9 @@ async def test_a_crashing_worker_fails_its_session_and_the_loop_goes_on(
 
 async def test_an_unknown_backend_fails_clearly(project_repo: Path) -> None:
     project = init(project_repo)
-    async with Running(project) as run:
-        run.api.dispatch("B", "x", backend="gpt-9")
+    async with Running(project) as run:  # a task from an older log names one
+        run.api.store.append(ev.TaskFiled(task_id="t-1", title="B", body="x", source="cli",
+                                          backend="gpt-9"))
         st = await run.until(state_is(S.FAILED))
     [s] = st.sessions.values()
     assert s.failure.startswith("unknown worker backend 'gpt-9'; known: ")
@@ -320,7 +321,7 @@ class DoubtfulTriager:
 
     name = "doubtful"
 
-    async def triage(self, task: Task) -> Verdict:
+    async def triage(self, task: Task, on_retry: OnRetry | None = None) -> Verdict:
         return Ask("A rewrite? Really?") if "rewrite" in task.title.lower() else Accept("fine")
 
 

@@ -258,3 +258,79 @@ def test_an_ended_session_takes_its_branch_with_its_worktree(
     feed(st, event)
     assert d.decide(st, event, Config()) == follows
     assert d.recover(st, Config()) == [d.RemoveWorktree(SID, True)]  # after a crash too
+def asked(st: State, default: str = "spaces") -> State:
+    return feed(st, ev.DecisionAsked(decision_id="d-7", question="Tabs or spaces?",
+                                     options=("tabs", "spaces"), default=default,
+                                     session_id=SID, task_id="t-1"))
+
+
+def awaiting(st: State) -> State:
+    return feed(st, review(), ev.GateDecided(session_id=SID, auto_land=False,
+                                             reasons=("Auto-land is off.",)))
+
+
+SEND_BACK = d.Record((ev.ChangesRequested(session_id=SID, note=d.ANSWER_NOTE, by="answer"),))
+FOLLOW_UP = ev.TaskFiled(
+    task_id="t-7", title="Follow the answer to: Tabs or spaces?",
+    body=("fix-it landed 'Fix it' assuming 'spaces' for the question 'Tabs or spaces?'. "
+          "The answer is 'tabs': change what landed to follow it."),
+    source="answer", backend="", origin="answer to d-7 (fix-it)")
+
+
+@pytest.mark.parametrize(("where", "answer", "follows"), [
+    # at the gate: the change goes back to the worker with the answer
+    (awaiting, "tabs", [SEND_BACK]),
+    (awaiting, "spaces", []),  # the assumption holds: nothing changes
+    # already landed: a new task says what to change
+    (lambda st: feed(landing(), LANDED), "tabs", [d.Record((FOLLOW_UP,))]),
+    # still at work: the review will send it back (below), nothing now
+    (lambda st: st, "tabs", []),
+])
+def test_an_answer_against_the_assumption_is_acted_on(
+    where: object, answer: str, follows: list[d.Effect],
+) -> None:
+    st = asked(where(reviewing()))  # type: ignore[operator]
+    answered = ev.DecisionAnswered(decision_id="d-7", answer=answer)
+    feed(st, answered)
+    assert d.decide(st, answered, Config()) == [d.DeliverAnswer("d-7", answer), *follows]
+
+
+def test_a_review_sends_unheeded_answers_back_then_holds_the_rework_for_the_human() -> None:
+    st = feed(asked(reviewing()), ev.DecisionAnswered(decision_id="d-7", answer="tabs"),
+              review())
+    assert d.decide(st, review(), Config()) == [SEND_BACK]
+    feed(st, *SEND_BACK.events)
+    s = st.sessions[SID]
+    assert s.instruction.endswith(
+        "- Tabs or spaces? You went on assuming 'spaces'; the answer is 'tabs'.")
+    assert s.heeded == ["d-7"] and s.unheeded == []
+    feed(st, ev.SessionResumed(session_id=SID, reason="changes requested"),
+         ev.WorkerFinished(session_id=SID, summary="tabs now", head_commit="h2"),
+         ev.ChecksFinished(session_id=SID, command="make test", passed=True, exit_code=0,
+                           output_tail="", seconds=1.0), review())
+    assert d.decide(st, review(), Config()) == [d.Record((ev.GateDecided(
+        session_id=SID, auto_land=False, reasons=(d.ANSWER_REASON,)),))]
+
+
+def test_answers_that_came_while_landing_become_tasks_once_landed_and_after_a_restart() -> None:
+    st = feed(asked(landing()), ev.DecisionAnswered(decision_id="d-7", answer="tabs"), LANDED)
+    assert d.decide(st, LANDED, Config(build=BuildConfig(on_landing=False),
+                                       land=LandConfig(mode="pull-request"))) == [
+        d.RemoveWorktree(SID, True), d.Record((FOLLOW_UP,))]
+    assert d.Record((FOLLOW_UP,)) in d.recover(st, Config())
+    feed(st, FOLLOW_UP)
+    assert d.Record((FOLLOW_UP,)) not in d.recover(st, Config())  # filed once
+
+
+def test_a_stalls_proposal_answered_is_not_taken_for_the_workers_assumption() -> None:
+    st = feed(reviewing(), review(), ev.GateDecided(session_id=SID, auto_land=False,
+                                                    reasons=("Auto-land is off.",)),
+              ev.StallDetected(session_id=SID, signal="silent", evidence="idle",
+                               onset_at=1.0, proposal="kill", decision_id="d-8"),
+              ev.DecisionAsked(decision_id="d-8", question="Stalled?", session_id=SID,
+                               options=("kill", "redirect", "keep going"),
+                               default="keep going", task_id="t-1"))
+    answered = ev.DecisionAnswered(decision_id="d-8", answer="kill")
+    feed(st, answered)
+    assert d.decide(st, answered, Config()) == [d.DeliverAnswer("d-8", "kill")]
+    assert st.sessions[SID].unheeded == []

@@ -83,7 +83,7 @@ class Supervisor:
         """Called by the manager after it applied `record` to the state."""
         st = self.rt.state
         self.tracker.apply(record, st)
-        if record.seq > st.attention.digest_seq and digest.is_progress(record):
+        if record.seq > st.attention.digest_seq and digest.is_news(record):
             self.pending.append(record)
             del self.pending[:-MAX_PENDING]
         self._append(routing.route(self.view(), record, self.cfg, self.clock(),

@@ -120,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("session", help=SESSION)
     sp = cmd("overrule", c.overrule, "accept a task that triage declined")
     sp.add_argument("task", help="task id (any unique prefix)")
+    sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
+             "settled yet, or a declined one (it leaves the inbox)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new events until Ctrl-C")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
+from ..backends import unknown_worker
 from ..core.text import file_name, storable
 from ..triggers import inbox as inbox_dir
 from ..triggers.inbox_file import (
@@ -126,5 +127,5 @@ def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
     """The task, and a digest of the very bytes it was parsed from (read once)."""
     check_name(path.name)
     data = read_task_bytes(path, max_bytes)
-    parsed = parse_task_file(data, path.name, max_bytes=max_bytes)
+    parsed = parse_task_file(data, path.name, max_bytes=max_bytes, unknown_backend=unknown_worker)
     return parsed, hashlib.sha256(data).hexdigest()[:16]

@@ -38,7 +38,7 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
     actions: Annotated[tuple[str, ...], D(description="the CLI verbs that apply: `answer`, "
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
-                                                      "`overrule`")] = ()
+                                                      "`overrule`, `cancel`")] = ()
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -134,7 +134,9 @@ def inbox(state: State) -> list[InboxItem]:
     items: list[InboxItem] = []
     for d in state.decisions.values():
         s = state.sessions.get(d.session_id)
-        if not d.open or (s is not None and s.terminal):
+        t = state.tasks.get(d.task_id)
+        if not d.open or (s is not None and s.terminal) or (t is not None
+                                                             and t.verdict == "cancelled"):
             continue
         detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
         items.append(InboxItem(
@@ -169,7 +171,7 @@ def inbox(state: State) -> list[InboxItem]:
         if t.verdict == "declined":
             items.append(InboxItem(
                 kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
-                since=t.filed_at, actions=("overrule",),
+                since=t.filed_at, actions=("overrule", "cancel"),
             ))
     items += world_views.inbox_items(state, InboxItem)
     items += manager_views.inbox_items(state, InboxItem)
@@ -206,6 +208,11 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"task {e.task_id} accepted{': ' + e.reason if e.reason else ''}"
         case ev.TaskDeclined():
             return f"task {e.task_id} declined: {e.reason}"
+        case ev.TaskCancelled():
+            return f"task {e.task_id} cancelled by {e.by}{': ' + e.reason if e.reason else ''}"
+        case ev.TriageRetried():
+            return (f"task {e.task_id}: triage retrying, attempt {e.attempt} of "
+                    f"{e.attempts}: {e.detail or e.failure}")
         case ev.TaskOverruled():
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():
