@@ -2,7 +2,7 @@
 
 The fold is the only writer of the state: records are applied here, in log order, with
 the record's own time. Parts of the state are owned by their modules (`world_state`,
-`attention.fold`), but only this fold calls them. Each lifecycle has one transition
+`attention_state`), but only this fold calls them. Each lifecycle has one transition
 table (sessions, their health, task verdicts, decisions); an event that is not legal in
 the current state changes nothing and `refused()` says why, so a replay never crashes on
 a stale event that raced a state change. `illegal()` adds what a human action must also

@@ -30,9 +30,10 @@ from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init
 from loopwright.agent.tools import files
 from loopwright.config import Config, SandboxConfig
+from loopwright.core.commands import CommandResult
 from loopwright.state import SessionState
 from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
-from loopwright.workers.base import CommandResult, Failed
+from loopwright.workers.base import Failed
 from loopwright.workers.script import ScriptWorker
 from loopwright.workspace import sandbox
 from loopwright.workspace.land import Advanced, Blocked, advance_target, prepare_merge

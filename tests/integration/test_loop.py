@@ -10,9 +10,9 @@ import pytest
 from helpers.git import MakeRepo, git
 from helpers.loop import Running, cli, configure, init, task_file
 from loopwright import events as ev
-from loopwright.backends import WORKERS
+from loopwright.backends import TRIAGERS, WORKERS
 from loopwright.cli import main as cli_main
-from loopwright.manager.triage import TRIAGERS, Accept, Ask, OnRetry, Verdict
+from loopwright.review.triage import Accept, Ask, OnRetry, Verdict
 from loopwright.state import SessionState, State, Task
 from loopwright.workers.base import Outcome, WorkerContext
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from loopwright.config import GateConfig
+from loopwright.core.commands import CommandResult
 from loopwright.events import Hunk, ReviewPrepared
 from loopwright.review.gate import judge, path_matches
-from loopwright.workers.base import CommandResult
 
 PASSED = CommandResult("make test", 0, "ok\n", 1.5)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
+from ..attention_state import ATTENTION_APPLY, ahead
 from ..config import AttentionConfig
 from ..core.ids import new_id
 from ..core.keys import EffectKey
@@ -31,7 +32,6 @@ from ..runtime import Runtime
 from ..state import SessionState, State
 from . import digest, hook, routing, stalls
 from .diffstat import measure
-from .fold import ATTENTION_APPLY, ahead
 from .tracker import Track, Tracker
 
 log = logging.getLogger(__name__)

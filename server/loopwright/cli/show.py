@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from .. import events as ev
-from ..manager import views
 from ..state import Session, SessionState, State
+from ..views import overview as views
 
 _BANNER = re.compile(r"^[=_-]{3,} (.*) [=_-]{3,}$")
 TAIL_LINES = 5  # enough for pytest's summary and the assertion, few enough to scan

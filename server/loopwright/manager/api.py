@@ -15,13 +15,13 @@ from pathlib import Path
 from .. import events as ev
 from ..backends import load, unknown_worker
 from ..config import Config
+from ..core.ids import LookupFailed, new_id, resolve
 from ..project import Project
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
+from ..views import overview as views
 from ..workspace import diff as diff_mod
 from ..workspace.session_git import git, session_git
-from . import views
-from .ids import LookupFailed, new_id, resolve
 from .lock import holder_pid
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from .. import events as ev
 from ..config import Config
+from ..core.commands import CommandResult
 from ..core.keys import EffectKey
 from ..review import gate
 from ..state import LIVE, Checks, SessionState, State
-from ..workers.base import CommandResult
 from .effects import (
     AdvanceTarget,
     BringUpToDate,

@@ -17,7 +17,9 @@ from typing import Any
 
 from .. import events as ev
 from ..backends import unknown_worker
+from ..core.ids import new_id
 from ..core.text import file_name, storable
+from ..runtime import Runtime
 from ..triggers import inbox as inbox_dir
 from ..triggers.inbox_file import (
     IntakeError,
@@ -26,8 +28,6 @@ from ..triggers.inbox_file import (
     parse_task_file,
     read_task_bytes,
 )
-from .ids import new_id
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 Spawn = Callable[[str, Coroutine[Any, Any, None]], None]

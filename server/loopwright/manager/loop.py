@@ -22,20 +22,21 @@ from typing import Any
 from .. import __version__
 from .. import events as ev
 from ..attention.supervisor import Supervisor
+from ..backends import make_triager
 from ..config import Config
+from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
 from ..project import Project
+from ..runtime import Runtime
 from ..state import State, apply, fold, refused
 from ..store import Store, secrets_from_environment
 from . import decide as d
 from . import intake, pipeline
 from .effects import SESSION_KINDS, Keyed
-from .ids import new_id, slug, unique_name
 from .lock import ManagerLock
 from .reload import ConfigWatcher
-from .runtime import Runtime
 from .session import run_session
-from .triage import make_triager, triage_task
+from .triage import triage_task
 from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from .. import events as ev
 from ..backends import make_reviewer
 from ..review import checks as checks_mod
 from ..review.reviewer import Reviewer, Verdict
+from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
 from .effects import StillBlocked
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -5,23 +5,11 @@ the `Triager` protocol are in `review.triage`; the agents are registered in
 from __future__ import annotations
 
 from .. import events as ev
-from ..backends import TRIAGERS, make_triager  # re-exported
 from ..core.ids import new_id
-from ..review.triage import (  # re-exported
-    ASK_OPTIONS,
-    Accept,
-    AcceptEverything,
-    Ask,
-    Decline,
-    OnRetry,
-    Triager,
-    UnknownTriager,
-    Verdict,
-)
+from ..review.triage import ASK_OPTIONS, Accept, Ask, Decline, Triager
 from ..runtime import Runtime
 
-__all__ = ["ASK_OPTIONS", "TRIAGERS", "Accept", "AcceptEverything", "Ask", "Decline",
-           "OnRetry", "Triager", "UnknownTriager", "Verdict", "make_triager", "triage_task"]
+__all__ = ["triage_task"]
 
 
 async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:
