@@ -175,7 +175,7 @@ class _Context(MemoryContext):
         self._repo = repo
         self.results: list[CommandResult] = []
 
-    async def run_command(self, command: str) -> CommandResult:
+    async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         result = await sandbox.run(command, self._input.worktree, timeout=30,
                                    config=self._input.config.sandbox, repo_root=self._repo)
         self.results.append(result)

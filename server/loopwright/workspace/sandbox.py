@@ -235,7 +235,7 @@ async def _spawn(
     # Our own pipe rather than PIPE: asyncio would otherwise wait for EOF, which a
     # grandchild holding the write end may never send.
     loop = asyncio.get_running_loop()
-    feeds = _feeds(data)
+    feeds = bind_fds(data)
     fds = iter(feeds)
     argv = [str(next(fds)) if a == "{fd}" else a for a in argv]
     read_fd, write_fd = os.pipe()
@@ -275,15 +275,18 @@ async def _spawn(
     return proc.returncode, timed_out
 
 
-def _feeds(data: list[bytes]) -> list[int]:
-    """One pipe per blob for bwrap's `--ro-bind-data FD`: written and closed here (each
-    is a few hundred bytes, well under a pipe's buffer), the read ends passed on."""
+def bind_fds(data: list[bytes]) -> list[int]:
+    """One memory file per blob for bwrap's `--ro-bind-data FD`, written and rewound:
+    unlike a pipe, any size (a large `packed-refs`) fits without a reader. The caller
+    passes them on and closes them."""
     fds: list[int] = []
-    for blob in data:
-        read_fd, write_fd = os.pipe()
-        os.write(write_fd, blob)
-        os.close(write_fd)
-        fds.append(read_fd)
+    for n, blob in enumerate(data):
+        fd = os.memfd_create(f"loopwright-bind-{n}", os.MFD_CLOEXEC)
+        fds.append(fd)
+        view = memoryview(blob)
+        while view:
+            view = view[os.write(fd, view):]
+        os.lseek(fd, 0, os.SEEK_SET)
     return fds
 
 
