@@ -14,7 +14,7 @@ from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init
 from loopwright.state import SessionState
 from loopwright.testing.fake_responses import Call, FakeResponsesAPI, Reply
-from loopwright.workers.codex import approval_answer, approval_question
+from loopwright.workers.codex import approval_answer, approval_question, seed, walled_env
 
 S = SessionState
 
@@ -82,3 +82,22 @@ async def test_codex_asks_before_a_command_and_its_change_lands(
     assert (root / "hello.txt").read_text() == "hello\n"
     assert s.summary == "Wrote hello.txt with a greeting."
     assert api.errors == []
+    if shutil.which("bwrap"):  # inside the wall, Codex wrote only its private CODEX_HOME
+        assert list(home.iterdir()) == []
+
+
+def test_inside_the_wall_codex_gets_the_keys_its_configuration_names_and_no_other(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[model_providers.corp]\nname = "corp"\nenv_key = "CORP_LLM_KEY"\n')
+    source = {"PATH": "/usr/bin", "HOME": "/root", "OPENAI_API_KEY": "sk-1",
+              "FAKE_OPENAI_KEY": "sk-2", "CORP_LLM_KEY": "sk-3", "GITHUB_TOKEN": "ghp-4",
+              "AWS_SECRET_ACCESS_KEY": "aws-5", "CODEX_HOME": str(tmp_path)}
+    env = walled_env([], ['model_providers.fake.env_key="FAKE_OPENAI_KEY"'], tmp_path,
+                     source=source)
+    assert {k: env[k] for k in ("OPENAI_API_KEY", "FAKE_OPENAI_KEY", "CORP_LLM_KEY")} == {
+        "OPENAI_API_KEY": "sk-1", "FAKE_OPENAI_KEY": "sk-2", "CORP_LLM_KEY": "sk-3"}
+    assert "GITHUB_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert (env["HOME"], env["CODEX_HOME"]) == ("/tmp/home", "/tmp/home/.codex")
+    assert seed(tmp_path) == {"config.toml": (tmp_path / "config.toml").read_bytes()}

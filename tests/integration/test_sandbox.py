@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -279,3 +280,59 @@ async def test_git_in_a_worktree_reads_but_cannot_commit(
     assert git(repo, "log", "-1", "--format=%s", "loopwright/t1") == "initial"
     assert not (repo / ".git" / "hooks" / "post-commit").exists()
     assert "Mallory" not in (repo / ".git" / "config").read_text()
+
+
+@needs_bwrap
+async def test_commands_start_and_see_no_secret_while_git_rewrites_the_config(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """The user's git rewrites `.git/config` (a `.lock` renamed over it) while sessions'
+    commands start: every one starts, and none sees the real config underneath."""
+    repo = make_repo()
+    git(repo, "config", "remote.origin.url", "https://user:hunter2@example.invalid/x.git")
+    work = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "loopwright/t1", str(work))
+    stop = threading.Event()
+    rewrites = 0
+
+    def rewrite() -> None:
+        nonlocal rewrites
+        while not stop.is_set():
+            subprocess.run(["git", "config", "user.note", str(rewrites)], cwd=repo,
+                           check=True)
+            rewrites += 1
+
+    command = 'cat "$(git rev-parse --git-common-dir)/config"; git log -1 --format=%s main'
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        results = []
+        for _ in range(50):  # 4 at a time, 200 in all
+            results += await asyncio.gather(*(
+                run(command, work, timeout=30, config=ALWAYS, repo_root=repo)
+                for _ in range(4)))
+    finally:
+        stop.set()
+        writer.join()
+    assert rewrites > 0
+    failed = [r.output for r in results if r.exit_code != 0]
+    assert failed == []
+    assert [r for r in results if "hunter2" in r.output or "user.note" in r.output] == []
+    assert {r.output.splitlines()[-1] for r in results} == {"initial"}
+
+
+@needs_bwrap
+async def test_a_repository_with_many_packed_refs_is_readable_inside(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = make_repo()
+    head = git(repo, "rev-parse", "HEAD")
+    subprocess.run(["git", "update-ref", "--stdin"], cwd=repo, check=True, text=True,
+                   input="".join(f"create refs/tags/release-{n:05d} {head}\n"
+                                 for n in range(3000)))
+    git(repo, "pack-refs", "--all")
+    assert (repo / ".git" / "packed-refs").stat().st_size > 128 * 1024  # > a pipe's buffer
+    work = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "loopwright/t1", str(work))
+    result = await run("git tag | wc -l", work, timeout=30, config=ALWAYS, repo_root=repo)
+    assert (result.exit_code, result.output.strip()) == (0, "3000")

@@ -112,4 +112,6 @@ class CodexConfig(Section):
         "When Codex asks before acting; each ask is a Decision. `untrusted`: every "
         "command that is not known to be read-only.")] = "untrusted"
     sandbox: Annotated[Literal["read-only", "workspace-write", "danger-full-access"], doc(
-        "Codex's own sandbox for the commands it runs.")] = "workspace-write"
+        "Codex's own sandbox for the commands it runs, where Loopwright's wall cannot "
+        "run (no bubblewrap); inside the wall Codex is given `danger-full-access`, the "
+        "wall being the sandbox.")] = "workspace-write"

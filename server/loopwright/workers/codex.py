@@ -8,25 +8,46 @@ command run or a file change a step); its approval requests
 (`item/commandExecution/requestApproval`, `item/fileChange/requestApproval`, and the
 older `execCommandApproval` / `applyPatchApproval`) become blocking Decisions, default
 decline. The turn's end (`turn/completed`) is the worker's end.
+
+`codex app-server` itself starts inside Loopwright's sandbox (the allow-list every
+command sees, with the machine's network for its API), so the commands it runs are in
+the wall too. Its environment is the sandbox's scrubbed one plus the API keys Codex's
+configuration names; its `CODEX_HOME` is a private one inside, seeded with a copy of
+your `config.toml` and `auth.json`, so nothing it writes there reaches yours. Codex's own
+sandbox is then `danger-full-access`: the wall is the sandbox (Landlock and seccomp
+nested in it are not needed, and may not work there). docs/external-agents.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
+import re
 import shutil
 import tempfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..config import Config
+from ..workspace import sandbox
+from ..workspace.repo import WorkspaceError
+from ..workspace.sandbox_mounts import HOME
 from .base import Failed, Finished, Outcome, WorkerContext
 from .claude_code import prompt
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
 _LINE_LIMIT = 64 * 1024 * 1024
+CODEX_HOME = f"{HOME}/.codex"  # inside the wall
+SEEDED = ("config.toml", "auth.json")  # copied from your CODEX_HOME into the private one
+API_KEYS = ("OPENAI_API_KEY", "CODEX_API_KEY")  # Codex's own, besides providers' env_key
+_ENV_KEY = re.compile(r"^model_providers\.[^=]+\.env_key\s*=\s*(.+)$")
 
 
 class CodexError(Exception):
@@ -65,14 +86,34 @@ class CodexWorker:
         args = [exe, "app-server"]
         for override in cfg.config:
             args += ["-c", override]
+        home = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
+        try:
+            walled = await sandbox.walled_argv(
+                args, ctx.input.worktree, self.config.sandbox, ctx.input.repo_root,
+                dirs=(CODEX_HOME,), files={f"{CODEX_HOME}/{n}": b for n, b in seed(home).items()})
+        except WorkspaceError as e:
+            return Failed(f"Codex was not started: {e}")
+        env: dict[str, str] | None = None  # unwalled: the manager's, as Codex expects
+        data: list[bytes] = []
+        if walled is not None:
+            args, data = walled
+            env = walled_env(self.config.sandbox.pass_env, cfg.config, home)
+        fds = sandbox.bind_fds(data)
+        blobs = iter(fds)
+        args = [str(next(blobs)) if a == "{fd}" else a for a in args]
         with tempfile.TemporaryFile() as stderr:  # read only to say why it failed
-            proc = await asyncio.create_subprocess_exec(
-                *args, cwd=ctx.input.worktree, stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=_LINE_LIMIT,
-            )
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *args, cwd=ctx.input.worktree, stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=_LINE_LIMIT,
+                    env=env, pass_fds=fds,
+                )
+            finally:
+                for fd in fds:
+                    os.close(fd)
             rpc = _Rpc(proc)
             try:
-                return await self._converse(ctx, rpc)
+                return await self._converse(ctx, rpc, walled=walled is not None)
             except CodexError as e:
                 await rpc.close()
                 stderr.seek(0)
@@ -81,7 +122,7 @@ class CodexWorker:
             finally:
                 await rpc.close()
 
-    async def _converse(self, ctx: WorkerContext, rpc: _Rpc) -> Outcome:
+    async def _converse(self, ctx: WorkerContext, rpc: _Rpc, *, walled: bool) -> Outcome:
         cfg = self.config.codex
         await rpc.call("initialize", {"clientInfo": {
             "name": "loopwright", "title": "Loopwright", "version": __version__},
@@ -89,7 +130,7 @@ class CodexWorker:
         await rpc.notify("initialized")
         thread = await rpc.call("thread/start", {
             "cwd": str(ctx.input.worktree), "approvalPolicy": cfg.approval_policy,
-            "sandbox": cfg.sandbox})
+            "sandbox": "danger-full-access" if walled else cfg.sandbox})
         thread_id = thread["thread"]["id"]
         await rpc.call("turn/start", {"threadId": thread_id, "input": [
             {"type": "text", "text": prompt(ctx), "text_elements": []}]})
@@ -112,6 +153,37 @@ class CodexWorker:
                 return Failed(f"Codex's turn ended {turn.get('status')}: {error}".rstrip(": "))
             elif method == "error":
                 log.warning("codex: %s", params)
+
+
+def seed(home: Path) -> dict[str, bytes]:
+    """What the private CODEX_HOME starts with: your Codex configuration and login."""
+    found: dict[str, bytes] = {}
+    for name in SEEDED:
+        with contextlib.suppress(OSError):
+            found[name] = (home / name).read_bytes()
+    return found
+
+
+def walled_env(pass_env: list[str], overrides: list[str], home: Path,
+               source: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Codex's environment inside the wall: the sandbox's scrubbed one, plus the API keys
+    it needs (its own, and each `env_key` a model provider names in your config.toml or
+    `[codex] config`), with HOME, TMPDIR and CODEX_HOME the sandbox's."""
+    source = os.environ if source is None else source
+    env = sandbox.scrubbed_env(pass_env, source=source)
+    keys = set(API_KEYS)
+    for override in overrides:
+        if match := _ENV_KEY.match(override.strip()):
+            keys.add(match.group(1).strip().strip("\"'"))
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+        providers = tomllib.loads((home / "config.toml").read_text()).get("model_providers")
+        for provider in (providers or {}).values():
+            if isinstance(provider, dict) and isinstance(provider.get("env_key"), str):
+                keys.add(provider["env_key"])
+    env.update({k: source[k] for k in keys if k in source})
+    env.update(HOME=HOME, TMPDIR="/tmp", CODEX_HOME=CODEX_HOME,
+               XDG_CACHE_HOME="/tmp/.cache", XDG_CONFIG_HOME=f"{HOME}/.config")
+    return env
 
 
 async def _item(ctx: WorkerContext, item: Json) -> str:

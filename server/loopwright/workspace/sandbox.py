@@ -158,6 +158,33 @@ async def walled_program(program: str, cwd: Path, config: SandboxConfig, folder:
     return str(script)
 
 
+async def walled_argv(argv: list[str], cwd: Path, config: SandboxConfig,
+                      repo_root: Path | None, *, dirs: tuple[str, ...] = (),
+                      files: Mapping[str, bytes] | None = None,
+                      ) -> tuple[list[str], list[bytes]] | None:
+    """`argv` inside the wall, with the machine's network: for an external agent's CLI
+    that Loopwright starts itself. Returns the bwrap command line (`{fd}` where a blob
+    of the returned data is fed, see `bind_fds`), or None when bubblewrap is off or
+    cannot run here (raising `WorkspaceError` under `bubblewrap = "always"`). `dirs` and
+    `files` are made inside (absolute paths under /tmp): private, writable, gone at exit."""
+    if config.bubblewrap == "never":
+        return None
+    bwrap, why_not = await _working_bwrap()
+    if not bwrap:
+        if config.bubblewrap == "always":
+            raise WorkspaceError(f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: "
+                                 f"{why_not}")
+        return None
+    full = msgspec.structs.replace(config, network="full")
+    args, data, _ = await asyncio.to_thread(wall, bwrap, cwd, full, os.environ, repo_root)
+    for folder in dirs:
+        args += ["--dir", folder]
+    for path, blob in (files or {}).items():
+        args += ["--dir", str(Path(path).parent), "--file", "{fd}", path]
+        data.append(blob)
+    return [*args, "--", *argv], data
+
+
 def explain_missing(command: str, cwd: Path, path_var: str, readable: list[Path]) -> str:
     """Why a command that exited 126/127 found nothing: the program it named exists on
     this machine, but outside everything the sandbox mounts. "" when that is not it."""
@@ -235,7 +262,7 @@ async def _spawn(
     # Our own pipe rather than PIPE: asyncio would otherwise wait for EOF, which a
     # grandchild holding the write end may never send.
     loop = asyncio.get_running_loop()
-    feeds = _feeds(data)
+    feeds = bind_fds(data)
     fds = iter(feeds)
     argv = [str(next(fds)) if a == "{fd}" else a for a in argv]
     read_fd, write_fd = os.pipe()
@@ -275,15 +302,18 @@ async def _spawn(
     return proc.returncode, timed_out
 
 
-def _feeds(data: list[bytes]) -> list[int]:
-    """One pipe per blob for bwrap's `--ro-bind-data FD`: written and closed here (each
-    is a few hundred bytes, well under a pipe's buffer), the read ends passed on."""
+def bind_fds(data: list[bytes]) -> list[int]:
+    """One memory file per blob for bwrap's `--ro-bind-data FD`, written and rewound:
+    unlike a pipe, any size (a large `packed-refs`) fits without a reader. The caller
+    passes them on and closes them."""
     fds: list[int] = []
-    for blob in data:
-        read_fd, write_fd = os.pipe()
-        os.write(write_fd, blob)
-        os.close(write_fd)
-        fds.append(read_fd)
+    for n, blob in enumerate(data):
+        fd = os.memfd_create(f"loopwright-bind-{n}", os.MFD_CLOEXEC)
+        fds.append(fd)
+        view = memoryview(blob)
+        while view:
+            view = view[os.write(fd, view):]
+        os.lseek(fd, 0, os.SEEK_SET)
     return fds
 
 

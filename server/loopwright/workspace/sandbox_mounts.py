@@ -3,10 +3,11 @@
 The sandbox starts from an empty root and mounts, in this order (later ones on top):
 toolchains read-only (/usr, /bin, /lib*, /sbin, /etc minus its secrets, the interpreter's
 prefixes, the prefixes of PATH, `[sandbox] read_only`), a fresh /dev and /proc, a
-private /tmp with an empty home in it, the repository's git dir read-only (with a config
-stripped of remotes and credentials), and the worktree read-write with its `.git` pointer
-read-only. Nothing else of the machine exists inside: not the main checkout, not the
-other sessions, not the user's home. docs/security.md is the user-facing account.
+private /tmp with an empty home in it, the repository's git dir read-only (its folders
+bound, its few files copied, its config stripped of remotes and credentials), and the
+worktree read-write with its `.git` pointer read-only. Nothing else of the machine exists
+inside: not the main checkout, not the other sessions, not the user's home.
+docs/security.md is the user-facing account.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ HOME_SECRETS = (".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".netrc"
                 ".git-credentials", ".npmrc", ".pypirc", ".config/gh", ".config/gcloud",
                 ".cargo/credentials", ".cargo/credentials.toml", ".local/share/keyrings",
                 ".codex", ".claude", ".claude.json", ".anthropic")
+# The files git reads at the top of the shared git dir, besides its config.
+GIT_DIR_FILES = ("HEAD", "packed-refs", "shallow")
 
 
 @dataclass
@@ -71,14 +74,36 @@ def mounts_for(work: Path, sg: SessionGit | None, *, env: Mapping[str, str],
             if any(_under(home / secret, r) for r in m.readable):
                 _mask(m, home / secret)
     if sg is not None:
-        _ro(m, sg.common)
-        m.args += ["--ro-bind-data", "{fd}", str(sg.common / "config")]
-        m.data.append(_safe_config(sg))
+        _git_dir(m, sg)
     m.args += ["--bind", str(work), str(work)]
     if sg is not None:  # its pointer stays the one git wrote, even inside
         m.args += ["--ro-bind-data", "{fd}", str(work / ".git")]
         m.data.append(pointer_text(sg.git_dir).encode())
     return m
+
+
+def _git_dir(m: Mounts, sg: SessionGit) -> None:
+    """The shared git dir, rebuilt on a tmpfs of the sandbox's own: its folders bound
+    read-only, its top files copied as they are now, its config stripped. Nothing is
+    mounted over a file of the real git dir: git replaces those by renaming a `.lock`
+    over them, which would fail the sandbox's start, or, once it runs, detach the mount
+    and show the file underneath (the real config, remotes and tokens included)."""
+    common = sg.common
+    m.args += ["--tmpfs", str(common)]
+    with os.scandir(common) as entries:
+        folders = sorted(e.name for e in entries if e.is_dir())
+    for name in folders:  # `-try`: one removed since is simply absent
+        m.args += ["--ro-bind-try", str(common / name), str(common / name)]
+    for name in GIT_DIR_FILES:
+        try:
+            blob = (common / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+        m.args += ["--ro-bind-data", "{fd}", str(common / name)]
+        m.data.append(blob)
+    m.args += ["--ro-bind-data", "{fd}", str(common / "config"), "--remount-ro", str(common)]
+    m.data.append(_safe_config(sg))
+    m.readable.append(common)
 
 
 def _toolchain(m: Mounts, top: Path) -> None:
