@@ -11,6 +11,9 @@ from helpers.git import MakeRepo, git
 from helpers.loop import Running, cli, configure, init, task_file
 from loopwright import events as ev
 from loopwright.state import SessionState, State
+from loopwright.workspace.copy_in import copy_in
+from loopwright.workspace.meet import changed_paths, snapshot
+from loopwright.workspace.worktrees import create_worktree
 
 S = SessionState
 PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo checks ok\n"}
@@ -120,3 +123,17 @@ async def test_setup_that_succeeded_is_not_run_again_after_a_restart(
         [skipped] = run.events(ev.SetupSkipped)
     assert isinstance(skipped, ev.SetupSkipped) and "node_modules" in skipped.command
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["a.txt"]
+
+
+def test_copied_files_are_no_change_for_conflict_prediction(make_repo: MakeRepo) -> None:
+    repo = make_repo(PASSING)  # `.env` not ignored: only the exclusion keeps it out
+    (repo / ".env").write_text(SECRET)
+    worktree = repo / ".loopwright" / "worktrees" / "s1"
+    create_worktree(repo, worktree, "loopwright/s1", "main")
+    copy_in(repo, worktree, [".env"])
+    (worktree / "mine.txt").write_text("mine\n")
+    base = git(repo, "rev-parse", "main")
+    assert changed_paths(repo, worktree, base) == {".env", "mine.txt"}  # what it guards
+    assert changed_paths(repo, worktree, base, [".env"]) == {"mine.txt"}
+    snap = snapshot(repo, worktree, [".env"])
+    assert git(repo, "diff", "--name-only", base, snap) == "mine.txt"
