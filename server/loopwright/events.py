@@ -161,6 +161,30 @@ class CommandRan(_Event, frozen=True, tag="command_ran"):
     timed_out: bool = False
 
 
+class FilesCopiedIn(_Event, frozen=True, tag="files_copied_in"):
+    """`[environment] copy`: what the manager copied into a session's worktree, and what
+    it left out and why (`".env: missing in the checkout"`)."""
+    session_id: str
+    copied: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+
+class SetupRan(_Event, frozen=True, tag="setup_ran"):
+    """One `[environment] setup` command, run in the worktree before the worker starts."""
+    session_id: str
+    command: str
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+
+
+class SetupSkipped(_Event, frozen=True, tag="setup_skipped"):
+    """A resumed session's setup command that already succeeded, not run again."""
+    session_id: str
+    command: str
+
+
 class WorkerFinished(_Event, frozen=True, tag="worker_finished"):
     session_id: str
     summary: str
@@ -596,6 +620,9 @@ Event = (
     | WorkerActed
     | WorkerProgressed
     | CommandRan
+    | FilesCopiedIn
+    | SetupRan
+    | SetupSkipped
     | WorkerFinished
     | WorkerFailed
     | SessionKilled

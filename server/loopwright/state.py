@@ -106,6 +106,7 @@ class Session(msgspec.Struct, kw_only=True):
     ended_at: float | None = None
     changed_at: float = 0.0
     steps_done: int = 0  # WorkerActed steps recorded; a resumed worker skips them
+    setup_passed: list[str] = msgspec.field(default_factory=list)  # never run again
     last_message: str = ""
     summary: str = ""
     failure: str = ""
@@ -471,6 +472,8 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.last_message = message
             if step is not None:
                 s.steps_done = max(s.steps_done, step + 1)
+        case ev.SetupRan(command=command, exit_code=0) if not e.timed_out:
+            s.setup_passed.append(command)
         case ev.WorkerFinished() if s.state in (S.RUNNING, S.WAITING):
             s.summary, s.head_commit, s.last_message = e.summary, e.head_commit, e.summary
         case ev.WorkerFailed(reason=reason) | ev.LandingFailed(reason=reason):

@@ -62,6 +62,9 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.WorkerActed: None,  # evidence for the stall detector, too fine for the digest
     ev.WorkerProgressed: PROGRESS,
     ev.CommandRan: None,
+    ev.FilesCopiedIn: None,
+    ev.SetupRan: None,  # a failed one ends the session: WorkerFailed is the news
+    ev.SetupSkipped: None,
     ev.WorkerFinished: PROGRESS,
     ev.WorkerFailed: PROGRESS,
     ev.SessionKilled: None,

@@ -120,13 +120,13 @@ def files_a_worktree_lacks(root: Path) -> list[str]:
 
 
 def environment_hint(paths: list[str]) -> str:
-    """A commented proposal for config.toml; copying files into worktrees is not built
-    yet, so the section stays a comment."""
+    """A commented proposal for config.toml: `[environment] copy` works, but copying the
+    user's files into every worktree is theirs to turn on, so it stays a comment."""
     if not paths:
         return ""
     listed = ", ".join(f'"{p}"' for p in paths)
     return ("\n# Git-ignored files in this checkout that a session's fresh worktree will "
-            "not have.\n# Copying them into each worktree is planned as [environment] "
-            "copy; Loopwright does\n# not read this section yet (it would refuse it), so "
-            "it stays a comment:\n"
-            f"# [environment]\n# copy = [{listed}]\n")
+            "not have.\n# Uncomment to copy them into each worktree before its worker "
+            "starts (never\n# committed; docs/environment.md). `setup` runs commands "
+            "there first, in the sandbox:\n"
+            f"# [environment]\n# copy = [{listed}]\n# setup = []\n")

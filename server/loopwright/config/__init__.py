@@ -8,6 +8,7 @@ the writing (TOML and docs/configuration.md).
 from __future__ import annotations
 
 from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
+from .environment import EnvironmentConfig, copy_path_problem
 from .load import ConfigError, load, parse
 from .reference import reference_markdown, render_toml
 from .tree import (
@@ -43,6 +44,7 @@ __all__ = [
     "CodexConfig",
     "Config",
     "ConfigError",
+    "EnvironmentConfig",
     "GateConfig",
     "GitHubConfig",
     "IntakeConfig",
@@ -57,6 +59,7 @@ __all__ = [
     "TimerConfig",
     "TriageConfig",
     "WebhookConfig",
+    "copy_path_problem",
     "load",
     "parse",
     "parse_quiet_hours",

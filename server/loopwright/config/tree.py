@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .attention import AttentionConfig, StallsConfig
+from .environment import EnvironmentConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
@@ -150,6 +151,8 @@ class Config(Section):
     review: ReviewConfig = msgspec.field(default_factory=ReviewConfig)
     sandbox: SandboxConfig = msgspec.field(default_factory=SandboxConfig)
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
+    # What each session's worktree gets before its worker starts (docs/environment.md).
+    environment: EnvironmentConfig = msgspec.field(default_factory=EnvironmentConfig)
     agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
     budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
     prices: Annotated[dict[str, ModelPrice], doc(

@@ -95,7 +95,8 @@ async def predict_once(rt: Runtime) -> None:
     for s in live:
         try:
             changes[s.session_id] = await asyncio.to_thread(
-                git_meet.changed_paths, root, Path(s.worktree), s.base_commit)
+                git_meet.changed_paths, root, Path(s.worktree), s.base_commit,
+                rt.config.environment.copy)
         except WorkspaceError:
             continue  # its worktree is changing under us (landing, removal): next time
     found = overlaps(changes)
@@ -107,7 +108,8 @@ async def predict_once(rt: Runtime) -> None:
             continue
         try:
             snaps = [await asyncio.to_thread(git_meet.snapshot, root,
-                                                Path(by_id[sid].worktree))
+                                                Path(by_id[sid].worktree),
+                                                rt.config.environment.copy)
                      for sid in pair]
             textual = bool(await asyncio.to_thread(git_meet.merge_conflicts, root, *snaps))
         except WorkspaceError:

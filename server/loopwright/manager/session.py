@@ -14,6 +14,7 @@ from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox, worktrees
+from . import environment
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
     else:
         rt.append(ev.SessionStarted(session_id=session_id, worktree=str(path),
                                     base_commit=base, target_branch=target))
+    if (failure := await environment.prepare(rt, session_id, path)) is not None:
+        rt.append(ev.WorkerFailed(session_id=session_id, reason=failure))
+        return
     worker_input = WorkerInput(
         task=task, session=s, worktree=path, config=rt.config,
         resume_step=s.steps_done if resume else 0, notes=tuple(s.feedback), repo_root=root,
@@ -151,7 +155,8 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
     async with rt.worktree_lock(session_id):  # not while a moved target is brought in
         try:
             head = await asyncio.to_thread(
-                worktrees.commit_all, root, path, f"{task.title}\n\n{outcome.summary}".strip()
+                worktrees.commit_all, root, path, f"{task.title}\n\n{outcome.summary}".strip(),
+                rt.config.environment.copy,  # the copied-in files are never part of it
             )
         except Exception as e:  # noqa: BLE001
             rt.append(ev.WorkerFailed(session_id=session_id,

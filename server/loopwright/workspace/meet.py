@@ -10,6 +10,7 @@ uncommitted work: `merge --ff-only` (which checks every file it would update) an
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,18 +33,20 @@ class Conflicted:
     paths: tuple[str, ...]
 
 
-def changed_paths(root: Path, worktree: Path, base: str) -> set[str]:
-    """Files the session changed since `base`: committed, staged, modified, untracked."""
+def changed_paths(root: Path, worktree: Path, base: str, exclude: Sequence[str] = ()
+                  ) -> set[str]:
+    """Files the session changed since `base`: committed, staged, modified, untracked.
+    `exclude`: paths never part of a change (the files `[environment] copy` brought)."""
     sg = session_git(root, worktree)
     committed = git(sg, "diff", "--name-only", "--no-renames", base, "HEAD")
     status = git_ok(sg, "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                    "--no-renames", *snapshot_pathspecs()).text
+                    "--no-renames", *snapshot_pathspecs(exclude)).text
     paths = {p for p in committed.splitlines() if p}
     paths |= {entry[3:] for entry in status.split("\0") if len(entry) > 3}
     return paths
 
 
-def snapshot(root: Path, worktree: Path) -> str:
+def snapshot(root: Path, worktree: Path, exclude: Sequence[str] = ()) -> str:
     """A commit of the worktree as it stands (untracked files too, ignored ones not),
     made through a temporary index: the worktree, its index and HEAD are untouched."""
     sg = session_git(root, worktree)
@@ -58,7 +61,7 @@ def snapshot(root: Path, worktree: Path) -> str:
             return result.text.strip()
 
         run_git("read-tree", "HEAD")
-        run_git("add", "-A", *snapshot_pathspecs())
+        run_git("add", "-A", *snapshot_pathspecs(exclude))
         tree = run_git("write-tree")
         return run_git(*identity_args(root), "commit-tree", tree, "-p", "HEAD", "-m",
                        "loopwright: snapshot")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from loopwright.workspace.repo import (
@@ -96,7 +97,8 @@ def _branch_of_worktree(root: Path, path: Path) -> str | None:
     return None
 
 
-def commit_all(root: Path, worktree: Path, message: str) -> str:
+def commit_all(root: Path, worktree: Path, message: str,
+               exclude: Sequence[str] = ()) -> str:
     """Snapshot the worktree into a commit on its branch; return HEAD's sha.
 
     The worker never commits (its sandbox sees the repository's git dir read-only): the
@@ -105,21 +107,26 @@ def commit_all(root: Path, worktree: Path, message: str) -> str:
     `session_git`, so nothing the worker wrote decides where git looks or what it runs.
     Raises `WorktreeTampered` when the worktree's `.git` pointer was changed.
     Commits as "Loopwright <loopwright@localhost>" unless git already has an identity.
+    `exclude`: more paths never staged (the files `[environment] copy` brought in).
     """
     sg = session_git(root, worktree)
-    git(sg, "add", "-A", *snapshot_pathspecs())
+    git(sg, "add", "-A", *snapshot_pathspecs(exclude))
     if git_ok(sg, "diff", "--cached", "--quiet").status == 1:
         who = identity_args(root)
         git(sg, *who, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message)
     return git(sg, "rev-parse", "--verify", "HEAD")
 
 
-def snapshot_pathspecs() -> list[str]:
-    """`-- . :(exclude)...`: everything but `SNAPSHOT_EXCLUDES`, for `git add` or `status`."""
+def snapshot_pathspecs(paths: Sequence[str] = ()) -> list[str]:
+    """`-- . :(exclude)...`: everything but `SNAPSHOT_EXCLUDES` and the literal `paths`
+    (relative to the worktree's root), for `git add` or `status`."""
     specs = ["--", "."]
     for pattern in SNAPSHOT_EXCLUDES:
         below = "/**" if pattern.endswith("/") else ""
         specs.append(f":(exclude,glob)**/{pattern.rstrip('/')}{below}")
+    # `[.]env`, not `.env`: git refuses to `add` when an exact pathspec names an ignored
+    # file, even to exclude it. The paths have no glob characters (config/environment.py).
+    specs += [f":(exclude,top,glob)[{p[0]}]{p[1:]}" for p in paths if p]
     return specs
 
 
