@@ -13,6 +13,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
 from test_first_hour import EDITABLE_BACKEND
 
 from helpers.git import MakeRepo, git
@@ -22,6 +23,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "first-hour.md"
 
 GREET = 'def greet(name: str) -> str:\n    return "Hello, " + name\n'
 PROJECT = {
+    ".gitignore": ".venv/\n",
     "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'editable_backend'\n"
                       "backend-path = ['.']\n\n[project]\nname = 'tinypkg'\n"
                       "version = '0.1'\n",
@@ -40,11 +42,13 @@ BREAKING = task_file("Say goodbye instead", {
     "content": 'def greet(name: str) -> str:\n    return "Bye"\n'})
 
 
-def _project_with_venv(make_repo: MakeRepo, tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """The project as it exists before Loopwright: a venv outside the repository with
-    the project installed editable (`pip install -e .`) and pytest; the venv activated."""
+def _project_with_venv(make_repo: MakeRepo, tmp_path: Path, *, inside: bool = False
+                       ) -> tuple[Path, dict[str, str]]:
+    """The project as it exists before Loopwright: a venv (outside the repository, or
+    its ignored `.venv`) with the project installed editable (`pip install -e .`) and
+    pytest; the venv activated."""
     root = make_repo(PROJECT)
-    venv = tmp_path / "venv"
+    venv = root / ".venv" if inside else tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
                    timeout=120)
     python = venv / "bin" / "python"
@@ -125,13 +129,14 @@ def test_a_src_layout_change_lands_and_a_breaking_one_does_not(
     assert "main checkout" not in inbox  # the real cause, not the setup
 
 
+@pytest.mark.parametrize("inside", [False, True], ids=["venv-outside", "venv-in-the-repo"])
 def test_checks_that_import_the_main_checkout_fail_and_say_why(
-    make_repo: MakeRepo, tmp_path: Path,
+    make_repo: MakeRepo, tmp_path: Path, inside: bool,
 ) -> None:
     """The obvious setup without init's advice: `python -m pytest` with the project
-    installed editable from main. The sandbox hides main, so the checks cannot pass
-    by testing it; the failure names the cause and the fix."""
-    root, activated = _project_with_venv(make_repo, tmp_path)
+    installed editable from main. The sandbox hides main (all of it but a `.venv` the
+    checks run), so the checks cannot pass by testing it; the failure says why."""
+    root, activated = _project_with_venv(make_repo, tmp_path, inside=inside)
     user = User(root, activated)
     assert user.types("loopwright init").returncode == 0
     config = root / ".loopwright" / "config.toml"
