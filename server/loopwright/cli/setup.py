@@ -101,6 +101,7 @@ def _checks_for_src_layout(root: Path, cfg: config_mod.Config) -> str:
     python = shutil.which("python", path=path) or shutil.which("python3", path=path)
     if python is None:
         return ""
+    python = str(Path(python).absolute())  # not resolved: a venv's python is a symlink
     cfg.checks.command = f"PYTHONPATH=src {shlex.quote(python)} -m pytest -q"
     said = (f"checks: `{cfg.checks.command}` (written to config.toml: the session's "
             "src/ comes first, so its checks test its own code, not an installed copy)")
