@@ -18,7 +18,13 @@ from loopwright.state import SessionState
 SESSIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 SLEEP = 5.0
 TICK = 0.01
-SCRIPT = f'```loopwright-script\n{{"sleep": {SLEEP}}}\n```\n'
+
+
+def script(n: int) -> str:
+    """Sleep, then change one file of its own: a session that changes nothing ends as
+    `no change` instead of waiting for review."""
+    return (f'```loopwright-script\n{{"sleep": {SLEEP}}}\n'
+            f'{{"write": "sleeper-{n}.txt", "content": "{n}\\n"}}\n```\n')
 
 
 def rss_kib() -> int:
@@ -40,7 +46,7 @@ async def lag_probe(lags: list[tuple[float, float]], stop: asyncio.Event) -> Non
 def dispatch_all(project: Project) -> None:
     api = FrontEndApi.open(project)
     for n in range(SESSIONS):
-        api.dispatch(f"Sleeper {n}", SCRIPT)
+        api.dispatch(f"Sleeper {n}", script(n))
     api.close()
 
 

@@ -12,6 +12,7 @@ export const Methods = {
   reject: "loopwright/reject",
   kill: "loopwright/kill",
   retry: "loopwright/retry",
+  cancel: "loopwright/cancel",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
@@ -23,7 +24,7 @@ export const Methods = {
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
+export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -37,6 +38,7 @@ export interface Requests {
   "loopwright/reject": { params: RejectParams; result: SessionResult };
   "loopwright/kill": { params: KillParams; result: SessionResult };
   "loopwright/retry": { params: SessionParams; result: SessionResult };
+  "loopwright/cancel": { params: TaskParams; result: TaskResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
@@ -71,13 +73,13 @@ export interface TaskRow {
   taskId: string;
   /** its title */
   title: string;
-  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` */
+  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` */
   source: string;
   /** its labels */
   labels: string[];
   /** higher goes first */
   priority: number;
-  /** triage's: `pending` `accepted` `declined` */
+  /** triage's: `pending` `accepted` `declined` `cancelled` */
   verdict: string;
   /** why */
   verdictReason: string;
@@ -85,6 +87,8 @@ export interface TaskRow {
   filedAt: number;
   /** its sessions' ids, oldest attempt first */
   sessions: string[];
+  /** while triage retries, what and how far, e.g. `triage retrying: API overloaded, attempt 3 of 7`; else empty */
+  triageRetrying: string;
 }
 
 /** One session, as the CLI's status, the editor's Sessions view and the report show it. */
@@ -101,7 +105,7 @@ export interface SessionRow {
   group: string;
   /** the task's labels */
   labels: string[];
-  /** `queued` `running` `waiting` `checking` `reviewing` `awaiting_approval` `landing` `landed` `failed` `rejected` `killed` */
+  /** `queued` `running` `waiting` `checking` `reviewing` `awaiting_approval` `landing` `landed` `no_change` `failed` `rejected` `killed` */
   state: string;
   /** `ok` `stalled` `over_budget` */
   health: string;
@@ -143,8 +147,8 @@ export interface SessionRow {
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict */
-  kind: "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply */
+  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */
@@ -159,7 +163,7 @@ export interface InboxItem {
   sessionName: string;
   /** a decision's choices; empty means free text */
   options: string[];
-  /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule` */
+  /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel` */
   actions: string[];
 }
 
@@ -400,4 +404,15 @@ export interface SessionParams {
 export interface SessionResult {
   sessionId: string;
   state: string;
+}
+
+export interface TaskParams {
+  task: string;
+  reason?: string;
+}
+
+/** The task's verdict right after the action was recorded. */
+export interface TaskResult {
+  taskId: string;
+  verdict: string;
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .config import Config, ConfigError
 from .config import load as load_file
+from .config.suggest import did_you_mean
 from .project import Project
 from .review.reviewer import Reviewer, UnknownReviewer
 from .review.triage import AcceptEverything, Triager, UnknownTriager
@@ -66,6 +67,14 @@ def make_worker(name: str, config: Config) -> Worker:
     if factory is None:
         raise UnknownBackend(f"unknown worker backend {name!r}; known: {_known(WORKERS)}")
     return factory(config)
+
+
+def unknown_worker(name: str) -> str | None:
+    """Why `name` cannot be a task's worker backend, or None (empty: the default)."""
+    if not name or name in WORKERS:
+        return None
+    return (f"unknown worker backend {name!r}{did_you_mean(name, WORKERS) or ';'} known: "
+            f"{_known(WORKERS)}")
 
 
 def make_reviewer(project: Project, config: Config) -> Reviewer | None:

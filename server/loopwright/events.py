@@ -31,9 +31,24 @@ class ManagerStopped(_Event, frozen=True, tag="manager_stopped"):
     reason: str = ""
 
 
+class ConfigReloaded(_Event, frozen=True, tag="config_reloaded"):
+    """The running manager read `config.toml` again: the dotted keys that changed, those
+    now in force, and those that wait for a restart (the old value stays until then)."""
+
+    changed: tuple[str, ...]
+    applied: tuple[str, ...] = ()
+    needs_restart: tuple[str, ...] = ()
+
+
+class ConfigRefused(_Event, frozen=True, tag="config_refused"):
+    """An edit of `config.toml` does not load; the last good configuration stays."""
+
+    error: str
+
+
 # --- intake and triage -----------------------------------------------------------
 
-TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo"]
+TaskSource = Literal["inbox", "cli", "lsp", "github", "build", "timer", "demo", "answer"]
 
 
 class TaskFiled(_Event, frozen=True, tag="task_filed"):
@@ -64,6 +79,27 @@ class TaskAccepted(_Event, frozen=True, tag="task_accepted"):
 class TaskDeclined(_Event, frozen=True, tag="task_declined"):
     task_id: str
     reason: str
+
+
+class TriageRetried(_Event, frozen=True, tag="triage_retried"):
+    """Triage's model call failed in a way worth another try; it waits, then tries
+    again. `attempt` is the try about to be made, of `attempts` at most."""
+
+    task_id: str
+    attempt: int
+    attempts: int
+    failure: str  # the kind: overloaded, rate_limited, server_error, stalled, ...
+    detail: str = ""
+    wait_seconds: float = 0.0
+
+
+class TaskCancelled(_Event, frozen=True, tag="task_cancelled"):
+    """The human cancelled a task no session works on (pending or declined): it leaves
+    the inbox and nothing more is done about it."""
+
+    task_id: str
+    by: str = "human"
+    reason: str = ""
 
 
 class TaskOverruled(_Event, frozen=True, tag="task_overruled"):
@@ -267,6 +303,8 @@ class ReviewPrepared(_Event, frozen=True, tag="review_prepared"):
     reviewer_verdict: Literal["approve", "request_changes", ""] = ""
     reviewer_summary: str = ""
     comments: tuple[ReviewComment, ...] = ()
+    binary_files: tuple[str, ...] = ()  # counted apart: they have no lines
+    new_files: tuple[str, ...] = ()
 
 
 class GateDecided(_Event, frozen=True, tag="gate_decided"):
@@ -298,6 +336,13 @@ class ChangeRejected(_Event, frozen=True, tag="change_rejected"):
     session_id: str
     why: str = ""
     by: str = "human"
+
+
+class NothingChanged(_Event, frozen=True, tag="nothing_changed"):
+    """The worker finished without changing anything: the session ends, nothing lands."""
+
+    session_id: str
+    reason: str = "the worker changed nothing"
 
 
 # --- landing ---------------------------------------------------------------------
@@ -341,6 +386,10 @@ class ChangeLanded(_Event, frozen=True, tag="change_landed"):
 class WorktreeRemoved(_Event, frozen=True, tag="worktree_removed"):
     session_id: str
     path: str
+    # The branch deleted with it and its last commit: `git branch <branch> <commit>`
+    # brings it back. Empty when the branch was kept (or had landed).
+    branch_deleted: str = ""
+    branch_commit: str = ""
 
 
 # --- the world wakes the loop: builds, timers, GitHub, parallel sessions -------------
@@ -532,11 +581,15 @@ class FocusChanged(_Event, frozen=True, tag="focus_changed"):
 Event = (
     ManagerStarted
     | ManagerStopped
+    | ConfigReloaded
+    | ConfigRefused
     | TaskFiled
     | IntakeRefused
     | TaskAccepted
     | TaskDeclined
     | TaskOverruled
+    | TaskCancelled
+    | TriageRetried
     | SessionQueued
     | SessionStarted
     | SessionResumed
@@ -561,6 +614,7 @@ Event = (
     | ChangeApproved
     | ChangesRequested
     | ChangeRejected
+    | NothingChanged
     | LandingStarted
     | LandingBlocked
     | LandingRaced

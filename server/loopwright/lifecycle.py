@@ -24,10 +24,11 @@ class SessionState(StrEnum):
     FAILED = "failed"
     REJECTED = "rejected"
     KILLED = "killed"
+    NO_CHANGE = "no_change"  # the worker finished without changing anything
 
 
 S = SessionState
-TERMINAL = frozenset({S.LANDED, S.FAILED, S.REJECTED, S.KILLED})
+TERMINAL = frozenset({S.LANDED, S.FAILED, S.REJECTED, S.KILLED, S.NO_CHANGE})
 LIVE = frozenset(S) - TERMINAL
 # States in which a worker process is (or should be) doing something.
 ACTIVE = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING, S.LANDING})
@@ -43,6 +44,7 @@ class TaskVerdict(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    CANCELLED = "cancelled"
 
 
 class DecisionStatus(StrEnum):
@@ -58,6 +60,8 @@ SESSION_TRANSITIONS: dict[type[ev._Event], dict[SessionState, SessionState]] = {
     ev.WorkerFailed: {s: S.FAILED for s in (S.QUEUED, S.RUNNING, S.WAITING, S.CHECKING,
                                             S.REVIEWING)},
     ev.ChecksFinished: {S.CHECKING: S.REVIEWING},
+    # An empty change: decided when the worker finishes, or when the review finds no diff.
+    ev.NothingChanged: {S.CHECKING: S.NO_CHANGE, S.REVIEWING: S.NO_CHANGE},
     ev.GateDecided: {S.REVIEWING: S.AWAITING_APPROVAL},  # auto_land handled below
     ev.ChangeApproved: {S.AWAITING_APPROVAL: S.LANDING},
     # From reviewing: the reviewer agent sends the change back on its own (bounded rounds).
@@ -87,6 +91,8 @@ VERDICT_TRANSITIONS: dict[type[ev._Event], dict[TaskVerdict, TaskVerdict]] = {
     ev.TaskAccepted: {V.PENDING: V.ACCEPTED},
     ev.TaskDeclined: {V.PENDING: V.DECLINED},
     ev.TaskOverruled: {V.DECLINED: V.ACCEPTED},
+    # The human calls off a task nothing works on yet, or leaves a decline for good.
+    ev.TaskCancelled: {V.PENDING: V.CANCELLED, V.DECLINED: V.CANCELLED},
 }
 
 # The first answer wins, wherever it was given.

@@ -48,6 +48,14 @@ class Runtime:
         attention supervisor read it."""
         return self.store.clock()
 
+    def reconfigure(self, config: Config) -> None:
+        """Put a reloaded configuration in force (manager.reload). Safe because it is one
+        assignment of a new tree, on the loop's thread, and the tree in force is never
+        changed in place: a step sees the old tree or the new one, never half of each.
+        What was built from the old one at start (the checks' slots) stays as it is:
+        those keys wait for a restart (`config.RESTART_KEYS`)."""
+        self.config = config
+
     def worktree_lock(self, session_id: str) -> asyncio.Lock:
         return self.worktree_locks.setdefault(session_id, asyncio.Lock())
 

@@ -2,7 +2,7 @@
 
 The fold is the only writer of the state: records are applied here, in log order, with
 the record's own time. Parts of the state are owned by their modules (`world_state`,
-`attention.fold`), but only this fold calls them. Each lifecycle has one transition
+`attention_state`), but only this fold calls them. Each lifecycle has one transition
 table (sessions, their health, task verdicts, decisions); an event that is not legal in
 the current state changes nothing and `refused()` says why, so a replay never crashes on
 a stale event that raced a state change. `illegal()` adds what a human action must also
@@ -32,12 +32,31 @@ from .lifecycle import (
     TaskVerdict,
 )
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
+from .world_state import manager_started as world_manager_started
 
 __all__ = [  # the lifecycles are named here too: the state is where readers look
-    "ACTIVE", "DECISION_TRANSITIONS", "HEALTH_TRANSITIONS", "LIVE", "SESSION_TRANSITIONS",
-    "TERMINAL", "VERDICT_TRANSITIONS", "Checks", "Decision", "DecisionStatus", "Health",
-    "Session", "SessionState", "State", "Task", "TaskVerdict", "apply", "fold", "illegal",
-    "note_for_worker", "refused",
+    "ACTIVE",
+    "DECISION_TRANSITIONS",
+    "HEALTH_TRANSITIONS",
+    "LIVE",
+    "SESSION_TRANSITIONS",
+    "TERMINAL",
+    "VERDICT_TRANSITIONS",
+    "Checks",
+    "Decision",
+    "DecisionStatus",
+    "Health",
+    "Session",
+    "SessionState",
+    "State",
+    "Task",
+    "TaskVerdict",
+    "answers_note",
+    "apply",
+    "fold",
+    "illegal",
+    "note_for_worker",
+    "refused",
 ]
 S = SessionState
 
@@ -54,6 +73,7 @@ class Task(msgspec.Struct, kw_only=True):
     filed_at: float
     verdict: TaskVerdict = TaskVerdict.PENDING
     verdict_reason: str = ""
+    triage_retrying: str = ""  # while triage's model call is retried: why, which attempt
     sessions: list[str] = msgspec.field(default_factory=list)
 
 
@@ -102,6 +122,10 @@ class Session(msgspec.Struct, kw_only=True):
     tokens: int = 0  # every token billed for this session's agents (cache included)
     cost_usd: float = 0.0
     reviewer_rounds: int = 0  # times the reviewer agent sent the change back
+    # Non-blocking questions answered against the assumption the worker went on with:
+    # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
+    unheeded: list[str] = msgspec.field(default_factory=list)
+    heeded: list[str] = msgspec.field(default_factory=list)
 
     @property
     def terminal(self) -> bool:
@@ -129,6 +153,12 @@ class Decision(msgspec.Struct, kw_only=True):
     def status(self) -> DecisionStatus:
         return DecisionStatus.OPEN if self.answer is None else DecisionStatus.ANSWERED
 
+    @property
+    def against_assumption(self) -> bool:
+        """A non-blocking question answered otherwise than the worker assumed."""
+        return (not self.blocking and self.answer is not None
+                and self.answer.strip() != self.default.strip())
+
 
 class State(msgspec.Struct, kw_only=True):
     tasks: dict[str, Task] = msgspec.field(default_factory=dict)
@@ -147,6 +177,12 @@ class State(msgspec.Struct, kw_only=True):
 
     def count(self, *states: SessionState) -> int:
         return sum(1 for s in self.sessions.values() if s.state in states)
+
+    def answered_against_worker(self, d: Decision) -> bool:
+        """The worker's own non-blocking question answered otherwise than it assumed (not
+        a stall's proposal, whose answer the attention supervisor carries out)."""
+        return (d.against_assumption and d.session_id in self.sessions
+                and d.decision_id not in self.attention.stall_decisions)
 
 
 def refused(state: State, event: ev.Event) -> str | None:
@@ -186,6 +222,9 @@ def illegal(state: State, event: ev.Event) -> str | None:
         if (why := refused(state, event)) is not None:
             return why
         d = state.decisions[event.decision_id]
+        t = state.tasks.get(d.task_id)
+        if t is not None and t.verdict == TaskVerdict.CANCELLED:
+            return f"task {t.task_id} was cancelled; nothing waits on this answer"
         if d.options and event.answer not in d.options:
             return f"answer must be one of: {', '.join(d.options)}"
         return None
@@ -198,6 +237,12 @@ def illegal(state: State, event: ev.Event) -> str | None:
         if s.retried:
             return f"session {s.name} was already retried"
         return None
+    if isinstance(event, ev.TaskCancelled):
+        t = state.tasks.get(event.task_id)
+        if t is not None and t.verdict == TaskVerdict.ACCEPTED:
+            return (f"task {t.task_id} was accepted and has a session: to stop it, "
+                    "`loopwright kill` the session")
+        return refused(state, event)
     if isinstance(event, ev.HunkJudged):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -227,6 +272,7 @@ def apply(st: State, record: ev.Record) -> None:
 
 def _manager_started(st: State, e: ev.ManagerStarted, at: float) -> None:
     st.manager_pid = e.pid
+    world_manager_started(st)
 
 
 def _manager_stopped(st: State, e: ev.ManagerStopped, at: float) -> None:
@@ -244,14 +290,33 @@ def _intake_refused(st: State, e: ev.IntakeRefused, at: float) -> None:
     st.intake_errors.append(e)
 
 
-def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined,
-                 at: float) -> None:
+def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined
+                 | ev.TaskCancelled, at: float) -> None:
     t = st.tasks.get(e.task_id)
     if t is None:
         return
     nxt = VERDICT_TRANSITIONS[type(e)].get(t.verdict)
-    if nxt is not None:
-        t.verdict, t.verdict_reason = nxt, getattr(e, "reason", "")
+    if nxt is None:
+        return
+    reason = getattr(e, "reason", "")
+    if isinstance(e, ev.TaskCancelled):
+        reason = f"cancelled by {e.by}" + (f": {e.reason}" if e.reason else "")
+    t.verdict, t.verdict_reason, t.triage_retrying = nxt, reason, ""
+
+
+def _triage_retried(st: State, e: ev.TriageRetried, at: float) -> None:
+    t = st.tasks.get(e.task_id)
+    if t is not None and t.verdict == TaskVerdict.PENDING:
+        why = _FAILURE_WORDS.get(e.failure, e.failure.replace("_", " "))
+        t.triage_retrying = f"triage retrying: {why}, attempt {e.attempt} of {e.attempts}"
+
+
+# `agent.retry.Failure.kind` in a human's words.
+_FAILURE_WORDS = {
+    "overloaded": "API overloaded", "rate_limited": "API rate limit",
+    "server_error": "API server error", "stalled": "no answer in time",
+    "broken_stream": "the connection broke",
+}
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
@@ -269,6 +334,8 @@ def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
         default=e.default, blocking=e.blocking, session_id=e.session_id,
         task_id=e.task_id, asked_at=at,
     )
+    if not e.session_id and (t := st.tasks.get(e.task_id)) is not None:
+        t.triage_retrying = ""  # triage has asked the human: it is no longer retrying
     s = st.sessions.get(e.session_id)
     if e.blocking and s is not None and s.state == S.RUNNING:
         _move(s, S.WAITING, at)
@@ -280,6 +347,8 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
         return
     d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
     s = st.sessions.get(d.session_id)
+    if s is not None and st.answered_against_worker(d) and not s.terminal:
+        s.unheeded.append(d.decision_id)
     if s is not None and s.state == S.WAITING and not any(
         o.blocking for o in st.open_decisions(s.session_id)
     ):
@@ -309,6 +378,16 @@ def note_for_worker(s: Session, note: str) -> str:
     return note.rstrip() + "\n\nOn the diff:\n" + "\n".join(lines)
 
 
+def answers_note(st: State, decision_ids: list[str]) -> str:
+    """The answers that differ from what the worker assumed, as its instruction."""
+    lines = ["Questions answered otherwise than you assumed (follow the answers):"]
+    for did in decision_ids:
+        d = st.decisions[did]
+        lines.append(f"- {d.question} You went on assuming {d.default!r}; "
+                     f"the answer is {d.answer!r}.")
+    return "\n".join(lines)
+
+
 def _session_retried(st: State, e: ev.SessionRetried, at: float) -> None:
     if (s := st.sessions.get(e.session_id)) is not None:
         s.retried = True
@@ -322,6 +401,8 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.TaskAccepted: _task_judged,
     ev.TaskOverruled: _task_judged,
     ev.TaskDeclined: _task_judged,
+    ev.TaskCancelled: _task_judged,
+    ev.TriageRetried: _triage_retried,
     ev.SessionQueued: _session_queued,
     ev.DecisionAsked: _decision_asked,
     ev.DecisionAnswered: _decision_answered,
@@ -355,7 +436,14 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         s.steps_done = max(s.steps_done, e.step + 1)
         s.last_message = f"{e.action} {e.detail}".strip()
         return
+    sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
+                                                               S.REVIEWING)
     _record_details(s, e)
+    if sent_back and s.unheeded:  # every note back carries the answers not yet sent
+        s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
+                                          + answers_note(st, s.unheeded))
+        s.heeded += s.unheeded
+        s.unheeded = []
     if type(e) is ev.PullRequestReviewed:
         record_session_detail(st, e)
     if (health := HEALTH_TRANSITIONS.get(type(e))) is not None and not s.terminal:
@@ -428,6 +516,8 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.landed_commit, s.landing_blocked = commit, ""
         case ev.WorktreeRemoved():
             s.worktree_removed = True
+        case ev.NothingChanged(reason=reason) if s.state in (S.CHECKING, S.REVIEWING):
+            s.last_message = f"no change: {reason}"
         case _:
             pass
 

@@ -54,6 +54,15 @@ class Conflict(msgspec.Struct, kw_only=True):
     at: float
 
 
+class ConfigFile(msgspec.Struct, kw_only=True):
+    """What the running manager made of `config.toml` since it started."""
+
+    error: str = ""  # the last edit did not load: why (the last good config stays)
+    error_at: float = 0.0
+    needs_restart: tuple[str, ...] = ()  # keys edited whose new value waits for a restart
+    reloaded_at: float = 0.0
+
+
 class World(msgspec.Struct, kw_only=True):
     build: BuildState = msgspec.field(default_factory=BuildState)
     timers: dict[str, TimerMark] = msgspec.field(default_factory=dict)
@@ -61,6 +70,7 @@ class World(msgspec.Struct, kw_only=True):
     pulls: dict[str, PullRequest] = msgspec.field(default_factory=dict)  # by session
     conflicts: dict[str, Conflict] = msgspec.field(default_factory=dict)  # conflict_key
     rebase_conflicts: dict[str, ev.RebaseConflicted] = msgspec.field(default_factory=dict)
+    config: ConfigFile = msgspec.field(default_factory=ConfigFile)
 
 
 def conflict_key(sessions: tuple[str, ...]) -> str:
@@ -140,7 +150,22 @@ def record_session_detail(st: State, e: ev.Event) -> None:
             pr.last_review_id = max(pr.last_review_id, e.review_id)
 
 
+def _config_reloaded(st: State, e: ev.ConfigReloaded, at: float) -> None:
+    st.world.config = ConfigFile(needs_restart=e.needs_restart, reloaded_at=at)
+
+
+def _config_refused(st: State, e: ev.ConfigRefused, at: float) -> None:
+    st.world.config.error, st.world.config.error_at = e.error, at
+
+
+def manager_started(st: State) -> None:
+    """A (re)started manager reads the file afresh: nothing waits on a restart any more."""
+    st.world.config = ConfigFile()
+
+
 WORLD_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
+    ev.ConfigReloaded: _config_reloaded,
+    ev.ConfigRefused: _config_refused,
     ev.BuildChecked: _build_checked,
     ev.TimerArmed: _timer_armed,
     ev.TimerFired: _timer_fired,

@@ -128,7 +128,8 @@ async def test_a_failing_or_hanging_hook_is_logged_and_the_loop_goes_on(
     configure(project, "[attention]\nhook = [\"/no/such/hook\"]\ntick_seconds = 0.05\n")
     async with Running(project) as run:
         run.api.dispatch("Ask again", task_file(
-            "x", {"ask": "Again?", "options": ["yes"], "blocking": True}))
+            "x", {"ask": "Again?", "options": ["yes"], "blocking": True},
+            {"write": "again.txt", "content": "again\n"}))  # a change, so it lands
         st = await run.until(lambda st: st.attention.interrupting())
         await run.until(lambda _: "could not start" in caplog.text)
         run.api.answer(st.attention.interrupting()[0].ref, "yes")

@@ -23,7 +23,7 @@ from loopwright.state import SessionState, State
 S = SessionState
 PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo ok\n"}
 COMMANDS = ["init", "run", "dispatch", "status", "inbox", "diff", "answer", "approve",
-            "request-changes", "reject", "kill", "retry", "overrule", "log", "clean",
+            "request-changes", "reject", "kill", "retry", "overrule", "cancel", "log", "clean",
             "config", "demo"]
 
 

@@ -18,9 +18,9 @@ from loopwright import events as ev
 from loopwright.attention.hook import _HINT
 from loopwright.cli.commands import hint
 from loopwright.cli.parser import _parser
-from loopwright.manager.views import InboxItem
 from loopwright.project import Project
 from loopwright.store import Store
+from loopwright.views.overview import InboxItem
 
 FAILING = {"README.md": "# sample\n",
            "Makefile": "test:\n\t@echo collecting; echo 'expected 3, got 2'; exit 2\n"}

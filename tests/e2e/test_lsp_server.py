@@ -272,7 +272,7 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         await ed.until(lambda: (r := ed.session_row(sid)) and r["state"] == "landed", 60)
 
         assert git(root, "show", "main:notes.txt") == changed.rstrip("\n")
-        assert f"Loopwright session {sid}" in git(root, "log", "-1", "--format=%B", "main")
+        assert f"Loopwright-Session: {sid}" in git(root, "log", "-1", "--format=%B", "main")
         # Each stretch of activity (working, then landing) had a progress that began and
         # ended; the end may come just after the notification that said "landed".
         def progresses() -> list[list[Any]]:
@@ -323,6 +323,10 @@ async def test_bad_input_gets_a_clear_error_and_the_server_stays_up(
                            INVALID_PARAMS, "no decision matches")
         await expect_error(ed.request("loopwright/dispatch", {"title": "  "}),
                            REQUEST_FAILED, "a task needs a title")
+        await expect_error(ed.request("loopwright/dispatch", {"title": "T", "backend": "claud"}),
+                           REQUEST_FAILED, "unknown worker backend 'claud'; did you mean")
+        await expect_error(ed.request("loopwright/cancel", {"task": "t-nope"}),
+                           INVALID_PARAMS, "no task matches 't-nope'")
         await expect_error(ed.request("loopwright/nope", {}), METHOD_NOT_FOUND,
                            "loopwright/nope")
         await expect_error(ed.command("loopwright.nope", {}), INVALID_PARAMS,
@@ -351,6 +355,8 @@ async def test_bad_input_gets_a_clear_error_and_the_server_stays_up(
         await expect_error(ed.request("loopwright/hunk", {
             "session": row["sessionId"], "hunk": "0123456789", "verdict": "accept"}),
             REQUEST_FAILED, "not awaiting approval")
+        await expect_error(ed.request("loopwright/cancel", {"task": row["taskId"]}),
+                           REQUEST_FAILED, "was accepted and has a session")
         await expect_error(ed.request("loopwright/review", {"session": row["sessionId"]}),
                            INVALID_PARAMS, "has no review yet")
 

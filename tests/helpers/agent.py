@@ -11,9 +11,10 @@ import pytest
 
 from loopwright import events as ev
 from loopwright.config import Config
+from loopwright.core.commands import CommandResult
 from loopwright.state import Session, Task
 from loopwright.testing.fake_api import FakeMessagesAPI, RecordedRequest
-from loopwright.workers.base import CommandResult, TranscriptEvent, WorkerInput
+from loopwright.workers.base import TranscriptEvent, WorkerInput
 from loopwright.workspace import sandbox
 
 

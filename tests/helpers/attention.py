@@ -17,7 +17,7 @@ class Log:
     """Records with chosen times, folded into a state (and a stall tracker) as they come;
     with `route`, each record is routed like the supervisor does: what routing asks for
     is appended to the log (after what is already there), and routing sees it ahead of
-    the fold (`attention.fold.ahead`) until the fold reaches it."""
+    the fold (`attention_state.ahead`) until the fold reaches it."""
 
     def __init__(self, cfg: AttentionConfig | None = None, route: bool = False) -> None:
         self.state = State()

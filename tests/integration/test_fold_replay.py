@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from loopwright import events as ev
 from loopwright.attention.supervisor import Supervisor
 from loopwright.config import AttentionConfig, Config, StallsConfig
-from loopwright.manager.runtime import Runtime
 from loopwright.project import Project
+from loopwright.runtime import Runtime
 from loopwright.state import State, apply, fold
 from loopwright.store import Store
 

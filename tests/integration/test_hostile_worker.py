@@ -30,9 +30,10 @@ from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init
 from loopwright.agent.tools import files
 from loopwright.config import Config, SandboxConfig
+from loopwright.core.commands import CommandResult
 from loopwright.state import SessionState
 from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
-from loopwright.workers.base import CommandResult, Failed
+from loopwright.workers.base import Failed
 from loopwright.workers.script import ScriptWorker
 from loopwright.workspace import sandbox
 from loopwright.workspace.land import Advanced, Blocked, advance_target, prepare_merge
@@ -175,7 +176,7 @@ class _Context(MemoryContext):
         self._repo = repo
         self.results: list[CommandResult] = []
 
-    async def run_command(self, command: str) -> CommandResult:
+    async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         result = await sandbox.run(command, self._input.worktree, timeout=30,
                                    config=self._input.config.sandbox, repo_root=self._repo)
         self.results.append(result)

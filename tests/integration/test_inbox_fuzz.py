@@ -21,8 +21,8 @@ from loopwright import events as ev
 from loopwright.config import Config
 from loopwright.core.text import file_name
 from loopwright.manager.intake import Intake
-from loopwright.manager.runtime import Runtime
 from loopwright.project import Project
+from loopwright.runtime import Runtime
 from loopwright.state import fold
 from loopwright.store import Store
 from loopwright.triggers.inbox_file import IntakeError, parse_task_file

@@ -10,9 +10,9 @@ import pytest
 from helpers.git import MakeRepo, git
 from helpers.loop import Running, cli, configure, init, task_file
 from loopwright import events as ev
-from loopwright.backends import WORKERS
+from loopwright.backends import TRIAGERS, WORKERS
 from loopwright.cli import main as cli_main
-from loopwright.manager.triage import TRIAGERS, Accept, Ask, Verdict
+from loopwright.review.triage import Accept, Ask, OnRetry, Verdict
 from loopwright.state import SessionState, State, Task
 from loopwright.workers.base import Outcome, WorkerContext
 
@@ -44,7 +44,10 @@ async def test_an_inbox_file_becomes_a_landed_change(project_repo: Path) -> None
         st = await run.until(landed)
     s = next(iter(st.sessions.values()))
     assert (project_repo / "hello.txt").read_text() == "hello\n"  # the checkout followed
-    assert git(project_repo, "log", "-1", "--format=%s").startswith(f"Land {s.name}")
+    # one squashed commit on main: the title, the worker's summary, the session's trailer
+    assert git(project_repo, "log", "-1", "--format=%B").strip() == (
+        f"Add a greeting\n\nAdded hello.txt\n\nLoopwright-Session: {s.session_id}")
+    assert len(git(project_repo, "log", "-1", "--format=%P").split()) == 1
     assert not (project.inbox / "fix.md").exists()
     assert [p.name.endswith("-fix.md") for p in project.archive.iterdir()] == [True]
     assert not Path(s.worktree).exists()
@@ -119,19 +122,29 @@ async def test_request_changes_sends_the_note_back_to_the_worker(project_repo: P
     assert (project_repo / "n.txt").read_text() == "2\n"
 
 
-async def test_reject_removes_the_worktree_and_keeps_the_branch(project_repo: Path) -> None:
+async def test_reject_removes_the_worktree_and_the_branch_which_can_come_back(
+    project_repo: Path,
+) -> None:
     project = init(project_repo)
     configure(project, "[gate]\nauto_land = false\n")
     async with Running(project) as run:
         run.api.dispatch("R", task_file("x", {"write": "r.txt", "content": "r\n"}))
         st = await run.until(state_is(S.AWAITING_APPROVAL))
         [s] = st.sessions.values()
-        run.api.reject(s.name, "not wanted")
+        proc = cli(project_repo, "reject", s.name, "--why", "not wanted")
+        assert proc.returncode == 0, proc.stderr
+        assert f"`git branch {s.branch} {s.head_commit}` brings it back" in proc.stdout
         st = await run.until(lambda st: st.sessions[s.session_id].worktree_removed)
+        [removed] = run.events(ev.WorktreeRemoved)
     assert st.sessions[s.session_id].state == S.REJECTED
     assert not Path(s.worktree).exists()
-    assert s.branch in git(project_repo, "branch", "--list")
+    assert s.branch not in git(project_repo, "branch", "--list")
     assert not (project_repo / "r.txt").exists()
+    assert isinstance(removed, ev.WorktreeRemoved) and removed.branch_deleted == s.branch
+    log = cli(project_repo, "log").stdout
+    assert f"branch {s.branch} deleted at {removed.branch_commit[:12]}" in log
+    git(project_repo, "branch", s.branch, removed.branch_commit)  # what the log says to do
+    assert git(project_repo, "show", f"{s.branch}:r.txt") == "r"
 
 
 async def test_kill_stops_a_session_and_keeps_its_worktree(project_repo: Path) -> None:
@@ -237,29 +250,32 @@ async def test_a_crashing_worker_fails_its_session_and_the_loop_goes_on(
 
 async def test_an_unknown_backend_fails_clearly(project_repo: Path) -> None:
     project = init(project_repo)
-    async with Running(project) as run:
-        run.api.dispatch("B", "x", backend="gpt-9")
+    async with Running(project) as run:  # a task from an older log names one
+        run.api.store.append(ev.TaskFiled(task_id="t-1", title="B", body="x", source="cli",
+                                          backend="gpt-9"))
         st = await run.until(state_is(S.FAILED))
     [s] = st.sessions.values()
     assert s.failure.startswith("unknown worker backend 'gpt-9'; known: ")
     assert "claude, " in s.failure and s.failure.endswith(", script")
 
 
-async def test_landing_waits_for_a_dirty_checkout_and_lands_once_it_is_clean(
+async def test_landing_waits_while_you_edit_a_file_it_changes_and_lands_once_clean(
     project_repo: Path,
 ) -> None:
     project = init(project_repo)
     (project_repo / "README.md").write_text("# sample\nwork in progress\n")
     async with Running(project) as run:
-        run.api.dispatch("D", task_file("x", {"write": "d.txt", "content": "d\n"}))
+        run.api.dispatch("D", task_file("x", {"write": "d.txt", "content": "d\n"},
+                                        {"write": "README.md", "content": "# sampled\n"}))
         await run.until(lambda st: any(s.landing_blocked for s in st.sessions.values()))
         [item] = run.api.inbox()
-        assert item.kind == "landing_blocked" and "uncommitted" in item.detail
+        assert item.kind == "landing_blocked"
+        assert "uncommitted changes to README.md, which the change also changes" in item.detail
         assert (project_repo / "README.md").read_text().endswith("work in progress\n")
         git(project_repo, "stash")
         await run.until(landed)
-    git(project_repo, "stash", "pop")
-    assert (project_repo / "README.md").read_text().endswith("work in progress\n")
+    assert (project_repo / "README.md").read_text() == "# sampled\n"
+    assert "work in progress" in git(project_repo, "stash", "show", "-p")
     assert (project_repo / "d.txt").exists()
 
 
@@ -305,7 +321,7 @@ class DoubtfulTriager:
 
     name = "doubtful"
 
-    async def triage(self, task: Task) -> Verdict:
+    async def triage(self, task: Task, on_retry: OnRetry | None = None) -> Verdict:
         return Ask("A rewrite? Really?") if "rewrite" in task.title.lower() else Accept("fine")
 
 

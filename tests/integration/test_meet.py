@@ -12,6 +12,8 @@ from loopwright import events as ev
 from loopwright.manager.parallel import overlaps
 from loopwright.project import Project
 from loopwright.state import SessionState, State
+from loopwright.workspace.meet import changed_paths, snapshot
+from loopwright.workspace.worktrees import create_worktree
 
 S = SessionState
 FILES = {"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"}
@@ -96,3 +98,22 @@ async def test_two_sessions_on_one_file_are_flagged_and_the_later_is_told(
         assert (Path(st.sessions[first].worktree) / "shared.txt").read_text() == "first\n"
         st = await run.until(lambda st: not st.world.conflicts)  # one side has landed
         assert not [i for i in run.api.inbox() if i.kind == "conflict"]
+
+
+
+def test_caches_in_a_worktree_are_neither_changes_nor_in_its_snapshot(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(FILES)
+    worktree = root / ".loopwright" / "worktrees" / "s1"
+    create_worktree(root, worktree, "loopwright/s1", "main")
+    (worktree / "shared.txt").write_text("mine\n")
+    for cache in ("__pycache__/lib.cpython-311.pyc", ".pytest_cache/v/cache/lastfailed",
+                  "web/node_modules/x/index.js"):
+        (worktree / cache).parent.mkdir(parents=True, exist_ok=True)
+        (worktree / cache).write_bytes(b"\x00cache")
+    base = git(root, "rev-parse", "main")
+
+    assert changed_paths(root, worktree, base) == {"shared.txt"}
+    snap = snapshot(root, worktree)
+    assert git(root, "diff", "--name-only", base, snap) == "shared.txt"

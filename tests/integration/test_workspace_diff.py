@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from helpers.git import MakeRepo, git
-from loopwright.workspace.diff import compute_hunks, diff_text, file_at
+from loopwright.workspace.diff import compute_hunks, diff_text, file_at, file_kinds
 from loopwright.workspace.repo import WorkspaceError
 
 TWENTY = "".join(f"line {n}\n" for n in range(1, 21))
@@ -226,3 +226,31 @@ def test_a_rename_between_plain_and_quoted_names_is_read(make_repo: MakeRepo) ->
         0,
         0,
     )
+
+
+def test_binary_and_new_files_are_told_apart_renames_are_not_new(make_repo: MakeRepo) -> None:
+    body = "".join(f"content {n}\n" for n in range(30))
+    repo = make_repo({"old.txt": body, "logo.png": "was text\n"})
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "mv", "old.txt", "renamed.txt")
+    (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (repo / "new dir").mkdir()
+    (repo / "new dir" / "ñew.bin").write_bytes(b"\x00\x01\x02")
+    (repo / "notes.txt").write_text("text\n")
+    head = _commit(repo)
+
+    kinds = file_kinds(repo, base, head)
+    assert kinds.binary == ("logo.png", "new dir/ñew.bin")
+    assert kinds.new == ("new dir/ñew.bin", "notes.txt")
+
+
+def test_a_gitattributes_in_the_change_cannot_pass_a_binary_file_as_text(
+    make_repo: MakeRepo,
+) -> None:
+    repo = make_repo({"README.md": "# r\n"})
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / ".gitattributes").write_text("*.dat diff\n")
+    (repo / "blob.dat").write_bytes(b"one line\x00\x01\n")
+    head = _commit(repo)
+
+    assert file_kinds(repo, base, head).binary == ("blob.dat",)

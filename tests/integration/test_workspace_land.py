@@ -14,6 +14,7 @@ from loopwright.workspace.land import (
     LandOutcome,
     Moved,
     advance_target,
+    commit_message,
     is_landed,
     prepare_merge,
     restore_session_checkout,
@@ -82,8 +83,23 @@ def test_the_merge_is_checked_out_detached_in_the_session_worktree(repo: Path) -
     assert not (wt / "user.txt").exists()
 
 
-def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path) -> None:
+def test_landing_goes_ahead_beside_uncommitted_changes_to_other_files(repo: Path) -> None:
     wt = _session(repo, {"fix.txt": "fixed\n"})
+    (repo / "README.md").write_text("half-written thought\n")
+    (repo / "staged.txt").write_text("staged, not committed\n")
+    git(repo, "add", "staged.txt")
+
+    merged, outcome = _land(repo, wt)
+
+    assert outcome == Advanced(merged)
+    assert (repo / "fix.txt").read_text() == "fixed\n"
+    assert (repo / "README.md").read_text() == "half-written thought\n"
+    assert git(repo, "status", "--porcelain", "-uno").split("\n") == [
+        "M README.md", "A  staged.txt"]
+
+
+def test_landing_waits_when_you_changed_a_file_the_change_changes(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n", "README.md": "the worker's readme\n"})
     (repo / "README.md").write_text("half-written thought\n")
     old = git(repo, "rev-parse", "main")
 
@@ -91,6 +107,7 @@ def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path
 
     assert isinstance(outcome, Blocked)
     assert str(repo) in outcome.reason
+    assert "uncommitted changes to README.md, which the change also changes" in outcome.reason
     assert "commit or stash" in outcome.reason
     assert git(repo, "rev-parse", "main") == old
     assert (repo / "README.md").read_text() == "half-written thought\n"
@@ -98,9 +115,9 @@ def test_landing_waits_when_the_main_checkout_has_uncommitted_changes(repo: Path
 
     git(repo, "stash", "-q")
     assert advance_target(repo, "main", merged, old) == Advanced(merged)
-    git(repo, "stash", "pop", "-q")
-    assert (repo / "README.md").read_text() == "half-written thought\n"
     assert (repo / "fix.txt").read_text() == "fixed\n"
+    assert _git_fails(repo, "stash", "pop", "-q")  # git keeps your version in the stash
+    assert "half-written thought" in git(repo, "stash", "show", "-p")
 
 
 def test_landing_waits_when_it_would_overwrite_untracked_files(repo: Path) -> None:
@@ -254,3 +271,111 @@ def test_uncommitted_session_work_is_not_merged_silently(repo: Path) -> None:
     with pytest.raises(WorkspaceError, match="uncommitted changes"):
         prepare_merge(repo, wt, BRANCH, "main", "Land t1")
     assert (wt / "fix.txt").read_text() == "not yet committed\n"
+
+
+def _two_commit_session(repo: Path) -> Path:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    (wt / "fix.txt").write_text("fixed again, after review\n")
+    commit_all(repo, wt, "the second round")
+    return wt
+
+
+def _subjects(repo: Path, span: str) -> list[str]:
+    return git(repo, "log", "--format=%s", span).splitlines()
+
+
+def test_a_squash_lands_one_commit_with_the_trailer(repo: Path) -> None:
+    wt = _two_commit_session(repo)
+    old = git(repo, "rev-parse", "main")
+    message = commit_message("squash", "fix", "Fix it", "Fixed it.", "s-1")
+
+    merged = prepare_merge(repo, wt, BRANCH, "main", message, "squash")
+    assert isinstance(merged, str)
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+
+    assert git(repo, "log", "--format=%B", "-1", "main").strip() == (
+        "Fix it\n\nFixed it.\n\nLoopwright-Session: s-1")
+    assert git(repo, "rev-parse", "main~1") == old  # one commit, one parent
+    assert (repo / "fix.txt").read_text() == "fixed again, after review\n"
+    # the session's head is not on main, but the trailer says it landed (after a crash)
+    assert not is_landed(repo, "main", git(repo, "rev-parse", BRANCH))
+    assert is_landed(repo, "main", git(repo, "rev-parse", BRANCH), "s-1", old)
+    assert not is_landed(repo, "main", git(repo, "rev-parse", BRANCH), "s-2", old)
+
+
+def test_a_rebase_replays_the_session_commits_the_last_with_the_trailer(repo: Path) -> None:
+    wt = _two_commit_session(repo)
+    old = _main_commit(repo, "user.txt", "the user's own commit\n")
+    message = commit_message("rebase", "fix", "Fix it", "Fixed it.", "s-1")
+
+    merged = prepare_merge(repo, wt, BRANCH, "main", message, "rebase")
+    assert isinstance(merged, str)
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+
+    assert _subjects(repo, f"{old}..main") == ["the second round", "the worker's change"]
+    assert git(repo, "rev-list", "--merges", f"{old}..main") == ""
+    assert git(repo, "log", "-1", "--format=%(trailers:key=Loopwright-Session,valueonly)",
+               "main") == "s-1"
+    assert is_landed(repo, "main", git(repo, "rev-parse", BRANCH), "s-1", old)
+    restore_session_checkout(repo, wt, BRANCH)
+    assert git(wt, "branch", "--show-current") == BRANCH
+
+
+def test_a_merge_keeps_the_session_commits_under_a_merge_commit(repo: Path) -> None:
+    wt = _two_commit_session(repo)
+    old = git(repo, "rev-parse", "main")
+    message = commit_message("merge", "fix", "Fix it", "", "s-1")
+
+    merged = prepare_merge(repo, wt, BRANCH, "main", message, "merge")
+    assert isinstance(merged, str)
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+
+    assert git(repo, "log", "-1", "--format=%B", "main").strip() == (
+        "Land fix: Fix it\n\nLoopwright-Session: s-1")
+    assert _subjects(repo, f"{old}..main") == [
+        "Land fix: Fix it", "the second round", "the worker's change"]
+
+
+@pytest.mark.parametrize("style", ["squash", "rebase"])
+def test_a_conflict_in_any_style_is_named_and_leaves_the_session_clean(
+    repo: Path, style: str,
+) -> None:
+    wt = _session(repo, {"README.md": "the worker's\n"})
+    _main_commit(repo, "README.md", "the user's\n")
+
+    result = prepare_merge(repo, wt, BRANCH, "main", "Fix\n\nLoopwright-Session: s-1",
+                           style)  # type: ignore[arg-type]
+
+    assert result == ["README.md"]
+    assert git(wt, "branch", "--show-current") == BRANCH
+    assert not is_dirty(wt)
+
+
+def test_landing_waits_while_your_own_git_command_holds_the_index(repo: Path) -> None:
+    wt = _session(repo, {"fix.txt": "fixed\n"})
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("")
+
+    merged, outcome = _land(repo, wt)
+
+    assert isinstance(outcome, Blocked)
+    assert "another git command is running" in outcome.reason
+    lock.unlink()
+    assert advance_target(repo, "main", merged, git(repo, "rev-parse", "main")) == Advanced(
+        merged)
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_file_git_is_told_not_to_look_at_is_not_overwritten(repo: Path, flag: str) -> None:
+    wt = _session(repo, {"README.md": "the worker's readme\n"})
+    git(repo, "update-index", flag, "README.md")
+    (repo / "README.md").write_text("my edit, hidden from git status\n")
+    old = git(repo, "rev-parse", "main")
+
+    _, outcome = _land(repo, wt)
+
+    assert isinstance(outcome, Blocked)
+    assert "would overwrite your changes there" in outcome.reason
+    assert "README.md" in outcome.reason
+    assert git(repo, "rev-parse", "main") == old
+    assert (repo / "README.md").read_text() == "my edit, hidden from git status\n"

@@ -94,6 +94,28 @@ def test_commit_all_commits_additions_edits_and_deletions(repo: Path) -> None:
     ]
 
 
+def test_commit_all_leaves_out_interpreter_and_tool_caches_and_ignored_files(
+    repo: Path,
+) -> None:
+    create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
+    wt = _wt(repo)
+    (wt / ".gitignore").write_text("build/\n")
+    for cache in ("__pycache__/app.cpython-311.pyc", "pkg/__pycache__/m.cpython-311.pyc",
+                  "stray.pyc", ".pytest_cache/v/cache/nodeids", ".mypy_cache/x.json",
+                  ".ruff_cache/CACHEDIR.TAG", "web/node_modules/left-pad/index.js",
+                  ".venv/bin/python", ".tox/py311/log", ".DS_Store", "pkg/.DS_Store",
+                  "build/out.o"):
+        (wt / cache).parent.mkdir(parents=True, exist_ok=True)
+        (wt / cache).write_bytes(b"\x00cache")
+    (wt / "pkg" / "m.py").write_text("x = 1\n")
+
+    commit_all(repo, wt, "the worker's change")
+
+    assert git(wt, "show", "--name-only", "--format=", "HEAD").splitlines() == [
+        ".gitignore", "pkg/m.py"]
+    assert (wt / "pkg" / "__pycache__" / "m.cpython-311.pyc").exists()  # left where it was
+
+
 def test_commit_all_without_changes_returns_the_head_and_commits_nothing(repo: Path) -> None:
     create_worktree(repo, _wt(repo), "loopwright/t1-fix", "main")
     head = git(_wt(repo), "rev-parse", "HEAD")

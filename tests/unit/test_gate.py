@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from loopwright.config import GateConfig
+from loopwright.core.commands import CommandResult
 from loopwright.events import Hunk, ReviewPrepared
 from loopwright.review.gate import judge, path_matches
-from loopwright.workers.base import CommandResult
 
 PASSED = CommandResult("make test", 0, "ok\n", 1.5)
 
@@ -209,3 +209,26 @@ def test_glob_matches(pattern: str, path: str) -> None:
 ])
 def test_glob_does_not_match(pattern: str, path: str) -> None:
     assert not path_matches(path, pattern)
+
+
+def test_a_binary_file_waits_for_a_human_and_the_reason_names_it() -> None:
+    review = _review(files=("logo.png", "src/app.py"), binary_files=("logo.png",))
+    assert _judge(review=review) == (False, (
+        "It has a binary file, logo.png; a binary file has no lines to count, so it waits "
+        "for a human ([gate] allow_binary = false).",))
+    assert _judge(GateConfig(allow_binary=True), review=review) == (True, ())
+
+
+def test_several_binary_files_are_counted_and_named() -> None:
+    binary = tuple(f"img/{i}.png" for i in range(7))
+    _, [reason] = _judge(review=_review(files=binary, binary_files=binary))
+    assert reason.startswith("It has 7 binary files: img/0.png, img/1.png, img/2.png, "
+                             "img/3.png, img/4.png and 2 more; ")
+
+
+def test_too_many_new_files_wait_for_a_human() -> None:
+    new = tuple(f"f{i}.txt" for i in range(3))
+    assert _judge(GateConfig(max_new_files=3), review=_review(files=new, new_files=new)) == (
+        True, ())
+    assert _judge(GateConfig(max_new_files=2), review=_review(files=new, new_files=new)) == (
+        False, ("It adds 3 new files, over the limit of 2 for landing on its own.",))

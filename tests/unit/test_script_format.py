@@ -14,6 +14,7 @@ from loopwright.workers.script_format import (
     Fail,
     Finish,
     Progress,
+    Replace,
     Run,
     ScriptError,
     Sleep,
@@ -22,6 +23,7 @@ from loopwright.workers.script_format import (
     describe,
     find_scripts,
     parse_script,
+    program,
 )
 
 
@@ -50,6 +52,7 @@ def error(body: str) -> ScriptError:
         ('{"write": "src/app.py", "content": "x = 1\\n"}', Write("src/app.py", "x = 1\n")),
         ('{"append": "NOTES.md", "content": "more"}', Append("NOTES.md", "more")),
         ('{"delete": "old.txt"}', Delete("old.txt")),
+        ('{"replace": "a.py", "old": "x = 1", "new": "x = 2"}', Replace("a.py", "x = 1", "x = 2")),
         ('{"run": "pytest -q"}', Run("pytest -q")),
         ('{"sleep": 0.5}', Sleep(0.5)),
         ('{"sleep": 0}', Sleep(0.0)),
@@ -165,6 +168,9 @@ def test_a_note_is_named_in_errors() -> None:
         ('{"ask": "q", "options": ["a"], "default": "b"}', "not one of the options"),
         ('{"delete": "/etc/passwd"}', "relative to the worktree"),
         ('{"write": "../outside.py", "content": ""}', "relative to the worktree"),
+        ('{"replace": "a.py", "old": "", "new": "x"}', "'old' must not be empty"),
+        ('{"replace": "a.py", "new": "x"}', "missing key 'old'"),
+        ('{"replace": "/a.py", "old": "x", "new": "y"}', "relative to the worktree"),
     ],
 )
 def test_bad_steps_are_explained(line: str, expected: str) -> None:
@@ -182,6 +188,7 @@ def test_bad_steps_are_explained(line: str, expected: str) -> None:
         (Write("src/app.py", "x"), ("write", "src/app.py")),
         (Append("log.txt", "x"), ("append", "log.txt")),
         (Delete("old.py"), ("delete", "old.py")),
+        (Replace("a.py", "x", "y"), ("replace", "a.py")),
         (Run("pytest -q"), ("run", "pytest -q")),
         (Ask("Which?", ("a",), "a"), ("ask", "Which?")),
         (Sleep(1.5), ("sleep", "1.5s")),
@@ -211,5 +218,30 @@ def test_every_example_in_the_docs_parses() -> None:
     assert len(blocks) == doc.splitlines().count("```loopwright-script") == 4
     steps = parse_script(text)
     assert {describe(step)[0] for step in steps} == {
-        "write", "append", "delete", "run", "ask", "sleep", "progress", "finish", "fail",
+        "write", "append", "replace", "delete", "run", "ask", "sleep", "progress",
+        "finish", "fail",
     }
+
+
+# --- the program over notes --------------------------------------------------------
+
+BODY = block('{"write": "a.txt", "content": "1"}', '{"finish": "wrote a"}',
+             '{"delete": "never.txt"}')
+NOTE = "Make it two.\n" + block('{"write": "a.txt", "content": "2"}', '{"finish": "two"}')
+
+
+@pytest.mark.parametrize(("notes", "steps"), [
+    # the first run: the body as it is, up to its finish
+    ((), [Write("a.txt", "1"), Finish("wrote a"), Delete("never.txt")]),
+    # sent back: the finish that ended the first run does not end this one
+    ((NOTE,), [Write("a.txt", "1"), Write("a.txt", "2"), Finish("two")]),
+    # sent back twice: the first note's finish does not end the second run either
+    ((NOTE, NOTE), [Write("a.txt", "1"), Write("a.txt", "2"), Write("a.txt", "2"),
+                    Finish("two")]),
+    # a note without a block adds nothing, and nothing finishes the old way again
+    (("just words",), [Write("a.txt", "1")]),
+])
+def test_a_notes_steps_run_next_whatever_the_body_ended_with(
+    notes: tuple[str, ...], steps: list[Step],
+) -> None:
+    assert program(BODY, notes) == steps

@@ -247,3 +247,33 @@ def test_the_first_answer_wins() -> None:
 ])
 def test_health_follows_its_table(events: list[ev.Event], health: Health) -> None:
     assert feed(started(), *events).sessions["s-1"].health == health
+
+
+FILED = ev.TaskFiled(task_id="t-9", title="Maybe", body="", source="cli")
+CANCEL = ev.TaskCancelled(task_id="t-9", reason="a duplicate")
+
+
+@pytest.mark.parametrize(("before", "why"), [
+    ((), None),  # pending: triage has not settled it
+    ((ev.TaskDeclined(task_id="t-9", reason="off topic"),), None),  # leaves the inbox
+    ((ev.TaskAccepted(task_id="t-9"),),
+     "task t-9 was accepted and has a session: to stop it, `loopwright kill` the session"),
+    ((CANCEL,), "task t-9 was already cancelled"),
+])
+def test_only_a_task_nobody_works_on_can_be_cancelled(
+    before: tuple[ev.Event, ...], why: str | None,
+) -> None:
+    st = feed(State(), FILED, *before)
+    assert illegal(st, CANCEL) == why
+
+
+def test_a_cancelled_task_ignores_a_late_triage_and_its_question() -> None:
+    asked = ev.DecisionAsked(decision_id="d-9", question="Fits?", options=("accept", "decline"),
+                             default="accept", blocking=True, task_id="t-9")
+    st = feed(State(), FILED, asked, CANCEL)
+    t = st.tasks["t-9"]
+    assert (t.verdict, t.verdict_reason) == ("cancelled", "cancelled by human: a duplicate")
+    late = ev.TaskAccepted(task_id="t-9")
+    assert refused(st, late) == "task t-9 was already cancelled"  # so no session follows
+    assert illegal(st, ev.DecisionAnswered(decision_id="d-9", answer="accept")) == (
+        "task t-9 was cancelled; nothing waits on this answer")

@@ -6,7 +6,7 @@ export interface IconSpec {
   readonly color?: string;
 }
 
-export const TERMINAL_STATES: ReadonlySet<string> = new Set(["landed", "failed", "rejected", "killed", "declined"]);
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(["landed", "failed", "rejected", "killed", "no_change", "declined"]);
 export const ACTIVE_STATES: ReadonlySet<string> = new Set(["running", "waiting", "checking", "reviewing", "landing"]);
 
 /** `N running · M need you`, with a codicon in front. */
@@ -74,6 +74,8 @@ export function stateIcon(state: string): IconSpec {
       return { id: "circle-slash", color: "disabledForeground" };
     case "killed":
       return { id: "debug-stop", color: "disabledForeground" };
+    case "no_change":
+      return { id: "circle-large-outline", color: "disabledForeground" };
     default:
       return { id: "circle-outline" };
   }

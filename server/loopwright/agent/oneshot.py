@@ -14,7 +14,7 @@ import anthropic
 
 from .. import events as ev
 from ..config import Config
-from .model import call_model, make_client, policy_of
+from .model import OnRetry, call_model, make_client, policy_of
 from .pricing import Usage, cost
 
 MAX_VERDICT_TOKENS = 4096
@@ -27,7 +27,7 @@ class NoVerdict(Exception):
 async def verdict(
     config: Config, *, system: list[dict[str, Any]], text: str, tool: dict[str, Any],
     agent: Literal["reviewer", "triage"], user_id: str,
-    client: anthropic.AsyncAnthropic | None = None,
+    client: anthropic.AsyncAnthropic | None = None, on_retry: OnRetry | None = None,
 ) -> tuple[dict[str, Any], ev.ModelReplied]:
     """The verdict tool's input, and the reply as an event to record (no content)."""
     own = client is None
@@ -41,7 +41,8 @@ async def verdict(
         "metadata": {"user_id": user_id},
     }
     try:
-        message, seconds = await call_model(client, params, policy_of(config.agent))
+        message, seconds = await call_model(client, params, policy_of(config.agent),
+                                            on_retry)
     finally:
         if own:
             await client.close()

@@ -7,13 +7,16 @@ import dataclasses
 
 import msgspec
 
+from .. import events as ev
 from ..config import Config
 from ..project import Project
-from ..review.triage import Accept, Ask, Decline, Verdict
+from ..review.triage import Accept, Ask, Decline, OnRetry, Verdict
 from ..state import Task
 from . import prompts
+from .model import policy_of
 from .oneshot import verdict
 from .project_notes import describe_task, project_notes
+from .retry import Failure
 from .tools.schemas import TRIAGE_TOOL
 
 
@@ -23,13 +26,21 @@ class ClaudeTriager:
     def __init__(self, project: Project, config: Config) -> None:
         self.project, self.config = project, config
 
-    async def triage(self, task: Task) -> Verdict:
+    async def triage(self, task: Task, on_retry: OnRetry | None = None) -> Verdict:
         notes = await asyncio.to_thread(project_notes, self.project.root,
                                         self.config.project.goals, self.project.notes_path)
+        attempts = policy_of(self.config.agent).max_retries + 1
+
+        async def retrying(retry: int, failure: Failure, wait: float) -> None:
+            if on_retry is not None:  # the try about to be made: the first retry is the 2nd
+                on_retry(ev.TriageRetried(
+                    task_id=task.task_id, attempt=retry + 1, attempts=attempts,
+                    failure=failure.kind, detail=failure.detail, wait_seconds=round(wait, 2)))
+
         answer, reply = await verdict(
             self.config, system=prompts.system_blocks("triage", notes),
             text=describe_task(task), tool=TRIAGE_TOOL, agent="triage",
-            user_id=f"triage-{task.task_id}",
+            user_id=f"triage-{task.task_id}", on_retry=retrying,
         )
         spent = msgspec.structs.replace(reply, task_id=task.task_id)
         return dataclasses.replace(parse_verdict(answer), spent=(spent,))

@@ -31,8 +31,10 @@ def _gate(e: ev.Event) -> Kind | None:
 
 
 def _by_reviewer(e: ev.Event) -> Kind | None:
-    # The reviewer agent sending a change back is news; the human's own note is not.
-    return PROGRESS if isinstance(e, ev.ChangesRequested) and e.by == "reviewer" else None
+    # The reviewer agent sending a change back is news, and so is an answer that differs
+    # from the worker's assumption sending it back; the human's own note is not.
+    return (PROGRESS if isinstance(e, ev.ChangesRequested) and e.by in ("reviewer", "answer")
+            else None)
 
 
 def _build(e: ev.Event) -> Kind | None:
@@ -43,12 +45,16 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     # the manager process
     ev.ManagerStarted: None,
     ev.ManagerStopped: None,
+    ev.ConfigReloaded: None,  # the inbox names what waits for a restart
+    ev.ConfigRefused: PROGRESS,
     # intake and triage
     ev.TaskFiled: PROGRESS,
     ev.IntakeRefused: PROGRESS,
     ev.TaskAccepted: None,
     ev.TaskDeclined: PROGRESS,  # waits in the inbox to be overruled; never interrupts
     ev.TaskOverruled: None,
+    ev.TaskCancelled: None,  # the human's own doing
+    ev.TriageRetried: None,  # shown in `status` while it lasts; the verdict is the news
     # sessions
     ev.SessionQueued: None,
     ev.SessionStarted: PROGRESS,
@@ -77,6 +83,7 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.ChangeApproved: None,
     ev.ChangesRequested: _by_reviewer,
     ev.ChangeRejected: None,
+    ev.NothingChanged: PROGRESS,
     # landing
     ev.LandingStarted: None,
     ev.LandingBlocked: DECISION,  # a dirty checkout holds the target: only the human can

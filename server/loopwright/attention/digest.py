@@ -9,9 +9,18 @@ from ..state import SessionState, State
 from ..views.overview import describe
 from .classify import PROGRESS, classify
 
+# How a session ended by the human's hand: never an interruption (they did it), but
+# news for the digest, or a killed session's last news would be whatever came before.
+_ENDINGS = (ev.SessionKilled, ev.ChangeRejected)
+
 
 def is_progress(record: ev.Record) -> bool:
     return classify(record.event) == PROGRESS
+
+
+def is_news(record: ev.Record) -> bool:
+    """What the digest tells: progress, and a session killed or rejected."""
+    return is_progress(record) or isinstance(record.event, _ENDINGS)
 
 
 def compose(records: Iterable[ev.Record], state: State) -> tuple[str, ...]:
@@ -19,7 +28,7 @@ def compose(records: Iterable[ev.Record], state: State) -> tuple[str, ...]:
     of tasks without one), in the order they first had news."""
     latest: dict[str, tuple[str, int]] = {}
     for r in records:
-        if not is_progress(r):
+        if not is_news(r):
             continue
         line = describe(r, state)
         if line is None:
@@ -42,6 +51,8 @@ def _headline(state: State) -> str:
         (state.count(S.RUNNING, S.CHECKING, S.REVIEWING, S.LANDING), "working"),
         (state.count(S.WAITING, S.AWAITING_APPROVAL), "waiting on you"),
         (state.count(S.FAILED), "failed"),
+        (state.count(S.KILLED), "killed"),
+        (state.count(S.REJECTED), "rejected"),
         (state.count(S.QUEUED), "queued"),
     ]
     return " · ".join(f"{n} {what}" for n, what in counts if n) or "no sessions yet"

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import events as ev
+from ..attention_state import Notification
 from ..config import AttentionConfig, parse_quiet_hours
 from ..state import SESSION_TRANSITIONS, Health, SessionState, State
 from . import classify as c
 from . import stalls
-from .fold import Notification
 
 # Records after which what a key needs may have changed; the rest cannot change it.
 _TOUCHES: frozenset[type[ev._Event]] = frozenset({

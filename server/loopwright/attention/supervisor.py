@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
+from ..attention_state import ATTENTION_APPLY, ahead
 from ..config import AttentionConfig
 from ..core.ids import new_id
 from ..core.keys import EffectKey
@@ -31,7 +32,6 @@ from ..runtime import Runtime
 from ..state import SessionState, State
 from . import digest, hook, routing, stalls
 from .diffstat import measure
-from .fold import ATTENTION_APPLY, ahead
 from .tracker import Track, Tracker
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Supervisor:
         """Called by the manager after it applied `record` to the state."""
         st = self.rt.state
         self.tracker.apply(record, st)
-        if record.seq > st.attention.digest_seq and digest.is_progress(record):
+        if record.seq > st.attention.digest_seq and digest.is_news(record):
             self.pending.append(record)
             del self.pending[:-MAX_PENDING]
         self._append(routing.route(self.view(), record, self.cfg, self.clock(),

@@ -46,8 +46,8 @@ def _print_stats(m: Metrics) -> None:
 
     lead = dur(o.lead_time_median_s) if o.lead_time_median_s is not None else "-"
     print(f"""
-over {dur(o.span_s)}: {o.sessions} session(s), {o.landed} landed, peak {o.peak_parallel} \
-in parallel
+over {dur(o.span_s)}: {o.sessions} session(s), {o.landed} landed, {o.no_change} with no \
+change, peak {o.peak_parallel} in parallel
   interruptions        {o.interruptions} ({ratio(o.interruptions_per_landed)} per landed \
 change)
   decisions            {o.decisions} ({ratio(o.decisions_per_landed)} per landed change)

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import msgspec
 
-from .. import backends
 from .. import config as config_mod
 from .. import events as ev
-from ..config.suggest import did_you_mean
 from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
@@ -114,10 +112,6 @@ def serve(args: argparse.Namespace) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     body = sys.stdin.read() if args.body == "-" else args.body
-    if args.backend and args.backend not in backends.WORKERS:
-        raise CliError(f"unknown worker backend {args.backend!r}"
-                       f"{did_you_mean(args.backend, backends.WORKERS) or ';'} known: "
-                       f"{', '.join(sorted(backends.WORKERS))}")
     with OpenApi(args) as api:
         task = api.dispatch(args.title, body, labels=tuple(args.labels),
                             priority=args.priority, backend=args.backend)
@@ -136,6 +130,7 @@ def status(args: argparse.Namespace) -> int:
                 "manager_pid": pid,
                 "tasks": [{"task_id": t.task_id, "title": t.title, "source": t.source,
                            "labels": t.labels, "verdict": t.verdict,
+                           "triage_retrying": t.triage_retrying,
                            "sessions": t.sessions} for t in st.tasks.values()],
                 "sessions": [msgspec.structs.asdict(r) for r in rows],  # snake_case
             })
@@ -159,7 +154,9 @@ def status(args: argparse.Namespace) -> int:
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
         for t in waiting:
-            print(f"\n{t.task_id}  {shown(t.title)}  ({t.verdict}, no session yet)")
+            why = (t.verdict_reason if t.verdict == "cancelled"
+                   else t.triage_retrying or "no session yet")
+            print(f"\n{t.task_id}  {shown(t.title)}  ({t.verdict}, {shown(why)})")
     return 0
 
 
@@ -197,11 +194,14 @@ def hint(item: views.InboxItem) -> str:
         "landing_blocked": "commit or stash in that checkout (git); landing retries by "
                            "itself",
         "failed": f"loopwright diff {ref}; loopwright retry {ref}",
-        "declined": f"loopwright overrule {ref}",
+        "declined": f"loopwright overrule {ref} to work on it, or loopwright cancel {ref} "
+                    "to leave it",
         "pull_request": "review and merge it on GitHub; review comments go back to the "
                         "worker",
         "conflict": f"loopwright diff {ref}; loopwright kill {ref} to let the other go "
                     "first",
+        "config": "edit .loopwright/config.toml (read again when saved); restart "
+                  "`loopwright run` for the keys that wait for it",
     }[item.kind]
 
 
@@ -236,6 +236,9 @@ def _session_action(args: argparse.Namespace, verb: str) -> int:
                 raise
             raise CliError(show.plain_refusal(verb, target)) from None
         print(f"{s.name} ({s.session_id}): {verb} recorded; now {s.state}")
+        if verb == "reject" and s.head_commit:
+            print(f"its branch {s.branch} is deleted with its worktree; "
+                  f"`git branch {s.branch} {s.head_commit}` brings it back")
         _hint_no_manager(api.manager_pid())
     return 0
 
@@ -289,6 +292,13 @@ def overrule(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         t = api.overrule(args.task)
         print(f"task {t.task_id} accepted: {shown(t.title)}")
+    return 0
+
+
+def cancel(args: argparse.Namespace) -> int:
+    with OpenApi(args) as api:
+        t = api.cancel(args.task, args.why)
+        print(f"task {t.task_id} cancelled: {t.title}")
     return 0
 
 

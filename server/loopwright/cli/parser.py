@@ -74,7 +74,10 @@ def _parser() -> argparse.ArgumentParser:
         "config.toml) git-ignored files a fresh worktree would miss")
     cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
         "the manager, or attaches to a running one")
-    sp = cmd("run", c.run, "run the manager loop until Ctrl-C")
+    sp = cmd("run", c.run, "run the manager loop until Ctrl-C",
+             "; it reads .loopwright/config.toml again when the file changes: what can "
+             "apply at once does, the inbox names edits that wait for a restart, and an "
+             "edit that does not load is refused there while the last good config stays")
     sp.add_argument("--once", action="store_true",
                     help="stop when nothing can move without the human")
     sp.add_argument("--webhook", metavar="[HOST:]PORT", default="",
@@ -106,7 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("session", help=SESSION)
     sp.add_argument("note", nargs="+", help="what to change; it becomes the worker's next "
                     "instruction")
-    sp = cmd("reject", c.reject, "reject a change; its worktree is removed")
+    sp = cmd("reject", c.reject, "reject a change; its worktree and branch are removed",
+             "; the log keeps the branch's last commit (`loopwright log` shows it), and "
+             "`git branch <branch> <commit>` brings the branch back")
     sp.add_argument("session", help=SESSION)
     sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("kill", c.kill, "stop a session; its worktree is kept for inspection")
@@ -115,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("session", help=SESSION)
     sp = cmd("overrule", c.overrule, "accept a task that triage declined")
     sp.add_argument("task", help="task id (any unique prefix)")
+    sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
+             "settled yet, or a declined one (it leaves the inbox)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new events until Ctrl-C")

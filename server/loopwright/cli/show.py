@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from .. import events as ev
-from ..manager import views
 from ..state import Session, SessionState, State
+from ..views import overview as views
 
 _BANNER = re.compile(r"^[=_-]{3,} (.*) [=_-]{3,}$")
 TAIL_LINES = 5  # enough for pytest's summary and the assertion, few enough to scan
@@ -49,8 +49,9 @@ _WORDS = {"request-changes": "send back", "kill": "stop"}
 def plain_refusal(verb: str, s: Session) -> str:
     """Why `verb` does nothing to a session in its current state, in words."""
     name, state, verb = s.name, s.state, _WORDS.get(verb, verb)
-    if state in (S.FAILED, S.REJECTED, S.KILLED):
-        return (f"{name} already {state.value}: nothing to {verb}; `loopwright retry {name}` "
+    if state in (S.FAILED, S.REJECTED, S.KILLED, S.NO_CHANGE):
+        ended = "ended with no change" if state == S.NO_CHANGE else f"already {state.value}"
+        return (f"{name} {ended}: nothing to {verb}; `loopwright retry {name}` "
                 "starts a new attempt")
     if state == S.LANDED:
         commit = f" as {s.landed_commit[:10]}" if s.landed_commit else ""

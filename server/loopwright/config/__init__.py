@@ -11,6 +11,7 @@ from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
 from .load import ConfigError, load, parse
 from .reference import reference_markdown, render_toml
 from .tree import (
+    RESTART_KEYS,
     ChecksConfig,
     Config,
     GateConfig,
@@ -33,6 +34,7 @@ from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, Mod
 
 __all__ = [
     "DEFAULT_PRICES",
+    "RESTART_KEYS",
     "AgentConfig",
     "AttentionConfig",
     "BudgetConfig",

@@ -36,7 +36,9 @@ class ProjectConfig(Section):
 
 class ManagerConfig(Section):
     max_parallel: Annotated[int, doc(
-        "How many sessions may run at once; the rest wait in the queue.", ge=1, le=1000)] = 4
+        "How many sessions may run at once; the rest wait in the queue. A session waiting "
+        "on your answer to a blocking question does not count: it goes on when answered.",
+        ge=1, le=1000)] = 4
     default_backend: Annotated[str, doc(
         "Worker backend for tasks that do not name one: `script`, or `claude` for the "
         "built-in agent on the Anthropic API.")] = "script"
@@ -64,6 +66,12 @@ class GateConfig(Section):
     max_changed_lines: Annotated[int, doc(
         "Most lines (added + removed) a change may have and still land on its own.",
         ge=0, le=10_000_000)] = 20
+    allow_binary: Annotated[bool, doc(
+        "Whether a change with a binary file (an image, a compiled file: it has no lines "
+        "to count) may land on its own.")] = False
+    max_new_files: Annotated[int, doc(
+        "Most new files a change may add and still land on its own.",
+        ge=0, le=1_000_000)] = 10
     protected_paths: Annotated[list[str], doc(
         "Glob patterns; a change touching any of them always waits for a human.")] = (
         msgspec.field(default_factory=lambda: [
@@ -116,6 +124,21 @@ class IntakeConfig(Section):
     max_file_bytes: Annotated[int, doc(
         "Largest inbox file accepted; larger ones are refused and kept.", ge=1,
         le=100_000_000)] = 1_000_000
+
+
+# Dotted keys (or whole sections) bound when the manager starts. Everything else applies
+# at once: the queue, the gate, the review rounds, workers and their sandbox, budgets,
+# prices, intake, attention and stalls, rebasing sessions.
+RESTART_KEYS = (
+    "project.target_branch",  # sessions under way branch from it and land on it
+    "checks.max_parallel",  # the checks' slots are counted from it at start
+    "triage",  # the triage agent is made once
+    "build",  # the build listener and its schedule
+    "github",  # the GitHub client and its sync
+    "land",  # merge or pull request: the GitHub client behind it
+    "webhook",  # the receiver's socket
+    "timers",  # armed at start
+)
 
 
 class Config(Section):

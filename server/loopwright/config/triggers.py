@@ -104,6 +104,11 @@ class LandConfig(Section):
         "branch and open a PR on GitHub instead (needs `[github] repo`).")] = "merge"
     remote: Annotated[str, doc(
         "Remote the branch is pushed to in `pull-request` mode.")] = "origin"
+    style: Annotated[Literal["squash", "merge", "rebase"], doc(
+        "What a landed change adds to the target's history: `squash`, one commit (the "
+        "task's title, the worker's summary and a `Loopwright-Session:` trailer); "
+        "`merge`, a merge commit over the session's commits; `rebase`, the session's "
+        "commits replayed on the target, the last one with the trailer.")] = "squash"
 
 
 class WebhookConfig(Section):

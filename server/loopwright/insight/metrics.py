@@ -10,6 +10,8 @@ Per session and overall. Definitions (docs/attention.md says the same for users)
 - decisions: questions put to the human (a stall's proposal that cleared by itself is
   not one); reviews: changes the gate put before the human; review burden: their
   changed lines; each also per landed change;
+- landed: changes that landed; a session whose worker changed nothing ends as
+  `no_change` and is counted apart, never as landed;
 - lead time: task filed to change landed; agent time: time in `running`;
 - peak parallel: most sessions at once in running, waiting, checking, reviewing or
   landing;
@@ -75,6 +77,7 @@ class Overall(msgspec.Struct, kw_only=True):
     stalls_caught: int
     stall_lost_before_flag_s: float
     stall_total_s: float
+    no_change: int = 0  # sessions that ended with nothing to land
 
 
 class Metrics(msgspec.Struct, kw_only=True):
@@ -100,6 +103,7 @@ def compute(h: History, now: float) -> Metrics:
     return Metrics(now=now, sessions=rows, overall=Overall(
         span_s=_r(now - (h.first_at if h.first_at is not None else now)),
         sessions=len(rows), landed=landed,
+        no_change=sum(1 for r in rows if r.state == S.NO_CHANGE),
         interruptions=interruptions, interruptions_per_landed=per(interruptions),
         decisions=decisions, decisions_per_landed=per(decisions),
         reviews=len(h.reviews), reviews_per_landed=per(len(h.reviews)),

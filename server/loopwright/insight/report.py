@@ -55,7 +55,7 @@ def render_report(history: History, now: float, title: str = "Loopwright") -> st
         f"<title>{escape(title)} · report</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         f'<div class="sub">{_when(since)} to {_when(now)} · {m.overall.sessions} '
-        f"session(s), {m.overall.landed} landed</div>",
+        f"session(s), {m.overall.landed} landed, {m.overall.no_change} with no change</div>",
         _tiles(m.overall),
         "<h2>Sessions over time</h2>",
         legend(),

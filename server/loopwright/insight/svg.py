@@ -22,7 +22,8 @@ LOOKS: dict[SessionState, tuple[str, str]] = {
     S.LANDING: ("landing", "#22c55e"),
 }
 END_MARK = {S.LANDED: ("✓", "#15803d"), S.FAILED: ("✗", "#b91c1c"),
-            S.KILLED: ("■", "#6b7280"), S.REJECTED: ("✗", "#6b7280")}
+            S.KILLED: ("■", "#6b7280"), S.REJECTED: ("✗", "#6b7280"),
+            S.NO_CHANGE: ("∅", "#6b7280")}
 ROW, LABEL_W, WIDTH = 18, 190, 1100
 
 

@@ -89,6 +89,16 @@ async def hunk(live: ClientSync, q: p.HunkParams) -> Any:
                            verdict=s.hunk_verdicts.get(q.hunk))
 
 
+async def cancel(live: ClientSync, q: p.TaskParams) -> Any:
+    api = live.repo.api
+    try:
+        t = api.task(q.task)
+    except ActionRefused as e:
+        raise p.InvalidParams(str(e)) from None
+    t = api.cancel(t.task_id, q.reason)
+    return wire.TaskResult(task_id=t.task_id, verdict=t.verdict.value)
+
+
 async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
@@ -143,6 +153,7 @@ ACTIONS = (
            _session_action(lambda a, s, q: a.kill(s, q.reason))),
     Action("retry", p.SessionParams, wire.SessionResult,
            _session_action(lambda a, s, _q: a.retry(s))),
+    Action("cancel", p.TaskParams, wire.TaskResult, cancel),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),

@@ -91,6 +91,11 @@ class HunkParams(Params, frozen=True):
     comment: str = ""
 
 
+class TaskParams(Params, frozen=True):
+    task: Ref
+    reason: str = ""
+
+
 class ReviewDocumentParams(Params, frozen=True):
     uri: Ref
 

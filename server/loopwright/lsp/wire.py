@@ -32,13 +32,17 @@ class TaskRow(Wire):
     task_id: Annotated[str, D(description="the task's id")]
     title: Annotated[str, D(description="its title")]
     source: Annotated[str, D(description="`inbox` `cli` `lsp` `github` `build` `timer` "
-                                         "`demo`")]
+                                         "`demo` `answer`")]
     labels: Annotated[tuple[str, ...], D(description="its labels")]
     priority: Annotated[int, D(description="higher goes first")]
-    verdict: Annotated[str, D(description="triage's: `pending` `accepted` `declined`")]
+    verdict: Annotated[str, D(description="triage's: `pending` `accepted` `declined` "
+                                          "`cancelled`")]
     verdict_reason: Annotated[str, D(description="why")]
     filed_at: Annotated[float, D(description="when it arrived")]
     sessions: Annotated[list[str], D(description="its sessions' ids, oldest attempt first")]
+    triage_retrying: Annotated[str, D(description="while triage retries, what and how far, "
+                                                  "e.g. `triage retrying: API overloaded, "
+                                                  "attempt 3 of 7`; else empty")] = ""
 
 
 class ActivityLine(Wire):
@@ -122,6 +126,13 @@ class SessionResult(Wire):
     state: str
 
 
+class TaskResult(Wire):
+    """The task's verdict right after the action was recorded."""
+
+    task_id: str
+    verdict: str
+
+
 class HunkResult(Wire):
     session_id: str
     hunk: str
@@ -142,7 +153,8 @@ def task_row(state: State, task_id: str) -> TaskRow:
     t = state.tasks[task_id]
     return TaskRow(task_id=t.task_id, title=t.title, source=t.source, labels=t.labels,
                    priority=t.priority, verdict=t.verdict, verdict_reason=t.verdict_reason,
-                   filed_at=t.filed_at, sessions=list(t.sessions))
+                   filed_at=t.filed_at, sessions=list(t.sessions),
+                   triage_retrying=t.triage_retrying)
 
 
 def session_row(state: State, session_id: str, now: float) -> SessionRow:

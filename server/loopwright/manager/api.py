@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
-from ..backends import load
+from ..backends import load, unknown_worker
 from ..config import Config
+from ..core.ids import LookupFailed, new_id, resolve
 from ..project import Project
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
+from ..views import overview as views
 from ..workspace import diff as diff_mod
 from ..workspace.session_git import git, session_git
-from . import views
-from .ids import LookupFailed, new_id, resolve
 from .lock import holder_pid
 
 
@@ -90,9 +90,11 @@ class FrontEndApi:
         title = title.strip()
         if not title:
             raise ActionRefused("a task needs a title")
+        if (why := unknown_worker(backend.strip())) is not None:
+            raise ActionRefused(why)
         task_id = new_id("t")
         self._append(ev.TaskFiled(task_id=task_id, title=title, body=body, source=source,
-                                  labels=labels, priority=priority, backend=backend,
+                                  labels=labels, priority=priority, backend=backend.strip(),
                                   origin=source))
         return self.refresh().tasks[task_id]
 
@@ -130,6 +132,13 @@ class FrontEndApi:
     def overrule(self, ref: str, by: str = "human") -> Task:
         t = self.task(ref)
         self._append(ev.TaskOverruled(task_id=t.task_id, by=by))
+        return self.refresh().tasks[t.task_id]
+
+    def cancel(self, ref: str, reason: str = "", by: str = "human") -> Task:
+        """Call off a task no session works on: pending (triage has not settled it) or
+        declined (it leaves the inbox for good)."""
+        t = self.task(ref)
+        self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
         return self.refresh().tasks[t.task_id]
 
     def focus(self, on: bool, minutes: float = 0.0, by: str = "human") -> None:

@@ -4,8 +4,9 @@ Nothing here touches git, the network, the clock or the log. `manager.loop` appl
 record to the state, asks `decide` what follows (for an event the fold's tables let
 apply), and carries the effects out (`manager.effects`). `decide` composes small
 deciders: the session's pipeline (checks, review and the reviewer's rounds, the gate,
-landing step by step), triage, and the world's reactions (the build after a landing,
-sessions brought up to a moved target, issue statuses). What a shell step reports
+landing step by step, an answer that differs from the worker's assumption), triage,
+and the world's reactions (the build after a landing, sessions brought up to a moved
+target, issue statuses). What a shell step reports
 without a record (`StillBlocked`) is decided here too. Routing notifications is the
 attention supervisor's pure decider (`attention.routing`), over its own view.
 """
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 from .. import events as ev
 from ..config import Config
+from ..core.commands import CommandResult
 from ..core.keys import EffectKey
 from ..review import gate
 from ..state import LIVE, Checks, SessionState, State
-from ..workers.base import CommandResult
 from .effects import (
     AdvanceTarget,
     BringUpToDate,
@@ -47,8 +48,11 @@ __all__ = [
 
 S = SessionState
 # States that hold one of the `max_parallel` worker slots. Landing does not: landings go
-# through their own queue, one at a time.
-SLOT_STATES = frozenset({S.RUNNING, S.WAITING, S.CHECKING, S.REVIEWING})
+# through their own queue, one at a time. Waiting (blocked on the human's answer) does
+# not either: four blocking asks must not stall the queue. The waiting worker stays in
+# memory, and goes on when the answer comes (above `max_parallel` for a while: nothing
+# new starts until the count is under it again).
+SLOT_STATES = frozenset({S.RUNNING, S.CHECKING, S.REVIEWING})
 
 
 LANDING_RETRY_SECONDS = 1.0  # a blocked landing tries to move the target this often
@@ -56,7 +60,7 @@ LANDING_RETRY_SECONDS = 1.0  # a blocked landing tries to move the target this o
 _STATUS_EVENTS = (
     ev.TaskAccepted, ev.TaskDeclined, ev.TaskOverruled, ev.SessionQueued, ev.GateDecided,
     ev.ChangeApproved, ev.PullRequestOpened, ev.PullRequestReviewed, ev.ChangeLanded,
-    ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled,
+    ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled, ev.NothingChanged,
     ev.ChangesRequested,
 )
 
@@ -77,8 +81,12 @@ def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
             if task is None or any(state.sessions[s].state in LIVE for s in task.sessions):
                 return []
             return [QueueSession(tid, attempt=len(task.sessions) + 1)]
-        case ev.WorkerFinished(session_id=sid):
-            return [RunChecks(sid)] if _is(state, sid, S.CHECKING) else []
+        case ev.WorkerFinished(session_id=sid, head_commit=head):
+            if not _is(state, sid, S.CHECKING):
+                return []
+            if head and head == state.sessions[sid].base_commit:  # no commit: no change
+                return [Record((ev.NothingChanged(session_id=sid),))]
+            return [RunChecks(sid)]
         case ev.ChecksFinished(session_id=sid, on_merge=False):
             return [PrepareReview(sid)] if _is(state, sid, S.REVIEWING) else []
         case ev.ReviewPrepared(session_id=sid):
@@ -92,11 +100,15 @@ def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
                 return []
             return [_retry_advance(sid, merged, event.target_commit)]
         case ev.ChangeRejected(session_id=sid):
-            return [StopWorker(sid), RemoveWorktree(sid, delete_branch=False)]
+            # The branch goes with its worktree; its last commit is in the WorktreeRemoved
+            # record, so `git branch <branch> <commit>` brings it back.
+            return [StopWorker(sid), RemoveWorktree(sid, delete_branch=True)]
+        case ev.NothingChanged(session_id=sid):
+            return [RemoveWorktree(sid, delete_branch=True)]  # nothing on it to keep
         case ev.SessionKilled(session_id=sid):
             return [StopWorker(sid)]
         case ev.ChangeLanded(session_id=sid):
-            return [RemoveWorktree(sid, delete_branch=True)]
+            return [RemoveWorktree(sid, delete_branch=True), *follow_ups(state, sid)]
         case ev.SessionRetried(session_id=sid):
             old = state.sessions[sid]
             task = state.tasks[old.task_id]
@@ -107,7 +119,7 @@ def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
             task = state.tasks.get(decision.task_id)
             if not decision.session_id and task is not None and task.verdict == "pending":
                 return [Record((_settle_triage(task.task_id, accept=answer != "decline"),))]
-            return [DeliverAnswer(did, answer)]
+            return [DeliverAnswer(did, answer), *_answered_against(state, did)]
         case _:
             return []
 
@@ -125,13 +137,66 @@ def _world(event: ev.Event, config: Config) -> list[Effect]:
     return out
 
 
+ANSWER_NOTE = "A question you went on past was answered; redo what the answer changes."
+ANSWER_REASON = ("A question was answered otherwise than the worker assumed: look at how "
+                 "it followed the answer.")
+
+
+def _answered_against(state: State, decision_id: str) -> list[Effect]:
+    """A non-blocking question answered otherwise than the worker assumed: a change
+    waiting for the human goes back to the worker; one that landed gets a follow-up
+    task. (Before its review the session is sent back by `after_review`; while it lands,
+    the follow-up is filed once it has.)"""
+    d = state.decisions[decision_id]
+    s = state.sessions.get(d.session_id)
+    if s is None or not state.answered_against_worker(d):
+        return []
+    if s.state == S.AWAITING_APPROVAL and s.unheeded:
+        return [_send_answers_back(s.session_id)]
+    if s.state == S.LANDED:
+        return follow_ups(state, s.session_id, (decision_id,))
+    return []
+
+
+def _send_answers_back(session_id: str) -> Record:
+    return Record((ev.ChangesRequested(session_id=session_id, note=ANSWER_NOTE,
+                                       by="answer"),))
+
+
+def follow_ups(state: State, session_id: str,
+               decision_ids: tuple[str, ...] | None = None) -> list[Effect]:
+    """A task per answer that came too late for the landed change: what to change."""
+    s = state.sessions[session_id]
+    task = state.tasks[s.task_id]
+    filed: list[ev.Event] = []
+    for did in s.unheeded if decision_ids is None else decision_ids:
+        d = state.decisions[did]
+        task_id = "t-" + did.removeprefix("d-")  # one per answer, found again on replay
+        if task_id in state.tasks:
+            continue
+        filed.append(ev.TaskFiled(
+            task_id=task_id, title=f"Follow the answer to: {d.question}"[:120],
+            body=(f"{s.name} landed {task.title!r} assuming {d.default!r} for the question "
+                  f"{d.question!r}. The answer is {d.answer!r}: change what landed to "
+                  "follow it."),
+            source="answer", labels=task.labels, priority=task.priority,
+            backend=task.backend, origin=f"answer to {did} ({s.name})"))
+    return [Record(tuple(filed))] if filed else []
+
+
 def after_review(state: State, session_id: str, config: Config) -> list[Effect]:
-    """The review is in: the reviewer's request for changes goes back to the worker on its
-    own for up to `[review] max_rounds` rounds; otherwise the gate decides."""
+    """The review is in: answers the worker has not followed yet send it back first; the
+    reviewer's request for changes goes back to the worker on its own for up to
+    `[review] max_rounds` rounds; otherwise the gate decides (and a change reworked
+    after such an answer waits for the human)."""
     s = state.sessions.get(session_id)
     if s is None or s.state != S.REVIEWING or s.review is None:
         return []
+    if s.unheeded:
+        return [_send_answers_back(session_id)]
     review, task = s.review, state.tasks[s.task_id]
+    if not review.files:  # the worker's commits add up to nothing
+        return [Record((ev.NothingChanged(session_id=session_id),))]
     if (review.reviewer_verdict == "request_changes"
             and s.reviewer_rounds < config.review.max_rounds):
         return [Record((ev.ChangesRequested(session_id=session_id, by="reviewer",
@@ -140,6 +205,8 @@ def after_review(state: State, session_id: str, config: Config) -> list[Effect]:
         config.gate, review=review, checks=_as_result(s.checks), labels=task.labels,
         reviewer_configured=bool(config.review.reviewer),
     )
+    if s.heeded:
+        auto, reasons = False, (*reasons, ANSWER_REASON)
     return [Record((ev.GateDecided(session_id=session_id, auto_land=auto, reasons=reasons),))]
 
 
@@ -205,12 +272,16 @@ def recover(state: State, config: Config) -> list[Effect]:
                 effects += after_review(state, s.session_id, config)  # the review is in
             case S.REVIEWING:
                 effects.append(PrepareReview(s.session_id))
+            case S.AWAITING_APPROVAL if s.unheeded:  # the answer raced a restart
+                effects.append(_send_answers_back(s.session_id))
             case S.LANDING:
                 effects.append(Land(s.session_id))
-            case S.LANDED if not s.worktree_removed:
+            case S.LANDED:
+                effects += follow_ups(state, s.session_id)
+                if not s.worktree_removed:
+                    effects.append(RemoveWorktree(s.session_id, delete_branch=True))
+            case S.REJECTED | S.NO_CHANGE if not s.worktree_removed:
                 effects.append(RemoveWorktree(s.session_id, delete_branch=True))
-            case S.REJECTED if not s.worktree_removed:
-                effects.append(RemoveWorktree(s.session_id, delete_branch=False))
             case _:
                 pass
     return effects

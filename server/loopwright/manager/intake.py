@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import events as ev
+from ..backends import unknown_worker
+from ..core.ids import new_id
 from ..core.text import file_name, storable
+from ..runtime import Runtime
 from ..triggers import inbox as inbox_dir
 from ..triggers.inbox_file import (
     IntakeError,
@@ -25,8 +28,6 @@ from ..triggers.inbox_file import (
     parse_task_file,
     read_task_bytes,
 )
-from .ids import new_id
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
@@ -126,5 +127,5 @@ def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
     """The task, and a digest of the very bytes it was parsed from (read once)."""
     check_name(path.name)
     data = read_task_bytes(path, max_bytes)
-    parsed = parse_task_file(data, path.name, max_bytes=max_bytes)
+    parsed = parse_task_file(data, path.name, max_bytes=max_bytes, unknown_backend=unknown_worker)
     return parsed, hashlib.sha256(data).hexdigest()[:16]

@@ -22,19 +22,21 @@ from typing import Any
 from .. import __version__
 from .. import events as ev
 from ..attention.supervisor import Supervisor
+from ..backends import make_triager
 from ..config import Config
+from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
 from ..project import Project
+from ..runtime import Runtime
 from ..state import State, apply, fold, refused
 from ..store import Store, secrets_from_environment
 from . import decide as d
 from . import intake, pipeline
 from .effects import SESSION_KINDS, Keyed
-from .ids import new_id, slug, unique_name
 from .lock import ManagerLock
-from .runtime import Runtime
+from .reload import ConfigWatcher
 from .session import run_session
-from .triage import make_triager, triage_task
+from .triage import triage_task
 from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class Manager:
     def __init__(self, project: Project, config: Config, *, once: bool = False,
                  watch_inbox: bool = True, clock: Callable[[], float] = time.time,
                  webhook: str = "") -> None:
-        self.project, self.config, self.once = project, config, once
+        self.project, self._config, self.once = project, config, once
         self.webhook = webhook  # `[HOST:]PORT` to receive GitHub deliveries on; "" none
         self._world: WorldTriggers | None = None
         self._clock = clock  # stamps the log, drives timers and attention; tests drive it
@@ -58,6 +60,11 @@ class Manager:
         self.started = asyncio.Event()
         self._rt: Runtime | None = None
         self._triager = make_triager(project, config)
+
+    @property
+    def config(self) -> Config:
+        """The configuration in force: the one it started with, or a reload of it."""
+        return self._rt.config if self._rt is not None else self._config
 
     @property
     def state(self) -> State:
@@ -89,13 +96,14 @@ class Manager:
 
     async def _run(self, store: Store) -> None:
         state = fold(store.read_after(0))
-        self._rt = rt = Runtime(self.project, self.config, store, state)
+        self._rt = rt = Runtime(self.project, self._config, store, state)
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
                                     version=__version__))
         self.started.set()
         self._install_signal_handlers()
         store.checkpoint_elsewhere()
         self._spawn(EffectKey("checkpoint"), _checkpoint_every(store, CHECKPOINT_SECONDS))
+        self._spawn(EffectKey("config"), ConfigWatcher(rt).run())
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
@@ -146,7 +154,8 @@ class Manager:
         waiting = {EffectKey(kind, sid) for sid in rt.waiting_on_human
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
-        waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention"))
+        waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
+                                                    "config"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         return all(key in waiting for key in self._tasks)
 

@@ -23,11 +23,11 @@ import logging
 from pathlib import Path
 
 from .. import events as ev
+from ..runtime import Runtime
 from ..state import Session, SessionState, State
 from ..workspace import meet as git_meet
 from ..workspace.repo import WorkspaceError
 from ..world_state import conflict_key
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 S = SessionState

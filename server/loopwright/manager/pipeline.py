@@ -17,10 +17,10 @@ from .. import events as ev
 from ..backends import make_reviewer
 from ..review import checks as checks_mod
 from ..review.reviewer import Reviewer, Verdict
+from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
 from .effects import StillBlocked
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,11 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
     hunks, files, added, removed = await asyncio.to_thread(
         diff.compute_hunks, root, s.base_commit, s.head_commit
     )
+    kinds = await asyncio.to_thread(diff.file_kinds, root, s.base_commit, s.head_commit)
     review = ev.ReviewPrepared(
         session_id=session_id, head_commit=s.head_commit, base_commit=s.base_commit,
         files=tuple(files), hunks=tuple(hunks), added=added, removed=removed,
+        binary_files=kinds.binary, new_files=kinds.new,
     )
     spent: tuple[ev.ModelReplied, ...] = ()
     reviewer = make_reviewer(rt.project, rt.config)
@@ -96,7 +98,8 @@ async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock,
     async with lock:
         s = rt.state.sessions[session_id]
         root, target, worktree = rt.project.root, s.target_branch, Path(s.worktree)
-        if await asyncio.to_thread(land.is_landed, root, target, s.head_commit):
+        if await asyncio.to_thread(land.is_landed, root, target, s.head_commit, session_id,
+                                   s.base_commit):
             tip = await asyncio.to_thread(repo.head_commit, root, target)
             rt.append(ev.ChangeLanded(session_id=session_id, target_branch=target,
                                       commit=tip))
@@ -104,13 +107,14 @@ async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock,
         if not again:
             rt.append(ev.LandingStarted(session_id=session_id, target_branch=target))
         task = rt.state.tasks[s.task_id]
-        message = f"Land {s.name}: {task.title}\n\nLoopwright session {session_id}"
+        style = rt.config.land.style
+        message = land.commit_message(style, s.name, task.title, s.summary, session_id)
         old = await asyncio.to_thread(repo.head_commit, root, target)
         # The merge and its checks use the session's worktree: nothing else may move it
         # meanwhile (bringing sessions up to a moved target takes the same lock).
         async with rt.worktree_lock(session_id):
             merged = await asyncio.to_thread(
-                land.prepare_merge, root, worktree, s.branch, target, message
+                land.prepare_merge, root, worktree, s.branch, target, message, style
             )
             if isinstance(merged, list):
                 rt.append(ev.LandingFailed(
@@ -185,8 +189,12 @@ async def remove_worktree(rt: Runtime, session_id: str, delete_branch: bool) -> 
     s = rt.state.sessions[session_id]
     if not s.worktree:
         return
-    await asyncio.to_thread(
+    commit = await asyncio.to_thread(
         worktrees.remove_worktree, rt.project.root, Path(s.worktree),
         delete_branch=delete_branch, branch=s.branch,
     )
-    rt.append(ev.WorktreeRemoved(session_id=session_id, path=s.worktree))
+    landed = s.landed_commit != ""  # a landed branch is in the target: nothing to restore
+    rt.append(ev.WorktreeRemoved(
+        session_id=session_id, path=s.worktree,
+        branch_deleted=s.branch if commit and not landed else "",
+        branch_commit=commit if not landed else ""))

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 
 from .. import events as ev
+from ..runtime import Runtime
 from ..triggers.github import GitHubSync, issue_number
 from ..triggers.github_api import GitHubError
 from ..workspace.repo import run_ok
 from . import pipeline
-from .runtime import Runtime
 
 
 async def land(rt: Runtime, session_id: str, lock: asyncio.Lock,

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from .. import events as ev
 from ..backends import make_worker
+from ..core.commands import CommandResult
+from ..core.ids import new_id
+from ..runtime import Runtime
 from ..state import Health
-from ..workers.base import CommandResult, Failed, Outcome, TranscriptEvent, WorkerInput
+from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox, worktrees
-from .ids import new_id
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -5,22 +5,11 @@ the `Triager` protocol are in `review.triage`; the agents are registered in
 from __future__ import annotations
 
 from .. import events as ev
-from ..backends import TRIAGERS, make_triager  # re-exported
 from ..core.ids import new_id
-from ..review.triage import (  # re-exported
-    ASK_OPTIONS,
-    Accept,
-    AcceptEverything,
-    Ask,
-    Decline,
-    Triager,
-    UnknownTriager,
-    Verdict,
-)
+from ..review.triage import ASK_OPTIONS, Accept, Ask, Decline, Triager
 from ..runtime import Runtime
 
-__all__ = ["ASK_OPTIONS", "TRIAGERS", "Accept", "AcceptEverything", "Ask", "Decline",
-           "Triager", "UnknownTriager", "Verdict", "make_triager", "triage_task"]
+__all__ = ["triage_task"]
 
 
 async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:
@@ -32,10 +21,10 @@ async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:
     ):
         return
     try:
-        verdict = await triager.triage(task)
+        verdict = await triager.triage(task, on_retry=lambda retried: _record(rt, retried))
     except Exception as e:  # noqa: BLE001 - triage failing must not lose the task
         verdict = Ask(f"Triage could not judge this task ({e}). Work on it anyway?")
-    match verdict:
+    match verdict:  # (a retry said in `status` is cleared by the verdict)
         case Accept(reason=reason):
             rt.append(*verdict.spent, ev.TaskAccepted(task_id=task_id, reason=reason))
         case Decline(reason=reason):
@@ -45,3 +34,7 @@ async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:
                 decision_id=new_id("d"), question=question, options=ASK_OPTIONS,
                 default=default, blocking=True, task_id=task_id,
             ))
+
+
+def _record(rt: Runtime, retried: ev.TriageRetried) -> None:
+    rt.append(retried)

@@ -15,13 +15,13 @@ from typing import Any
 
 from ..core.keys import EffectKey
 from ..core.schedule import Every, parse_schedule
+from ..runtime import Runtime
 from ..triggers import build, timers
 from ..triggers.github import GitHubSync
 from ..triggers.github_api import GitHubClient, GitHubError, find_token
 from ..triggers.webhook import WebhookServer, parse_address
 from . import parallel, pull_request
 from .effects import BringUpToDate, CheckBuild, WriteIssueStatuses
-from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 Spawn = Callable[[EffectKey, Coroutine[Any, Any, None]], None]

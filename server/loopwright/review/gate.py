@@ -30,6 +30,7 @@ def judge(
     if changed > gate.max_changed_lines:
         reasons.append(f"The change is {changed} lines (+{review.added}/-{review.removed}), "
                        f"over the limit of {gate.max_changed_lines} for landing on its own.")
+    reasons += _file_kind_reasons(gate, review)
     reasons += _protected_reasons(gate.protected_paths, _touched(review))
     if gate.labels and not set(labels) & set(gate.labels):
         allowed = ", ".join(gate.labels)
@@ -51,6 +52,23 @@ def _checks_reasons(gate: GateConfig, checks: CommandResult | None) -> list[str]
     if checks.exit_code != 0:
         return [f"The checks failed with exit code {checks.exit_code}."]
     return []
+
+
+def _file_kind_reasons(gate: GateConfig, review: ReviewPrepared) -> list[str]:
+    reasons = []
+    if review.binary_files and not gate.allow_binary:
+        reasons.append(f"It has {_files(review.binary_files, 'binary file')}; a binary "
+                       "file has no lines to count, so it waits for a human "
+                       "([gate] allow_binary = false).")
+    if len(review.new_files) > gate.max_new_files:
+        reasons.append(f"It adds {len(review.new_files)} new files, over the limit of "
+                       f"{gate.max_new_files} for landing on its own.")
+    return reasons
+
+
+def _files(paths: tuple[str, ...], kind: str) -> str:
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return f"a {kind}, {shown}" if len(paths) == 1 else f"{len(paths)} {kind}s: {shown}"
 
 
 def _touched(review: ReviewPrepared) -> list[str]:

@@ -8,6 +8,7 @@ and returns one of the verdicts below; `Ask` becomes a Decision whose answer ("a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,18 +37,21 @@ class Ask:
 
 Verdict = Accept | Decline | Ask
 ASK_OPTIONS = ("accept", "decline")
+# Told each time a triage agent's model call failed and will be tried again; the slot
+# records it, so `status` can say why a task waits.
+OnRetry = Callable[[ev.TriageRetried], None]
 
 
 class Triager(Protocol):
     name: str
 
-    async def triage(self, task: Task) -> Verdict: ...
+    async def triage(self, task: Task, on_retry: OnRetry | None = None) -> Verdict: ...
 
 
 class AcceptEverything:
     name = "none"
 
-    async def triage(self, task: Task) -> Verdict:
+    async def triage(self, task: Task, on_retry: OnRetry | None = None) -> Verdict:
         return Accept("no triage agent configured")
 
 

@@ -60,6 +60,8 @@ def desired_status(state: State, task: Task) -> str:
         return "needs-review"
     if s.state == S.LANDING and s.session_id in state.world.pulls:
         return "pull-request"
+    if s.state == S.NO_CHANGE:
+        return "no-change"
     if s.state in (S.LANDED, S.FAILED, S.REJECTED, S.KILLED):
         return s.state.value
     return "working"
@@ -81,6 +83,8 @@ def status_comment(status: str, state: State, task: Task) -> str:
                     f"{s.landed_commit[:12]}.")
         case "failed" if s is not None:
             return f"Loopwright's attempt failed: {s.failure}"
+        case "no-change" if s is not None:
+            return f"Loopwright's attempt changed nothing (session `{s.name}`)."
         case "rejected" | "killed" if s is not None:
             return f"Loopwright's attempt was {status} (session `{s.name}`)."
     return ""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,14 +93,18 @@ def read_task_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def parse_task_file(data: bytes, name: str, *, max_bytes: int) -> ParsedTask:
-    """Parse a task file's bytes; `name` is used in error messages."""
+def parse_task_file(data: bytes, name: str, *, max_bytes: int,
+                    unknown_backend: Callable[[str], str | None] | None = None) -> ParsedTask:
+    """Parse a task file's bytes; `name` is used in error messages. A `backend:` that
+    `unknown_backend` (the registry's check) says why it refuses is refused."""
     if len(data) > max_bytes:
         raise IntakeError(_too_large(name, len(data), max_bytes))
     text = _decode(data, name)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta, start = _front_matter(lines, name)
     rest = lines[start:]
+    if unknown_backend is not None and (why := unknown_backend(meta.get("backend", ""))):
+        raise IntakeError(f"{name}: front matter 'backend': {why}")
     title = meta.pop("title", None)
     if isinstance(title, str):
         body = "\n".join(rest).strip()

@@ -9,10 +9,11 @@ import msgspec
 from .. import events as ev
 from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
+from . import manager as manager_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict"]
+                    "pull_request", "conflict", "config"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -21,7 +22,8 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
 
     kind: Annotated[InboxKind, D(description="what waits: a question, a change to review, "
                                              "a blocked landing, a failure, a declined task, "
-                                             "a pull request, a conflict")]
+                                             "a pull request, a conflict, a config.toml edit "
+                                             "that did not apply")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -36,7 +38,7 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
     actions: Annotated[tuple[str, ...], D(description="the CLI verbs that apply: `answer`, "
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
-                                                      "`overrule`")] = ()
+                                                      "`overrule`, `cancel`")] = ()
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -51,7 +53,8 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     labels: Annotated[tuple[str, ...], D(description="the task's labels")]
     state: Annotated[str, D(description="`queued` `running` `waiting` `checking` "
                                         "`reviewing` `awaiting_approval` `landing` "
-                                        "`landed` `failed` `rejected` `killed`")]
+                                        "`landed` `no_change` `failed` `rejected` "
+                                        "`killed`")]
     health: Annotated[str, D(description="`ok` `stalled` `over_budget`")]
     backend: Annotated[str, D(description="the worker backend")]
     branch: Annotated[str, D(description="the session's git branch")]
@@ -131,7 +134,9 @@ def inbox(state: State) -> list[InboxItem]:
     items: list[InboxItem] = []
     for d in state.decisions.values():
         s = state.sessions.get(d.session_id)
-        if not d.open or (s is not None and s.terminal):
+        t = state.tasks.get(d.task_id)
+        if not d.open or (s is not None and s.terminal) or (t is not None
+                                                             and t.verdict == "cancelled"):
             continue
         detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
         items.append(InboxItem(
@@ -166,9 +171,10 @@ def inbox(state: State) -> list[InboxItem]:
         if t.verdict == "declined":
             items.append(InboxItem(
                 kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
-                since=t.filed_at, actions=("overrule",),
+                since=t.filed_at, actions=("overrule", "cancel"),
             ))
     items += world_views.inbox_items(state, InboxItem)
+    items += manager_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
     return items
 
@@ -202,6 +208,11 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"task {e.task_id} accepted{': ' + e.reason if e.reason else ''}"
         case ev.TaskDeclined():
             return f"task {e.task_id} declined: {e.reason}"
+        case ev.TaskCancelled():
+            return f"task {e.task_id} cancelled by {e.by}{': ' + e.reason if e.reason else ''}"
+        case ev.TriageRetried():
+            return (f"task {e.task_id}: triage retrying, attempt {e.attempt} of "
+                    f"{e.attempts}: {e.detail or e.failure}")
         case ev.TaskOverruled():
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():
@@ -263,8 +274,6 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"{name(e.session_id)}: landing FAILED: {e.reason}"
         case ev.ChangeLanded():
             return f"{name(e.session_id)}: LANDED on {e.target_branch} as {e.commit[:10]}"
-        case ev.WorktreeRemoved():
-            return f"{name(e.session_id)}: worktree removed"
         case ev.StallDetected():
             what = "killed" if e.killed else f"proposed: {e.proposal}"
             return f"{name(e.session_id)}: likely wasting time: {e.evidence} ({what})"
@@ -282,4 +291,5 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
-    return world_views.describe(e, name) or ev.tag_of(e)
+    return (world_views.describe(e, name) or manager_views.describe(e, name)
+            or ev.tag_of(e))

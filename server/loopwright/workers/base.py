@@ -14,10 +14,10 @@ from typing import Protocol
 
 from .. import events as ev
 from ..config import Config
-from ..core.commands import CommandResult  # re-exported: workspace and review use it too
+from ..core.commands import CommandResult
 from ..state import Session, Task
 
-__all__ = ["CommandResult", "Failed", "Finished", "Outcome", "TranscriptEvent", "UnknownBackend",
+__all__ = ["Failed", "Finished", "Outcome", "TranscriptEvent", "UnknownBackend",
            "Worker", "WorkerContext", "WorkerInput"]
 
 TranscriptEvent = ev.ModelPrompted | ev.ModelReplied

@@ -1,7 +1,8 @@
 """The `script` backend: deterministic steps from a ```loopwright-script block.
 
 Used by tests, benchmarks and `loopwright demo`. The program is the task body's blocks
-followed by the blocks of every request-changes note, so a note can carry the next steps.
+followed by the blocks of every request-changes note, so a note carries the next steps
+(`script_format.program`: the `finish` that ended an earlier run does not end this one).
 Each finished step is recorded (a `run` step in the same write as its result); after a
 restart the steps already recorded are skipped.
 """
@@ -20,6 +21,7 @@ from .script_format import (
     Fail,
     Finish,
     Progress,
+    Replace,
     Run,
     ScriptError,
     Sleep,
@@ -27,7 +29,7 @@ from .script_format import (
     Write,
     describe,
     find_scripts,
-    parse_script,
+    program,
 )
 
 
@@ -37,10 +39,7 @@ class ScriptWorker:
     async def run(self, ctx: WorkerContext) -> Outcome:
         inp = ctx.input
         try:
-            steps = parse_script(inp.task.body)
-            for n, note in enumerate(inp.notes, 1):
-                if find_scripts(note):
-                    steps += parse_script(note, source=f"note {n}")
+            steps = program(inp.task.body, inp.notes)
         except ScriptError as e:
             return Failed(str(e))
         last_progress = ""
@@ -50,7 +49,7 @@ class ScriptWorker:
             action, detail = describe(step)
             try:
                 outcome = await self._do(ctx, step)
-            except PathEscape as e:
+            except (PathEscape, ScriptError) as e:
                 return Failed(f"step {index + 1}: {e}")
             except OSError as e:
                 return Failed(f"step {index + 1} ({action}): {e}")
@@ -76,6 +75,8 @@ class ScriptWorker:
                 target = resolve_inside(root, path)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 await asyncio.to_thread(_append, target, content)
+            case Replace(path=path, old=old, new=new):
+                await asyncio.to_thread(_replace, resolve_inside(root, path), path, old, new)
             case Delete(path=path):
                 resolve_inside(root, path).unlink(missing_ok=True)
             case Run(command=command):
@@ -96,3 +97,23 @@ class ScriptWorker:
 def _append(path: Path, content: str) -> None:
     with path.open("a", encoding="utf-8") as f:
         f.write(content)
+
+
+def _replace(target: Path, path: str, old: str, new: str) -> None:
+    """`old` once, exactly, in `target` becomes `new`; a ScriptError says why not."""
+    if not target.is_file():
+        raise ScriptError(f"replace: {path}: no such file (write creates one)")
+    text = target.read_text(encoding="utf-8")
+    count = text.count(old)
+    if count == 0:
+        raise ScriptError(f"replace: {path}: the text to replace was not found; copy it "
+                          "exactly, whitespace included")
+    if count > 1:
+        lines, start = [], 0
+        while (i := text.find(old, start)) >= 0:
+            lines.append(str(text.count("\n", 0, i) + 1))
+            start = i + 1
+        raise ScriptError(f"replace: {path}: the text to replace occurs {count} times "
+                          f"(lines {', '.join(lines)}); include more of the surrounding "
+                          "text to pick one")
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")

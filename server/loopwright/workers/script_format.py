@@ -51,6 +51,14 @@ class Append(_Step, frozen=True):
     content: str
 
 
+class Replace(_Step, frozen=True):
+    """Replace the exact text `old`, which must occur once, with `new`."""
+
+    path: _NonEmpty = msgspec.field(name="replace")
+    old: _NonEmpty
+    new: str
+
+
 class Delete(_Step, frozen=True):
     path: _NonEmpty = msgspec.field(name="delete")
 
@@ -86,11 +94,11 @@ class Fail(_Step, frozen=True):
     reason: str = msgspec.field(name="fail")
 
 
-Step = Write | Append | Delete | Run | Ask | Sleep | Progress | Finish | Fail
+Step = Write | Append | Replace | Delete | Run | Ask | Sleep | Progress | Finish | Fail
 
 _ACTIONS: dict[str, type[Step]] = {
-    "write": Write, "append": Append, "delete": Delete, "run": Run, "ask": Ask,
-    "sleep": Sleep, "progress": Progress, "finish": Finish, "fail": Fail,
+    "write": Write, "append": Append, "replace": Replace, "delete": Delete, "run": Run,
+    "ask": Ask, "sleep": Sleep, "progress": Progress, "finish": Finish, "fail": Fail,
 }
 
 
@@ -133,10 +141,30 @@ def parse_script(body: str, *, source: str = "task body") -> list[Step]:
     return steps
 
 
+def program(body: str, notes: tuple[str, ...] = ()) -> list[Step]:
+    """The worker's whole program: the task body's steps, then those of every note that
+    carries a block. A part the worker was sent back after stops before its first
+    `finish` or `fail` (that step ended the earlier run and was never recorded), so the
+    note's steps run next and the step numbers of earlier runs stay the same."""
+    parts = [parse_script(body)]
+    sent_back = [bool(notes)]
+    for n, note in enumerate(notes, 1):
+        if find_scripts(note):
+            parts.append(parse_script(note, source=f"note {n}"))
+            sent_back.append(n < len(notes))
+    steps: list[Step] = []
+    for part, later in zip(parts, sent_back, strict=True):
+        if later:
+            ends = [i for i, step in enumerate(part) if isinstance(step, Finish | Fail)]
+            part = part[: ends[0]] if ends else part
+        steps += part
+    return steps
+
+
 def describe(step: Step) -> tuple[str, str]:
     """(action, detail) for the log: ("write", "src/app.py"), ("run", "pytest -q")."""
     match step:
-        case Write(path=path) | Append(path=path) | Delete(path=path):
+        case Write(path=path) | Append(path=path) | Replace(path=path) | Delete(path=path):
             detail = path
         case Run(command=detail) | Ask(question=detail) | Progress(message=detail):
             pass
@@ -191,7 +219,7 @@ def _parse_step(text: str) -> Step:
 
 def _checked(step: Step) -> Step:
     match step:
-        case Write(path=path) | Append(path=path) | Delete(path=path):
+        case Write(path=path) | Append(path=path) | Replace(path=path) | Delete(path=path):
             _check_path(path)
         case Ask(options=options, default=default) if options:
             if not default:

@@ -16,7 +16,7 @@ from pathlib import Path
 from loopwright.events import Hunk
 from loopwright.workspace.repo import WorkspaceError, run_ok
 
-__all__ = ["compute_hunks", "diff_text", "file_at"]
+__all__ = ["FileKinds", "compute_hunks", "diff_text", "file_at", "file_kinds"]
 
 _DIFF_OPTIONS = (
     "-c",
@@ -34,6 +34,7 @@ _DIFF_OPTIONS = (
 )
 _HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _BINARY_SNIFF = 8000  # git's own heuristic: a NUL in the first 8000 bytes means binary
+_SNIFF_FILES = 200  # files whose content file_kinds reads itself (one git process each)
 
 
 def _diff_bytes(root: Path, base: str, head: str) -> bytes:
@@ -81,6 +82,72 @@ def compute_hunks(root: Path, base: str, head: str) -> tuple[list[Hunk], list[st
     added = sum(h.added for h in hunks)
     removed = sum(h.removed for h in hunks)
     return hunks, [entry.path for entry in files], added, removed
+
+
+@dataclass(frozen=True, slots=True)
+class FileKinds:
+    """The files of a change the gate counts apart from its lines."""
+
+    binary: tuple[str, ...]  # binary in `head`: they have no lines to count
+    new: tuple[str, ...]  # not in `base` (renames are not new)
+
+
+def file_kinds(root: Path, base: str, head: str) -> FileKinds:
+    """Which files changed from `base` to `head` are binary, and which are new.
+
+    Binary is judged from the content (a NUL in the first 8000 bytes, as git does) as
+    well as by git, so a `.gitattributes` in the change cannot make a binary file pass
+    for text.
+    """
+    raw = run_ok(root, "-c", "core.quotePath=false", "diff", "--raw", "-z", "--no-abbrev",
+                 "--find-renames", "--no-ext-diff", "--no-textconv", base, head, "--")
+    numstat = run_ok(root, "diff", "--numstat", "-z", "--find-renames", "--no-ext-diff",
+                     "--no-textconv", base, head, "--")
+    if raw.status != 0 or numstat.status != 0:
+        said = (raw.stderr or numstat.stderr).strip()
+        raise WorkspaceError(f"could not diff {base} against {head} in {root}: {said}")
+    by_git = set(_binary_by_numstat(numstat.stdout))
+    binary: list[str] = []
+    new: list[str] = []
+    fields = raw.stdout.split(b"\0")
+    i = sniffed = 0
+    while i < len(fields) - 1:
+        meta = fields[i].split()
+        if len(meta) < 5:
+            break
+        status = meta[4][:1]
+        paths = 2 if status in (b"R", b"C") else 1
+        path = _decode(fields[i + paths])
+        i += 1 + paths
+        if status == b"D":
+            continue
+        if status == b"A":
+            new.append(path)
+        sniffed += 1  # past the cap the change is far over any line limit anyway
+        sniff = sniffed <= _SNIFF_FILES
+        if path in by_git or (sniff and _is_binary_blob(root, meta[3].decode())):
+            binary.append(path)
+    return FileKinds(tuple(binary), tuple(new))
+
+
+def _binary_by_numstat(out: bytes) -> list[str]:
+    """`-\t-\t` records of `git diff --numstat -z` (a rename's path follows in two fields)."""
+    fields, found, i = out.split(b"\0"), [], 0
+    while i < len(fields) and fields[i]:
+        added, _, rest = fields[i].partition(b"\t")
+        _, _, path = rest.partition(b"\t")
+        if not path:  # a rename: "A\tD\t" then old and new paths
+            path, i = fields[i + 2], i + 3
+        else:
+            i += 1
+        if added == b"-":
+            found.append(_decode(path))
+    return found
+
+
+def _is_binary_blob(root: Path, sha: str) -> bool:
+    result = run_ok(root, "cat-file", "blob", sha)
+    return result.status == 0 and b"\0" in result.stdout[:_BINARY_SNIFF]
 
 
 def file_at(root: Path, commit: str, path: str) -> str | None:

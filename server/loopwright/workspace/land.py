@@ -1,11 +1,14 @@
-"""Landing: merge in the session's worktree, then advance the target without ever forcing.
+"""Landing: write the change in the session's worktree, then advance the target without
+ever forcing.
 
-The user's work is never at risk (DESIGN principle 5). The merge happens inside the
-session's own worktree, detached at the target's tip, so checks can run on the merged
-result. The target branch then moves only by a fast-forward: inside the checkout that
-has it (so its files follow), and only when that checkout is clean; or by a
-compare-and-swap `update-ref` when nobody has it checked out. Every step can be
-repeated after a crash.
+The user's work is never at risk (DESIGN principle 5). The change is squashed, merged or
+rebased (land_styles.py) inside the session's own worktree, detached at the target's
+tip, so checks can run on the result. The target branch then moves only by a
+fast-forward: inside the checkout that has it (so its files follow), which git does
+without touching a file you changed -- landing waits, naming them, only when the change
+touches a file you have uncommitted changes to, or would replace one git does not track
+there; or by a compare-and-swap `update-ref` when nobody has it checked out. Every step
+can be repeated after a crash.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopwright.workspace.land_styles import (
+    LandStyle,
+    commit_message,
+    landed_sessions,
+    write_change,
+)
 from loopwright.workspace.repo import (
     WorkspaceError,
     head_commit,
-    identity_args,
-    is_dirty,
     run_ok,
     worktree_entries,
 )
@@ -30,6 +37,7 @@ __all__ = [
     "LandOutcome",
     "Moved",
     "advance_target",
+    "commit_message",
     "is_landed",
     "prepare_merge",
     "restore_session_checkout",
@@ -69,13 +77,15 @@ _IN_PROGRESS = {
 
 
 def prepare_merge(
-    root: Path, worktree: Path, session_branch: str, target_branch: str, message: str
+    root: Path, worktree: Path, session_branch: str, target_branch: str, message: str,
+    style: LandStyle = "merge",
 ) -> str | list[str]:
-    """Merge the session into the target's tip inside the session's worktree.
+    """Write the session's change onto the target's tip inside the session's worktree,
+    in `style` (land_styles.py), `message` its landed commit's message.
 
-    Returns the merge commit's sha (the worktree is left detached there, so checks can
-    run on the merged result), the target's tip when it already contains the session
-    (the worktree is left alone), or the sorted conflicting paths (the merge is aborted
+    Returns the new commit's sha (the worktree is left detached there, so checks can
+    run on the result), the target's tip when it already contains the session (the
+    worktree is left alone), or the sorted conflicting paths (the merge is aborted
     and the worktree is back on the session branch, clean).
     """
     target_tip = head_commit(root, f"refs/heads/{target_branch}")
@@ -88,29 +98,15 @@ def prepare_merge(
         raise WorkspaceError(
             f"the session worktree {worktree} has uncommitted changes; commit them before landing"
         )
-    git(sg, "checkout", "-q", "--detach", target_tip)
-    merged = git_ok(
-        sg,
-        *identity_args(root),
-        "merge",
-        "-q",
-        "--no-ff",
-        "--no-edit",
-        "--no-verify",
-        "--no-gpg-sign",
-        "--no-autostash",
-        "-m",
-        message,
-        session_head,
-    )
-    if merged.status == 0:
-        return git(sg, "rev-parse", "--verify", "HEAD")
+    written = write_change(sg, root, style, target_tip, session_head, message)
+    if isinstance(written, str):
+        return written
     conflicts = _unmerged_paths(sg)
     restore_session_checkout(root, worktree, session_branch)
     if conflicts:
         return conflicts
-    said = merged.stderr.strip() or merged.text.strip()
-    raise WorkspaceError(f"could not merge {session_branch} into {target_branch}: {said}")
+    said = written.stderr.strip() or written.text.strip()
+    raise WorkspaceError(f"could not {style} {session_branch} onto {target_branch}: {said}")
 
 
 def advance_target(
@@ -138,10 +134,13 @@ def advance_target(
         return _after_failure(root, target_branch, expected_old, swapped.stderr)
     # a linked worktree holding the target is run on like a session's: trusting nothing
     sg = session_git(root, checkout) if checkout.resolve() != root.resolve() else None
-    if _is_dirty(sg) if sg is not None else is_dirty(checkout):
+    overlap = sorted(_local_changes(sg, checkout) & _changed_paths(root, expected_old,
+                                                                    new_commit))
+    if overlap:
         return Blocked(
-            f"{target_branch} is checked out at {checkout} with uncommitted changes; "
-            "commit or stash them and landing will continue"
+            f"{target_branch} is checked out at {checkout}, where you have uncommitted "
+            f"changes to {_some(overlap)}, which the change also changes; commit or stash "
+            "them and landing will continue"
         )
     in_the_way = untracked_in_the_way(root, checkout, expected_old, new_commit)
     if in_the_way:
@@ -154,10 +153,15 @@ def advance_target(
     forward = git_ok(sg, *ff) if sg is not None else run_ok(checkout, *ff)
     if forward.status == 0:
         return Advanced(new_commit)
-    if "would be overwritten" in forward.stderr:
+    if "index.lock" in forward.stderr:  # your own git command holds the index just now
+        return Blocked(
+            f"{target_branch} is checked out at {checkout}, where another git command is "
+            "running (its index.lock exists); landing will continue when it ends"
+        )
+    if "would be overwritten" in forward.stderr:  # you edited them meanwhile
         return Blocked(
             f"{target_branch} is checked out at {checkout}, and landing would overwrite "
-            f"files there that git does not track: {forward.stderr.strip()}"
+            f"your changes there: {' '.join(forward.stderr.split())}"
         )
     return _after_failure(root, target_branch, expected_old, forward.stderr)
 
@@ -185,9 +189,14 @@ def untracked_in_the_way(root: Path, checkout: Path, old: str, new: str) -> str:
     return ""
 
 
-def is_landed(root: Path, target_branch: str, session_head: str) -> bool:
-    """True when the target branch already contains `session_head`."""
-    return _is_ancestor(root, session_head, head_commit(root, f"refs/heads/{target_branch}"))
+def is_landed(root: Path, target_branch: str, session_head: str, session_id: str = "",
+              since: str = "") -> bool:
+    """True when the target branch already contains `session_head`, or (a squash or a
+    rebase, whose commits are new) a commit after `since` carries `session_id`'s trailer."""
+    tip = head_commit(root, f"refs/heads/{target_branch}")
+    if _is_ancestor(root, session_head, tip):
+        return True
+    return bool(session_id) and session_id in landed_sessions(root, since, tip)
 
 
 def restore_session_checkout(root: Path, worktree: Path, session_branch: str) -> None:
@@ -195,6 +204,8 @@ def restore_session_checkout(root: Path, worktree: Path, session_branch: str) ->
     sg = session_git(root, worktree)
     if (sg.git_dir / "MERGE_HEAD").exists():
         git(sg, "merge", "--abort")
+    if any((sg.git_dir / state).exists() for state in ("rebase-merge", "rebase-apply")):
+        git(sg, "rebase", "--abort")
     head = git_ok(sg, "symbolic-ref", "--quiet", "--short", "HEAD")
     branch = head.text.strip() if head.status == 0 else None
     if branch == session_branch:
@@ -226,6 +237,27 @@ def _is_dirty(sg: SessionGit) -> bool:
     if out.status != 0:
         raise WorkspaceError(f"git status failed in {sg.worktree}: {out.stderr.strip()}")
     return bool(out.stdout.strip(b"\0"))
+
+
+def _local_changes(sg: SessionGit | None, checkout: Path) -> set[str]:
+    """Paths with uncommitted changes (staged or not) in the checkout, both sides of a
+    staged rename included."""
+    args = ("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no",
+            "--no-renames")
+    out = git_ok(sg, *args) if sg is not None else run_ok(checkout, *args)
+    if out.status != 0:
+        raise WorkspaceError(f"git status failed in {checkout}: {out.stderr.strip()}")
+    return {record[3:].decode("utf-8", "surrogateescape")
+            for record in out.stdout.split(b"\0") if len(record) > 3}
+
+
+def _changed_paths(root: Path, old: str, new: str) -> set[str]:
+    out = run_ok(root, "diff", "--name-only", "-z", "--no-renames", old, new).stdout
+    return {raw.decode("utf-8", "surrogateescape") for raw in out.split(b"\0") if raw}
+
+
+def _some(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 
 def _unmerged_paths(sg: SessionGit) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .repo import WorkspaceError, identity_args, run, run_ok
 from .session_git import git, git_ok, session_git
+from .worktrees import snapshot_pathspecs
 
 __all__ = ["Conflicted", "Rebased", "bring_up_to_date", "changed_paths", "merge_conflicts",
            "snapshot"]
@@ -36,7 +37,7 @@ def changed_paths(root: Path, worktree: Path, base: str) -> set[str]:
     sg = session_git(root, worktree)
     committed = git(sg, "diff", "--name-only", "--no-renames", base, "HEAD")
     status = git_ok(sg, "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                    "--no-renames").text
+                    "--no-renames", *snapshot_pathspecs()).text
     paths = {p for p in committed.splitlines() if p}
     paths |= {entry[3:] for entry in status.split("\0") if len(entry) > 3}
     return paths
@@ -57,7 +58,7 @@ def snapshot(root: Path, worktree: Path) -> str:
             return result.text.strip()
 
         run_git("read-tree", "HEAD")
-        run_git("add", "-A")
+        run_git("add", "-A", *snapshot_pathspecs())
         tree = run_git("write-tree")
         return run_git(*identity_args(root), "commit-tree", tree, "-p", "HEAD", "-m",
                        "loopwright: snapshot")

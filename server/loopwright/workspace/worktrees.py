@@ -15,7 +15,24 @@ from loopwright.workspace.repo import (
 )
 from loopwright.workspace.session_git import git, git_ok, session_git
 
-__all__ = ["commit_all", "create_worktree", "list_worktrees", "remove_worktree"]
+__all__ = [
+    "SNAPSHOT_EXCLUDES",
+    "commit_all",
+    "create_worktree",
+    "list_worktrees",
+    "remove_worktree",
+    "snapshot_pathspecs",
+]
+
+# What interpreters and tools leave behind when a worker or the checks run: never part of
+# a change. Passed as pathspecs on the manager's own command line, so nothing the worker
+# writes (a .gitignore that un-ignores them, say) can bring them back. Files the
+# repository already tracks there are left as the base has them.
+SNAPSHOT_EXCLUDES = (
+    "__pycache__/", "*.pyc", "*.pyo", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/",
+    ".hypothesis/", ".tox/", ".nox/", ".venv/", "node_modules/", ".eslintcache",
+    ".DS_Store", "Thumbs.db",
+)
 
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -83,24 +100,35 @@ def commit_all(root: Path, worktree: Path, message: str) -> str:
     """Snapshot the worktree into a commit on its branch; return HEAD's sha.
 
     The worker never commits (its sandbox sees the repository's git dir read-only): the
-    manager stages everything (deletions too) and commits if anything changed, through
+    manager stages everything (deletions too) but what `.gitignore` ignores and the
+    caches of `SNAPSHOT_EXCLUDES`, and commits if anything changed, through
     `session_git`, so nothing the worker wrote decides where git looks or what it runs.
     Raises `WorktreeTampered` when the worktree's `.git` pointer was changed.
     Commits as "Loopwright <loopwright@localhost>" unless git already has an identity.
     """
     sg = session_git(root, worktree)
-    git(sg, "add", "-A")
+    git(sg, "add", "-A", *snapshot_pathspecs())
     if git_ok(sg, "diff", "--cached", "--quiet").status == 1:
         who = identity_args(root)
         git(sg, *who, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message)
     return git(sg, "rev-parse", "--verify", "HEAD")
 
 
-def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> None:
+def snapshot_pathspecs() -> list[str]:
+    """`-- . :(exclude)...`: everything but `SNAPSHOT_EXCLUDES`, for `git add` or `status`."""
+    specs = ["--", "."]
+    for pattern in SNAPSHOT_EXCLUDES:
+        below = "/**" if pattern.endswith("/") else ""
+        specs.append(f":(exclude,glob)**/{pattern.rstrip('/')}{below}")
+    return specs
+
+
+def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str) -> str:
     """Remove the worktree at `path` (gone already is fine), and its branch if asked.
 
     The branch is deleted with `-D`: the caller decides it is no longer wanted (landed,
-    rejected or killed), and git's own check only knows about the current HEAD.
+    rejected or killed), and git's own check only knows about the current HEAD. Returns
+    the deleted branch's last commit (so it can be recorded and restored), else "".
     """
     path = path.absolute()
     if path.exists():
@@ -108,8 +136,11 @@ def remove_worktree(root: Path, path: Path, *, delete_branch: bool, branch: str)
         if removed.status != 0 and path.exists():
             raise WorkspaceError(f"could not remove the worktree at {path}: {removed.stderr}")
     run(root, "worktree", "prune")
-    if delete_branch and _branch_exists(root, branch):
-        run(root, "branch", "-q", "-D", branch)
+    if not (delete_branch and _branch_exists(root, branch)):
+        return ""
+    commit = run(root, "rev-parse", "--verify", f"refs/heads/{branch}").strip()
+    run(root, "branch", "-q", "-D", branch)
+    return commit
 
 
 def list_worktrees(root: Path) -> list[tuple[Path, str | None]]:
