@@ -231,11 +231,12 @@ def test_an_editable_install_of_the_main_checkout_is_warned_about(
     activated = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin"}  # as `source venv/bin/activate`
     proc = _cli_with(root, activated, "init")
     assert proc.returncode == 0, proc.stderr
-    warning = proc.stderr
+    assert proc.stderr == ""  # on a src layout, init sets checks that test the worktree
+    configure(Project(root), '[checks]\ncommand = "python -m pytest -q"\n')
+    warning = _cli_with(root, activated, "config").stderr
     assert (f"warning: the checks' Python ({python}) has tinypkg installed in editable "
             f"mode from {root}, the main checkout") in warning
     assert '[checks] command = "PYTHONPATH=src python -m pytest -q"' in warning
-    assert warning == _cli_with(root, activated, "config").stderr
     assert _cli_with(root, {}, "config").stderr == ""  # another Python: nothing to say
     configure(Project(root), '[checks]\ncommand = "PYTHONPATH=src python -m pytest -q"\n')
     assert _cli_with(root, activated, "config").stderr == ""  # the advice, taken, is enough

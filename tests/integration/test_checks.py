@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from loopwright.config import ChecksConfig, Config, SandboxConfig
-from loopwright.review.checks import MAKE_TEST, NPM_TEST, PYTEST, detect_command, run_checks
+from loopwright.review.checks import (
+    MAKE_TEST,
+    NPM_TEST,
+    PYTEST,
+    PYTEST_SRC,
+    detect_command,
+    run_checks,
+)
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -120,6 +127,24 @@ def test_order_is_make_then_npm_then_pytest(tmp_path: Path) -> None:
     assert detect_command(_write(tmp_path / "npm", everything)) == NPM_TEST
     del everything["package.json"]
     assert detect_command(_write(tmp_path / "py", everything)) == PYTEST
+
+
+@pytest.mark.parametrize("files", [
+    {"src/pkg/__init__.py": "", "tests/test_pkg.py": ""},
+    {"src/pkg/core.py": "", "tests/test_pkg.py": ""},  # a namespace package
+    {"src/single.py": "", "tests/test_single.py": ""},
+], ids=["package", "namespace-package", "module"])
+def test_a_src_layout_tests_the_worktrees_src(tmp_path: Path, files: dict[str, str]) -> None:
+    files = {"pyproject.toml": "[project]\nname = 'pkg'\n", **files}
+    assert detect_command(_write(tmp_path, files)) == PYTEST_SRC == (
+        "PYTHONPATH=src python -m pytest -q")
+
+
+def test_a_src_folder_is_not_a_src_layout_on_its_own(tmp_path: Path) -> None:
+    no_pyproject = {"src/pkg/__init__.py": "", "tests/test_pkg.py": ""}
+    assert detect_command(_write(tmp_path / "a", no_pyproject)) == PYTEST
+    no_python = {"pyproject.toml": "", "src/index.js": "", "tests/test_x.py": ""}
+    assert detect_command(_write(tmp_path / "b", no_python)) == PYTEST
 
 
 def _config(command: str = "", timeout: float = 60, tail: int = 40) -> Config:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,12 +34,14 @@ def init(args: argparse.Namespace) -> int:
     project.dot.mkdir(exist_ok=True)
     project.inbox.mkdir(exist_ok=True)
     repo_mod.ensure_ignored(project.root, ".loopwright/")
+    proposed = ""
     if project.config_path.exists():
         print(f"{project.config_path} already exists; left as it is")
         cfg = backends.load(project.config_path)
     else:
         cfg = config_mod.Config()
         cfg.project.target_branch = branch
+        proposed = _checks_for_src_layout(project.root, cfg)
         missing = files_a_worktree_lacks(project.root)
         text = config_mod.render_toml(cfg) + environment_hint(missing)
         project.config_path.write_text(text, encoding="utf-8")
@@ -46,7 +50,10 @@ def init(args: argparse.Namespace) -> int:
             print(f"note: {len(missing)} git-ignored file(s) here would be missing in a "
                   f"session's worktree ({', '.join(missing[:3])}"
                   f"{', ...' if len(missing) > 3 else ''}): see the end of config.toml")
-    _say_checks(project, cfg)
+    if proposed:
+        print(proposed)
+    else:
+        _say_checks(project, cfg)
     if not repo_mod.has_commits(project.root):
         print("note: this repository has no commits yet; commit something before "
               "`loopwright run`, so sessions have a base to branch from")
@@ -81,6 +88,29 @@ def _say_checks(project: Project, cfg: config_mod.Config) -> None:
               "tests); set [checks] command in config.toml")
     for line in _editable_warning(project, cfg):
         print(line, file=sys.stderr)
+
+
+def _checks_for_src_layout(root: Path, cfg: config_mod.Config) -> str:
+    """On a src-layout Python project, set the checks to test the session's `src/` with
+    the Python on PATH (named by its path, so `loopwright run` finds it from any shell),
+    and that Python's venv readable in the sandbox. Returns what to tell the user, or ""
+    when the project is something else or there is no Python on PATH."""
+    if checks_mod.detect_command(root) != checks_mod.PYTEST_SRC:
+        return ""
+    path = sandbox.scrubbed_env(cfg.sandbox.pass_env).get("PATH", "")
+    python = shutil.which("python", path=path) or shutil.which("python3", path=path)
+    if python is None:
+        return ""
+    python = str(Path(python).absolute())  # not resolved: a venv's python is a symlink
+    cfg.checks.command = f"PYTHONPATH=src {shlex.quote(python)} -m pytest -q"
+    said = (f"checks: `{cfg.checks.command}` (written to config.toml: the session's "
+            "src/ comes first, so its checks test its own code, not an installed copy)")
+    venv = Path(python).parent.parent
+    if (venv / "pyvenv.cfg").is_file():
+        cfg.sandbox.read_only = [*cfg.sandbox.read_only, str(venv)]
+        said += (f"\nsandbox: {venv} is in [sandbox] read_only, so sessions can run that "
+                 "Python whatever shell starts `loopwright run`")
+    return said
 
 
 def _editable_warning(project: Project, cfg: config_mod.Config) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -11,8 +13,12 @@ from pathlib import Path
 from ..config import Config
 from ..core.commands import CommandResult
 from ..workspace import sandbox
+from . import editable
 
 PYTEST = "python -m pytest -q"
+# A src layout's code is not importable from the root: put the worktree's src/ first, so
+# the checks test the session's code, not an installed (or editable, main's) copy.
+PYTEST_SRC = "PYTHONPATH=src python -m pytest -q"
 NPM_TEST = "npm test --silent"
 MAKE_TEST = "make test"
 
@@ -32,8 +38,19 @@ def detect_command(worktree: Path) -> str:
     if _has_npm_test(worktree):
         return NPM_TEST
     if _uses_pytest(worktree):
-        return PYTEST
+        return PYTEST_SRC if is_src_layout(worktree) else PYTEST
     return ""
+
+
+def is_src_layout(worktree: Path) -> bool:
+    """A pyproject.toml, and Python code under `src/` (a package or a module)."""
+    src = worktree / "src"
+    if not (worktree / "pyproject.toml").is_file() or not src.is_dir():
+        return False
+    try:
+        return any(src.glob("*.py")) or any(src.glob("*/*.py"))
+    except OSError:
+        return False
 
 
 def command_for(worktree: Path, config: Config) -> str:
@@ -45,14 +62,24 @@ async def run_checks(worktree: Path, config: Config, command: str | None = None,
                      repo_root: Path | None = None) -> CommandResult | None:
     """Run the checks in the sandbox; None when no command is configured or detected.
     A caller that already looked the command up passes it; `repo_root` is the repository
-    the worktree belongs to (see `sandbox.run`)."""
+    the worktree belongs to (see `sandbox.run`). Failed checks whose Python imports
+    that repository's main checkout (an editable install) end with a line saying so."""
     command = command_for(worktree, config) if command is None else command
     if not command:
         return None
-    return await sandbox.run(
+    result = await sandbox.run(
         command, worktree, timeout=config.checks.timeout_seconds, config=config.sandbox,
         tail_lines=config.checks.output_tail_lines, repo_root=repo_root,
     )
+    if result.ok or repo_root is None:
+        return result
+    env = sandbox.scrubbed_env(config.sandbox.pass_env)
+    installs = await asyncio.to_thread(editable.installs_behind, command, repo_root, env)
+    note = editable.failure_note(repo_root, installs)
+    if not note:
+        return result
+    sep = "\n" if result.output and not result.output.endswith("\n") else ""
+    return dataclasses.replace(result, output=f"{result.output}{sep}{note}\n")
 
 
 def _read(path: Path) -> str:

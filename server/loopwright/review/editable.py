@@ -38,6 +38,11 @@ print(json.dumps(found))
 """
 
 
+# (interpreter, main checkout) -> what it has installed from there: probed once per run,
+# since a failing session's checks ask again each time.
+_probed: dict[tuple[str, Path], list[EditableInstall]] = {}
+
+
 @dataclass(frozen=True)
 class EditableInstall:
     interpreter: str
@@ -104,6 +109,34 @@ def editable_installs_of(root: Path, interpreter: str, env: Mapping[str, str]
         if where == main or main in where.parents:
             installs.append(EditableInstall(interpreter, name, where))
     return installs
+
+
+def installs_behind(command: str, root: Path, env: Mapping[str, str]
+                    ) -> list[EditableInstall]:
+    """The editable installs of `root` that the checks command's Python imports; probed
+    once per interpreter and checkout for the life of the process."""
+    python = checks_interpreter(command, root, env)
+    if python is None:
+        return []
+    key = (python, root.resolve())
+    if key not in _probed:
+        _probed[key] = editable_installs_of(root, python, env)
+    return _probed[key]
+
+
+def failure_note(root: Path, installs: list[EditableInstall]) -> str:
+    """One line for failed checks whose Python imports the main checkout, which the
+    sandbox hides from a session: the cause and the fix. "" when that is not it."""
+    if not installs:
+        return ""
+    names = ", ".join(sorted({i.distribution for i in installs}))
+    src = "src" if (root / "src").is_dir() else "."
+    python = installs[0].interpreter
+    return (f"[loopwright] note: this Python ({python}) imports {names} from the main "
+            f"checkout ({installs[0].points_to}, an editable install), which sessions "
+            f"cannot see: run the checks with `PYTHONPATH={src} {python} -m pytest -q` "
+            "(set [checks] command in .loopwright/config.toml), use the project's own "
+            "runner, or give sessions their own environment (docs/first-hour.md)")
 
 
 def advice(root: Path, installs: list[EditableInstall]) -> list[str]:
