@@ -216,3 +216,25 @@ def test_kill_9_mid_session_then_restart_resumes_where_it_was(
     assert "resumed (the manager restarted)" in out
     [s] = st.sessions.values()
     assert s.attempt == 1  # the same session, not a new one
+
+
+def test_clean_removes_ended_sessions_worktrees_and_keeps_their_branches(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(PASSING)
+    init(root)
+    broken = task_file("x", {"write": "a.txt", "content": "a\n"}, {"fail": "cannot go on"})
+    assert cli(root, "dispatch", "Gives up", "--body", broken).returncode == 0
+    assert cli(root, "run", "--once").returncode == 0
+    api = FrontEndApi.open(Project(root))
+    [s] = api.state.sessions.values()
+    api.close()
+    assert s.state == S.FAILED and Path(s.worktree).is_dir()
+    out = cli(root, "clean").stdout
+    assert f"removed {s.worktree} (gives-up, failed; branch {s.branch} kept)" in out
+    assert not Path(s.worktree).exists()
+    branches = subprocess.run(["git", "branch", "--list", s.branch], cwd=root,
+                              capture_output=True, text=True, check=True).stdout
+    assert s.branch in branches
+    assert "worktree removed" in cli(root, "log").stdout
+    assert cli(root, "clean").stdout.strip() == "nothing to clean"

@@ -9,7 +9,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import msgspec
 
@@ -20,12 +19,11 @@ from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
 from ..project import Project
-from ..state import SESSION_TRANSITIONS, TERMINAL, Session, SessionState
+from ..state import SESSION_TRANSITIONS, Session, SessionState
 from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
 from ..workspace import repo as repo_mod
-from ..workspace import worktrees
 from . import show
 from .common import CliError, OpenApi, clock, open_api, print_json
 
@@ -335,15 +333,10 @@ def _print_log(api: FrontEndApi, after: int, as_json: bool) -> int:
 
 def clean(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
-        removed = 0
-        for s in api.state.sessions.values():
-            if s.state in TERMINAL and s.worktree and not s.worktree_removed:
-                worktrees.remove_worktree(api.project.root, Path(s.worktree),
-                                          delete_branch=False, branch=s.branch)
-                api.store.append(ev.WorktreeRemoved(session_id=s.session_id, path=s.worktree))
-                print(f"removed {s.worktree} ({s.name}, {s.state}; branch {s.branch} kept)")
-                removed += 1
-        print(f"{removed} worktree(s) removed" if removed else "nothing to clean")
+        removed = api.clean()
+        for s in removed:
+            print(f"removed {s.worktree} ({s.name}, {s.state}; branch {s.branch} kept)")
+        print(f"{len(removed)} worktree(s) removed" if removed else "nothing to clean")
     return 0
 
 

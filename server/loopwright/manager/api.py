@@ -21,6 +21,7 @@ from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
 from ..views import overview as views
 from ..workspace import diff as diff_mod
+from ..workspace import worktrees
 from ..workspace.session_git import git, session_git
 from .lock import holder_pid
 
@@ -140,6 +141,18 @@ class FrontEndApi:
         t = self.task(ref)
         self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
         return self.refresh().tasks[t.task_id]
+
+    def clean(self) -> list[Session]:
+        """Remove the worktrees of ended sessions, keeping their branches; each removal
+        is recorded, checked, like every other action."""
+        removed = []
+        for s in list(self.refresh().sessions.values()):
+            if s.terminal and s.worktree and not s.worktree_removed:
+                worktrees.remove_worktree(self.project.root, Path(s.worktree),
+                                          delete_branch=False, branch=s.branch)
+                self._append(ev.WorktreeRemoved(session_id=s.session_id, path=s.worktree))
+                removed.append(s)
+        return removed
 
     def focus(self, on: bool, minutes: float = 0.0, by: str = "human") -> None:
         """Focus mode: interruptions are held until it ends (after `minutes`, or off)."""
