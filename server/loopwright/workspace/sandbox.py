@@ -125,6 +125,24 @@ def wall(bwrap: str, cwd: Path, config: SandboxConfig, env: Mapping[str, str],
     return args, mounts.data, [*mounts.readable, work]
 
 
+async def _agent_wall(cwd: Path, config: SandboxConfig, repo_root: Path | None
+                      ) -> tuple[list[str], list[bytes]] | None:
+    """The wall's bwrap arguments with the machine's network (an agent CLI needs its
+    API), or None when bubblewrap is off or cannot run here (`WorkspaceError` under
+    `bubblewrap = "always"`)."""
+    if config.bubblewrap == "never":
+        return None
+    bwrap, why_not = await _working_bwrap()
+    if not bwrap:
+        if config.bubblewrap == "always":
+            raise WorkspaceError(f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: "
+                                 f"{why_not}")
+        return None
+    full = msgspec.structs.replace(config, network="full")
+    args, data, _ = await asyncio.to_thread(wall, bwrap, cwd, full, os.environ, repo_root)
+    return args, data
+
+
 async def walled_program(program: str, cwd: Path, config: SandboxConfig, folder: Path,
                          repo_root: Path | None) -> str:
     """A script in `folder` that runs `program "$@"` inside the wall, with the machine's
@@ -132,16 +150,10 @@ async def walled_program(program: str, cwd: Path, config: SandboxConfig, folder:
     unchanged when bubblewrap is off or cannot run here (and refuses, raising
     `WorkspaceError`, under `bubblewrap = "always"`). The environment passes through
     (the agent needs its API key); HOME and TMPDIR are the sandbox's."""
-    if config.bubblewrap == "never":
+    walled = await _agent_wall(cwd, config, repo_root)
+    if walled is None:
         return program
-    bwrap, why_not = await _working_bwrap()
-    if not bwrap:
-        if config.bubblewrap == "always":
-            raise WorkspaceError(f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: "
-                                 f"{why_not}")
-        return program
-    full = msgspec.structs.replace(config, network="full")
-    args, data, _ = await asyncio.to_thread(wall, bwrap, cwd, full, os.environ, repo_root)
+    args, data = walled
     blobs = iter(enumerate(data))
     line: list[str] = []
     for arg in args:
@@ -167,16 +179,10 @@ async def walled_argv(argv: list[str], cwd: Path, config: SandboxConfig,
     of the returned data is fed, see `bind_fds`), or None when bubblewrap is off or
     cannot run here (raising `WorkspaceError` under `bubblewrap = "always"`). `dirs` and
     `files` are made inside (absolute paths under /tmp): private, writable, gone at exit."""
-    if config.bubblewrap == "never":
+    walled = await _agent_wall(cwd, config, repo_root)
+    if walled is None:
         return None
-    bwrap, why_not = await _working_bwrap()
-    if not bwrap:
-        if config.bubblewrap == "always":
-            raise WorkspaceError(f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: "
-                                 f"{why_not}")
-        return None
-    full = msgspec.structs.replace(config, network="full")
-    args, data, _ = await asyncio.to_thread(wall, bwrap, cwd, full, os.environ, repo_root)
+    args, data = walled
     for folder in dirs:
         args += ["--dir", folder]
     for path, blob in (files or {}).items():
