@@ -13,6 +13,7 @@ export const Methods = {
   kill: "loopwright/kill",
   retry: "loopwright/retry",
   cancel: "loopwright/cancel",
+  dismiss: "loopwright/dismiss",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
@@ -24,7 +25,7 @@ export const Methods = {
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
+export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -39,6 +40,7 @@ export interface Requests {
   "loopwright/kill": { params: KillParams; result: SessionResult };
   "loopwright/retry": { params: SessionParams; result: SessionResult };
   "loopwright/cancel": { params: TaskParams; result: TaskResult };
+  "loopwright/dismiss": { params: DismissParams; result: DismissResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
@@ -147,8 +149,8 @@ export interface SessionRow {
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply */
-  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task */
+  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */
@@ -163,7 +165,7 @@ export interface InboxItem {
   sessionName: string;
   /** a decision's choices; empty means free text */
   options: string[];
-  /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel` */
+  /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel`, `dismiss` */
   actions: string[];
 }
 
@@ -332,6 +334,15 @@ export interface SelectionContext {
 /** The report page, one self-contained HTML document. */
 export interface DashboardResult {
   html: string;
+}
+
+export interface DismissParams {
+  file: string;
+}
+
+/** The refused file whose item left the inbox. */
+export interface DismissResult {
+  file: string;
 }
 
 export interface DispatchParams {

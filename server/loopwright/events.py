@@ -93,6 +93,14 @@ class TriageRetried(_Event, frozen=True, tag="triage_retried"):
     wait_seconds: float = 0.0
 
 
+class RefusalDismissed(_Event, frozen=True, tag="refusal_dismissed"):
+    """The human has seen that an inbox file was refused: it leaves the inbox (the file
+    stays where it was kept)."""
+
+    origin: str
+    by: str = "human"
+
+
 class TaskCancelled(_Event, frozen=True, tag="task_cancelled"):
     """The human cancelled a task no session works on (pending or declined): it leaves
     the inbox and nothing more is done about it."""
@@ -613,6 +621,7 @@ Event = (
     | TaskDeclined
     | TaskOverruled
     | TaskCancelled
+    | RefusalDismissed
     | TriageRetried
     | SessionQueued
     | SessionStarted

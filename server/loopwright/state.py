@@ -161,11 +161,21 @@ class Decision(msgspec.Struct, kw_only=True):
                 and self.answer.strip() != self.default.strip())
 
 
+class RefusedFile(msgspec.Struct, kw_only=True):
+    """An inbox file that could not become a task, until the human dismisses it or a
+    file of the same name becomes one."""
+
+    origin: str
+    error: str
+    kept_at: str
+    refused_at: float
+
+
 class State(msgspec.Struct, kw_only=True):
     tasks: dict[str, Task] = msgspec.field(default_factory=dict)
     sessions: dict[str, Session] = msgspec.field(default_factory=dict)
     decisions: dict[str, Decision] = msgspec.field(default_factory=dict)
-    intake_errors: list[ev.IntakeRefused] = msgspec.field(default_factory=list)
+    refused_files: dict[str, RefusedFile] = msgspec.field(default_factory=dict)  # by origin
     world: World = msgspec.field(default_factory=World)  # builds, timers, GitHub
     attention: Attention = msgspec.field(default_factory=Attention)  # notifications
     last_seq: int = 0
@@ -238,6 +248,10 @@ def illegal(state: State, event: ev.Event) -> str | None:
         if s.retried:
             return f"session {s.name} was already retried"
         return None
+    if isinstance(event, ev.RefusalDismissed):
+        if event.origin not in state.refused_files:
+            return f"no refused inbox file named {event.origin!r}"
+        return None
     if isinstance(event, ev.TaskCancelled):
         t = state.tasks.get(event.task_id)
         if t is not None and t.verdict == TaskVerdict.ACCEPTED:
@@ -285,10 +299,17 @@ def _task_filed(st: State, e: ev.TaskFiled, at: float) -> None:
         task_id=e.task_id, title=e.title, body=e.body, source=e.source, labels=e.labels,
         priority=e.priority, backend=e.backend, origin=e.origin, filed_at=at,
     )
+    if e.source == "inbox":  # origin `name#digest`: the same file, fixed, became a task
+        st.refused_files.pop(e.origin.rpartition("#")[0], None)
 
 
 def _intake_refused(st: State, e: ev.IntakeRefused, at: float) -> None:
-    st.intake_errors.append(e)
+    st.refused_files[e.origin] = RefusedFile(origin=e.origin, error=e.error,
+                                             kept_at=e.kept_at, refused_at=at)
+
+
+def _refusal_dismissed(st: State, e: ev.RefusalDismissed, at: float) -> None:
+    st.refused_files.pop(e.origin, None)
 
 
 def _task_judged(st: State, e: ev.TaskAccepted | ev.TaskOverruled | ev.TaskDeclined
@@ -399,6 +420,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.ManagerStopped: _manager_stopped,
     ev.TaskFiled: _task_filed,
     ev.IntakeRefused: _intake_refused,
+    ev.RefusalDismissed: _refusal_dismissed,
     ev.TaskAccepted: _task_judged,
     ev.TaskOverruled: _task_judged,
     ev.TaskDeclined: _task_judged,

@@ -287,7 +287,7 @@ async def test_malformed_inbox_files_are_refused_and_kept(project_repo: Path) ->
     (project.inbox / "front.md").write_text("---\nlabels: [unclosed\n---\n# T\n")
     (project.inbox / "huge.md").write_bytes(b"# Big\n" + b"x" * 10_000_000)
     async with Running(project) as run:
-        await run.until(lambda st: len(st.intake_errors) == 4)
+        await run.until(lambda st: len(st.refused_files) == 4)
         refused = {e.origin: e.error for e in run.events(ev.IntakeRefused)}  # type: ignore[union-attr]
     assert set(refused) == {"binary.md", "untitled.md", "front.md", "huge.md"}
     assert "UTF-8" in refused["binary.md"]

@@ -29,7 +29,7 @@ async def test_a_task_file_naming_an_unknown_backend_is_refused_and_kept(
     (project.inbox / "typo.md").write_text(
         task_file("Typo", {"finish": "x"}, front="backend: claud"))
     async with Running(project) as run:
-        st = await run.until(lambda st: st.intake_errors)
+        st = await run.until(lambda st: st.refused_files)
         [refused] = run.events(ev.IntakeRefused)
     assert st.tasks == {}
     assert isinstance(refused, ev.IntakeRefused)

@@ -54,6 +54,7 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.TaskDeclined: PROGRESS,  # waits in the inbox to be overruled; never interrupts
     ev.TaskOverruled: None,
     ev.TaskCancelled: None,  # the human's own doing
+    ev.RefusalDismissed: None,  # the human's own doing
     ev.TriageRetried: None,  # shown in `status` while it lasts; the verdict is the news
     # sessions
     ev.SessionQueued: None,

@@ -198,6 +198,7 @@ def hint(item: views.InboxItem) -> str:
                         "worker",
         "conflict": f"loopwright diff {ref}; loopwright kill {ref} to let the other go "
                     "first",
+        "refused": f"fix it and drop it in the inbox again, or loopwright dismiss {ref}",
         "config": "edit .loopwright/config.toml (read again when saved); restart "
                   "`loopwright run` for the keys that wait for it",
     }[item.kind]
@@ -297,6 +298,14 @@ def cancel(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         t = api.cancel(args.task, args.why)
         print(f"task {t.task_id} cancelled: {t.title}")
+    return 0
+
+
+def dismiss(args: argparse.Namespace) -> int:
+    with OpenApi(args) as api:
+        api.dismiss(args.file)
+        print(f"dismissed: inbox file {shown(args.file)} is out of the inbox "
+              "(the kept copy stays where it was)")
     return 0
 
 

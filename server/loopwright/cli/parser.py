@@ -124,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
              "settled yet, or a declined one (it leaves the inbox)")
     sp.add_argument("task", help="task id (any unique prefix)")
     sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("dismiss", c.dismiss, "take a refused inbox file out of the inbox (fix it and "
+             "drop it again instead, and it leaves by itself)")
+    sp.add_argument("file", help="the refused file's name, as `loopwright inbox` shows it")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new events until Ctrl-C")

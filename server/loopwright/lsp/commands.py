@@ -99,6 +99,11 @@ async def cancel(live: ClientSync, q: p.TaskParams) -> Any:
     return wire.TaskResult(task_id=t.task_id, verdict=t.verdict.value)
 
 
+async def dismiss(live: ClientSync, q: p.DismissParams) -> Any:
+    live.repo.api.dismiss(q.file)
+    return wire.DismissResult(file=q.file)
+
+
 async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
@@ -154,6 +159,7 @@ ACTIONS = (
     Action("retry", p.SessionParams, wire.SessionResult,
            _session_action(lambda a, s, _q: a.retry(s))),
     Action("cancel", p.TaskParams, wire.TaskResult, cancel),
+    Action("dismiss", p.DismissParams, wire.DismissResult, dismiss),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),

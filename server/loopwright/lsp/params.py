@@ -96,6 +96,10 @@ class TaskParams(Params, frozen=True):
     reason: str = ""
 
 
+class DismissParams(Params, frozen=True):
+    file: Ref
+
+
 class ReviewDocumentParams(Params, frozen=True):
     uri: Ref
 

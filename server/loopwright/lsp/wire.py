@@ -133,6 +133,12 @@ class TaskResult(Wire):
     verdict: str
 
 
+class DismissResult(Wire):
+    """The refused file whose item left the inbox."""
+
+    file: str
+
+
 class HunkResult(Wire):
     session_id: str
     hunk: str

@@ -142,6 +142,10 @@ class FrontEndApi:
         self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
         return self.refresh().tasks[t.task_id]
 
+    def dismiss(self, origin: str, by: str = "human") -> None:
+        """Take a refused inbox file's item out of the inbox (the kept file stays)."""
+        self._append(ev.RefusalDismissed(origin=origin, by=by))
+
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""

@@ -13,7 +13,7 @@ from . import manager as manager_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict", "config"]
+                    "pull_request", "conflict", "config", "refused"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -23,7 +23,8 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
     kind: Annotated[InboxKind, D(description="what waits: a question, a change to review, "
                                              "a blocked landing, a failure, a declined task, "
                                              "a pull request, a conflict, a config.toml edit "
-                                             "that did not apply")]
+                                             "that did not apply, an inbox file that "
+                                             "could not become a task")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -38,7 +39,7 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
     actions: Annotated[tuple[str, ...], D(description="the CLI verbs that apply: `answer`, "
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
-                                                      "`overrule`, `cancel`")] = ()
+                                                      "`overrule`, `cancel`, `dismiss`")] = ()
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -173,6 +174,14 @@ def inbox(state: State) -> list[InboxItem]:
                 kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
                 since=t.filed_at, actions=("overrule", "cancel"),
             ))
+    for refused in state.refused_files.values():
+        items.append(InboxItem(
+            kind="refused", ref=refused.origin,
+            title=f"inbox file {refused.origin} was refused",
+            detail=(f"{refused.error} (kept at {refused.kept_at})" if refused.kept_at
+                    else refused.error),
+            since=refused.refused_at, actions=("dismiss",),
+        ))
     items += world_views.inbox_items(state, InboxItem)
     items += manager_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
