@@ -284,14 +284,20 @@ def _subjects(repo: Path, span: str) -> list[str]:
     return git(repo, "log", "--format=%s", span).splitlines()
 
 
+def _land_in_style(repo: Path, wt: Path, old: str, style: str,
+                   summary: str = "Fixed it.") -> str:
+    """Land the session in `style` the way the manager does: prepare, then advance."""
+    message = commit_message(style, "fix", "Fix it", summary, "s-1")
+    merged = prepare_merge(repo, wt, BRANCH, "main", message, style)
+    assert isinstance(merged, str)
+    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+    return merged
+
+
 def test_a_squash_lands_one_commit_with_the_trailer(repo: Path) -> None:
     wt = _two_commit_session(repo)
     old = git(repo, "rev-parse", "main")
-    message = commit_message("squash", "fix", "Fix it", "Fixed it.", "s-1")
-
-    merged = prepare_merge(repo, wt, BRANCH, "main", message, "squash")
-    assert isinstance(merged, str)
-    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+    _land_in_style(repo, wt, old, "squash")
 
     assert git(repo, "log", "--format=%B", "-1", "main").strip() == (
         "Fix it\n\nFixed it.\n\nLoopwright-Session: s-1")
@@ -306,11 +312,7 @@ def test_a_squash_lands_one_commit_with_the_trailer(repo: Path) -> None:
 def test_a_rebase_replays_the_session_commits_the_last_with_the_trailer(repo: Path) -> None:
     wt = _two_commit_session(repo)
     old = _main_commit(repo, "user.txt", "the user's own commit\n")
-    message = commit_message("rebase", "fix", "Fix it", "Fixed it.", "s-1")
-
-    merged = prepare_merge(repo, wt, BRANCH, "main", message, "rebase")
-    assert isinstance(merged, str)
-    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+    _land_in_style(repo, wt, old, "rebase")
 
     assert _subjects(repo, f"{old}..main") == ["the second round", "the worker's change"]
     assert git(repo, "rev-list", "--merges", f"{old}..main") == ""
@@ -324,11 +326,7 @@ def test_a_rebase_replays_the_session_commits_the_last_with_the_trailer(repo: Pa
 def test_a_merge_keeps_the_session_commits_under_a_merge_commit(repo: Path) -> None:
     wt = _two_commit_session(repo)
     old = git(repo, "rev-parse", "main")
-    message = commit_message("merge", "fix", "Fix it", "", "s-1")
-
-    merged = prepare_merge(repo, wt, BRANCH, "main", message, "merge")
-    assert isinstance(merged, str)
-    assert advance_target(repo, "main", merged, old) == Advanced(merged)
+    _land_in_style(repo, wt, old, "merge", summary="")
 
     assert git(repo, "log", "-1", "--format=%B", "main").strip() == (
         "Land fix: Fix it\n\nLoopwright-Session: s-1")
