@@ -1,0 +1,120 @@
+"""The manager agent on the real loop: a scripted model over the fake Messages API, the
+script worker, real git and SQLite. What a user sees: who answered a worker's question,
+what reached the human (notifications), what landed, what the notes say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers.agent import agent_toml
+from helpers.git import MakeRepo
+from helpers.loop import Running, configure, init, task_file
+from loopwright import events as ev
+from loopwright.project import Project
+from loopwright.state import SessionState, State
+from loopwright.testing.fake_api import FakeMessagesAPI
+from loopwright.testing.scripted_manager import manager_script
+
+S = SessionState
+PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo checks ok\n"}
+DB = {"ask": "Which database should the cache use?", "options": ["postgres", "sqlite"],
+      "default": "sqlite", "blocking": True}
+WRITE = {"write": "cache.txt", "content": "cache\n"}
+
+
+def manager_toml(decides: str = "") -> str:
+    more = f"decides = [{decides}]\n" if decides else ""
+    return agent_toml(rest=f'[manager]\nagent = "claude"\nbatch_seconds = 0.05\n'
+                           f"round_minutes = 0\n{more}")
+
+
+@pytest.fixture
+def project(make_repo: MakeRepo, fake_api: FakeMessagesAPI) -> Project:
+    project = init(make_repo(PASSING))
+    configure(project, manager_toml())
+    fake_api.add_script(manager_script())
+    return project
+
+
+def landed(n: int) -> object:
+    return lambda st: sum(s.state == S.LANDED for s in st.sessions.values()) >= n
+
+
+def interrupts(run: Running, decision_id: str) -> list[ev.Event]:
+    return [e for e in run.events(ev.NotificationRaised)
+            if isinstance(e, ev.NotificationRaised) and e.ref == decision_id and e.interrupt]
+
+
+def the_question(st: State) -> str:
+    return next(d.decision_id for d in st.decisions.values() if d.question == DB["ask"])
+
+
+async def test_a_question_answered_in_the_notes_never_reaches_the_human(
+        project: Project) -> None:
+    project.notes_path.write_text(
+        "# Notes\n\n- Which database should the cache use? → postgres\n", encoding="utf-8")
+    async with Running(project) as run:
+        run.api.dispatch("Add a cache", task_file("Add a cache", DB, WRITE))
+        st = await run.until(landed(1))
+        did = the_question(st)
+        d = st.decisions[did]
+        assert (d.answer, d.answered_by) == ("postgres", "manager")
+        assert interrupts(run, did) == []
+        acted = [e for e in run.events(ev.ManagerActed) if isinstance(e, ev.ManagerActed)]
+        assert [(a.tool, a.outcome) for a in acted] == [("triage", "done"),
+                                                        ("answer", "done")]
+        assert "loopwright overrule" in "\n".join(run.api.digest())
+
+
+async def test_a_product_question_is_escalated_once_then_learned(project: Project) -> None:
+    async with Running(project) as run:
+        run.api.dispatch("Add a cache", task_file("Add a cache", DB, WRITE))
+        st = await run.until(lambda st: any(d.question == DB["ask"] and
+                                            d.decision_id in st.manager.escalated
+                                            for d in st.decisions.values()))
+        did = the_question(st)
+        await run.until(lambda st: st.attention.open_for(st.decisions[did].session_id)
+                        is not None)
+        [raised] = interrupts(run, did)
+        assert isinstance(raised, ev.NotificationRaised)
+        [esc] = run.events(ev.ManagerEscalated)
+        assert isinstance(esc, ev.ManagerEscalated) and esc.recommendation == "sqlite"
+        run.api.answer(did, "postgres")
+        await run.until(landed(1))
+        await run.until(lambda st: "→ postgres" in _notes(project))
+        run.api.dispatch("Add another cache", task_file(
+            "Add another cache", DB, {"write": "cache2.txt", "content": "cache\n"}))
+        st = await run.until(landed(2))
+        new = interrupts(run, [d for d in st.decisions.values()
+                               if d.question == DB["ask"]][-1].decision_id)
+    [first, second] = sorted((d for d in st.decisions.values() if d.question == DB["ask"]),
+                             key=lambda d: d.asked_at)
+    assert first.answered_by == "human" and second.answered_by == "manager"
+    assert second.answer == "postgres"
+    assert new == []
+    assert "- Which database should the cache use? → postgres" in _notes(project)
+
+
+async def test_an_act_outside_decides_is_refused_and_asked(
+        project: Project) -> None:
+    configure(project, manager_toml('"triage"'))
+    project.notes_path.write_text("- Which database should the cache use? → postgres\n",
+                                  encoding="utf-8")
+    async with Running(project) as run:
+        run.api.dispatch("Add a cache", task_file("Add a cache", DB, WRITE))
+        st = await run.until(lambda st: any(a.outcome == "refused"
+                                            for a in st.manager.acts.values()))
+        [refused] = [a for a in st.manager.acts.values() if a.outcome == "refused"]
+        proposal = st.decisions[refused.decision_id]
+        did = the_question(st)
+        assert refused.tool == "answer"
+        assert "`worker_questions` is not in [manager] decides" in refused.result
+        assert proposal.question.startswith("The manager would answer")
+        assert st.decisions[did].open  # nobody answered the worker behind the human's back
+        await run.until(lambda st: bool(interrupts(run, did)))
+
+
+def _notes(project: Project) -> str:
+    return Path(project.notes_path).read_text(encoding="utf-8")
