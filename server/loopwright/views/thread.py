@@ -65,11 +65,18 @@ def overrule_command(act_id: str, tool: str) -> str:
 
 
 def entries_of(records: Iterable[ev.Record], state: State) -> list[ThreadEntry]:
-    return [entry for r in records if (entry := entry_of(r, state)) is not None]
+    out, turn = [], None
+    for r in records:
+        if isinstance(r.event, ev.ManagerTurnStarted):
+            turn = r.event.turn
+        if (entry := entry_of(r, state, turn)) is not None:
+            out.append(entry)
+    return out
 
 
-def entry_of(record: ev.Record, state: State) -> ThreadEntry | None:
-    """The thread entry of one record, or None when it is not part of the thread."""
+def entry_of(record: ev.Record, state: State, turn: int | None = None) -> ThreadEntry | None:
+    """The thread entry of one record, or None when it is not part of the thread;
+    `turn`: the manager turn it falls in (default: the latest)."""
     e, seq, at = record.event, record.seq, record.at
     match e:
         case ev.ManagerTold():
@@ -82,7 +89,7 @@ def entry_of(record: ev.Record, state: State) -> ThreadEntry | None:
                             if b.get("type") == "text").strip()
             if said:
                 return ThreadEntry(seq=seq, at=at, kind="said", text=said,
-                                   turn=state.manager.turn)
+                                   turn=state.manager.turn if turn is None else turn)
             return None
         case ev.ManagerActed(outcome="read"):
             return None  # looking is not news
