@@ -148,6 +148,13 @@ class TaskResult(Wire):
     verdict: str
 
 
+class SplitResult(Wire):
+    """The split task and its new sub-tasks, in split order."""
+
+    task_id: str
+    children: list[str]
+
+
 class DismissResult(Wire):
     """The refused file whose item left the inbox."""
 
