@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.git import MakeRepo
 from test_lsp_server import (  # the editor pytest-lsp plays, shared with its own tests
     INVALID_PARAMS,
     REQUEST_FAILED,
@@ -16,6 +15,8 @@ from test_lsp_server import (  # the editor pytest-lsp plays, shared with its ow
     script,
     set_up,
 )
+
+from helpers.git import MakeRepo
 
 
 def task_row(ed: Editor, task_id: str) -> dict[str, Any] | None:
