@@ -14,6 +14,9 @@ export const Methods = {
   retry: "loopwright/retry",
   cancel: "loopwright/cancel",
   dismiss: "loopwright/dismiss",
+  split: "loopwright/split",
+  steer: "loopwright/steer",
+  priority: "loopwright/priority",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
@@ -46,6 +49,9 @@ export interface Requests {
   "loopwright/retry": { params: SessionParams; result: SessionResult };
   "loopwright/cancel": { params: TaskParams; result: TaskResult };
   "loopwright/dismiss": { params: DismissParams; result: DismissResult };
+  "loopwright/split": { params: SplitParams; result: SplitResult };
+  "loopwright/steer": { params: SteerParams; result: SessionResult };
+  "loopwright/priority": { params: PriorityParams; result: TaskResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
@@ -83,7 +89,7 @@ export interface TaskRow {
   taskId: string;
   /** its title */
   title: string;
-  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` */
+  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` `split` (a sub-task) */
   source: string;
   /** its labels */
   labels: string[];
@@ -99,6 +105,18 @@ export interface TaskRow {
   sessions: string[];
   /** while triage retries, what and how far, e.g. `triage retrying: API overloaded, attempt 3 of 7`; else empty */
   triageRetrying: string;
+  /** the task it is a sub-task of; `""` none */
+  parent: string;
+  /** its sub-tasks' ids, in split order; empty: not split */
+  children: string[];
+  /** sibling tasks that must be done before it starts */
+  dependsOn: string[];
+  /** those of `dependsOn` not done yet: no session starts while any is left */
+  waitingOn: string[];
+  /** its change landed, or it was split and every sub-task is done */
+  done: boolean;
+  /** a split task not done yet: why, e.g. `1 of 3 sub-tasks done; t-ab12 failed, t-cd34 waits on t-ab12`; else empty */
+  openReason: string;
 }
 
 /** One session, as the CLI's status, the editor's Sessions view and the report show it. */
@@ -111,7 +129,7 @@ export interface SessionRow {
   taskId: string;
   /** the task's title */
   title: string;
-  /** the task's first label, else its id (for grouping) */
+  /** the task's first label, else the id of the task it is part of (the top of its split tree; for grouping) */
   group: string;
   /** the task's labels */
   labels: string[];
@@ -153,6 +171,12 @@ export interface SessionRow {
   tokens: number;
   /** their cost at the configured `[prices]` */
   costUsd: number;
+  /** the task its task is a sub-task of; `""` none */
+  parent: string;
+  /** the sibling tasks its task waited on (all done before it started) */
+  dependsOn: string[];
+  /** steering notes its worker has not taken yet */
+  steersPending: number;
 }
 
 /** Something that waits on the human, as every front end shows it. */
@@ -428,6 +452,12 @@ export interface OverruleActParams {
   why?: string;
 }
 
+export interface PriorityParams {
+  task: string;
+  priority: number;
+  reason?: string;
+}
+
 export interface RejectParams {
   session: string;
   why?: string;
@@ -460,6 +490,36 @@ export interface SessionParams {
 export interface SessionResult {
   sessionId: string;
   state: string;
+}
+
+/** `children`, or `plan`: the same TOML as `loopwright split --into`. */
+export interface SplitParams {
+  task: string;
+  children?: SubTaskParams[];
+  plan?: string;
+  reason?: string;
+}
+
+/** The split task and its new sub-tasks, in split order. */
+export interface SplitResult {
+  taskId: string;
+  children: string[];
+}
+
+export interface SteerParams {
+  session: string;
+  note: string;
+}
+
+/** One sub-task of `loopwright/split`; what it leaves out comes from the parent. */
+export interface SubTaskParams {
+  title: string;
+  key?: string;
+  body?: string;
+  dependsOn?: string[];
+  labels?: string[] | null;
+  priority?: number | null;
+  backend?: string;
 }
 
 export interface TaskParams {

@@ -78,6 +78,9 @@ class Overall(msgspec.Struct, kw_only=True):
     stall_lost_before_flag_s: float
     stall_total_s: float
     no_change: int = 0  # sessions that ended with nothing to land
+    split_tasks: int = 0  # tasks split into sub-tasks (delegation)
+    sub_tasks: int = 0
+    steers: int = 0  # steering notes sent to workers
 
 
 class Metrics(msgspec.Struct, kw_only=True):
@@ -119,6 +122,9 @@ def compute(h: History, now: float) -> Metrics:
         stalls_caught=len(h.stalls),
         stall_lost_before_flag_s=_r(sum(d - o for o, d, _ in spans)),
         stall_total_s=_r(sum(e - o for o, _, e in spans)),
+        split_tasks=sum(1 for t in h.state.tasks.values() if t.children),
+        sub_tasks=sum(1 for t in h.state.tasks.values() if t.parent),
+        steers=sum(len(s.steers) for s in h.state.sessions.values()),
     ))
 
 

@@ -13,6 +13,8 @@ import time
 from html import escape
 
 from ..state import SessionState as St
+from ..state import State
+from ..views import delegation as tree
 from ..views import overview as views
 from .history import History
 from .metrics import Metrics, Overall, compute
@@ -66,6 +68,7 @@ def render_report(history: History, now: float, title: str = "Loopwright") -> st
         _inbox(history, now),
         "<h2>Per session</h2>",
         _sessions(m),
+        _split_tasks(history.state),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -161,6 +164,27 @@ def _sessions(m: Metrics) -> str:
         f'<td class="n">{r.stalls}</td><td class="n">${r.cost_usd:.2f}</td></tr>'
         for r in m.sessions)
     return f"<table>{head}{rows}</table>"
+
+
+def _split_tasks(st: State) -> str:
+    """The split tasks as a tree: each sub-task under its task, with how it stands and
+    what it waits on. Nothing when no task was split."""
+    rows = []
+    root_of_split = False
+    for depth, t in tree.tree_order(st):
+        if depth == 0:
+            root_of_split = bool(t.children)
+        if not root_of_split:
+            continue
+        status = tree.open_reason(st, t.task_id) or tree.child_status(st, t.task_id)
+        after = f" · after {', '.join(t.depends_on)}" if t.depends_on else ""
+        rows.append(f'<tr><td style="padding-left:{8 + 20 * depth}px"><code>'
+                    f"{escape(t.task_id)}</code> {escape(t.title)}</td>"
+                    f"<td>{escape(status + after)}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h2>Split tasks</h2><table><tr><th>task and its sub-tasks</th>"
+            f"<th>where it stands</th></tr>{''.join(rows)}</table>")
 
 
 def _ratio(x: float | None) -> str:
