@@ -47,6 +47,11 @@ def interrupts(run: Running, decision_id: str) -> list[ev.Event]:
             if isinstance(e, ev.NotificationRaised) and e.ref == decision_id and e.interrupt]
 
 
+def raised(run: Running, decision_id: str) -> list[ev.Event]:
+    return [e for e in run.events(ev.NotificationRaised)
+            if isinstance(e, ev.NotificationRaised) and e.ref == decision_id]
+
+
 def the_question(st: State) -> str:
     return next(d.decision_id for d in st.decisions.values() if d.question == DB["ask"])
 
@@ -118,3 +123,61 @@ async def test_an_act_outside_decides_is_refused_and_asked(
 
 def _notes(project: Project) -> str:
     return Path(project.notes_path).read_text(encoding="utf-8")
+
+
+def _plan(*subtasks: dict[str, object]) -> str:
+    import json
+
+    return f"```loopwright-split\n{json.dumps(list(subtasks))}\n```\n"
+
+
+async def test_a_large_task_is_split_and_its_sub_tasks_land_in_order(
+        project: Project) -> None:
+    def part(key: str, deps: list[str]) -> dict[str, object]:
+        return {"key": key, "title": f"Part {key}", "depends_on": deps,
+                "body": task_file(f"Part {key}", {"write": f"{key}.txt", "content": key})}
+
+    async with Running(project) as run:
+        parent = run.api.dispatch("Build the feature", "A large task.\n\n" + _plan(
+            part("a", []), part("b", ["a"]), part("c", [])))
+        st = await run.until(lambda st: st.tasks[parent.task_id].sub_tasks_landed)
+        [split] = run.events(ev.TaskSplit)
+        landed_at = {st.tasks[s.task_id].title: r.seq for r in run.api.store.read_after(0)
+                     if isinstance(r.event, ev.ChangeLanded)
+                     for s in [st.sessions[r.event.session_id]]}
+        started_at = {st.tasks[s.task_id].title: r.seq
+                      for r in run.api.store.read_after(0)
+                      if isinstance(r.event, ev.SessionStarted)
+                      for s in [st.sessions[r.event.session_id]]}
+    assert isinstance(split, ev.TaskSplit) and split.by == "manager"
+    assert sorted(landed_at) == ["Part a", "Part b", "Part c"]
+    assert landed_at["Part a"] < started_at["Part b"]
+    acted = [a.tool for a in st.manager.acts.values()]
+    assert acted == ["split"]
+
+
+async def test_a_stalled_session_is_steered_first_and_a_kill_proposed_only_after(
+        project: Project) -> None:
+    configure(project, manager_toml() + (
+        "[stalls]\nrepeated_call_limit = 3\nno_diff_turns = 0\nno_diff_minutes = 0\n"
+        "failing_check_repeats = 0\nheartbeat_minutes = 0\n"))
+    spin = [{"run": "echo same"}, {"sleep": 0.4}] * 30
+    async with Running(project) as run:
+        run.api.dispatch("Spin", task_file("Spin", *spin))
+        def stalls() -> list[str]:
+            return [e.decision_id for e in run.events(ev.StallDetected)
+                    if isinstance(e, ev.StallDetected)]
+
+        st = await run.until(lambda st: len(stalls()) >= 2, 60)
+        first, second = stalls()[:2]
+        steers = run.events(ev.SessionSteered)
+        assert st.decisions[first].answered_by == "manager"  # it steered, then let it run
+        assert len(steers) == 1 and isinstance(steers[0], ev.SessionSteered)
+        assert steers[0].by == "manager"
+        await run.until(lambda st: second in st.manager.escalated)
+        assert raised(run, first) == []  # the first stall never reached the human
+        await run.until(lambda st: bool(raised(run, second)))
+        [esc] = [e for e in run.events(ev.ManagerEscalated)
+                 if isinstance(e, ev.ManagerEscalated) and e.decision_id == second]
+        assert esc.recommendation.startswith("kill")
+        assert not any(isinstance(e, ev.SessionKilled) for e in run.events(ev.SessionKilled))

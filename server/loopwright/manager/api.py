@@ -277,12 +277,12 @@ class FrontEndApi:
         if act.tool == "triage" and t is not None and t.verdict == "declined":
             follow.append(ev.TaskOverruled(task_id=t.task_id, by=by))
         record = self.store.append(event, *follow)[0]
-        if act.tool == "answer" and (steer := getattr(self, "steer", None)) is not None:
+        if act.tool == "answer":
             d = st.decisions.get(act.decision_id)
             s = st.sessions.get(act.session_id)
             if d is not None and s is not None and not s.terminal:
                 with contextlib.suppress(ActionRefused):
-                    steer(s.session_id, f"The manager answered {d.question!r} with "
+                    self.steer(s.session_id, f"The manager answered {d.question!r} with "
                           f"{d.answer!r}; {by} overruled it: the answer is "
                           f"{answer.strip()!r}. Follow that.", by=by)
         entry = thread_view.entry_of(record, self.refresh())

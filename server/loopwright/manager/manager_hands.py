@@ -17,6 +17,7 @@ from typing import Any
 from .. import events as ev
 from ..agent.manager.tools import DECIDES, READS
 from ..core.ids import new_id
+from ..core.split_plan import SubTaskSpec
 from ..manager_state import call_key
 from ..review.triage import ASK_OPTIONS
 from ..state import State
@@ -99,26 +100,20 @@ class ManagerHands:
             case "steer":
                 s = api.session(str(args.get("session", "")))
                 note = str(args.get("note", ""))
-                steer = getattr(api, "steer", None)
-                if steer is None:
-                    raise ActionRefused("steering is not available in this version")
                 result = f"steered {s.name}: {note}"
                 api.acting = _with(act, result=result, session_id=s.session_id,
                                    task_id=s.task_id)
-                steer(s.session_id, note, by="manager")
+                api.steer(s.session_id, note, by="manager")
                 self._clear_stall(s.session_id)
                 return result
             case "split":
                 return self._split(act, args)
             case "priority":
                 t = api.task(str(args.get("task", "")))
-                prioritise = getattr(api, "prioritise", None)
-                if prioritise is None:
-                    raise ActionRefused("priorities are not available in this version")
                 priority = int(args.get("priority", 0))
                 result = f"priority of {t.task_id} set to {priority}"
                 api.acting = _with(act, result=result, task_id=t.task_id)
-                prioritise(t.task_id, priority, by="manager",
+                api.prioritise(t.task_id, priority, by="manager",
                            reason=str(args.get("reason", "")))
                 return result
             case "retry":
@@ -201,11 +196,6 @@ class ManagerHands:
     def _split(self, act: ev.ManagerActed, args: dict[str, Any]) -> str:
         api = self.api
         t = api.task(str(args.get("task", "")))
-        split = getattr(api, "split", None)
-        if split is None:
-            raise ActionRefused("splitting is not available in this version")
-        from ..core.split_plan import SubTaskSpec  # type: ignore[import-not-found,unused-ignore]
-
         specs = [SubTaskSpec(key=str(c.get("key") or c.get("title")),
                              title=str(c.get("title", "")), body=str(c.get("body", "")),
                              depends_on=tuple(str(k) for k in c.get("depends_on") or ()))
@@ -213,7 +203,7 @@ class ManagerHands:
         result = (f"split {t.task_id} into {len(specs)} sub-task(s): "
                   + "; ".join(s.title for s in specs))
         api.acting = _with(act, result=result, task_id=t.task_id)
-        split(t.task_id, specs, by="manager", reason=str(args.get("reason", "")))
+        api.split(t.task_id, specs, by="manager", reason=str(args.get("reason", "")))
         return result
 
     def _propose(self, act: ev.ManagerActed, args: dict[str, Any], why: str

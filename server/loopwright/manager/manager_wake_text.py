@@ -34,7 +34,7 @@ def wake_facts(wakes: list[ev.ManagerWake], st: State) -> list[dict[str, object]
         if (d := st.decisions.get(w.ref)) is not None:
             fact.update(decision=d.decision_id, question=d.question, options=list(d.options),
                         default=d.default, session=d.session_id, task=d.task_id,
-                        answer=d.answer)
+                        answer=d.answer, steered=st.manager.steered.get(d.session_id, 0))
         if (t := st.tasks.get(w.ref)) is not None:
             fact.update(task=t.task_id, title=t.title, labels=list(t.labels),
                         body=t.body[:4000])

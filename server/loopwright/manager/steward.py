@@ -233,9 +233,9 @@ class Steward:
                     api.kill(target, str(args.get("reason", "")), by=by)
                 case "retry":
                     api.retry(target, by=by)
-                case "steer" if hasattr(api, "steer"):
+                case "steer":
                     api.steer(target, str(args.get("note", "")), by=by)
-                case "priority" if hasattr(api, "prioritise"):
+                case "priority":
                     api.prioritise(target, int(args.get("priority", 0)), by=by)
                 case "triage" if args.get("verdict") == "decline":
                     api.record(ev.TaskDeclined(task_id=target,

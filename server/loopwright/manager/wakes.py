@@ -29,6 +29,6 @@ def wake_of(record: ev.Record, state: State) -> ev.ManagerWake | None:
         case ev.ManagerTold():
             return ev.ManagerWake(reason="told", ref=e.message_id, seq=seq)
         case ev.DecisionAnswered() if (e.decision_id in state.manager.escalated
-                                       and e.by != "manager"):
+                                       and e.by not in ("manager", "loopwright")):
             return ev.ManagerWake(reason="answered", ref=e.decision_id, seq=seq)
     return None

@@ -3,12 +3,12 @@ real model, so tests, `make bench` and `loopwright demo` run the manager agent e
 end offline. Whatever it does is labelled as scripted where it is shown.
 
 Its rules, from what woke it (the JSON the steward adds to every wake):
-- a task filed: accept it; a task whose body has a ```loopwright-split block (one
-  sub-task a line, `key: title` or `key: title <- dep, dep`) is split that way;
+- a task filed: accept it; a task whose body has a ```loopwright-split block (a JSON
+  list of sub-tasks: key, title, body, depends_on) is split that way;
 - a worker's question: answered when the notes (its system prompt) hold a line
   `- <question> → <answer>`; otherwise escalated, recommending the worker's default;
 - the human answered its question: remembered as `<question> → <answer>`;
-- a stall: a steer note the first time, a kill proposed the next;
+- a stall: a steer note the first time; the next, put to the human recommending a kill;
 - the human told it something: remembered as it is.
 A request carrying tool results gets a one-line end of turn.
 """
@@ -19,12 +19,13 @@ import json
 import re
 from typing import Any
 
+from ..attention.stalls import STALL_OPTIONS
 from .fake_api import Script, Turn, text_block, tool_use_block
 from .fake_api.script import system_text
 
 ARROW = " → "
 DATA_MARK = "The same as data:\n"
-_SPLIT = re.compile(r"```loopwright-split\n(.*?)```", re.S)
+_SPLIT = re.compile(r"```loopwright-split\n(.*?)\n```", re.S)
 
 
 def manager_script(name: str = "manager") -> Script:
@@ -63,14 +64,15 @@ def _decide(fact: dict[str, Any], notes: str) -> dict[str, Any] | None:
             return tool_use_block("escalate", {
                 "decision": fact["decision"],
                 "recommendation": str(fact.get("default") or "the worker's default")})
-        case "answered":
+        case "answered" if fact.get("options") != list(STALL_OPTIONS):
             return tool_use_block("remember", {
                 "note": f"{fact.get('question')}{ARROW}{fact.get('answer')}"})
         case "stall":
             session = str(fact.get("session", ""))
             if fact.get("steered", 0):
-                return tool_use_block("kill", {"session": session,
-                                               "reason": "stalled again after a steer"})
+                return tool_use_block("escalate", {
+                    "decision": fact["decision"],
+                    "recommendation": "kill: it stalled again after a steer"})
             return tool_use_block("steer", {"session": session, "note": (
                 "You look stuck. Stop repeating yourself: re-read the task, make the "
                 "smallest change that works, run the checks, finish.")})
@@ -88,12 +90,6 @@ def _known_answer(notes: str, question: str) -> str | None:
 
 
 def _subtasks(plan: str) -> list[dict[str, Any]]:
-    out = []
-    for line in plan.splitlines():
-        if ":" not in line:
-            continue
-        key, rest = (part.strip() for part in line.split(":", 1))
-        title, _, deps = rest.partition("<-")
-        out.append({"key": key, "title": title.strip(),
-                    "depends_on": [d.strip() for d in deps.split(",") if d.strip()]})
-    return out
+    subtasks = json.loads(plan)
+    assert isinstance(subtasks, list)
+    return subtasks
