@@ -4,6 +4,7 @@ what reached the human (notifications), what landed, what the notes say."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from helpers.agent import agent_toml
 from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init, task_file
 from loopwright import events as ev
+from loopwright.insight.history import History
+from loopwright.insight.metrics import compute
+from loopwright.manager.api import ActionRefused
 from loopwright.project import Project
 from loopwright.state import SessionState, State
 from loopwright.testing.fake_api import FakeMessagesAPI
@@ -70,7 +74,17 @@ async def test_a_question_answered_in_the_notes_never_reaches_the_human(
         acted = [e for e in run.events(ev.ManagerActed) if isinstance(e, ev.ManagerActed)]
         assert [(a.tool, a.outcome) for a in acted] == [("triage", "done"),
                                                         ("answer", "done")]
-        assert "loopwright overrule" in "\n".join(run.api.digest())
+        assert "loopwright overrule m2.1" in "\n".join(run.api.digest())
+        with pytest.raises(ActionRefused, match="say the right answer"):
+            run.api.overrule_act("m2.1")
+        entry = run.api.overrule_act("m2.1", answer="sqlite")
+        assert (entry.kind, entry.act_id) == ("overruled", "m2.1")
+        [acted] = [e for e in run.api.thread().entries if e.act_id == "m2.1"
+                   and e.kind == "acted"]
+        assert acted.overruled
+        m = compute(History.of(run.api.store.read_after(0)), time.time()).manager
+        assert m is not None
+        assert (m.questions_answered, m.questions_escalated, m.overrules) == (1, 0, 1)
 
 
 async def test_a_product_question_is_escalated_once_then_learned(project: Project) -> None:
@@ -92,6 +106,7 @@ async def test_a_product_question_is_escalated_once_then_learned(project: Projec
         run.api.dispatch("Add another cache", task_file(
             "Add another cache", DB, {"write": "cache2.txt", "content": "cache\n"}))
         st = await run.until(landed(2))
+        records = run.api.store.read_after(0)
         new = interrupts(run, [d for d in st.decisions.values()
                                if d.question == DB["ask"]][-1].decision_id)
     [first, second] = sorted((d for d in st.decisions.values() if d.question == DB["ask"]),
@@ -99,6 +114,10 @@ async def test_a_product_question_is_escalated_once_then_learned(project: Projec
     assert first.answered_by == "human" and second.answered_by == "manager"
     assert second.answer == "postgres"
     assert new == []
+    m = compute(History.of(records), time.time())
+    assert m.manager is not None
+    assert (m.manager.questions_answered, m.manager.questions_escalated) == (1, 1)
+    assert m.overall.decisions == 1  # the human's one answer; the manager's is not theirs
     assert "- Which database should the cache use? → postgres" in _notes(project)
 
 
