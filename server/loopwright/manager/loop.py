@@ -78,6 +78,11 @@ class Manager:
         """The state as this manager has applied it; None before it starts."""
         return self._rt.state if self._rt is not None else None
 
+    @property
+    def steward(self) -> Steward | None:
+        """The manager agent's host, when `[manager] agent` is on."""
+        return self._steward
+
     def stop(self) -> None:
         self._stop.set()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from typing import Any
 
 import anthropic
@@ -48,8 +47,10 @@ class Steward:
         self._woken = asyncio.Event()
         self._news = False  # a record since the last turn that is not the manager's own
         self.busy = False
-        self.wake_times: dict[int, float] = {}  # wake seq -> when it was observed
-        self.turn_latencies: list[float] = []  # wake observed -> its turn started (s)
+        # For bench/manager_*.py: a batch opened by a wake while idle, and the time from
+        # that wake's append to its turn's start beyond the batching window (seconds).
+        self._opened_at: float | None = None
+        self.latencies: list[float] = []
         store = Store(rt.project.db_path, clock=rt.store.clock)
         self.api = ManagerApi(rt.project, rt.config, store, State())
         self.hands = ManagerHands(self.api)
@@ -80,8 +81,9 @@ class Steward:
             self._news = True
         wake = wake_of(record, st)
         if wake is not None:
+            if not self.pending and not self.busy:
+                self._opened_at = record.at
             self.pending.append(wake)
-            self.wake_times[wake.seq] = time.monotonic()
             self._woken.set()
         if (isinstance(record.event, ev.DecisionAnswered) and record.event.by != "manager"
                 and record.event.answer == "yes"):
@@ -97,7 +99,9 @@ class Steward:
                                            decides=tuple(cfg.decides)))
         if not self.on:
             return
-        self._client = make_client(rt.config.agent)
+        # Off the loop's thread: the SDK's client loads its TLS context (~0.5 s), which
+        # held every record's handling back that long on a 2-core machine.
+        self._client = await asyncio.to_thread(make_client, rt.config.agent)
         try:
             for r in rt.store.read_after(st.manager.until_seq):
                 self.observe(r)
@@ -117,7 +121,10 @@ class Steward:
                 if not self._news:
                     continue  # a round with nothing new costs nothing
                 self.pending.append(ev.ManagerWake(reason="round"))
-            await asyncio.sleep(self.rt.config.manager.batch_seconds)
+            # the window opens at the first wake's append, not when this task next runs
+            opened = self._opened_at if self._opened_at is not None else self.rt.clock()
+            window = self.rt.config.manager.batch_seconds
+            await asyncio.sleep(max(0.0, opened + window - self.rt.clock()))
             if self.pending:
                 await self._turn()
             else:
@@ -139,9 +146,10 @@ class Steward:
                 prompt = self._wake_prompt(turn, text, conversation)
                 rt.append(ev.ManagerTurnStarted(turn=turn, wakes=tuple(wakes),
                                                 until_seq=rt.state.last_seq), prompt)
-                now = time.monotonic()
-                self.turn_latencies += [now - self.wake_times.pop(w.seq, now)
-                                        for w in wakes if w.seq]
+                if self._opened_at is not None:
+                    self.latencies.append(rt.clock() - self._opened_at
+                                          - rt.config.manager.batch_seconds)
+                    self._opened_at = None
                 conversation.add_prompt(prompt)
             await self._run_turn(turn, conversation, wakes)
         finally:
