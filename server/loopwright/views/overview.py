@@ -151,9 +151,9 @@ def inbox(state: State) -> list[InboxItem]:
     for d in state.decisions.values():
         s = state.sessions.get(d.session_id)
         t = state.tasks.get(d.task_id)
-        if not d.open or (s is not None and s.terminal) or (t is not None
-                                                             and t.verdict == "cancelled"):
-            continue
+        if not d.open or (s is not None and s.terminal) or (t is not None and (
+                t.verdict == "cancelled" or (t.children and s is None))):
+            continue  # (triage's question about a task since split: nothing waits on it)
         detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
         items.append(InboxItem(
             kind="decision", ref=d.decision_id, title=d.question, detail=detail,
