@@ -208,3 +208,46 @@ async def test_a_split_that_does_not_hold_together_is_refused_and_writes_nothing
     finally:
         api.close()
     assert git(project_repo, "status", "--porcelain") == "?? bad.toml"
+
+
+async def test_a_split_and_a_taken_note_survive_a_restart(project_repo: Path) -> None:
+    """The manager stops while a sub-task waits on the human, after its worker took a
+    steering note: restarted, the note is not taken again, no step runs twice, and the
+    sub-task that depends on it starts once it lands."""
+    project = init(project_repo)
+    first = script({"ask": "First?", "options": ["yes"], "blocking": True},
+                   {"ask": "Second?", "options": ["yes"], "blocking": True},
+                   {"append": "log.txt", "content": "after both\n"}, {"finish": "first"})
+    api = FrontEndApi.open(project)
+    try:
+        parent = api.dispatch("Two steps", "")
+        t = api.split(parent.task_id, [
+            SubTaskSpec(key="a", title="Step A", body=first),
+            SubTaskSpec(key="b", title="Step B", depends_on=("a",),
+                        body=script({"write": "b.txt", "content": "b\n"}))])
+        step_a, step_b = t.children
+    finally:
+        api.close()
+    async with Running(project) as run:
+        st = await run.until(lambda st: st.count(S.WAITING) == 1)
+        sid = session_of(st, step_a)
+        run.api.steer(sid, "Log it:\n" + script({"append": "log.txt", "content": "steered\n"}))
+        [d1] = [d for d in st.decisions.values() if d.question == "First?"]
+        run.api.answer(d1.decision_id, "yes")
+        st = await run.until(lambda st: any(d.question == "Second?"
+                                            for d in st.decisions.values()))
+        assert not st.tasks[step_b].sessions  # B waits on A
+    async with Running(project) as run:  # restarted from the log
+        st = await run.until(lambda st: st.sessions[sid].state == S.WAITING)
+        [d2] = [d for d in st.decisions.values() if d.question == "Second?"]
+        run.api.answer(d2.decision_id, "yes")
+        st = await run.until(lambda st: st.tasks[parent.task_id].sub_tasks_landed)
+        assert run.events(ev.SessionResumed)  # its worker was picked up where it was
+        assert len(run.events(ev.SteerReceived)) == 1
+        steps = [e.step for e in run.events(ev.WorkerActed)
+                 if isinstance(e, ev.WorkerActed) and e.session_id == sid]
+        assert len(steps) == len(set(steps))  # no step done twice
+        assert seq_of(run, ev.SessionQueued, task_id=step_b) > seq_of(
+            run, ev.ChangeLanded, session_id=sid)
+    assert (project_repo / "log.txt").read_text() == "steered\nafter both\n"
+    assert (project_repo / "b.txt").read_text() == "b\n"
