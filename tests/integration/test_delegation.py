@@ -122,6 +122,7 @@ async def test_a_steering_note_reaches_the_running_worker_at_its_next_step(
         steer = cli(project_repo, "steer", s.name, "Also write steered.txt:\n" + STEERED)
         assert steer.returncode == 0, steer.stderr
         assert f"steered {s.name}" in steer.stdout
+        assert "[1 steering note(s) not taken yet]" in cli(project_repo, "status").stdout
         [d] = st.decisions.values()
         run.api.answer(d.decision_id, "yes")
         st = await run.until(lambda st: st.sessions[s.session_id].state == S.LANDED)
