@@ -252,3 +252,29 @@ async def test_a_split_and_a_taken_note_survive_a_restart(project_repo: Path) ->
             run, ev.ChangeLanded, session_id=sid)
     assert (project_repo / "log.txt").read_text() == "steered\nafter both\n"
     assert (project_repo / "b.txt").read_text() == "b\n"
+
+
+async def test_a_split_github_issue_is_told_it_was_split_and_when_it_landed(
+        project_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from loopwright.testing.fake_github import FakeGitHub
+
+    with FakeGitHub(repo="octo/project") as fake:
+        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+        project = init(project_repo)
+        configure(project, f'[github]\nrepo = "{fake.repo}"\napi_url = "{fake.url}"\n'
+                           "poll_seconds = 0.2\n[parallel]\npredict_conflicts = false\n")
+        n = fake.add_issue("Too big", script({"fail": "too big for one go"}),
+                           labels=("loopwright",))
+        async with Running(project) as run:
+            st = await run.until(lambda st: "failed" in st.world.issue_status.values())
+            [task] = st.tasks.values()
+            run.api.split(task.task_id, [
+                SubTaskSpec(title="Half one", body=script({"write": "one.txt",
+                                                             "content": "1\n"})),
+                SubTaskSpec(title="Half two", depends_on=("1",),
+                            body=script({"write": "two.txt", "content": "2\n"}))])
+            await run.until(lambda st: st.world.issue_status.get(task.task_id) == "landed")
+        said = fake.comment_bodies(n)
+        assert "Loopwright split this into 2 sub-tasks: Half one; Half two" in said
+        assert said[-1] == "Loopwright landed every sub-task of this issue."
+        assert fake.labels_of(n) == ["loopwright", "loopwright:landed"]
