@@ -206,6 +206,17 @@ async def test_a_split_that_does_not_hold_together_is_refused_and_writes_nothing
                                           name="big", branch="b", backend="script"))
         assert refusal(SubTaskSpec(title="A")) == (
             f"task {task.task_id} has session big queued: kill it first, then split")
+        # a sub-task not at work can be dropped: what waited on it no longer does
+        other = api.split(api.dispatch("Other", "").task_id, [
+            SubTaskSpec(key="a", title="Drop me"),
+            SubTaskSpec(key="b", title="Keep me", depends_on=("a",))])
+        drop, keep = other.children
+        out = cli(project_repo, "cancel", drop, "--why", "not needed")
+        assert out.returncode == 0, out.stderr
+        assert api.refresh().tasks[drop].verdict_reason == "dropped by human: not needed"
+        status = cli(project_repo, "status").stdout
+        assert f"    {drop}  Drop me  (dropped)" in status
+        assert f"    {keep}  Keep me  (not started; after {drop})" in status
     finally:
         api.close()
     assert git(project_repo, "status", "--porcelain") == "?? bad.toml"
