@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from test_claude_code_worker import main_loop, needs_cli
 
 from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init
 from loopwright import events as ev
 from loopwright.state import SessionState
 from loopwright.testing.fake_api import FakeMessagesAPI, Script
-from test_claude_code_worker import main_loop, needs_cli
 
 S = SessionState
 NOTE = "Use the word howdy, not hello."
