@@ -738,7 +738,7 @@ class TaskSplit(_Event, frozen=True, tag="task_split"):
 
 
 class SubTasksLanded(_Event, frozen=True, tag="sub_tasks_landed"):
-    """Every sub-task of a split task is done: the task is done too."""
+    """Every sub-task of a split task is done (or dropped): the task is done too."""
 
     task_id: str
 
@@ -758,6 +758,15 @@ class SteerReceived(_Event, frozen=True, tag="steer_received"):
     session_id: str
     steer: int
     step: int | None = None
+
+
+class SubTaskDropped(_Event, frozen=True, tag="sub_task_dropped"):
+    """A sub-task no session works on was called off: what depended on it goes ahead
+    without it, and its task no longer waits for it."""
+
+    task_id: str
+    by: str = "human"
+    reason: str = ""
 
 
 class TaskPrioritised(_Event, frozen=True, tag="task_prioritised"):
@@ -848,6 +857,7 @@ Event = (
     | SessionSteered
     | SteerReceived
     | TaskPrioritised
+    | SubTaskDropped
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__

@@ -141,6 +141,7 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.SessionSteered: _by_manager,
     ev.SteerReceived: None,  # the worker's own bookkeeping
     ev.TaskPrioritised: _by_manager,
+    ev.SubTaskDropped: _by_manager,
 }
 
 

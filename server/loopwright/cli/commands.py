@@ -148,6 +148,8 @@ def status(args: argparse.Namespace) -> int:
             print(f"\n{shown(group)}")
             for r in members:
                 health = "" if r.health == "ok" else f" [{r.health}]"
+                if r.steers_pending:
+                    health += f" [{r.steers_pending} steering note(s) not taken yet]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
                 print(f"  {r.session_id}  {shown(r.name):<34} {r.state:<18}{health} "
                       f"{views.duration(r.elapsed_seconds):>7}{cost}  "

@@ -134,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="keep printing new entries until Ctrl-C")
     sp.add_argument("--json", action="store_true", help="one thread entry (JSON) a line")
     sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
-             "settled yet, or a declined one (it leaves the inbox)")
+             "settled yet, or a declined one (it leaves the inbox)",
+             "; or a sub-task of a split not at work: what depended on it goes ahead "
+             "without it")
     sp.add_argument("task", help="task id (any unique prefix)")
     sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("dismiss", c.dismiss, "take a refused inbox file out of the inbox (fix it and "

@@ -20,7 +20,16 @@ from ..core.ids import LookupFailed, new_id, resolve
 from ..core.split_plan import SubTaskSpec, keyed
 from ..delegation_state import find_cycle
 from ..project import Project
-from ..state import Decision, Session, SessionState, State, Task, apply, illegal
+from ..state import (
+    Decision,
+    Session,
+    SessionState,
+    State,
+    Task,
+    TaskVerdict,
+    apply,
+    illegal,
+)
 from ..store import Store
 from ..views import overview as views
 from ..views import thread as thread_view
@@ -140,10 +149,14 @@ class FrontEndApi:
         return self.refresh().tasks[t.task_id]
 
     def cancel(self, ref: str, reason: str = "", by: str = "human") -> Task:
-        """Call off a task no session works on: pending (triage has not settled it) or
-        declined (it leaves the inbox for good)."""
+        """Call off a task no session works on: pending (triage has not settled it),
+        declined (it leaves the inbox for good), or a sub-task (what depended on it goes
+        ahead without it)."""
         t = self.task(ref)
-        self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
+        if t.parent and t.verdict == TaskVerdict.ACCEPTED:  # a sub-task no session works on
+            self._append(ev.SubTaskDropped(task_id=t.task_id, by=by, reason=reason))
+        else:
+            self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
         return self.refresh().tasks[t.task_id]
 
     # --- delegation and steering (docs/manager.md, "Delegation") ---------------------

@@ -62,7 +62,7 @@ _STATUS_EVENTS = (
     ev.TaskAccepted, ev.TaskDeclined, ev.TaskOverruled, ev.SessionQueued, ev.GateDecided,
     ev.ChangeApproved, ev.PullRequestOpened, ev.PullRequestReviewed, ev.ChangeLanded,
     ev.WorkerFailed, ev.LandingFailed, ev.ChangeRejected, ev.SessionKilled, ev.NothingChanged,
-    ev.ChangesRequested,
+    ev.ChangesRequested, ev.TaskSplit, ev.SubTasksLanded,
 )
 
 

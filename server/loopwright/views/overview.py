@@ -114,8 +114,9 @@ def duration(seconds: float | None) -> str:
 def needs_you(state: State, session_id: str) -> bool:
     s = state.sessions[session_id]
     if s.terminal:
-        return (s.state == SessionState.FAILED and not s.retried
-                and not state.tasks[s.task_id].children)  # a split task: theirs to do
+        t = state.tasks[s.task_id]  # split, or dropped: nothing more comes of this task
+        return (s.state == SessionState.FAILED and not s.retried and not t.children
+                and t.verdict != "cancelled")
     return (s.state == SessionState.AWAITING_APPROVAL or bool(s.landing_blocked)
             or bool(state.open_decisions(session_id)))
 
@@ -152,9 +153,9 @@ def inbox(state: State) -> list[InboxItem]:
     for d in state.decisions.values():
         s = state.sessions.get(d.session_id)
         t = state.tasks.get(d.task_id)
-        if not d.open or (s is not None and s.terminal) or (t is not None
-                                                             and t.verdict == "cancelled"):
-            continue
+        if not d.open or (s is not None and s.terminal) or (t is not None and (
+                t.verdict == "cancelled" or (t.children and s is None))):
+            continue  # (triage's question about a task since split: nothing waits on it)
         detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
         items.append(InboxItem(
             kind="decision", ref=d.decision_id, title=d.question, detail=detail,
@@ -179,7 +180,8 @@ def inbox(state: State) -> list[InboxItem]:
                 since=s.changed_at, actions=("kill",),
             ))
         elif (s.state == SessionState.FAILED and not s.retried
-              and not state.tasks[s.task_id].children):
+              and not state.tasks[s.task_id].children
+              and state.tasks[s.task_id].verdict != "cancelled"):
             items.append(InboxItem(
                 kind="failed", ref=s.session_id, session_id=s.session_id,
                 session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
