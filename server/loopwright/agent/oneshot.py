@@ -28,12 +28,15 @@ async def verdict(
     config: Config, *, system: list[dict[str, Any]], text: str, tool: dict[str, Any],
     agent: Literal["reviewer", "triage"], user_id: str,
     client: anthropic.AsyncAnthropic | None = None, on_retry: OnRetry | None = None,
+    model: str = "",
 ) -> tuple[dict[str, Any], ev.ModelReplied]:
-    """The verdict tool's input, and the reply as an event to record (no content)."""
+    """The verdict tool's input, and the reply as an event to record (no content).
+    `model`: this role's own model; empty, `[agent] model`."""
+    model = model or config.agent.model
     own = client is None
     client = client or make_client(config.agent)
     params: dict[str, Any] = {
-        "model": config.agent.model,
+        "model": model,
         "max_tokens": min(config.agent.max_tokens, MAX_VERDICT_TOKENS),
         "system": system, "tools": [tool],
         "tool_choice": {"type": "tool", "name": tool["name"]},
@@ -48,11 +51,11 @@ async def verdict(
             await client.close()
     usage = Usage.of(message.usage)
     reply = ev.ModelReplied(
-        agent=agent, model=message.model or config.agent.model,
+        agent=agent, model=message.model or model,
         stop_reason=message.stop_reason or "", input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens, cache_write_tokens=usage.cache_write_tokens,
         cache_read_tokens=usage.cache_read_tokens,
-        cost_usd=round(cost(usage, config.prices.get(config.agent.model)), 6),
+        cost_usd=round(cost(usage, config.prices.get(model)), 6),
         seconds=round(seconds, 3),
     )
     for block in message.content:

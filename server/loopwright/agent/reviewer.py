@@ -37,6 +37,7 @@ class ClaudeReviewer:
             self.config, system=prompts.system_blocks("reviewer", notes),
             text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
             agent="reviewer", user_id=f"review-{session.session_id}",
+            model=self.config.review.model,
         )
         spent = msgspec.structs.replace(reply, session_id=session.session_id,
                                         task_id=task.task_id)

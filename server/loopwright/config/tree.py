@@ -91,6 +91,9 @@ class ReviewConfig(Section):
     max_rounds: Annotated[int, doc(
         "How many times the reviewer agent may send a change back to the worker on its "
         "own before the change goes to the human as it is.", ge=0, le=100)] = 2
+    model: Annotated[str, doc(
+        "Model of the reviewer agent, so a change can be reviewed by another model than "
+        "the one that wrote it; empty: `[agent] model`.")] = ""
 
 
 class SandboxConfig(Section):

@@ -15,7 +15,8 @@ PRICE = 10_000.0  # dollars per million tokens; list prices are under 100
 
 class AgentConfig(Section):
     model: Annotated[str, doc(
-        "Model the `claude` worker, triage and reviewer agents use.")] = "claude-sonnet-4-6"
+        "Model the `claude` worker and triage use, and the reviewer and manager agents "
+        "unless `[review] model` or `[manager] model` names their own.")] = "claude-sonnet-4-6"
     max_tokens: Annotated[int, doc(
         "Most tokens one reply may have (thinking included).", ge=1, le=1_000_000)] = 16_000
     thinking: Annotated[Literal["off", "adaptive", "enabled"], doc(
