@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/loopwright demo
 	$(VENV)/bin/loopwright demo --agents
+	$(VENV)/bin/loopwright demo --manager
 
 # Everything: Python checks and tests, the extension's unit tests, and the extension
 # end to end in a real VS Code (code-server). Screenshots of that run go to a scratch

@@ -63,6 +63,7 @@ class Editor:
         self.changes: list[dict[str, Any]] = []
         self.prompts: list[types.ShowMessageRequestParams] = []
         self.reveals: list[dict[str, Any]] = []
+        self.threads: list[dict[str, Any]] = []  # `$/loopwright/thread` params
         self.lens_refreshes = 0
         self.on_prompt: Prompt = lambda _params: None
         self._news = asyncio.Event()
@@ -128,6 +129,11 @@ def _client_factory(editor: list[Editor]) -> Callable[[], LanguageClient]:
         @client.feature("$/loopwright/changed")
         def changed(_ls: LanguageClient, params: dict[str, Any]) -> None:
             ed.changes.append(params)
+            ed.heard()
+
+        @client.feature("$/loopwright/thread")
+        def thread(_ls: LanguageClient, params: dict[str, Any]) -> None:
+            ed.threads.append(params)
             ed.heard()
 
         @client.feature("$/loopwright/reveal")

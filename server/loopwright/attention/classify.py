@@ -47,7 +47,8 @@ def _build(e: ev.Event) -> Kind | None:
 
 
 def _manager_act(e: ev.Event) -> Kind | None:
-    return PROGRESS if isinstance(e, ev.ManagerActed) and e.outcome == "done" else None
+    return (PROGRESS if isinstance(e, ev.ManagerActed) and e.outcome == "done"
+            and e.tool != "remember" else None)  # a note is told by its ManagerNoted
 
 
 TABLE: Final[dict[type[ev._Event], Rule]] = {

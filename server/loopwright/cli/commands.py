@@ -359,6 +359,10 @@ def clean(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
+    if args.manager:
+        from ..demo.manager_demo import run_manager_demo
+
+        return run_manager_demo(keep=args.keep)
     if args.agents:
         from ..demo.agents import run_agents_demo
 

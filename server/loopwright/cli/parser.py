@@ -191,6 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--keep", action="store_true", help="keep the sample repository")
     sp.add_argument("--agents", action="store_true",
                     help="triage, the claude worker and the reviewer, on a scripted model")
+    sp.add_argument("--manager", action="store_true",
+                    help="the manager agent splitting an issue and answering a worker's "
+                    "question from the notes, on a scripted model")
     return p
 
 

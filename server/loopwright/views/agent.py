@@ -16,6 +16,8 @@ def describe(e: AgentEvent, name: Callable[[str], str]) -> str | None:
     match e:
         case ev.ModelReplied(agent="worker"):
             return f"{name(e.session_id)}: model: {said(e.content)} ({cost(e)})"
+        case ev.ModelReplied(agent="manager"):
+            return f"manager agent: {said(e.content)} ({cost(e)})"
         case ev.ModelReplied(agent=agent):
             about = name(e.session_id) if e.session_id else f"task {e.task_id}"
             return f"{about}: {agent} agent replied ({cost(e)})"

@@ -315,7 +315,8 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"digest: {e.lines[0] if e.lines else 'nothing new'}"
         case ev.FocusChanged():
             return f"focus {'on' if e.on else 'off'} ({e.by})"
-        case ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn():
+        case (ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn()
+              | ev.ManagerPrompted()):
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)

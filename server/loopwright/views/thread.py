@@ -119,8 +119,8 @@ def wake_text(w: ev.ManagerWake) -> str:
 
 
 def _act_entry(record: ev.Record, e: ev.ManagerActed, state: State) -> ThreadEntry | None:
-    if e.outcome == "escalated":
-        return None  # its ManagerEscalated says it, with the recommendation
+    if e.outcome == "escalated" or (e.tool == "remember" and e.outcome == "done"):
+        return None  # its ManagerEscalated (or ManagerNoted) says it
     act = state.manager.acts.get(e.act_id)
     kind = "acted" if e.outcome == "done" else "refused"
     text = (f"{e.tool}: {e.result}" if kind == "acted"
@@ -163,6 +163,8 @@ def describe(e: ev.Event, name: Callable[[str], str]) -> str | None:
             return f"manager turn {e.turn}: " + ", ".join(wake_text(w) for w in e.wakes)
         case ev.ManagerPrompted():
             return None
+        case ev.ManagerActed(outcome="done", tool="remember"):
+            return None  # its ManagerNoted says it
         case ev.ManagerActed(outcome="done"):
             how = overrule_command(e.act_id, e.tool)
             return (f"manager {e.tool} ({e.act_id}): {e.result}"
