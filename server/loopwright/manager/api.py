@@ -37,6 +37,7 @@ from ..workspace import diff as diff_mod
 from ..workspace import worktrees
 from ..workspace.session_git import git, session_git
 from .lock import holder_pid
+from .wakes import wake_of
 
 
 class ActionRefused(Exception):
@@ -262,7 +263,8 @@ class FrontEndApi:
         st = self.refresh()
         m = st.manager
         entries = thread_view.entries_of(self.store.read_after(after), st)[-limit:]
-        wakes = 0  # pending wakes are the host's; a front end sees none
+        wakes = (sum(1 for r in self.store.read_after(m.until_seq) if wake_of(r, st))
+                 if m.running else 0)
         return thread_view.ManagerThread(
             seq=st.last_seq, agent=self.config.manager.agent, running=m.running and
             st.manager_pid is not None, thinking=m.open_turn, turns=m.turn,
