@@ -21,9 +21,14 @@ export const Methods = {
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
   dashboard: "loopwright/dashboard",
+  tell: "loopwright/tell",
+  manager: "loopwright/manager",
+  overruleAct: "loopwright/overruleAct",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
+  /** The manager agent's new thread entries (docs/manager.md). */
+  thread: "$/loopwright/thread",
 } as const;
 
 export const REVIEW_SCHEME = "loopwright-review";
@@ -51,6 +56,9 @@ export interface Requests {
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
+  "loopwright/tell": { params: TellParams; result: ThreadEntry };
+  "loopwright/manager": { params: ManagerParams; result: ManagerThread };
+  "loopwright/overruleAct": { params: OverruleActParams; result: ThreadEntry };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -405,7 +413,44 @@ export interface KillParams {
   reason?: string;
 }
 
+/** `loopwright/manager`: the thread's entries after record `after` (0: from the
+start; the last 500). */
+export interface ManagerParams {
+  after?: number;
+}
+
+/** `loopwright/manager`: the manager agent and its thread. */
+export interface ManagerThread {
+  /** the last log record folded */
+  seq: number;
+  /** `[manager] agent`: `off`, `claude` */
+  agent: string;
+  /** a manager agent is live */
+  running: boolean;
+  /** a turn is under way */
+  thinking: boolean;
+  /** turns taken so far */
+  turns: number;
+  /** wakes no turn has handled yet */
+  pendingWakes: number;
+  /** what it may decide alone */
+  decides: string[];
+  /** every token it spent */
+  tokens: number;
+  /** what it cost */
+  costUsd: number;
+  /** oldest first */
+  entries: ThreadEntry[];
+}
+
 export type NoParams = Record<string, never>;
+
+/** `loopwright/overruleAct`: undo a decision the manager took alone. */
+export interface OverruleActParams {
+  act: string;
+  answer?: string;
+  why?: string;
+}
 
 export interface PriorityParams {
   task: string;
@@ -486,4 +531,51 @@ export interface TaskParams {
 export interface TaskResult {
   taskId: string;
   verdict: string;
+}
+
+/** `loopwright/tell`: a message to the manager agent. */
+export interface TellParams {
+  text: string;
+}
+
+/** One entry of the manager's thread. */
+export interface ThreadEntry {
+  /** the log record it comes from */
+  seq: number;
+  /** when (Unix time) */
+  at: number;
+  /** `told` `turn` `said` `acted` `refused` `escalated` `noted` `overruled` `answered` */
+  kind: string;
+  /** what it says, readable */
+  text: string;
+  /** `human` or `manager` */
+  by: string;
+  /** the manager turn it belongs to (0: none) */
+  turn: number;
+  /** the act (`m12.1`), or the act overruled */
+  actId: string;
+  /** the act's tool */
+  tool: string;
+  /** the decision it is about */
+  decisionId: string;
+  /** the session it is about */
+  sessionId: string;
+  /** the task it is about */
+  taskId: string;
+  /** `escalated`: answers offered */
+  options: string[];
+  /** `escalated`: what the manager recommends */
+  recommendation: string;
+  /** `escalated`: in force until answered */
+  default: string;
+  /** `acted`: the command that overrules it */
+  overrule: string;
+  /** `acted`: a human overruled it */
+  overruled: boolean;
+}
+
+/** `$/loopwright/thread`: the manager's new thread entries of one batch of records. */
+export interface ThreadParams {
+  /** oldest first; append them to what `loopwright/manager` gave (drop `seq` ≤ the one you have) */
+  entries: ThreadEntry[];
 }

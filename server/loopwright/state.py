@@ -33,6 +33,7 @@ from .lifecycle import (
     SessionState,
     TaskVerdict,
 )
+from .manager_state import MANAGER_APPLY, ManagerPart, spent
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 
@@ -188,6 +189,7 @@ class State(msgspec.Struct, kw_only=True):
     refused_files: dict[str, RefusedFile] = msgspec.field(default_factory=dict)  # by origin
     world: World = msgspec.field(default_factory=World)  # builds, timers, GitHub
     attention: Attention = msgspec.field(default_factory=Attention)  # notifications
+    manager: ManagerPart = msgspec.field(default_factory=ManagerPart)  # the manager agent
     last_seq: int = 0
     manager_pid: int | None = None
 
@@ -448,6 +450,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.SessionRetried: _session_retried,
     **WORLD_APPLY,
     **ATTENTION_APPLY,
+    **MANAGER_APPLY,
     **DELEGATION_APPLY,
 }
 
@@ -464,6 +467,7 @@ def _and_session(part: Callable[[State, Any, float], None]
 # the note for its worker): that part folds its own fields, the session's are folded here.
 for _kind in (ev.StallDetected, ev.StallCleared, ev.SessionRebased, ev.RebaseConflicted):
     _APPLY[_kind] = _and_session(_APPLY[_kind])
+_APPLY[ev.ModelReplied] = _and_session(lambda st, e, at: spent(st, e))
 
 
 def _apply_session_event(st: State, e: ev.Event, at: float) -> None:

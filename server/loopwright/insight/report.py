@@ -59,6 +59,7 @@ def render_report(history: History, now: float, title: str = "Loopwright") -> st
         f'<div class="sub">{_when(since)} to {_when(now)} · {m.overall.sessions} '
         f"session(s), {m.overall.landed} landed, {m.overall.no_change} with no change</div>",
         _tiles(m.overall),
+        _manager_tiles(m),
         "<h2>Sessions over time</h2>",
         legend(),
         f'<div class="panel">{timeline(history, now)}</div>',
@@ -72,6 +73,23 @@ def render_report(history: History, now: float, title: str = "Loopwright") -> st
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _manager_tiles(m: Metrics) -> str:
+    """The manager agent's part, when it ever ran."""
+    mm = m.manager
+    if mm is None:
+        return ""
+    cost = "-" if mm.cost_per_landed_usd is None else f"${mm.cost_per_landed_usd:,.4f}"
+    tiles = [(f"{mm.questions_answered} / {mm.questions_escalated}",
+              "workers' questions the manager answered / escalated"),
+             (f"{mm.acts_alone}", "decisions the manager took alone"),
+             (f"{mm.overrules}", "of them overruled"),
+             (f"{mm.tokens:,} · ${mm.cost_usd:,.2f}", "manager tokens · cost"),
+             (cost, "manager cost per landed change")]
+    return ("<h2>The manager agent</h2><div class=\"tiles\">" + "".join(
+        f'<div class="tile"><b>{escape(v)}</b><span>{label}</span></div>'
+        for v, label in tiles) + "</div>")
 
 
 def _tiles(o: Overall) -> str:

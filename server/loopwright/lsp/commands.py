@@ -181,6 +181,19 @@ def _render_dashboard(db_path: Path, title: str) -> str:
     return render_report(History.of(records), time.time(), title=title)
 
 
+async def tell(live: ClientSync, q: p.TellParams) -> Any:
+    return live.repo.api.tell(q.text)
+
+
+async def manager(live: ClientSync, q: p.ManagerParams) -> Any:
+    live.pump()
+    return live.repo.api.thread(q.after)
+
+
+async def overrule_act(live: ClientSync, q: p.OverruleActParams) -> Any:
+    return live.repo.api.overrule_act(q.act, q.answer, q.why)
+
+
 ACTIONS = (
     Action("state", p.NoParams, wire.StateResult, state),
     Action("dispatch", p.DispatchParams, wire.DispatchResult, dispatch),
@@ -204,6 +217,9 @@ ACTIONS = (
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
     Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
+    Action("tell", p.TellParams, wire.ThreadEntry, tell),
+    Action("manager", p.ManagerParams, wire.ManagerThread, manager),
+    Action("overruleAct", p.OverruleActParams, wire.ThreadEntry, overrule_act),
 )
 
 

@@ -23,7 +23,7 @@ import msgspec
 from ..views import overview as views
 from . import params, reviews, wire
 from .commands import ACTIONS
-from .live import CHANGED
+from .live import CHANGED, THREAD
 from .prompts import REVEAL
 
 Schema = dict[str, Any]
@@ -34,7 +34,7 @@ TS_NAMES = {
     "FileRow": "ReviewFile", "ChecksRow": "ReviewChecks", "ReviewerRow": "ReviewerVerdict",
     "CommentRow": "ReviewerComment", "Context": "SelectionContext",
 }
-EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams)
+EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.ThreadParams)
 
 
 def components() -> dict[str, Schema]:
@@ -103,6 +103,8 @@ def typescript() -> str:
         f'  changed: "{CHANGED}",',
         "  /** The user picked \"Open\" / \"Open diff\" on one of the server's prompts. */",
         f'  reveal: "{REVEAL}",',
+        "  /** The manager agent's new thread entries (docs/manager.md). */",
+        f'  thread: "{THREAD}",',
         "} as const;",
         "",
         f'export const REVIEW_SCHEME = "{reviews.SCHEME}";',

@@ -159,3 +159,24 @@ def _readable(message: str) -> str:
 def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
+
+
+class TellParams(Params, frozen=True):
+    """`loopwright/tell`: a message to the manager agent."""
+
+    text: Ref
+
+
+class ManagerParams(Params, frozen=True):
+    """`loopwright/manager`: the thread's entries after record `after` (0: from the
+    start; the last 500)."""
+
+    after: int = 0
+
+
+class OverruleActParams(Params, frozen=True):
+    """`loopwright/overruleAct`: undo a decision the manager took alone."""
+
+    act: Ref
+    answer: str = ""  # with an `answer` act: the right answer, for the worker
+    why: str = ""
