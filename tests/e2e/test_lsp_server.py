@@ -64,6 +64,7 @@ class Editor:
         self.prompts: list[types.ShowMessageRequestParams] = []
         self.reveals: list[dict[str, Any]] = []
         self.ready: list[dict[str, Any]] = []
+        self.initialized: types.InitializeResult | None = None
         self.lens_refreshes = 0
         self.on_prompt: Prompt = lambda _params: None
         self._news = asyncio.Event()
@@ -179,7 +180,7 @@ async def editor_on(root: Path, *, on_prompt: Prompt | None = None
     if on_prompt is not None:
         made[0].on_prompt = on_prompt
     uri = root.as_uri()
-    await client.initialize_session(types.InitializeParams(
+    made[0].initialized = await client.initialize_session(types.InitializeParams(
         capabilities=CAPABILITIES, root_uri=uri,
         workspace_folders=[types.WorkspaceFolder(uri, root.name)]))
     try:

@@ -5,6 +5,8 @@ anchors carried through a round, the interdiff, viewed marks across a restart.""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from test_lsp_server import editor_on as editor_on
 from helpers.agent import agent_toml
 from helpers.git import MakeRepo
 from helpers.loop import configure
+from loopwright.lsp.convert import make_converter
 from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
 
 pytestmark = pytest.mark.slow
@@ -190,3 +193,23 @@ async def test_empty_params_and_the_one_error_rule(make_repo: MakeRepo) -> None:
         await ed.request("loopwright/reject", {"session": sid})
         await expect_error(ed.request("loopwright/viewed", {"session": sid, "path": "a.txt"}),
                            REQUEST_FAILED, "loopwright/viewed: ", "not awaiting approval")
+
+
+async def test_the_protocol_docs_capabilities_and_log_lines_are_the_servers(
+        make_repo: MakeRepo) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    root = make_repo()
+    set_up(root)
+    async with editor_on(root) as ed:
+        await ed.until(lambda: ed.ready)
+        assert ed.initialized is not None
+        caps = make_converter().unstructure(ed.initialized.capabilities)
+        hosting = next(m.message for m in ed.client.log_messages
+                       if "hosting the Loopwright manager" in m.message)
+    block = doc.split("Server capabilities (from `initialize`):", 1)[1]
+    documented = json.loads(block.split("```json\n", 1)[1].split("```", 1)[0])
+    for key in ("codeLensProvider", "executeCommandProvider"):
+        assert caps[key] == documented[key], key
+    logger = hosting.split(": ", 1)[0]
+    assert logger == "loopwright.lsp.startup"
+    assert f'"message": "{logger}: hosting the Loopwright manager for' in doc
