@@ -20,6 +20,7 @@ from ..review.reviewer import Reviewer, Verdict
 from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
+from ..workspace.repo import WorkspaceError
 from .effects import StillBlocked
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,12 @@ async def _round_compared(rt: Runtime, s: Session) -> tuple[ev.RoundCompared, ..
     last = s.review
     if last is None or last.head_commit == s.head_commit:
         return ()
-    hunks, files, _, _ = await asyncio.to_thread(
-        diff.compute_hunks, rt.project.root, last.head_commit, s.head_commit, context=0)
+    try:
+        hunks, files, _, _ = await asyncio.to_thread(
+            diff.compute_hunks, rt.project.root, last.head_commit, s.head_commit, context=0)
+    except WorkspaceError as e:  # the old head is gone: threads stay where they were
+        log.warning("threads of %s not carried to the new round: %s", s.name, e)
+        return ()
     return (ev.RoundCompared(session_id=s.session_id, from_commit=last.head_commit,
                              to_commit=s.head_commit, files=tuple(files),
                              hunks=tuple(hunks)),)
