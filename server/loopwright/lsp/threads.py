@@ -169,12 +169,11 @@ async def interdiff(live: ClientSync, q: p.SessionParams) -> Any:
     head = s.review.head_commit
     text = await asyncio.to_thread(diff_text, live.repo.project.root, r.reviewed_commit,
                                    head)
+    changed = [f for f in s.review.files if f in r.since_reviewed]
+    changed += sorted(r.since_reviewed - set(s.review.files))  # reverted to the base
     return InterdiffResult(
         session_id=s.session_id, from_commit=r.reviewed_commit, to_commit=head,
         from_round=r.reviewed_round, to_round=r.round, diff=text,
         files=[InterdiffFile(path=f, from_uri=str(ReviewUri(s.session_id, "reviewed", f)),
                              to_uri=str(ReviewUri(s.session_id, "head", f)))
-               for f in s.review.files if f in r.since_reviewed]
-        + [InterdiffFile(path=f, from_uri=str(ReviewUri(s.session_id, "reviewed", f)),
-                         to_uri=str(ReviewUri(s.session_id, "head", f)))
-           for f in sorted(r.since_reviewed - set(s.review.files))])
+               for f in changed])
