@@ -330,9 +330,9 @@ async def test_bad_input_gets_a_clear_error_and_the_server_stays_up(
         await expect_error(ed.request("loopwright/answer", {"decision": "d-x", "answer": "a"}),
                            INVALID_PARAMS, "no decision matches")
         await expect_error(ed.request("loopwright/dispatch", {"title": "  "}),
-                           REQUEST_FAILED, "a task needs a title")
+                           INVALID_PARAMS, "loopwright/dispatch: a task needs a title")
         await expect_error(ed.request("loopwright/dispatch", {"title": "T", "backend": "claud"}),
-                           REQUEST_FAILED, "unknown worker backend 'claud'; did you mean")
+                           INVALID_PARAMS, "unknown worker backend 'claud'; did you mean")
         await expect_error(ed.request("loopwright/cancel", {"task": "t-nope"}),
                            INVALID_PARAMS, "no task matches 't-nope'")
         await expect_error(ed.request("loopwright/nope", {}), METHOD_NOT_FOUND,

@@ -74,21 +74,21 @@ class FrontEndApi:
             return resolve("session", ref, st.sessions,
                            {k: s.name for k, s in st.sessions.items()})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def decision(self, ref: str) -> Decision:
         st = self.refresh()
         try:
             return resolve("decision", ref, st.decisions, {})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def task(self, ref: str) -> Task:
         st = self.refresh()
         try:
             return resolve("task", ref, st.tasks, {})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     # --- actions -----------------------------------------------------------------
 
@@ -96,9 +96,9 @@ class FrontEndApi:
                  priority: int = 0, backend: str = "", source: ev.TaskSource = "cli") -> Task:
         title = title.strip()
         if not title:
-            raise ActionRefused("a task needs a title")
+            raise BadInput("a task needs a title")
         if (why := unknown_worker(backend.strip())) is not None:
-            raise ActionRefused(why)
+            raise BadInput(why)
         task_id = new_id("t")
         self._append(ev.TaskFiled(task_id=task_id, title=title, body=body, source=source,
                                   labels=labels, priority=priority, backend=backend.strip(),
@@ -107,6 +107,8 @@ class FrontEndApi:
 
     def answer(self, ref: str, text: str, by: str = "human") -> Decision:
         d = self.decision(ref)
+        if d.answer is None and d.options and text not in d.options:
+            raise BadInput(f"answer must be one of: {', '.join(d.options)}")
         self._append(ev.DecisionAnswered(decision_id=d.decision_id, answer=text, by=by))
         return self.refresh().decisions[d.decision_id]
 
@@ -131,7 +133,7 @@ class FrontEndApi:
     def judge_hunk(self, ref: str, hunk_id: str, verdict: str, comment: str = "",
                    by: str = "human") -> Session:
         if verdict not in ("accept", "reject", "comment"):
-            raise ActionRefused("a hunk verdict is accept, reject or comment")
+            raise BadInput("a hunk verdict is accept, reject or comment")
         return self._act(ref, lambda sid: ev.HunkJudged(
             session_id=sid, hunk_id=hunk_id, verdict=verdict, comment=comment,  # type: ignore[arg-type]
             by=by))
