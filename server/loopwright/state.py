@@ -34,6 +34,8 @@ from .lifecycle import (
     TaskVerdict,
 )
 from .manager_state import MANAGER_APPLY, ManagerPart, spent
+from .review_state import REVIEW_APPLY, Rounds, changes_requested, review_prepared, threads_note
+from .review_state import refused as review_refused
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 
@@ -125,6 +127,7 @@ class Session(msgspec.Struct, kw_only=True):
     gate_reasons: tuple[str, ...] = ()
     hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
     hunk_comments: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    rounds: Rounds = msgspec.field(default_factory=Rounds)  # threads, viewed marks
     landing_blocked: str = ""
     landed_commit: str = ""
     worktree_removed: bool = False
@@ -275,6 +278,8 @@ def illegal(state: State, event: ev.Event) -> str | None:
             return (f"task {t.task_id} was accepted and has a session: to stop it, "
                     "`loopwright kill` the session")
         return refused(state, event)
+    if type(event) in REVIEW_APPLY:
+        return review_refused(state, event)
     if isinstance(event, ev.HunkJudged):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -401,11 +406,15 @@ def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
             s.hunk_comments.setdefault(e.hunk_id, []).append(e.comment.strip())
 
 
-def note_for_worker(s: Session, note: str) -> str:
-    """The human's note, followed by what they said hunk by hunk: a rejected hunk and
-    every comment, placed by file and line so the worker can find them."""
+def note_for_worker(s: Session, note: str, *, threads: bool = True) -> str:
+    """The human's note, followed by every open review thread (`threads`: the reviewer
+    agent's own note already lists its comments) and what they said hunk by hunk: a
+    rejected hunk and every comment, placed by file and line so the worker can find
+    them."""
     if s.review is None:
         return note
+    if threads and (threads_text := threads_note(s)):
+        note = note.rstrip() + "\n\n" + threads_text
     lines = []
     for h in s.review.hunks:
         where = f"{h.path} line {h.new_start}"
@@ -452,6 +461,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     **ATTENTION_APPLY,
     **MANAGER_APPLY,
     **DELEGATION_APPLY,
+    **REVIEW_APPLY,
 }
 
 
@@ -481,6 +491,8 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         return
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
+    if type(e) is ev.ReviewPrepared and s.state == S.REVIEWING:
+        review_prepared(s, e, at)
     _record_details(s, e)
     if sent_back and s.unheeded:  # every note back carries the answers not yet sent
         s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
@@ -533,8 +545,9 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.instruction = note_for_worker(s, note)
+            s.instruction = note_for_worker(s, note, threads=e.by != "reviewer")
             s.feedback.append(s.instruction)
+            changes_requested(s, e.by)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:

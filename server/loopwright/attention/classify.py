@@ -142,6 +142,12 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.SteerReceived: None,  # the worker's own bookkeeping
     ev.TaskPrioritised: _by_manager,
     ev.SubTaskDropped: _by_manager,
+    # review threads and rounds: the review itself is the news
+    ev.ThreadOpened: None,
+    ev.ThreadReplied: None,
+    ev.ThreadResolved: None,
+    ev.FileViewed: None,
+    ev.RoundCompared: None,
 }
 
 

@@ -25,9 +25,9 @@ from ..views.thread import entries_of
 from . import follower as f
 from . import wire
 from .host import OpenRepository
+from .lenses import LensIndex
 from .progress import SessionProgress
 from .prompts import Prompts
-from .reviews import LensIndex
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)

@@ -180,3 +180,37 @@ class OverruleActParams(Params, frozen=True):
     act: Ref
     answer: str = ""  # with an `answer` act: the right answer, for the worker
     why: str = ""
+class ThreadsParams(Params, frozen=True):
+    session: Ref
+    path: str = ""  # "": every file's threads
+
+
+class OpenThreadParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    line: int  # 1-based, on `side`
+    body: str
+    side: Literal["head", "base"] = "head"
+
+
+class ReplyThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    body: str
+
+
+class ResolveThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    resolved: bool = True
+
+
+class ViewedParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    viewed: bool = True
+
+
+class ReviewLensesParams(Params, frozen=True):
+    session: Ref
+    path: Ref

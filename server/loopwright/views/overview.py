@@ -11,6 +11,7 @@ from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import delegation as delegation_views
 from . import manager as manager_views
+from . import review as review_views
 from . import thread as thread_views
 from . import world as world_views
 
@@ -315,10 +316,11 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"digest: {e.lines[0] if e.lines else 'nothing new'}"
         case ev.FocusChanged():
             return f"focus {'on' if e.on else 'off'} ({e.by})"
-        case ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn():
+        case (ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn()
+              | ev.RoundCompared()):
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
     return (world_views.describe(e, name) or manager_views.describe(e, name)
             or thread_views.describe(e, name) or delegation_views.describe(e, name)
-            or ev.tag_of(e))
+            or review_views.describe(e, name) or ev.tag_of(e))
