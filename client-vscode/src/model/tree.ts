@@ -35,6 +35,10 @@ export interface Node {
   /** The session this node stands for, so commands run from a context menu know it. */
   readonly sessionId?: string;
   readonly decisionId?: string;
+  /** The file a review node stands for. */
+  readonly path?: string;
+  /** A checkbox (a file's viewed mark); undefined: none. */
+  readonly checked?: boolean;
 }
 
 const HAS_DIFF = new Set(["reviewing", "awaiting_approval", "landing", "landed", "failed", "rejected", "killed"]);
