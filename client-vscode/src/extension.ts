@@ -23,6 +23,7 @@ import { ReviewComments } from "./review/comments";
 import { threadModels } from "./model/threads";
 import type { RoundReview } from "./model/reviewWire";
 import { ReviewView } from "./views/reviewView";
+import { ManagerView } from "./views/managerView";
 import { LoopStatusBar } from "./views/statusBar";
 import { LoopViews } from "./views/trees";
 
@@ -67,6 +68,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     dashboard,
     cache,
     reviewView,
+    new ManagerView(srv, store),
     new ReviewDocuments(srv, store),
     new ReviewComments(cache, actions, (r) => threadModels((r as RoundReview).threads ?? [], r.reviewer?.name ?? "")),
     ...actions.register(() => reviewView.session),
