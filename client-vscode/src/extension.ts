@@ -24,6 +24,8 @@ import { threadModels } from "./model/threads";
 import type { RoundReview } from "./model/reviewWire";
 import { ReviewView } from "./views/reviewView";
 import { ManagerView } from "./views/managerView";
+import { registerPhoneLink } from "./away/phoneLink";
+import { PresenceReporter } from "./away/presence";
 import { LoopStatusBar } from "./views/statusBar";
 import { LoopViews } from "./views/trees";
 
@@ -69,6 +71,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
     cache,
     reviewView,
     new ManagerView(srv, store),
+    registerPhoneLink(srv),
+    new PresenceReporter(srv),
     new ReviewDocuments(srv, store),
     new ReviewComments(cache, actions, (r) => threadModels((r as RoundReview).threads ?? [], r.reviewer?.name ?? "")),
     ...actions.register(() => reviewView.session),
