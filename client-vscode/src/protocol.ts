@@ -18,9 +18,18 @@ export const Methods = {
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
   dashboard: "loopwright/dashboard",
+  threads: "loopwright/threads",
+  openThread: "loopwright/openThread",
+  replyThread: "loopwright/replyThread",
+  resolveThread: "loopwright/resolveThread",
+  viewed: "loopwright/viewed",
+  interdiff: "loopwright/interdiff",
+  reviewLenses: "loopwright/reviewLenses",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
+  /** Startup is over (also after Set up Loopwright): ask for the state then. */
+  ready: "$/loopwright/ready",
 } as const;
 
 export const REVIEW_SCHEME = "loopwright-review";
@@ -45,6 +54,13 @@ export interface Requests {
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
+  "loopwright/threads": { params: ThreadsParams; result: ThreadsResult };
+  "loopwright/openThread": { params: OpenThreadParams; result: ThreadResult };
+  "loopwright/replyThread": { params: ReplyThreadParams; result: ThreadResult };
+  "loopwright/resolveThread": { params: ResolveThreadParams; result: ThreadResult };
+  "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
+  "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
+  "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -235,6 +251,20 @@ export interface Review {
   reviewer: ReviewerVerdict | null;
   /** every request-changes note so far, oldest first */
   notes: string[];
+  /** 1, 2, …: each prepared review is a round */
+  round: number;
+  /** the round the human last sent back (0: none yet) */
+  reviewedRound: number;
+  /** that round's head (`""`: none) */
+  reviewedCommit: string;
+  /** one line: the gate rule that holds it, with its numbers, and what would have let it land alone */
+  waitingBecause: string;
+  /** files marked viewed ("3 of 7 files viewed") */
+  viewedCount: number;
+  /** files of the change */
+  fileCount: number;
+  /** every comment thread, as `loopwright/threads` */
+  threads: ReviewThread[];
 }
 
 /** A changed file (also one without hunks: a binary file, a pure rename). */
@@ -247,6 +277,12 @@ export interface ReviewFile {
   headUri: string;
   /** its hunk ids, in diff order */
   hunks: string[];
+  /** marked viewed in this round (`loopwright/viewed`); a file that changes in a later round is unviewed again */
+  viewed: boolean;
+  /** changed since the round the human last sent back */
+  changedSinceReviewed: boolean;
+  /** the file as the human last reviewed it (`reviewed` side); `""` before a round was sent back */
+  reviewedUri: string;
 }
 
 /** One hunk of a review. */
@@ -376,21 +412,100 @@ export interface HunkResult {
   verdict: string | null;
 }
 
+/** A file that changed since the human last reviewed. */
+export interface InterdiffFile {
+  /** repository-relative */
+  path: string;
+  /** as last reviewed (`reviewed` side) */
+  fromUri: string;
+  /** as it is now (`head` side) */
+  toUri: string;
+}
+
+/** `loopwright/interdiff`: only what changed since the human last reviewed. */
+export interface InterdiffResult {
+  /** the session */
+  sessionId: string;
+  /** the head the human last sent back */
+  fromCommit: string;
+  /** the head under review now */
+  toCommit: string;
+  /** the round the human last sent back */
+  fromRound: number;
+  /** the current round */
+  toRound: number;
+  /** the unified diff between the two */
+  diff: string;
+  /** the files it changes */
+  files: InterdiffFile[];
+}
+
 export interface KillParams {
   session: string;
   reason?: string;
 }
 
+/** An LSP `Command`. */
+export interface LensCommand {
+  /** what the user sees */
+  title: string;
+  /** a `loopwright.*` command, for `workspace/executeCommand` */
+  command: string;
+  /** its one argument, the params of its request */
+  arguments: Record<string, unknown>[];
+}
+
+/** An LSP `CodeLens`, resolved. `range` is 0-based, as LSP positions are. */
+export interface ReviewLens {
+  /** `{start, end}`: the hunk's first line on the new side */
+  range: Record<string, unknown>;
+  /** what it runs */
+  command: LensCommand;
+}
+
 export type NoParams = Record<string, never>;
+
+export interface OpenThreadParams {
+  session: string;
+  path: string;
+  line: number;
+  body: string;
+  side?: "base" | "head";
+}
+
+/** `$/loopwright/ready`: startup is over (after `initialized`, and again after Set
+up Loopwright). Requests sent before it wait for it. */
+export interface Ready {
+  /** the repository (or the folder) the server opened */
+  root: string;
+  /** requests will be answered; false: see `problem` */
+  ok: boolean;
+  /** why not (not a repository, not set up); `""` when ok */
+  problem: string;
+  /** this server hosts the manager (else it attached to one, or none runs) */
+  hosted: boolean;
+}
 
 export interface RejectParams {
   session: string;
   why?: string;
 }
 
+export interface ReplyThreadParams {
+  session: string;
+  thread: string;
+  body: string;
+}
+
 export interface RequestChangesParams {
   session: string;
   note: string;
+}
+
+export interface ResolveThreadParams {
+  session: string;
+  thread: string;
+  resolved?: boolean;
 }
 
 /** `$/loopwright/reveal`: show this (the user chose Open on a prompt). */
@@ -405,6 +520,23 @@ export interface RevealParams {
 
 export interface ReviewDocumentParams {
   uri: string;
+}
+
+export interface ReviewLensesParams {
+  session: string;
+  path: string;
+}
+
+/** `loopwright/reviewLenses`: the review lenses of one file, ready to show. */
+export interface ReviewLensesResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** three per hunk: Accept, Reject, Comment (`loopwright.hunk`); `[]` unless the session awaits approval */
+  lenses: ReviewLens[];
+  /** the whole change: Approve & land, Request changes, Reject */
+  actions: LensCommand[];
 }
 
 export interface SessionParams {
@@ -426,4 +558,85 @@ export interface TaskParams {
 export interface TaskResult {
   taskId: string;
   verdict: string;
+}
+
+/** One comment of a thread. */
+export interface ThreadComment {
+  /** `human` `reviewer` `worker` */
+  author: string;
+  /** its text */
+  body: string;
+  /** the review round it was written on (a worker's reply: the round it answers) */
+  round: number;
+  /** when (Unix time) */
+  at: number;
+}
+
+/** One thread, as it is after the action. */
+export interface ThreadResult {
+  /** the session */
+  sessionId: string;
+  /** the thread */
+  thread: ReviewThread;
+}
+
+/** A comment thread on a line of the change. */
+export interface ReviewThread {
+  /** `th-…` (a human's) or `rv<round>-<k>` (the reviewer agent's) */
+  threadId: string;
+  /** its session */
+  sessionId: string;
+  /** repository-relative */
+  path: string;
+  /** `head` (the change's new side) or `base` */
+  side: string;
+  /** 1-based, where it is now: carried through every later round */
+  line: number;
+  /** where it was opened, on its round */
+  originalLine: number;
+  /** the review round it was opened on (1: the first) */
+  round: number;
+  /** its own line changed (or its file left the change) in a later round */
+  outdated: boolean;
+  /** resolved threads do not go back to the worker */
+  resolved: boolean;
+  /** who opened it: `human` or `reviewer` */
+  author: string;
+  /** oldest first; the first opened it */
+  comments: ThreadComment[];
+}
+
+export interface ThreadsParams {
+  session: string;
+  path?: string;
+}
+
+/** `loopwright/threads`: a session's threads. */
+export interface ThreadsResult {
+  /** the session */
+  sessionId: string;
+  /** its current review round */
+  round: number;
+  /** resolved and outdated included */
+  threads: ReviewThread[];
+}
+
+export interface ViewedParams {
+  session: string;
+  path: string;
+  viewed?: boolean;
+}
+
+/** `loopwright/viewed`: the file's mark and the count. */
+export interface ViewedResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** its mark now */
+  viewed: boolean;
+  /** files of the change marked viewed */
+  viewedCount: number;
+  /** files of the change */
+  fileCount: number;
 }

@@ -610,6 +610,64 @@ class FocusChanged(_Event, frozen=True, tag="focus_changed"):
     by: str = "human"
 
 
+# --- review threads, rounds and viewed marks (issue 14) ----------------------------
+
+
+class ThreadOpened(_Event, frozen=True, tag="thread_opened"):
+    """A comment thread on a line of a session's change (the human's; the reviewer
+    agent's comments become threads when their review is prepared). `line` is 1-based on
+    `side` of the current review."""
+
+    session_id: str
+    thread_id: str
+    path: str
+    line: int
+    body: str
+    side: Literal["head", "base"] = "head"
+    by: str = "human"
+
+
+class ThreadReplied(_Event, frozen=True, tag="thread_replied"):
+    """A reply in a thread: the human's, or the worker's answer after changes were
+    requested (`by` "worker")."""
+
+    session_id: str
+    thread_id: str
+    body: str
+    by: str = "human"
+
+
+class ThreadResolved(_Event, frozen=True, tag="thread_resolved"):
+    """A thread resolved (or reopened, `resolved` false). Resolved threads do not go
+    back to the worker."""
+
+    session_id: str
+    thread_id: str
+    resolved: bool = True
+    by: str = "human"
+
+
+class FileViewed(_Event, frozen=True, tag="file_viewed"):
+    """A changed file marked viewed (or not) in the session's current review round."""
+
+    session_id: str
+    path: str
+    viewed: bool = True
+    by: str = "human"
+
+
+class RoundCompared(_Event, frozen=True, tag="round_compared"):
+    """What changed between the last review's head and the next one's, as zero-context
+    hunks: threads move through it, changed files become unviewed. Appended with the
+    next `ReviewPrepared`, just before it."""
+
+    session_id: str
+    from_commit: str
+    to_commit: str
+    files: tuple[str, ...]
+    hunks: tuple[Hunk, ...]
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -675,6 +733,11 @@ Event = (
     | NotificationsReleased
     | DigestPublished
     | FocusChanged
+    | ThreadOpened
+    | ThreadReplied
+    | ThreadResolved
+    | FileViewed
+    | RoundCompared
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
@@ -690,6 +753,9 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     SessionRetried,
     TaskOverruled,
     FocusChanged,
+    ThreadOpened,
+    ThreadResolved,
+    FileViewed,
 )
 
 

@@ -31,6 +31,8 @@ from .lifecycle import (
     SessionState,
     TaskVerdict,
 )
+from .review_state import REVIEW_APPLY, Rounds, changes_requested, review_prepared, threads_note
+from .review_state import refused as review_refused
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 
@@ -115,6 +117,7 @@ class Session(msgspec.Struct, kw_only=True):
     gate_reasons: tuple[str, ...] = ()
     hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
     hunk_comments: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    rounds: Rounds = msgspec.field(default_factory=Rounds)  # threads, viewed marks
     landing_blocked: str = ""
     landed_commit: str = ""
     worktree_removed: bool = False
@@ -258,6 +261,8 @@ def illegal(state: State, event: ev.Event) -> str | None:
             return (f"task {t.task_id} was accepted and has a session: to stop it, "
                     "`loopwright kill` the session")
         return refused(state, event)
+    if type(event) in REVIEW_APPLY:
+        return review_refused(state, event)
     if isinstance(event, ev.HunkJudged):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -389,6 +394,8 @@ def note_for_worker(s: Session, note: str) -> str:
     every comment, placed by file and line so the worker can find them."""
     if s.review is None:
         return note
+    if threads := threads_note(s):
+        note = note.rstrip() + "\n\n" + threads
     lines = []
     for h in s.review.hunks:
         where = f"{h.path} line {h.new_start}"
@@ -433,6 +440,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.SessionRetried: _session_retried,
     **WORLD_APPLY,
     **ATTENTION_APPLY,
+    **REVIEW_APPLY,
 }
 
 
@@ -461,6 +469,8 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         return
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
+    if type(e) is ev.ReviewPrepared and s.state == S.REVIEWING:
+        review_prepared(s, e, at)
     _record_details(s, e)
     if sent_back and s.unheeded:  # every note back carries the answers not yet sent
         s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
@@ -515,6 +525,7 @@ def _record_details(s: Session, e: ev.Event) -> None:
                                                            S.REVIEWING):
             s.instruction = note_for_worker(s, note)
             s.feedback.append(s.instruction)
+            changes_requested(s, e.by)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:

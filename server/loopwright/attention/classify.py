@@ -115,6 +115,12 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.NotificationsReleased: None,
     ev.DigestPublished: None,
     ev.FocusChanged: None,
+    # review threads and rounds: the review itself is the news
+    ev.ThreadOpened: None,
+    ev.ThreadReplied: None,
+    ev.ThreadResolved: None,
+    ev.FileViewed: None,
+    ev.RoundCompared: None,
 }
 
 

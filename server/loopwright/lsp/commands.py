@@ -2,9 +2,10 @@
 
 One thin function per action: typed params in, the manager API called, a small JSON
 result out. A refused action becomes a JSON-RPC error whose message says why:
-InvalidParams (-32602) for bad or stale input (a missing field, an unknown session,
-a hunk id from an older review), RequestFailed (-32803) for an action that does not
-apply now (the session is in another state, the decision was already answered).
+InvalidParams (-32602) for what is wrong with the request itself (a missing or empty
+field, an unknown session, thread or hunk, a line outside the file), RequestFailed
+(-32803) for a well-formed action that does not apply now (the session is in another
+state, the decision was already answered). Every message starts with the method.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 
 from ..insight.history import History
 from ..insight.report import render_report
-from ..manager.api import ActionRefused, FrontEndApi
+from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
 from ..store import Store
 from ..workspace.diff import file_at
+from . import lenses, reviews, threads, wire
 from . import params as p
-from . import reviews, wire
 from .live import ClientSync
+from .review_uri import session
 
 Handler = Callable[[ClientSync, Any], Awaitable[Any]]
 
@@ -35,13 +37,6 @@ class Action:
     params: type[p.Params]
     result: type[Any]  # a wire struct: what protocol.ts and docs/protocol.md say it answers
     run: Handler
-
-
-def session(api: FrontEndApi, ref: str) -> Session:
-    try:
-        return api.session(ref)
-    except ActionRefused as e:
-        raise p.InvalidParams(str(e)) from None
 
 
 async def state(live: ClientSync, _: p.NoParams) -> Any:
@@ -108,7 +103,7 @@ async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
     st = live.follower.state
-    return reviews.review_result(st, st.sessions[sid])
+    return reviews.review_result(st, st.sessions[sid], live.repo.api.config.gate)
 
 
 async def review_document(live: ClientSync, q: p.ReviewDocumentParams) -> Any:
@@ -164,6 +159,15 @@ ACTIONS = (
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
     Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
+    Action("threads", p.ThreadsParams, threads.ThreadsResult, threads.threads),
+    Action("openThread", p.OpenThreadParams, threads.ThreadResult, threads.open_thread),
+    Action("replyThread", p.ReplyThreadParams, threads.ThreadResult, threads.reply_thread),
+    Action("resolveThread", p.ResolveThreadParams, threads.ThreadResult,
+           threads.resolve_thread),
+    Action("viewed", p.ViewedParams, threads.ViewedResult, threads.viewed),
+    Action("interdiff", p.SessionParams, threads.InterdiffResult, threads.interdiff),
+    Action("reviewLenses", p.ReviewLensesParams, lenses.ReviewLensesResult,
+           lenses.review_lenses),
 )
 
 
@@ -175,6 +179,8 @@ async def perform(action: Action, method: str, live: ClientSync, raw: Any) -> An
         result = await action.run(live, q)
         live.pump()
         return wire.to_json(result)
+    except BadInput as e:
+        raise p.InvalidParams(f"{method}: {e}") from None
     except ActionRefused as e:
         raise p.RequestFailed(f"{method}: {e}") from None
     except p.InvalidParams as e:

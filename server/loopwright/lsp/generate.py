@@ -25,6 +25,7 @@ from . import params, reviews, wire
 from .commands import ACTIONS
 from .live import CHANGED
 from .prompts import REVEAL
+from .startup import READY
 
 Schema = dict[str, Any]
 
@@ -33,8 +34,9 @@ TS_NAMES = {
     "StateResult": "State", "ReviewResult": "Review", "HunkRow": "ReviewHunk",
     "FileRow": "ReviewFile", "ChecksRow": "ReviewChecks", "ReviewerRow": "ReviewerVerdict",
     "CommentRow": "ReviewerComment", "Context": "SelectionContext",
+    "ThreadRow": "ReviewThread", "ThreadCommentRow": "ThreadComment", "LensRow": "ReviewLens",
 }
-EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams)
+EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.Ready)
 
 
 def components() -> dict[str, Schema]:
@@ -103,6 +105,8 @@ def typescript() -> str:
         f'  changed: "{CHANGED}",',
         "  /** The user picked \"Open\" / \"Open diff\" on one of the server's prompts. */",
         f'  reveal: "{REVEAL}",',
+        "  /** Startup is over (also after Set up Loopwright): ask for the state then. */",
+        f'  ready: "{READY}",',
         "} as const;",
         "",
         f'export const REVIEW_SCHEME = "{reviews.SCHEME}";',
@@ -181,7 +185,8 @@ def _requests_table() -> str:
         shown = "`{" + ", ".join(fields) + "}`" + ("" if fields else " (or none)")
         result = ts_name(a.result.__name__)
         props = found[a.result.__name__].get("properties", {})
-        if result in ("State", "Review"):
+        if result in ("State", "Review", "ThreadsResult", "ThreadResult", "InterdiffResult",
+                      "ViewedResult", "ReviewLensesResult"):
             result = f"[`{result}`](#{result.lower()})"
         else:
             result = "`{" + ", ".join(props) + "}`"

@@ -32,6 +32,7 @@ from pygls.protocol.json_rpc import (
 )
 
 from .framing import BadFrame
+from .lenses import Encoded
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,25 @@ class LoopwrightProtocol(LanguageServerProtocol):
                         f"{message.method}: the server is shutting down")
             return
         super().handle_message(message)
+
+    def _send_response(self, msg_id: MsgId, result: Any | None = None,
+                       error: Any | None = None) -> None:
+        if error is None and isinstance(result, Encoded):
+            # Already JSON (code lenses by the thousand): sent as it is, not walked by
+            # the converter and encoded again.
+            self._result_types.pop(msg_id, None)
+            self._write_body(b'{"jsonrpc":"2.0","id":' + json.dumps(msg_id).encode()
+                             + b',"result":' + result.json + b"}")
+            return
+        super()._send_response(msg_id, result, error)
+
+    def _write_body(self, body: bytes) -> None:
+        if self.writer is None:
+            log.error("no transport to send a response on")
+            return
+        header = (f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; "
+                  f"charset={self.CHARSET}\r\n\r\n").encode("ascii")
+        self.writer.write(header + body)
 
     def refuse(self, msg_id: MsgId | None, code: int, message: str) -> None:
         log.debug("refused (%s): %s", code, message)

@@ -24,9 +24,9 @@ from ..store import Store
 from . import follower as f
 from . import wire
 from .host import OpenRepository
+from .lenses import LensIndex
 from .progress import SessionProgress
 from .prompts import Prompts
-from .reviews import LensIndex
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)

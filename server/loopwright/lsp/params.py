@@ -127,3 +127,39 @@ def _readable(message: str) -> str:
 def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
+
+
+class ThreadsParams(Params, frozen=True):
+    session: Ref
+    path: str = ""  # "": every file's threads
+
+
+class OpenThreadParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    line: int  # 1-based, on `side`
+    body: str
+    side: Literal["head", "base"] = "head"
+
+
+class ReplyThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    body: str
+
+
+class ResolveThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    resolved: bool = True
+
+
+class ViewedParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    viewed: bool = True
+
+
+class ReviewLensesParams(Params, frozen=True):
+    session: Ref
+    path: Ref

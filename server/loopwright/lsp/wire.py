@@ -196,6 +196,18 @@ def state_result(state: State, *, root: str, hosted: bool, pid: int | None,
     )
 
 
+class Ready(Wire):
+    """`$/loopwright/ready`: startup is over (after `initialized`, and again after Set
+    up Loopwright). Requests sent before it wait for it."""
+
+    root: Annotated[str, D(description="the repository (or the folder) the server opened")]
+    ok: Annotated[bool, D(description="requests will be answered; false: see `problem`")]
+    problem: Annotated[str, D(description="why not (not a repository, not set up); `\"\"` "
+                                          "when ok")]
+    hosted: Annotated[bool, D(description="this server hosts the manager (else it attached "
+                                          "to one, or none runs)")]
+
+
 def to_json(value: object) -> object:
     """A wire struct as plain JSON values, ready for pygls to send."""
     return msgspec.to_builtins(value)

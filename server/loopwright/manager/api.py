@@ -17,6 +17,7 @@ from ..backends import load, unknown_worker
 from ..config import Config
 from ..core.ids import LookupFailed, new_id, resolve
 from ..project import Project
+from ..review_state import Thread
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
 from ..views import overview as views
@@ -28,6 +29,11 @@ from .lock import holder_pid
 
 class ActionRefused(Exception):
     """A human action that does not apply; the message says why."""
+
+
+class BadInput(ActionRefused):
+    """What was sent is wrong in itself (an empty text, an unknown thread, a line outside
+    the file), whatever the state: front ends report it as bad input."""
 
 
 @dataclass
@@ -109,7 +115,7 @@ class FrontEndApi:
 
     def request_changes(self, ref: str, note: str, by: str = "human") -> Session:
         if not note.strip():
-            raise ActionRefused("say what to change: the note goes to the worker")
+            raise BadInput("say what to change: the note goes to the worker")
         return self._act(ref, lambda sid: ev.ChangesRequested(session_id=sid, note=note, by=by))
 
     def reject(self, ref: str, why: str = "", by: str = "human") -> Session:
@@ -129,6 +135,61 @@ class FrontEndApi:
         return self._act(ref, lambda sid: ev.HunkJudged(
             session_id=sid, hunk_id=hunk_id, verdict=verdict, comment=comment,  # type: ignore[arg-type]
             by=by))
+
+    # --- review threads and viewed marks (review_state.py) --------------------------
+
+    def thread(self, ref: str, thread_id: str) -> tuple[Session, Thread]:
+        s = self.session(ref)
+        t = s.rounds.threads.get(thread_id)
+        if t is None:
+            raise BadInput(f"no thread {thread_id} in the review of {s.name} (it has "
+                           f"{len(s.rounds.threads)}): ask for its threads again")
+        return s, t
+
+    def open_thread(self, ref: str, path: str, line: int, body: str, side: str = "head",
+                    by: str = "human") -> Thread:
+        """A thread on any line of a changed file, on either side of the review."""
+        s = self.session(ref)
+        if not body.strip():
+            raise BadInput("a thread needs its first comment")
+        if s.review is not None and path in s.review.files:
+            commit = s.review.head_commit if side == "head" else s.review.base_commit
+            text = diff_mod.file_at(self.project.root, commit, path)
+            count = len((text or "").splitlines())
+            if not 1 <= line <= max(count, 1):
+                raise BadInput(f"{path} has {count} lines on the {side} side; line {line} "
+                               "is not one of them (lines are 1-based)")
+        elif s.review is not None:
+            raise BadInput(f"{path} is not a file of the change of {s.name}")
+        thread_id = new_id("th")
+        self._append(ev.ThreadOpened(session_id=s.session_id, thread_id=thread_id,
+                                     path=path, line=line, body=body, side=side,  # type: ignore[arg-type]
+                                     by=by))
+        return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
+
+    def reply_thread(self, ref: str, thread_id: str, body: str, by: str = "human") -> Thread:
+        s, _ = self.thread(ref, thread_id)
+        if not body.strip():
+            raise BadInput("a reply needs its text")
+        self._append(ev.ThreadReplied(session_id=s.session_id, thread_id=thread_id,
+                                      body=body, by=by))
+        return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
+
+    def resolve_thread(self, ref: str, thread_id: str, resolved: bool = True,
+                       by: str = "human") -> Thread:
+        s, _ = self.thread(ref, thread_id)
+        self._append(ev.ThreadResolved(session_id=s.session_id, thread_id=thread_id,
+                                       resolved=resolved, by=by))
+        return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
+
+    def mark_viewed(self, ref: str, path: str, viewed: bool = True,
+                    by: str = "human") -> Session:
+        s = self.session(ref)
+        if s.review is not None and path not in s.review.files:
+            raise BadInput(f"{path} is not a file of the change of {s.name}")
+        self._append(ev.FileViewed(session_id=s.session_id, path=path, viewed=viewed,
+                                   by=by))
+        return self.refresh().sessions[s.session_id]
 
     def overrule(self, ref: str, by: str = "human") -> Task:
         t = self.task(ref)

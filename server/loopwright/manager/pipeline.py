@@ -65,7 +65,20 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
     if reviewer is not None:
         verdict, review = await _ask_reviewer(reviewer, task, s, review)
         spent = verdict.spent if verdict is not None else ()
-    rt.append(*spent, review)
+    rt.append(*spent, *await _round_compared(rt, s), review)
+
+
+async def _round_compared(rt: Runtime, s: Session) -> tuple[ev.RoundCompared, ...]:
+    """The change since the last round's head, line by line, for the threads to move
+    through (none on the first round, or when the head did not move)."""
+    last = s.review
+    if last is None or last.head_commit == s.head_commit:
+        return ()
+    hunks, files, _, _ = await asyncio.to_thread(
+        diff.compute_hunks, rt.project.root, last.head_commit, s.head_commit, context=0)
+    return (ev.RoundCompared(session_id=s.session_id, from_commit=last.head_commit,
+                             to_commit=s.head_commit, files=tuple(files),
+                             hunks=tuple(hunks)),)
 
 
 async def _ask_reviewer(

@@ -10,6 +10,7 @@ from .. import events as ev
 from ..backends import make_worker
 from ..core.commands import CommandResult
 from ..core.ids import new_id
+from ..review_state import refused as review_refused
 from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
@@ -45,6 +46,19 @@ class SessionContext:
 
     async def progress(self, message: str) -> None:
         self._rt.append(ev.WorkerProgressed(session_id=self._sid, message=message))
+
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        reply = ev.ThreadReplied(session_id=self._sid, thread_id=thread_id, body=text,
+                                 by="worker")
+        known = review_refused(self._rt.state, reply) is None
+        acted: tuple[ev.Event, ...] = ()
+        if step is not None:
+            acted = (ev.WorkerActed(session_id=self._sid, step=self._next_step,
+                                    action="reply", detail=step),)
+            self._next_step += 1
+        if known or acted:
+            self._rt.append(*((reply,) if known else ()), *acted)
+        return known
 
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._rt.config
