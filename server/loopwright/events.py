@@ -668,6 +668,63 @@ class RoundCompared(_Event, frozen=True, tag="round_compared"):
     hunks: tuple[Hunk, ...]
 
 
+# --- delegation and steering: split a task, steer a session, set a priority ------------
+
+
+class SubTask(msgspec.Struct, frozen=True, kw_only=True):
+    """One sub-task of a `TaskSplit` (not an event): it becomes a task of its own."""
+
+    task_id: str
+    title: str
+    body: str = ""
+    depends_on: tuple[str, ...] = ()  # task ids of other sub-tasks of the same split
+    labels: tuple[str, ...] = ()
+    priority: int = 0
+    backend: str = ""
+
+
+class TaskSplit(_Event, frozen=True, tag="task_split"):
+    """A task was split into sub-tasks: each starts once those it depends on are done;
+    the task itself is never run, and is done when every sub-task is."""
+
+    task_id: str
+    children: tuple[SubTask, ...]
+    by: str = "human"
+    reason: str = ""
+
+
+class SubTasksLanded(_Event, frozen=True, tag="sub_tasks_landed"):
+    """Every sub-task of a split task is done: the task is done too."""
+
+    task_id: str
+
+
+class SessionSteered(_Event, frozen=True, tag="session_steered"):
+    """A note for a session's worker, which it receives at its next turn."""
+
+    session_id: str
+    note: str
+    by: str = "human"
+
+
+class SteerReceived(_Event, frozen=True, tag="steer_received"):
+    """The worker took the session's `steer`-th note (from 1): as its step `step`, or
+    (None) in its agent's conversation."""
+
+    session_id: str
+    steer: int
+    step: int | None = None
+
+
+class TaskPrioritised(_Event, frozen=True, tag="task_prioritised"):
+    """A task's priority (and its sub-tasks') set: the queue starts higher first."""
+
+    task_id: str
+    priority: int
+    by: str = "human"
+    reason: str = ""
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -738,6 +795,11 @@ Event = (
     | ThreadResolved
     | FileViewed
     | RoundCompared
+    | TaskSplit
+    | SubTasksLanded
+    | SessionSteered
+    | SteerReceived
+    | TaskPrioritised
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__

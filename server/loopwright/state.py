@@ -18,6 +18,8 @@ import msgspec
 
 from . import events as ev
 from .attention_state import ATTENTION_APPLY, Attention
+from .delegation_state import DELEGATION_APPLY, Steer
+from .delegation_state import refusal as delegation_refusal
 from .lifecycle import (
     ACTIVE,
     DECISION_TRANSITIONS,
@@ -77,6 +79,13 @@ class Task(msgspec.Struct, kw_only=True):
     verdict_reason: str = ""
     triage_retrying: str = ""  # while triage's model call is retried: why, which attempt
     sessions: list[str] = msgspec.field(default_factory=list)
+    # Delegation (delegation_state.py): the task it is a sub-task of, its own sub-tasks
+    # once split, the sibling tasks that must be done before it starts.
+    parent: str = ""
+    children: list[str] = msgspec.field(default_factory=list)
+    depends_on: tuple[str, ...] = ()
+    split_by: str = ""
+    sub_tasks_landed: bool = False
 
 
 class Checks(msgspec.Struct, kw_only=True):
@@ -130,6 +139,7 @@ class Session(msgspec.Struct, kw_only=True):
     # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
     unheeded: list[str] = msgspec.field(default_factory=list)
     heeded: list[str] = msgspec.field(default_factory=list)
+    steers: list[Steer] = msgspec.field(default_factory=list)  # notes steered to its worker
 
     @property
     def terminal(self) -> bool:
@@ -203,6 +213,8 @@ def refused(state: State, event: ev.Event) -> str | None:
     """Why the fold's transition tables refuse `event` in `state`, or None when it
     applies. What follows an event (`manager.decide`) is asked only of events that apply."""
     kind = type(event)
+    if kind in DELEGATION_APPLY:
+        return delegation_refusal(state, event)
     if (verdicts := VERDICT_TRANSITIONS.get(kind)) is not None:
         t = state.tasks.get(getattr(event, "task_id", ""))
         if t is None:
@@ -250,6 +262,9 @@ def illegal(state: State, event: ev.Event) -> str | None:
             return f"session {s.name} is {s.state}; only a finished session can be retried"
         if s.retried:
             return f"session {s.name} was already retried"
+        if (t := state.tasks.get(s.task_id)) is not None and t.children:
+            return (f"task {t.task_id} was split into sub-tasks; retry theirs "
+                    f"({', '.join(t.children)})")
         return None
     if isinstance(event, ev.RefusalDismissed):
         if event.origin not in state.refused_files:
@@ -441,6 +456,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     **WORLD_APPLY,
     **ATTENTION_APPLY,
     **REVIEW_APPLY,
+    **DELEGATION_APPLY,
 }
 
 

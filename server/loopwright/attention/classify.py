@@ -37,6 +37,11 @@ def _by_reviewer(e: ev.Event) -> Kind | None:
             else None)
 
 
+def _by_manager(e: ev.Event) -> Kind | None:
+    """A delegation act is news when the manager did it alone (the human knows their own)."""
+    return PROGRESS if getattr(e, "by", "human") != "human" else None
+
+
 def _build(e: ev.Event) -> Kind | None:
     return PROGRESS if isinstance(e, ev.BuildChecked) and not e.passed else None
 
@@ -121,6 +126,12 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.ThreadResolved: None,
     ev.FileViewed: None,
     ev.RoundCompared: None,
+    # delegation and steering
+    ev.TaskSplit: _by_manager,
+    ev.SubTasksLanded: PROGRESS,
+    ev.SessionSteered: _by_manager,
+    ev.SteerReceived: None,  # the worker's own bookkeeping
+    ev.TaskPrioritised: _by_manager,
 }
 
 

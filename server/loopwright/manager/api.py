@@ -8,7 +8,7 @@ so a user gets a clear refusal instead of an event that silently changes nothing
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from .. import events as ev
 from ..backends import load, unknown_worker
 from ..config import Config
 from ..core.ids import LookupFailed, new_id, resolve
+from ..core.split_plan import SubTaskSpec, keyed
+from ..delegation_state import find_cycle
 from ..project import Project
 from ..review_state import Thread
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
@@ -201,6 +203,58 @@ class FrontEndApi:
         declined (it leaves the inbox for good)."""
         t = self.task(ref)
         self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
+        return self.refresh().tasks[t.task_id]
+
+    # --- delegation and steering (docs/manager.md, "Delegation") ---------------------
+
+    def split(self, ref: str, children: Sequence[SubTaskSpec], *, by: str = "human",
+              reason: str = "") -> Task:
+        """Split a task no session works on into sub-tasks; each starts once those it
+        depends on are done, and the task is done when they all are. Returns the task."""
+        t = self.task(ref)
+        specs = keyed(list(children))
+        keys = [spec.key.strip() for spec in specs]
+        if (dup := next((k for n, k in enumerate(keys) if k in keys[:n]), None)):
+            raise ActionRefused(f"two sub-tasks have the key {dup!r}: keys must differ")
+        for spec, key in zip(specs, keys, strict=True):
+            if not spec.title.strip():
+                raise ActionRefused(f"sub-task {key!r} needs a title")
+            for dep in spec.depends_on:
+                if dep == key:
+                    raise ActionRefused(f"sub-task {key!r} depends on itself")
+                if dep not in keys:
+                    raise ActionRefused(f"sub-task {key!r} depends on {dep!r}, which is no "
+                                        f"sub-task of this split (keys: {', '.join(keys)})")
+            if (why := unknown_worker(spec.backend.strip())) is not None:
+                raise ActionRefused(f"sub-task {key!r}: {why}")
+        if (cycle := find_cycle({k: spec.depends_on for k, spec in zip(keys, specs,
+                                                                        strict=True)})):
+            raise ActionRefused("the sub-tasks depend on each other in a cycle: "
+                                + " -> ".join(cycle))
+        ids = {k: new_id("t") for k in keys}
+        subs = tuple(ev.SubTask(
+            task_id=ids[k], title=spec.title.strip(), body=spec.body,
+            depends_on=tuple(ids[d] for d in spec.depends_on),
+            labels=t.labels if spec.labels is None else spec.labels,
+            priority=t.priority if spec.priority is None else spec.priority,
+            backend=spec.backend.strip() or t.backend,
+        ) for k, spec in zip(keys, specs, strict=True))
+        self._append(ev.TaskSplit(task_id=t.task_id, children=subs, by=by, reason=reason))
+        return self.refresh().tasks[t.task_id]
+
+    def steer(self, ref: str, note: str, *, by: str = "human") -> Session:
+        """A note to a session's worker, which it receives at its next turn."""
+        if not note.strip():
+            raise ActionRefused("say what to steer it towards: the note goes to the worker")
+        return self._act(ref, lambda sid: ev.SessionSteered(session_id=sid,
+                                                            note=note.strip(), by=by))
+
+    def prioritise(self, ref: str, priority: int, *, by: str = "human",
+                   reason: str = "") -> Task:
+        """Set a task's priority (and its sub-tasks'): the queue starts higher first."""
+        t = self.task(ref)
+        self._append(ev.TaskPrioritised(task_id=t.task_id, priority=priority, by=by,
+                                        reason=reason))
         return self.refresh().tasks[t.task_id]
 
     def dismiss(self, origin: str, by: str = "human") -> None:

@@ -19,6 +19,7 @@ from ..core.commands import CommandResult
 from ..core.keys import EffectKey
 from ..review import gate
 from ..state import LIVE, Checks, SessionState, State
+from . import delegation
 from .effects import (
     AdvanceTarget,
     BringUpToDate,
@@ -69,7 +70,8 @@ def decide(state: State, event: ev.Event | StillBlocked, config: Config) -> list
     """What follows from `event`, which has just been applied to `state`."""
     if isinstance(event, StillBlocked):
         return [_retry_advance(event.session_id, event.merged_commit, event.target_commit)]
-    return _pipeline(state, event, config) + _world(event, config)
+    return (_pipeline(state, event, config) + _world(event, config)
+            + delegation.decide(state, event))
 
 
 def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
@@ -255,11 +257,12 @@ def schedule(state: State, max_parallel: int, starting: frozenset[str]) -> list[
 
 def recover(state: State, config: Config) -> list[Effect]:
     """After a restart: pick every live session up where the log left it."""
-    effects: list[Effect] = []
+    effects: list[Effect] = delegation.recover(state)
     for task in state.tasks.values():
         if task.verdict == "pending":
             effects.append(Triage(task.task_id))
-        elif task.verdict == "accepted" and not task.sessions:
+        elif (task.verdict == "accepted" and not task.sessions
+              and delegation.may_start(state, task.task_id)):  # not split, not waiting
             effects.append(QueueSession(task.task_id, attempt=1))
     for s in state.sessions.values():
         match s.state:

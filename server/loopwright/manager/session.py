@@ -11,6 +11,7 @@ from ..backends import make_worker
 from ..core.commands import CommandResult
 from ..core.ids import new_id
 from ..review_state import refused as review_refused
+from ..delegation_state import Steer
 from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
@@ -114,11 +115,22 @@ class SessionContext:
             if d.session_id == self._sid and d.answer is not None
         }
 
+    def steers(self) -> tuple[Steer, ...]:
+        s = self._rt.state.sessions.get(self._sid)
+        return tuple(s.steers) if s is not None else ()
+
+    async def take_steer(self, number: int, *, as_step: bool = True) -> int | None:
+        step = self._next_step if as_step else None
+        self._rt.append(ev.SteerReceived(session_id=self._sid, steer=number, step=step))
+        if as_step:
+            self._next_step += 1
+        return step
+
     def transcript(self) -> list[TranscriptEvent]:
         return [r.event for r in self._rt.store.read_transcript(self._sid)
                 if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)]
 
-    async def record_turn(self, *events: TranscriptEvent) -> None:
+    async def record_turn(self, *events: TranscriptEvent | ev.SteerReceived) -> None:
         self._rt.append(*events)
 
     async def over_budget(self, reason: str, round: int) -> bool:

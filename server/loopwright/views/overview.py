@@ -9,6 +9,7 @@ import msgspec
 from .. import events as ev
 from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
+from . import delegation as delegation_views
 from . import manager as manager_views
 from . import world as world_views
 
@@ -301,4 +302,4 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
     return (world_views.describe(e, name) or manager_views.describe(e, name)
-            or ev.tag_of(e))
+            or delegation_views.describe(e, name) or ev.tag_of(e))

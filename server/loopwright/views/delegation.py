@@ -1,0 +1,85 @@
+"""What front ends show of delegation and steering: the task tree (a sub-task's parent,
+what it waits on, why a split task is still open) and one log line per act."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .. import events as ev
+from ..delegation_state import task_done, waiting_on
+from ..lifecycle import LIVE
+from ..state import State, Task
+
+__all__ = ["child_status", "describe", "open_reason", "task_done", "tree_order",
+           "waiting_on"]
+
+
+def child_status(st: State, task_id: str) -> str:
+    """How a task stands, in a few words: `landed`, `running`, `failed`, `waits on t-a`,
+    `not started`, or for a split one `2 of 3 sub-tasks done`."""
+    t = st.tasks[task_id]
+    if task_done(st, task_id):
+        return "done" if t.children else "landed"
+    if t.children:
+        done = sum(task_done(st, c) for c in t.children)
+        return f"{done} of {len(t.children)} sub-tasks done"
+    if t.sessions:
+        s = st.sessions[t.sessions[-1]]
+        return s.state.value.replace("_", " ")
+    if (waits := waiting_on(st, task_id)):
+        return f"waits on {', '.join(waits)}"
+    return "not started"
+
+
+def open_reason(st: State, task_id: str) -> str:
+    """Why a split task is not done yet, or "" (not split, or done)."""
+    t = st.tasks.get(task_id)
+    if t is None or not t.children or task_done(st, task_id):
+        return ""
+    done = [c for c in t.children if task_done(st, c)]
+    rest = [f"{c} {child_status(st, c)}" for c in t.children if c not in done]
+    return f"{len(done)} of {len(t.children)} sub-tasks done; {', '.join(rest)}"
+
+
+def tree_order(st: State) -> Iterator[tuple[int, Task]]:
+    """Every task with its depth: a split task, then its sub-tasks under it."""
+    def walk(t: Task, depth: int) -> Iterator[tuple[int, Task]]:
+        yield depth, t
+        for c in t.children:
+            if c in st.tasks:
+                yield from walk(st.tasks[c], depth + 1)
+
+    for t in st.tasks.values():
+        if not t.parent or t.parent not in st.tasks:
+            yield from walk(t, 0)
+
+
+def live_steers(st: State, session_id: str) -> int:
+    """Steering notes the session's worker has not taken yet."""
+    s = st.sessions.get(session_id)
+    if s is None or s.state not in LIVE:
+        return 0
+    return sum(1 for n in s.steers if not n.received)
+
+
+def describe(e: ev.Event, name: Callable[[str], str]) -> str | None:
+    """One human-readable line for these events; None for other events."""
+    match e:
+        case ev.TaskSplit():
+            titles = "; ".join(
+                c.title + (f" (after {', '.join(c.depends_on)})" if c.depends_on else "")
+                for c in e.children)
+            why = f" ({e.reason})" if e.reason else ""
+            return (f"task {e.task_id} split by {e.by} into {len(e.children)} "
+                    f"sub-task(s){why}: {titles}")
+        case ev.SubTasksLanded():
+            return f"task {e.task_id}: every sub-task done, so it is done"
+        case ev.SessionSteered():
+            return f"{name(e.session_id)}: steered by {e.by}: {e.note}"
+        case ev.SteerReceived(step=step):
+            how = f"as step {step}" if step is not None else "in its conversation"
+            return f"{name(e.session_id)}: the worker took steering note {e.steer} ({how})"
+        case ev.TaskPrioritised():
+            why = f": {e.reason}" if e.reason else ""
+            return f"task {e.task_id}: priority set to {e.priority} by {e.by}{why}"
+    return None
