@@ -21,7 +21,6 @@ import { ReviewActions } from "./review/actions";
 import { ReviewCache } from "./review/cache";
 import { ReviewComments } from "./review/comments";
 import { threadModels } from "./model/threads";
-import type { RoundReview } from "./model/reviewWire";
 import { ReviewView } from "./views/reviewView";
 import { ManagerView } from "./views/managerView";
 import { registerPhoneLink } from "./away/phoneLink";
@@ -74,7 +73,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     registerPhoneLink(srv),
     new PresenceReporter(srv),
     new ReviewDocuments(srv, store),
-    new ReviewComments(cache, actions, (r) => threadModels((r as RoundReview).threads ?? [], r.reviewer?.name ?? "")),
+    new ReviewComments(cache, actions, (r) => threadModels(r.threads, r.reviewer?.name ?? "")),
     ...actions.register(() => reviewView.session),
     ...registerCommands({
       server: srv, store, reviews: opener, refresh: () => sync.refresh(), showDashboard: () => dashboard.show(),

@@ -1,17 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hasInterdiff, reviewNodes, viewedSummary, waitingLine } from "../src/model/reviewView";
-import type { RoundReview } from "../src/model/reviewWire";
+import type { Review } from "../src/protocol";
 
-function review(over: Partial<RoundReview> = {}): RoundReview {
+function review(over: Partial<Review> = {}): Review {
   const file = (path: string, viewed: boolean) => ({
-    path, baseUri: `loopwright-review:/s-1/base/${path}`, headUri: `loopwright-review:/s-1/head/${path}`, hunks: [], viewed,
+    path, baseUri: `loopwright-review:/s-1/base/${path}`, headUri: `loopwright-review:/s-1/head/${path}`, hunks: [], viewed, changedSinceReviewed: false, reviewedUri: "",
   });
   return {
     sessionId: "s-1", name: "say-hello", title: "Say hello", state: "awaiting_approval",
     baseCommit: "a".repeat(40), headCommit: "b".repeat(40), added: 3, removed: 1,
     files: [file("a.txt", true), file("b.txt", false), file("c.txt", true)],
     hunks: [], checks: null, gateReasons: ["auto_land is off"], reviewer: null, notes: [],
+    round: 1, reviewedRound: 0, reviewedCommit: "", waitingBecause: "", viewedCount: 2, fileCount: 3, threads: [],
     ...over,
   };
 }
@@ -19,7 +20,7 @@ function review(over: Partial<RoundReview> = {}): RoundReview {
 test("the count of viewed files reads as on a pull request", () => {
   assert.equal(viewedSummary(review()), "2 of 3 files viewed");
   assert.equal(viewedSummary(review({ viewedCount: 3, fileCount: 7 })), "3 of 7 files viewed");
-  assert.equal(viewedSummary(review({ files: [review().files[1]] })), "0 of 1 file viewed");
+  assert.equal(viewedSummary(review({ viewedCount: 0, fileCount: 1 })), "0 of 1 file viewed");
 });
 
 test("the line on why it waits is the server's, else the gate's reasons", () => {
@@ -40,7 +41,7 @@ test("'Changes since my last review' appears from the second round on only", () 
 test("the header says the round and size, then why it waits; files carry their viewed box", () => {
   const nodes = reviewNodes(review({
     round: 2, reviewedRound: 1, waitingBecause: "auto_land = false: every change waits for you",
-    files: [{ ...review().files[0], changedSinceReviewed: true, viewed: false }],
+    files: [{ ...review().files[0], changedSinceReviewed: true, viewed: false }], viewedCount: 0, fileCount: 1,
     threads: [{
       threadId: "th-1", sessionId: "s-1", path: "a.txt", side: "head", line: 1, originalLine: 1, round: 1,
       outdated: false, resolved: false, author: "human", comments: [{ author: "human", body: "x", round: 1, at: 1 }],

@@ -4,33 +4,33 @@
 // ("3 of 7 files viewed"). Pure: built from the server's review.
 
 import type { Node } from "./tree";
-import type { RoundFile, RoundReview } from "./reviewWire";
+import type { Review, ReviewFile } from "../protocol";
 import { openCount, threadModels, threadsByPath } from "./threads";
 
 /** `3 of 7 files viewed`. */
-export function viewedSummary(review: Pick<RoundReview, "files" | "viewedCount" | "fileCount">): string {
-  const total = review.fileCount ?? review.files.length;
-  const viewed = review.viewedCount ?? review.files.filter((f) => f.viewed === true).length;
+export function viewedSummary(review: Pick<Review, "files" | "viewedCount" | "fileCount">): string {
+  const total = review.fileCount;
+  const viewed = review.viewedCount;
   return `${viewed} of ${total} file${total === 1 ? "" : "s"} viewed`;
 }
 
 /** The one line on why the change waits for a human. */
-export function waitingLine(review: Pick<RoundReview, "waitingBecause" | "gateReasons">): string {
-  if (review.waitingBecause !== undefined && review.waitingBecause !== "") {
+export function waitingLine(review: Pick<Review, "waitingBecause" | "gateReasons">): string {
+  if (review.waitingBecause !== "") {
     return review.waitingBecause;
   }
   return review.gateReasons.length > 0 ? review.gateReasons.join("; ") : "";
 }
 
 /** Whether "Changes since my last review" has something to show. */
-export function hasInterdiff(review: Pick<RoundReview, "round" | "reviewedRound">): boolean {
-  return (review.reviewedRound ?? 0) > 0 && (review.round ?? 1) > (review.reviewedRound ?? 0);
+export function hasInterdiff(review: Pick<Review, "round" | "reviewedRound">): boolean {
+  return review.reviewedRound > 0 && review.round > review.reviewedRound;
 }
 
-export function reviewNodes(review: RoundReview): Node[] {
+export function reviewNodes(review: Review): Node[] {
   const sid = review.sessionId;
   const nodes: Node[] = [];
-  const round = review.round ?? 1;
+  const round = review.round;
   nodes.push({
     id: `review:${sid}:header`,
     label: `${review.name}: ${review.title}`,
@@ -72,7 +72,7 @@ export function reviewNodes(review: RoundReview): Node[] {
       sessionId: sid,
     });
   }
-  const threads = threadModels(review.threads ?? []);
+  const threads = threadModels(review.threads, review.reviewer?.name ?? "");
   if (threads.length > 0) {
     const open = openCount(threads);
     nodes.push({
@@ -106,21 +106,21 @@ export function reviewNodes(review: RoundReview): Node[] {
   return nodes;
 }
 
-function fileNode(sid: string, f: RoundFile, openThreads: number): Node {
+function fileNode(sid: string, f: ReviewFile, openThreads: number): Node {
   const parts = [
-    f.changedSinceReviewed === true ? "changed since your review" : "",
+    f.changedSinceReviewed ? "changed since your review" : "",
     openThreads > 0 ? `${openThreads} open thread${openThreads === 1 ? "" : "s"}` : "",
   ].filter((p) => p !== "");
   return {
     id: `review:${sid}:file:${f.path}`,
     label: f.path,
     description: parts.join(" · "),
-    tooltip: `${f.path}${f.viewed === true ? " (viewed)" : ""}`,
-    icon: { id: f.viewed === true ? "eye" : "file" },
-    contextValue: `reviewFile ${f.viewed === true ? "viewed" : "unviewed"}`,
+    tooltip: `${f.path}${f.viewed ? " (viewed)" : ""}`,
+    icon: { id: f.viewed ? "eye" : "file" },
+    contextValue: `reviewFile ${f.viewed ? "viewed" : "unviewed"}`,
     sessionId: sid,
     path: f.path,
-    checked: f.viewed === true,
+    checked: f.viewed,
     command: { command: "loopwright.openReviewFile", title: "Open the file's diff", args: [sid, f.path] },
   };
 }

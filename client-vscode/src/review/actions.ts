@@ -6,7 +6,7 @@ import { Uri, type Disposable } from "vscode";
 import { Methods } from "../protocol";
 import { sessionArg } from "../model/args";
 import { diffTitle, parseReviewUri } from "../model/reviewUri";
-import { ReviewMethods, type InterdiffResult, type ViewedResult } from "../model/reviewWire";
+import type { InterdiffResult, ViewedResult } from "../protocol";
 import { errorText, traceError, traceInfo } from "../common/log";
 import type { LoopwrightServer } from "../common/server";
 import { activeTextEditor, executeCommand, registerCommand, setStatusBarMessage, showErrorMessage, showInformationMessage, showQuickPick } from "../common/vscodeapi";
@@ -18,20 +18,20 @@ export class ReviewActions implements ThreadActions {
   constructor(private readonly server: LoopwrightServer, private readonly cache: ReviewCache) {}
 
   async create(session: string, path: string, side: "head" | "base", line: number, body: string): Promise<void> {
-    await this.server.request(ReviewMethods.openThread, { session, path, side, line: line + 1, body });
+    await this.server.request(Methods.openThread, { session, path, side, line: line + 1, body });
   }
 
   async reply(session: string, thread: string, body: string): Promise<void> {
-    await this.server.request(ReviewMethods.replyThread, { session, thread, body });
+    await this.server.request(Methods.replyThread, { session, thread, body });
   }
 
   async resolve(session: string, thread: string, resolved: boolean): Promise<void> {
-    await this.server.request(ReviewMethods.resolveThread, { session, thread, resolved });
+    await this.server.request(Methods.resolveThread, { session, thread, resolved });
   }
 
   async setViewed(session: string, path: string, viewed: boolean): Promise<void> {
     try {
-      const r = await this.server.request<ViewedResult>(ReviewMethods.viewed, { session, path, viewed });
+      const r = await this.server.request<ViewedResult>(Methods.viewed, { session, path, viewed });
       setStatusBarMessage(`$(eye) Loopwright: ${r.viewedCount} of ${r.fileCount} files viewed`, 4000);
     } catch (e) {
       traceError("Marking the file viewed failed", e);
@@ -42,7 +42,7 @@ export class ReviewActions implements ThreadActions {
 
   /** "Changes since my last review": only what changed since the human sent it back. */
   async openInterdiff(session: string): Promise<void> {
-    const r = await this.server.request<InterdiffResult>(ReviewMethods.interdiff, { session });
+    const r = await this.server.request<InterdiffResult>(Methods.interdiff, { session });
     const name = this.cache.get(session)?.name ?? session;
     if (r.files.length === 0) {
       void showInformationMessage(`Loopwright: nothing changed in ${name} since your last review.`);

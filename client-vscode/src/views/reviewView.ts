@@ -5,7 +5,6 @@
 
 import { TreeItemCheckboxState, Uri, type Disposable, type TreeView } from "vscode";
 import type { Node } from "../model/tree";
-import type { RoundReview } from "../model/reviewWire";
 import { reviewNodes, viewedSummary } from "../model/reviewView";
 import { createTreeView, executeCommand } from "../common/vscodeapi";
 import type { ReviewCache } from "../review/cache";
@@ -59,7 +58,7 @@ export class ReviewView implements Disposable {
   }
 
   private render(): void {
-    const review = this.current === undefined ? undefined : (this.cache.get(this.current) as RoundReview | undefined);
+    const review = this.current === undefined ? undefined : (this.cache.get(this.current));
     if (review === undefined) {
       this.tree.show([]);
       this.view.description = undefined;
@@ -83,7 +82,7 @@ export class ReviewView implements Disposable {
 function viewedUris(cache: ReviewCache): string[] {
   const out: string[] = [];
   for (const session of cache.sessions()) {
-    for (const f of (cache.get(session) as RoundReview).files) {
+    for (const f of (cache.get(session)?.files ?? [])) {
       if (f.viewed === true) {
         out.push(Uri.parse(f.headUri).toString(), Uri.parse(f.baseUri).toString());
       }
