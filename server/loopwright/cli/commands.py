@@ -24,6 +24,7 @@ from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
 from ..workspace import repo as repo_mod
+from . import delegation as tree
 from . import show
 from .common import CliError, OpenApi, clock, open_api, print_json
 
@@ -129,12 +130,14 @@ def status(args: argparse.Namespace) -> int:
                 "tasks": [{"task_id": t.task_id, "title": t.title, "source": t.source,
                            "labels": t.labels, "verdict": t.verdict,
                            "triage_retrying": t.triage_retrying,
-                           "sessions": t.sessions} for t in st.tasks.values()],
+                           "sessions": t.sessions, **tree.tree_json(st, t.task_id)}
+                          for t in st.tasks.values()],
                 "sessions": [msgspec.structs.asdict(r) for r in rows],  # snake_case
             })
             return 0
         print(f"manager: {'running, pid ' + str(pid) if pid else 'not running'}")
-        waiting = [t for t in st.tasks.values() if not t.sessions]
+        waiting = [t for t in st.tasks.values()
+                   if not t.sessions and not tree.in_tree(st, t.task_id)]
         if not rows and not waiting:
             print("no tasks yet: drop a file in .loopwright/inbox/ or `loopwright dispatch`")
             return 0
@@ -155,6 +158,10 @@ def status(args: argparse.Namespace) -> int:
             why = (t.verdict_reason if t.verdict == "cancelled"
                    else t.triage_retrying or "no session yet")
             print(f"\n{t.task_id}  {shown(t.title)}  ({t.verdict}, {shown(why)})")
+        if (lines := tree.tree_lines(st)):
+            print("\nsplit into sub-tasks")
+            for line in lines:
+                print(f"  {line}")
     return 0
 
 

@@ -19,6 +19,7 @@ from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import attention as a
 from . import commands as c
+from . import delegation as dl
 from . import setup
 from .common import CliError
 
@@ -127,6 +128,26 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("dismiss", c.dismiss, "take a refused inbox file out of the inbox (fix it and "
              "drop it again instead, and it leaves by itself)")
     sp.add_argument("file", help="the refused file's name, as `loopwright inbox` shows it")
+    sp = cmd("split", dl.split, "split a task into sub-tasks that start once what they "
+             "depend on has landed", "; the task itself is not run, and is done when "
+             "every sub-task is. FILE is TOML, one [[task]] table per sub-task: title, "
+             "and optionally key, body, depends_on (keys), labels, priority, backend "
+             "(docs/manager.md)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("--into", required=True, metavar="FILE",
+                    help="the sub-tasks, as TOML; '-' reads standard input")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("steer", dl.steer, "send a note to a session's worker; it receives it at "
+             "its next turn", " (a queued, running or waiting session; an agent CLI, "
+             "claude-code or codex, at its next start)")
+    sp.add_argument("session", help=SESSION)
+    sp.add_argument("note", nargs="+", help="the note; a ```loopwright-script block in it "
+                    "gives the script worker its next steps")
+    sp = cmd("priority", dl.priority, "set a task's priority: higher starts first when "
+             "the slots are full", " (a split task's sub-tasks get it too)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("priority", type=int, help="the new priority (default of a task: 0)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new events until Ctrl-C")

@@ -14,6 +14,7 @@ cycles) is checked where the split is recorded, against the state.
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import msgspec
@@ -48,8 +49,8 @@ def parse_plan(text: str, *, source: str = "plan") -> list[SubTaskSpec]:
     try:
         plan = msgspec.convert(data, _Plan)
     except msgspec.ValidationError as e:
-        raise PlanError(f"{source}: {e} (each sub-task is a [[task]] table with a "
-                        "title; see docs/manager.md)") from None
+        raise PlanError(f"{source}: {_readable(str(e))} (each sub-task is a [[task]] "
+                        "table with a title; see docs/manager.md)") from None
     if not plan.task:
         raise PlanError(f"{source}: no [[task]] tables: a split needs at least one sub-task")
     return keyed(plan.task)
@@ -59,3 +60,13 @@ def keyed(specs: list[SubTaskSpec]) -> list[SubTaskSpec]:
     """Every spec with a key: its own, or its position from 1."""
     return [s if s.key.strip() else msgspec.structs.replace(s, key=str(n))
             for n, s in enumerate(specs, 1)]
+
+
+def _readable(message: str) -> str:
+    """msgspec's `... - at `$.task[0].title`` as `sub-task 1: ... (title)`."""
+    m = re.fullmatch(r"(.*) - at `\$\.task\[(\d+)\](?:\.(\w+))?.*`", message)
+    if m is None:
+        return message
+    what, index, field = m.groups()
+    where = f" (`{field}`)" if field else ""
+    return f"sub-task {int(index) + 1}: {what[0].lower()}{what[1:]}{where}"

@@ -15,6 +15,7 @@ import msgspec
 
 from .. import events as ev
 from ..state import ACTIVE, State
+from ..views import delegation as tree
 from ..views import overview as views
 from ..views.overview import InboxItem as InboxItem
 from ..views.overview import SessionRow as SessionRow
@@ -32,7 +33,7 @@ class TaskRow(Wire):
     task_id: Annotated[str, D(description="the task's id")]
     title: Annotated[str, D(description="its title")]
     source: Annotated[str, D(description="`inbox` `cli` `lsp` `github` `build` `timer` "
-                                         "`demo` `answer`")]
+                                         "`demo` `answer` `split` (a sub-task)")]
     labels: Annotated[tuple[str, ...], D(description="its labels")]
     priority: Annotated[int, D(description="higher goes first")]
     verdict: Annotated[str, D(description="triage's: `pending` `accepted` `declined` "
@@ -43,6 +44,20 @@ class TaskRow(Wire):
     triage_retrying: Annotated[str, D(description="while triage retries, what and how far, "
                                                   "e.g. `triage retrying: API overloaded, "
                                                   "attempt 3 of 7`; else empty")] = ""
+    parent: Annotated[str, D(description='the task it is a sub-task of; `""` none')] = ""
+    children: Annotated[list[str], D(description="its sub-tasks' ids, in split order; "
+                                                 "empty: not split")] = (
+        msgspec.field(default_factory=list))
+    depends_on: Annotated[tuple[str, ...], D(description="sibling tasks that must be done "
+                                                         "before it starts")] = ()
+    waiting_on: Annotated[tuple[str, ...], D(description="those of `dependsOn` not done "
+                                                         "yet: no session starts while "
+                                                         "any is left")] = ()
+    done: Annotated[bool, D(description="its change landed, or it was split and every "
+                                        "sub-task is done")] = False
+    open_reason: Annotated[str, D(description="a split task not done yet: why, e.g. `1 of "
+                                              "3 sub-tasks done; t-ab12 failed, t-cd34 "
+                                              "waits on t-ab12`; else empty")] = ""
 
 
 class ActivityLine(Wire):
@@ -160,7 +175,11 @@ def task_row(state: State, task_id: str) -> TaskRow:
     return TaskRow(task_id=t.task_id, title=t.title, source=t.source, labels=t.labels,
                    priority=t.priority, verdict=t.verdict, verdict_reason=t.verdict_reason,
                    filed_at=t.filed_at, sessions=list(t.sessions),
-                   triage_retrying=t.triage_retrying)
+                   triage_retrying=t.triage_retrying, parent=t.parent,
+                   children=list(t.children), depends_on=t.depends_on,
+                   waiting_on=tree.waiting_on(state, task_id),
+                   done=tree.task_done(state, task_id),
+                   open_reason=tree.open_reason(state, task_id))
 
 
 def session_row(state: State, session_id: str, now: float) -> SessionRow:

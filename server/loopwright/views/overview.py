@@ -50,8 +50,9 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     name: Annotated[str, D(description="unique and readable")]
     task_id: Annotated[str, D(description="the task it works on")]
     title: Annotated[str, D(description="the task's title")]
-    group: Annotated[str, D(description="the task's first label, else its id (for "
-                                        "grouping)")]
+    group: Annotated[str, D(description="the task's first label, else the id of the "
+                                        "task it is part of (the top of its split "
+                                        "tree; for grouping)")]
     labels: Annotated[tuple[str, ...], D(description="the task's labels")]
     state: Annotated[str, D(description="`queued` `running` `waiting` `checking` "
                                         "`reviewing` `awaiting_approval` `landing` "
@@ -79,6 +80,13 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     landed_commit: Annotated[str, D(description="the target branch's commit once landed")]
     tokens: Annotated[int, D(description="what the session's agents used")]
     cost_usd: Annotated[float, D(description="their cost at the configured `[prices]`")]
+    parent: Annotated[str, D(description="the task its task is a sub-task of; `\"\"` "
+                                         "none")] = ""
+    depends_on: Annotated[tuple[str, ...], D(description="the sibling tasks its task "
+                                                         "waited on (all done before it "
+                                                         "started)")] = ()
+    steers_pending: Annotated[int, D(description="steering notes its worker has not "
+                                                 "taken yet")] = 0
 
 
 def elapsed_seconds(s: Session, now: float) -> float:
@@ -105,7 +113,8 @@ def duration(seconds: float | None) -> str:
 def needs_you(state: State, session_id: str) -> bool:
     s = state.sessions[session_id]
     if s.terminal:
-        return s.state == SessionState.FAILED and not s.retried
+        return (s.state == SessionState.FAILED and not s.retried
+                and not state.tasks[s.task_id].children)  # a split task: theirs to do
     return (s.state == SessionState.AWAITING_APPROVAL or bool(s.landing_blocked)
             or bool(state.open_decisions(session_id)))
 
@@ -114,9 +123,12 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
     s = state.sessions[session_id]
     task = state.tasks[s.task_id]
     review = s.review
+    root = task
+    while root.parent and root.parent in state.tasks:
+        root = state.tasks[root.parent]
     return SessionRow(
         session_id=s.session_id, name=s.name, task_id=s.task_id, title=task.title,
-        group=task.labels[0] if task.labels else task.task_id, labels=task.labels,
+        group=task.labels[0] if task.labels else root.task_id, labels=task.labels,
         state=s.state.value, health=s.health.value, backend=s.backend, branch=s.branch,
         attempt=s.attempt, last_message=s.last_message, queued_at=s.queued_at,
         started_at=s.started_at, ended_at=s.ended_at, changed_at=s.changed_at,
@@ -124,6 +136,8 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
         has_review=review is not None, added=review.added if review else 0,
         removed=review.removed if review else 0, failure=s.failure,
         landed_commit=s.landed_commit, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
+        parent=task.parent, depends_on=task.depends_on,
+        steers_pending=delegation_views.live_steers(state, session_id),
     )
 
 
@@ -163,7 +177,8 @@ def inbox(state: State) -> list[InboxItem]:
                 session_name=s.name, title=title, detail=s.landing_blocked,
                 since=s.changed_at, actions=("kill",),
             ))
-        elif s.state == SessionState.FAILED and not s.retried:
+        elif (s.state == SessionState.FAILED and not s.retried
+              and not state.tasks[s.task_id].children):
             items.append(InboxItem(
                 kind="failed", ref=s.session_id, session_id=s.session_id,
                 session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
