@@ -91,7 +91,7 @@ export interface TaskRow {
   taskId: string;
   /** its title */
   title: string;
-  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` */
+  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` `split` (a sub-task) */
   source: string;
   /** its labels */
   labels: string[];
@@ -107,6 +107,18 @@ export interface TaskRow {
   sessions: string[];
   /** while triage retries, what and how far, e.g. `triage retrying: API overloaded, attempt 3 of 7`; else empty */
   triageRetrying: string;
+  /** the task it is a sub-task of; `""` none */
+  parent: string;
+  /** its sub-tasks' ids, in split order; empty: not split */
+  children: string[];
+  /** sibling tasks that must be done before it starts */
+  dependsOn: string[];
+  /** those of `dependsOn` not done yet: no session starts while any is left */
+  waitingOn: string[];
+  /** its change landed, or it was split and every sub-task is done */
+  done: boolean;
+  /** a split task not done yet: why, e.g. `1 of 3 sub-tasks done; t-ab12 failed, t-cd34 waits on t-ab12`; else empty */
+  openReason: string;
 }
 
 /** One session, as the CLI's status, the editor's Sessions view and the report show it. */
@@ -119,7 +131,7 @@ export interface SessionRow {
   taskId: string;
   /** the task's title */
   title: string;
-  /** the task's first label, else its id (for grouping) */
+  /** the task's first label, else the id of the task it is part of (the top of its split tree; for grouping) */
   group: string;
   /** the task's labels */
   labels: string[];
@@ -161,6 +173,12 @@ export interface SessionRow {
   tokens: number;
   /** their cost at the configured `[prices]` */
   costUsd: number;
+  /** the task its task is a sub-task of; `""` none */
+  parent: string;
+  /** the sibling tasks its task waited on (all done before it started) */
+  dependsOn: string[];
+  /** steering notes its worker has not taken yet */
+  steersPending: number;
 }
 
 /** Something that waits on the human, as every front end shows it. */

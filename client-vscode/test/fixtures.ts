@@ -28,6 +28,9 @@ export function row(over: Partial<SessionRow> & { sessionId: string }): SessionR
     landedCommit: "",
     tokens: 0,
     costUsd: 0,
+    parent: "",
+    dependsOn: [],
+    steersPending: 0,
     ...over,
   };
 }
@@ -53,10 +56,11 @@ export function state(over: Partial<State> = {}): State {
   };
 }
 
-export function task(over: Partial<TaskRow> & { taskId: string } & Record<string, unknown>): TaskRow {
+export function task(over: Partial<TaskRow> & { taskId: string }): TaskRow {
   return {
     title: `Task ${over.taskId}`, source: "cli", labels: [], priority: 0, verdict: "accepted",
     verdictReason: "", filedAt: 1000, sessions: [], triageRetrying: "",
+    parent: "", children: [], dependsOn: [], waitingOn: [], done: false, openReason: "",
     ...over,
   };
 }

@@ -6,18 +6,6 @@ import type { TaskRow } from "../protocol";
 import type { Snapshot, TimedRow } from "./store";
 import type { Node } from "./tree";
 
-/** The delegation fields of a task row (optional: a server without splits lacks them). */
-export interface SplitFields {
-  readonly parent?: string;
-  readonly children?: readonly string[];
-  readonly dependsOn?: readonly string[];
-  readonly waitingOn?: readonly string[];
-  readonly done?: boolean;
-  readonly openReason?: string;
-}
-
-type Task = TaskRow & SplitFields;
-
 export interface SplitTrees {
   /** One node per split task that is not itself a sub-task, newest first. */
   readonly nodes: Node[];
@@ -29,7 +17,7 @@ export interface SplitTrees {
 
 /** `leaf` draws one session (the Sessions view's own row). */
 export function splitTrees(snap: Pick<Snapshot, "tasks" | "sessions">, leaf: (t: TimedRow) => Node): SplitTrees {
-  const tasks = snap.tasks as ReadonlyMap<string, Task>;
+  const tasks = snap.tasks;
   const byTask = new Map<string, TimedRow[]>();
   for (const t of snap.sessions.values()) {
     const list = byTask.get(t.row.taskId) ?? [];
@@ -40,10 +28,10 @@ export function splitTrees(snap: Pick<Snapshot, "tasks" | "sessions">, leaf: (t:
   const filedAt = new Map<string, number>();
   const title = (id: string): string => tasks.get(id)?.title ?? id;
 
-  const build = (task: Task, depth: number): Node => {
+  const build = (task: TaskRow, depth: number): Node => {
     const kids = task.children ?? [];
     if (kids.length > 0 && depth < 8) {
-      const children = kids.map((id) => tasks.get(id)).filter((t): t is Task => t !== undefined).map((t) => build(t, depth + 1));
+      const children = kids.map((id) => tasks.get(id)).filter((t): t is TaskRow => t !== undefined).map((t) => build(t, depth + 1));
       const doneCount = kids.filter((id) => tasks.get(id)?.done === true).length;
       const n = `${kids.length} sub-task${kids.length === 1 ? "" : "s"}`;
       return {
