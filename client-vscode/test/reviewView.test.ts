@@ -24,8 +24,9 @@ test("the count of viewed files reads as on a pull request", () => {
 });
 
 test("the line on why it waits is the server's, else the gate's reasons", () => {
-  assert.equal(waitingLine(review({ waitingBecause: "diff 120 lines > max_lines 50" })), "diff 120 lines > max_lines 50");
-  assert.equal(waitingLine(review()), "auto_land is off");
+  const line = "Waits for you: auto_land is off. It would have landed alone with `[gate] auto_land = true`.";
+  assert.equal(waitingLine(review({ waitingBecause: line })), line);
+  assert.equal(waitingLine(review()), "Waits for you: auto_land is off");
   assert.equal(waitingLine(review({ gateReasons: [] })), "");
 });
 
@@ -40,7 +41,7 @@ test("'Changes since my last review' appears from the second round on only", () 
 
 test("the header says the round and size, then why it waits; files carry their viewed box", () => {
   const nodes = reviewNodes(review({
-    round: 2, reviewedRound: 1, waitingBecause: "auto_land = false: every change waits for you",
+    round: 2, reviewedRound: 1, waitingBecause: "Waits for you: auto_land is off.",
     files: [{ ...review().files[0], changedSinceReviewed: true, viewed: false }], viewedCount: 0, fileCount: 1,
     threads: [{
       threadId: "th-1", sessionId: "s-1", path: "a.txt", side: "head", line: 1, originalLine: 1, round: 1,
@@ -49,7 +50,7 @@ test("the header says the round and size, then why it waits; files carry their v
   }));
   assert.equal(nodes[0].label, "say-hello: Say hello");
   assert.equal(nodes[0].description, "round 2 · +3 −1");
-  assert.equal(nodes[1].label, "Waits for you: auto_land = false: every change waits for you");
+  assert.equal(nodes[1].label, "Waits for you: auto_land is off.");
   const files = nodes[nodes.length - 1];
   assert.equal(files.description, "0 of 1 file viewed");
   const [a] = files.children ?? [];

@@ -19,7 +19,7 @@ export function waitingLine(review: Pick<Review, "waitingBecause" | "gateReasons
   if (review.waitingBecause !== "") {
     return review.waitingBecause;
   }
-  return review.gateReasons.length > 0 ? review.gateReasons.join("; ") : "";
+  return review.gateReasons.length > 0 ? `Waits for you: ${review.gateReasons.join("; ")}` : "";
 }
 
 /** Whether "Changes since my last review" has something to show. */
@@ -44,7 +44,7 @@ export function reviewNodes(review: Review): Node[] {
   if (waiting !== "") {
     nodes.push({
       id: `review:${sid}:waiting`,
-      label: `Waits for you: ${waiting}`,
+      label: waiting,
       tooltip: waiting,
       icon: { id: "info", color: "charts.yellow" },
       sessionId: sid,

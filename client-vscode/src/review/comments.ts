@@ -123,10 +123,9 @@ export class ReviewComments implements Disposable {
     thread.contextValue = threadContext(m);
     thread.canReply = canReply && !m.resolved;
     thread.state = m.resolved ? CommentThreadState.Resolved : CommentThreadState.Unresolved;
-    // Open threads are shown open; resolved and outdated ones folded, as in a pull request.
-    thread.collapsibleState = m.resolved || m.outdated
-      ? CommentThreadCollapsibleState.Collapsed
-      : CommentThreadCollapsibleState.Expanded;
+    // Resolved threads are folded; an outdated one stays open, since the worker's answer
+    // to it is news.
+    thread.collapsibleState = m.resolved ? CommentThreadCollapsibleState.Collapsed : CommentThreadCollapsibleState.Expanded;
     return thread;
   }
 
