@@ -404,13 +404,15 @@ def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
             s.hunk_comments.setdefault(e.hunk_id, []).append(e.comment.strip())
 
 
-def note_for_worker(s: Session, note: str) -> str:
-    """The human's note, followed by what they said hunk by hunk: a rejected hunk and
-    every comment, placed by file and line so the worker can find them."""
+def note_for_worker(s: Session, note: str, *, threads: bool = True) -> str:
+    """The human's note, followed by every open review thread (`threads`: the reviewer
+    agent's own note already lists its comments) and what they said hunk by hunk: a
+    rejected hunk and every comment, placed by file and line so the worker can find
+    them."""
     if s.review is None:
         return note
-    if threads := threads_note(s):
-        note = note.rstrip() + "\n\n" + threads
+    if threads and (threads_text := threads_note(s)):
+        note = note.rstrip() + "\n\n" + threads_text
     lines = []
     for h in s.review.hunks:
         where = f"{h.path} line {h.new_start}"
@@ -539,7 +541,7 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.instruction = note_for_worker(s, note)
+            s.instruction = note_for_worker(s, note, threads=e.by != "reviewer")
             s.feedback.append(s.instruction)
             changes_requested(s, e.by)
             if e.by == "reviewer":

@@ -185,8 +185,7 @@ def _requests_table() -> str:
         shown = "`{" + ", ".join(fields) + "}`" + ("" if fields else " (or none)")
         result = ts_name(a.result.__name__)
         props = found[a.result.__name__].get("properties", {})
-        if result in ("State", "Review", "ThreadsResult", "ThreadResult", "InterdiffResult",
-                      "ViewedResult", "ReviewLensesResult"):
+        if result in ("State", "Review"):
             result = f"[`{result}`](#{result.lower()})"
         else:
             result = "`{" + ", ".join(props) + "}`"

@@ -9,8 +9,8 @@ order by one owned task, so a begin never overtakes its create.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
+from collections import Counter
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -27,7 +27,7 @@ class SessionProgress:
         self._ls = ls
         self._queue: asyncio.Queue[ProgressSignal] = asyncio.Queue()
         self._tokens: dict[str, str] = {}  # session -> its current token
-        self._ids = itertools.count(1)
+        self._stretches: Counter[str] = Counter()  # session -> progresses it has had
 
     @staticmethod
     def supported(ls: LanguageServer) -> bool:
@@ -56,7 +56,8 @@ class SessionProgress:
             case ProgressBegin(title=title, message=message):
                 if sid in self._tokens:
                     return
-                token = f"loopwright/{sid}/{next(self._ids)}"
+                self._stretches[sid] += 1  # n counts this session's stretches only
+                token = f"loopwright/{sid}/{self._stretches[sid]}"
                 await progress.create_async(token)
                 self._tokens[sid] = token
                 progress.begin(token, types.WorkDoneProgressBegin(

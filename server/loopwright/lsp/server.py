@@ -112,7 +112,7 @@ def setup(ls: LoopwrightServer) -> None:
 
     @ls.feature(types.CODE_LENS_RESOLVE)
     async def code_lens_resolve(ls: LoopwrightServer, lens: types.CodeLens) -> Any:
-        live = await ls.ready()
+        live = await _ready(ls, types.CODE_LENS_RESOLVE)
         live.pump()
         data = lens.data if isinstance(lens.data, dict) else {}
         s = live.follower.state.sessions.get(str(data.get("session", "")))
@@ -127,18 +127,25 @@ def _register(ls: LoopwrightServer, action: commands.Action) -> None:
     method, command = f"loopwright/{action.name}", f"loopwright.{action.name}"
 
     async def request(ls: LoopwrightServer, raw: Any) -> Any:
-        return await commands.perform(action, method, await ls.ready(), raw)
+        return await commands.perform(action, method, await _ready(ls, method), raw)
 
     async def execute(ls: LoopwrightServer, *args: Any) -> Any:
         if len(args) > 1:
             raise InvalidParams(
                 f"{command} takes one argument, the params object of {method}; got "
                 f"{len(args)}")
-        return await commands.perform(action, command, await ls.ready(),
+        return await commands.perform(action, command, await _ready(ls, command),
                                       args[0] if args else None)
 
     ls.feature(method)(request)
     ls.command(command)(execute)
+
+
+async def _ready(ls: LoopwrightServer, method: str) -> ClientSync:
+    try:
+        return await ls.ready()
+    except RequestFailed as e:
+        raise RequestFailed(f"{method}: {e.message}") from None
 
 
 def serve(default_root: Path | None = None, *, verbose: bool = False) -> int:

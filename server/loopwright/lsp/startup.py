@@ -88,13 +88,13 @@ class Startup:
                                            actions=[types.MessageActionItem(SET_UP)]))
         if item is None or item.title != SET_UP:
             return
+        self._ready.clear()  # requests from now on wait for the set-up loop, not refused
         try:
             out = await host.run_init(project.root)
         except host.NotReady as e:
             self._fail(str(e), show=True, root=project.root)
             return
         log.info("%s", out)
-        self._ready.clear()
         await self._start(project)
 
     def _announce(self, root: Path, *, problem: str, hosted: bool = False) -> None:

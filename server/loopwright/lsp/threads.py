@@ -131,7 +131,7 @@ async def threads(live: ClientSync, q: p.ThreadsParams) -> Any:
 async def open_thread(live: ClientSync, q: p.OpenThreadParams) -> Any:
     api = live.repo.api
     sid = session(api, q.session).session_id
-    t = await asyncio.to_thread(api.open_thread, sid, q.path, q.line, q.body, q.side)
+    t = api.open_thread(sid, q.path, q.line, q.body, q.side)  # one `git show`: quick
     return ThreadResult(session_id=sid, thread=thread_row(sid, t))
 
 
