@@ -34,16 +34,14 @@ export async function reviewThreads(wb, { python, repo, run, say }) {
   await draft.waitFor({ timeout: 10_000 });
   await wb.submitInThread(draft, "Keep shout() as it is", "Start Thread");
   await wb.waitForThread((t) => t.comments.some((c) => c.body === "Keep shout() as it is"), "started on line 9", 15_000);
-  expect((await wb.lineAboveThread(/Keep shout/)).trim() === "def shout(name):", "the new thread sits on def shout(name):");
+  expect(await wb.lineAboveThread(/Keep shout/, "def shout(name):") === "def shout(name):", "the new thread sits on def shout(name):");
   await wb.shot("15-reply-and-new-thread", "A reply in the reviewer's thread, and a new thread on an unchanged line");
 
   await wb.clickEditorAction("Request Changes");
   await wb.typeInput("Please answer the threads", { name: "16-request-changes", caption: "Request changes from the diff editor's title bar: the open threads go with the note" });
-  await wb.waitForTreeItem("Activity", /changes requested by human: Please answer the threads/, 15_000);
   say("changes requested with two open threads; waiting for the second round");
-
-  row = await wb.waitForTreeItem("Sessions", /tidy-the-greeter awaiting approval/, 120_000);
-  await wb.waitForTreeItem("Review", /round 2/, 30_000);
+  await wb.waitForTreeItem("Review", /round 2/, 120_000);
+  row = await wb.waitForTreeItem("Sessions", /tidy-the-greeter awaiting approval/, 30_000);
   await row.click();
   const answered = await wb.waitForThread((t) => REVIEWER.test(t.comments[0]?.body ?? "") && t.comments.some((c) => c.author.startsWith("worker")),
     "the reviewer's, answered by the worker", 30_000);
@@ -51,7 +49,7 @@ export async function reviewThreads(wb, { python, repo, run, say }) {
   const kept = await wb.waitForThread((t) => t.comments[0]?.body === "Keep shout() as it is" && t.comments.some((c) => c.author.startsWith("worker")),
     "the human's, answered by the worker", 15_000);
   expect(!/Outdated/.test(kept.title), `the moved thread is not outdated: ${JSON.stringify(kept)}`);
-  const above = (await wb.lineAboveThread(/Keep shout/)).trim();
+  const above = await wb.lineAboveThread(/Keep shout/, "def shout(name):");
   expect(above === "def shout(name):", `the moved thread stays on def shout(name): (it sits under ${JSON.stringify(above)})`);
   await wb.shot("17-worker-replies", "Next round: the worker's reply in each thread; the edited line's thread is outdated, the moved one stays on its code");
 

@@ -266,8 +266,23 @@ export class Workbench {
     }
   }
 
-  /** The text of the editor line just above a thread's widget: the code it sits on. */
-  async lineAboveThread(pattern) {
+  /** The text of the editor line just above a thread's widget: the code it sits on
+   *  (waits a while for the editor to settle: lines are drawn as it scrolls). */
+  async lineAboveThread(pattern, expected) {
+    let seen = "";
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      await this.threadWidget(pattern).scrollIntoViewIfNeeded().catch(() => undefined);
+      seen = (await this.lineAboveOnce(pattern).catch(() => "")).trim();
+      if (seen === expected) {
+        break;
+      }
+      await this.page.waitForTimeout(300);
+    }
+    return seen;
+  }
+
+  async lineAboveOnce(pattern) {
     return this.threadWidget(pattern).evaluate((w) => {
       const zone = w.closest(".zone-widget") ?? w;
       const top = zone.getBoundingClientRect().top;
@@ -287,7 +302,8 @@ export class Workbench {
 
   /** The text of one side of the diff editor in front ("original" or "modified"). */
   async diffSideText(side) {
-    return this.page.locator(`.editor-instance .monaco-diff-editor .editor.${side} .view-lines`).first().innerText();
+    const text = await this.page.locator(`.editor-instance .monaco-diff-editor .editor.${side} .view-lines`).first().innerText();
+    return text.replace(/\u00a0/g, " ");
   }
 
   async shot(name, caption) {
