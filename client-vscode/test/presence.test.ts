@@ -24,6 +24,12 @@ test("the phone link page shows the QR as an image that cannot run anything, and
   assert.match(page, /<a href="http:\/\/127.0.0.1:8765\/#t=abc">/);
 });
 
+test("a link where the page would be served says it is not served yet", () => {
+  const page = phoneLinkPage(readPhoneLink({ url: "http://127.0.0.1:8765/#t=x", baseUrl: "http://127.0.0.1:8765", served: false, svg: "<svg/>" }));
+  assert.match(page, /No page is served right now/);
+  assert.doesNotMatch(phoneLinkPage(readPhoneLink({ url: "http://x/#t", served: true, svg: "" })), /No page is served/);
+});
+
 test("without a served page the view says how to start one", () => {
   const page = phoneLinkPage(readPhoneLink({ url: "", problem: "no page is served" }));
   assert.match(page, /No phone page to show: no page is served/);
