@@ -222,8 +222,7 @@ async function decideRequestChangesAndReject(wb) {
   await wb.pickQuickItem("hello", "09-answer-decision");
   say("decision answered from the palette");
 
-  let row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
-  await row.click();
+  await wb.openSession("Sessions", /pick-a-greeting awaiting approval/, "pick-a-greeting");
   await (await wb.waitForCodeLens("Accept · Reject · Comment", 30_000)).click();
   await wb.pickQuickItem("Comment…");
   await wb.typeInput("Why not hi?");
@@ -235,8 +234,8 @@ async function decideRequestChangesAndReject(wb) {
   await wb.waitForTreeItem("Activity", /changes requested by human: Say it louder/, 15_000);
   say("changes requested; waiting for the worker's next attempt");
 
-  row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
-  await row.click();
+  await wb.waitForTreeItem("Review", /pick-a-greeting: .* round 2/, 60_000);
+  await wb.openSession("Sessions", /pick-a-greeting awaiting approval/, "pick-a-greeting");
   await wb.waitForCodeLens("Accept · Reject · Comment", 30_000);
   await wb.clickViewAction("Review", "Reject");
   await wb.typeInput("Not needed after all");

@@ -12,8 +12,7 @@ const REVIEWER = /Why an f-string here\?/;
 export async function reviewThreads(wb, { python, repo, run, say }) {
   await wb.clearNotifications();
   run(python, ["-m", "loopwright", "dispatch", THREADS_TITLE, "--body", "Use an f-string in greet().", "--backend", "claude"], { cwd: repo });
-  let row = await wb.waitForTreeItem("Sessions", /tidy-the-greeter awaiting approval/, 120_000);
-  await row.click();
+  let row = await wb.openSession("Sessions", /tidy-the-greeter awaiting approval/, "tidy-the-greeter", 120_000);
   await wb.waitForCodeLens("Accept · Reject · Comment", 30_000);
   const first = await wb.waitForThread((t) => t.comments.some((c) => REVIEWER.test(c.body)), "the reviewer's comment", 30_000);
   expect(/^Reviewer/.test(first.title), `the reviewer's thread is titled by the reviewer: ${JSON.stringify(first)}`);
@@ -41,8 +40,8 @@ export async function reviewThreads(wb, { python, repo, run, say }) {
   await wb.typeInput("Please answer the threads", { name: "16-request-changes", caption: "Request changes from the diff editor's title bar: the open threads go with the note" });
   say("changes requested with two open threads; waiting for the second round");
   await wb.waitForTreeItem("Review", /round 2/, 120_000);
-  row = await wb.waitForTreeItem("Sessions", /tidy-the-greeter awaiting approval/, 30_000);
-  await row.click();
+  await wb.clearNotifications();
+  row = await wb.openSession("Sessions", /tidy-the-greeter awaiting approval/, "tidy-the-greeter", 30_000);
   const answered = await wb.waitForThread((t) => REVIEWER.test(t.comments[0]?.body ?? "") && t.comments.some((c) => c.author.startsWith("worker")),
     "the reviewer's, answered by the worker", 30_000);
   expect(/Outdated/.test(answered.title), `the reviewer's thread, whose line changed, is outdated: ${JSON.stringify(answered)}`);

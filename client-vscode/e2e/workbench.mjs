@@ -169,6 +169,24 @@ export class Workbench {
     throw new Error(`the webview never showed ${pattern}; it shows: ${JSON.stringify(last.slice(0, 500))}`);
   }
 
+  /** Click a session's row and wait for its diff's tab (named after the session); a
+   *  click that lands while the tree redraws is tried again. */
+  async openSession(viewTitle, pattern, name, timeoutMs = 60_000) {
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.waitForTreeItem(viewTitle, pattern, timeoutMs);
+      await row.click();
+      try {
+        await this.page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first().waitFor({ timeout: 8_000 });
+        return row;
+      } catch (e) {
+        if (attempt >= 3) {
+          throw e;
+        }
+        this.say(`no tab for ${name} after the click (attempt ${attempt}); clicking again`);
+      }
+    }
+  }
+
   /** An action button of the active editor's title bar, by its label (e.g. "Approve & Land"). */
   async clickEditorAction(label, timeoutMs = 10_000) {
     const button = this.page.locator(`.editor-actions .action-label[aria-label^="${label}"]`).first();

@@ -2,7 +2,7 @@
 // documents and the commands, and connect them. Each part lives in its own module.
 
 import type { ExtensionContext } from "vscode";
-import { Methods, type RevealParams } from "./protocol";
+import { Methods, type Ready, type RevealParams } from "./protocol";
 import { LoopStore } from "./model/store";
 import { parseCommandSetting } from "./model/serverCommand";
 import { parseReviewUri } from "./model/reviewUri";
@@ -63,6 +63,14 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const opener: ReviewOpener = { load: (session) => cache.load(session), show: (session) => reviewView.show(session) };
   reviews = opener;
   srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(opener, p));
+  // Startup (or Set up Loopwright) is over: read the state now rather than on the next retry.
+  srv.onNotification(Methods.ready, (p: Ready) => {
+    if (p.ok) {
+      void sync.refresh().catch(() => undefined);
+    } else {
+      statusBar.setOffline(`Loopwright: ${p.problem}`);
+    }
+  });
   context.subscriptions.push(
     srv,
     sync,
