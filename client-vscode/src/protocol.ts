@@ -14,6 +14,9 @@ export const Methods = {
   retry: "loopwright/retry",
   cancel: "loopwright/cancel",
   dismiss: "loopwright/dismiss",
+  split: "loopwright/split",
+  steer: "loopwright/steer",
+  priority: "loopwright/priority",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
@@ -25,11 +28,16 @@ export const Methods = {
   viewed: "loopwright/viewed",
   interdiff: "loopwright/interdiff",
   reviewLenses: "loopwright/reviewLenses",
+  tell: "loopwright/tell",
+  manager: "loopwright/manager",
+  overruleAct: "loopwright/overruleAct",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
   /** Startup is over (also after Set up Loopwright): ask for the state then. */
   ready: "$/loopwright/ready",
+  /** The manager agent's new thread entries (docs/manager.md). */
+  thread: "$/loopwright/thread",
 } as const;
 
 export const REVIEW_SCHEME = "loopwright-review";
@@ -50,6 +58,9 @@ export interface Requests {
   "loopwright/retry": { params: SessionParams; result: SessionResult };
   "loopwright/cancel": { params: TaskParams; result: TaskResult };
   "loopwright/dismiss": { params: DismissParams; result: DismissResult };
+  "loopwright/split": { params: SplitParams; result: SplitResult };
+  "loopwright/steer": { params: SteerParams; result: SessionResult };
+  "loopwright/priority": { params: PriorityParams; result: TaskResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
@@ -61,6 +72,9 @@ export interface Requests {
   "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
   "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
   "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
+  "loopwright/tell": { params: TellParams; result: ThreadEntry };
+  "loopwright/manager": { params: ManagerParams; result: ManagerThread };
+  "loopwright/overruleAct": { params: OverruleActParams; result: ThreadEntry };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -481,6 +495,36 @@ export interface ReviewLens {
   command: LensCommand;
 }
 
+/** `loopwright/manager`: the thread's entries after record `after` (0: from the
+start; the last 500). */
+export interface ManagerParams {
+  after?: number;
+}
+
+/** `loopwright/manager`: the manager agent and its thread. */
+export interface ManagerThread {
+  /** the last log record folded */
+  seq: number;
+  /** `[manager] agent`: `off`, `claude` */
+  agent: string;
+  /** a manager agent is live */
+  running: boolean;
+  /** a turn is under way */
+  thinking: boolean;
+  /** turns taken so far */
+  turns: number;
+  /** wakes no turn has handled yet */
+  pendingWakes: number;
+  /** what it may decide alone */
+  decides: string[];
+  /** every token it spent */
+  tokens: number;
+  /** what it cost */
+  costUsd: number;
+  /** oldest first */
+  entries: ThreadEntry[];
+}
+
 export type NoParams = Record<string, never>;
 
 export interface OpenThreadParams {
@@ -489,6 +533,19 @@ export interface OpenThreadParams {
   line: number;
   body: string;
   side?: "base" | "head";
+}
+
+/** `loopwright/overruleAct`: undo a decision the manager took alone. */
+export interface OverruleActParams {
+  act: string;
+  answer?: string;
+  why?: string;
+}
+
+export interface PriorityParams {
+  task: string;
+  priority: number;
+  reason?: string;
 }
 
 /** `$/loopwright/ready`: startup is over (after `initialized`, and again after Set
@@ -567,6 +624,36 @@ export interface SessionResult {
   state: string;
 }
 
+/** `children`, or `plan`: the same TOML as `loopwright split --into`. */
+export interface SplitParams {
+  task: string;
+  children?: SubTaskParams[];
+  plan?: string;
+  reason?: string;
+}
+
+/** The split task and its new sub-tasks, in split order. */
+export interface SplitResult {
+  taskId: string;
+  children: string[];
+}
+
+export interface SteerParams {
+  session: string;
+  note: string;
+}
+
+/** One sub-task of `loopwright/split`; what it leaves out comes from the parent. */
+export interface SubTaskParams {
+  title: string;
+  key?: string;
+  body?: string;
+  dependsOn?: string[];
+  labels?: string[] | null;
+  priority?: number | null;
+  backend?: string;
+}
+
 export interface TaskParams {
   task: string;
   reason?: string;
@@ -576,6 +663,11 @@ export interface TaskParams {
 export interface TaskResult {
   taskId: string;
   verdict: string;
+}
+
+/** `loopwright/tell`: a message to the manager agent. */
+export interface TellParams {
+  text: string;
 }
 
 /** One comment of a thread. */
@@ -588,6 +680,48 @@ export interface ThreadComment {
   round: number;
   /** when (Unix time) */
   at: number;
+}
+
+/** One entry of the manager's thread. */
+export interface ThreadEntry {
+  /** the log record it comes from */
+  seq: number;
+  /** when (Unix time) */
+  at: number;
+  /** `told` `turn` `said` `acted` `refused` `escalated` `noted` `overruled` `answered` */
+  kind: string;
+  /** what it says, readable */
+  text: string;
+  /** `human` or `manager` */
+  by: string;
+  /** the manager turn it belongs to (0: none) */
+  turn: number;
+  /** the act (`m12.1`), or the act overruled */
+  actId: string;
+  /** the act's tool */
+  tool: string;
+  /** the decision it is about */
+  decisionId: string;
+  /** the session it is about */
+  sessionId: string;
+  /** the task it is about */
+  taskId: string;
+  /** `escalated`: answers offered */
+  options: string[];
+  /** `escalated`: what the manager recommends */
+  recommendation: string;
+  /** `escalated`: in force until answered */
+  default: string;
+  /** `acted`: the command that overrules it */
+  overrule: string;
+  /** `acted`: a human overruled it */
+  overruled: boolean;
+}
+
+/** `$/loopwright/thread`: the manager's new thread entries of one batch of records. */
+export interface ThreadParams {
+  /** oldest first; append them to what `loopwright/manager` gave (drop `seq` ≤ the one you have) */
+  entries: ThreadEntry[];
 }
 
 /** One thread, as it is after the action. */

@@ -236,7 +236,7 @@ class ModelReplied(_Event, frozen=True, tag="model_replied"):
     """A model answered one of an agent's requests; what it said (a worker's turns only)
     and what it cost. Triage replies carry the task and no session."""
 
-    agent: Literal["worker", "reviewer", "triage"]
+    agent: Literal["worker", "reviewer", "triage", "manager"]
     model: str
     session_id: str = ""
     task_id: str = ""
@@ -668,6 +668,109 @@ class RoundCompared(_Event, frozen=True, tag="round_compared"):
     hunks: tuple[Hunk, ...]
 
 
+
+# --- the manager agent: its thread, turns and acts (docs/manager.md) -----------------
+
+ManagerWakeReason = Literal["task_filed", "worker_question", "stall", "failing_checks",
+                            "verdict", "broken_build", "told", "answered", "round"]
+ManagerActOutcome = Literal["done", "refused", "escalated", "read"]
+
+
+class ManagerWake(msgspec.Struct, frozen=True, kw_only=True):
+    """Why the manager looked: a reason, what it is about (a task, session or decision
+    id), and the record that woke it (0 for a round)."""
+
+    reason: ManagerWakeReason
+    ref: str = ""
+    seq: int = 0
+
+
+class ManagerAgentReady(_Event, frozen=True, tag="manager_agent_ready"):
+    """The manager agent runs beside the loop, deciding `decides` alone; until the
+    manager stops, workers' questions go to it before they reach the human."""
+
+    agent: str
+    model: str
+    decides: tuple[str, ...] = ()
+
+
+class ManagerTold(_Event, frozen=True, tag="manager_told"):
+    """A message to the manager, from the CLI, the editor or any front end."""
+
+    message_id: str
+    text: str
+    by: str = "human"
+
+
+class ManagerTurnStarted(_Event, frozen=True, tag="manager_turn_started"):
+    """The manager took a turn for these wakes: every record up to `until_seq` has
+    been seen by it."""
+
+    turn: int
+    wakes: tuple[ManagerWake, ...]
+    until_seq: int
+
+
+class ManagerPrompted(_Event, frozen=True, tag="manager_prompted"):
+    """The user side of the manager's conversation grew by one message (what woke it,
+    or its tools' results). With `restart`, the conversation starts over from here (a
+    summary the loop wrote from the log replaced what came before)."""
+
+    turn: int
+    content: str  # content blocks, compact JSON
+    kind: Literal["wake", "tool_results", "summary"] = "wake"
+    restart: bool = False
+
+
+class ManagerActed(_Event, frozen=True, tag="manager_acted"):
+    """One tool call of the manager, carried out (or refused) once: keyed by its turn
+    and the call's id, recorded in the same transaction as what it did."""
+
+    act_id: str  # `m<turn>.<n>`
+    turn: int
+    call_id: str
+    tool: str
+    input: str  # the call's input, compact JSON
+    outcome: ManagerActOutcome
+    result: str  # what the model is told
+    session_id: str = ""
+    task_id: str = ""
+    decision_id: str = ""
+
+
+class ManagerEscalated(_Event, frozen=True, tag="manager_escalated"):
+    """The manager put a question to the human, with its recommendation; the default
+    stays in force until answered. `decision_id` is a worker's question it could not
+    answer, or the manager's own (a `DecisionAsked` in the same transaction)."""
+
+    act_id: str
+    decision_id: str
+    recommendation: str = ""
+    why: str = ""
+
+
+class ManagerNoted(_Event, frozen=True, tag="manager_noted"):
+    """The manager remembered this in the project's notes (`.loopwright/notes.md`)."""
+
+    act_id: str
+    text: str
+
+
+class ManagerOverruled(_Event, frozen=True, tag="manager_overruled"):
+    """A human overruled a decision the manager took alone."""
+
+    act_id: str
+    by: str = "human"
+    answer: str = ""
+    why: str = ""
+
+
+class ManagerTurnFinished(_Event, frozen=True, tag="manager_turn_finished"):
+    turn: int
+    acts: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    stop: str = ""  # why it ended: `end_turn`, `max_calls`, `model_failed: ...`
 # --- delegation and steering: split a task, steer a session, set a priority ------------
 
 
@@ -795,6 +898,15 @@ Event = (
     | ThreadResolved
     | FileViewed
     | RoundCompared
+    | ManagerAgentReady
+    | ManagerTold
+    | ManagerTurnStarted
+    | ManagerPrompted
+    | ManagerActed
+    | ManagerEscalated
+    | ManagerNoted
+    | ManagerOverruled
+    | ManagerTurnFinished
     | TaskSplit
     | SubTasksLanded
     | SessionSteered
@@ -818,6 +930,8 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     ThreadOpened,
     ThreadResolved,
     FileViewed,
+    ManagerTold,
+    ManagerOverruled,
 )
 
 

@@ -35,6 +35,7 @@ from .lifecycle import (
 )
 from .review_state import REVIEW_APPLY, Rounds, changes_requested, review_prepared, threads_note
 from .review_state import refused as review_refused
+from .manager_state import MANAGER_APPLY, ManagerPart, spent
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 
@@ -191,6 +192,7 @@ class State(msgspec.Struct, kw_only=True):
     refused_files: dict[str, RefusedFile] = msgspec.field(default_factory=dict)  # by origin
     world: World = msgspec.field(default_factory=World)  # builds, timers, GitHub
     attention: Attention = msgspec.field(default_factory=Attention)  # notifications
+    manager: ManagerPart = msgspec.field(default_factory=ManagerPart)  # the manager agent
     last_seq: int = 0
     manager_pid: int | None = None
 
@@ -458,6 +460,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     **WORLD_APPLY,
     **ATTENTION_APPLY,
     **REVIEW_APPLY,
+    **MANAGER_APPLY,
     **DELEGATION_APPLY,
 }
 
@@ -474,6 +477,7 @@ def _and_session(part: Callable[[State, Any, float], None]
 # the note for its worker): that part folds its own fields, the session's are folded here.
 for _kind in (ev.StallDetected, ev.StallCleared, ev.SessionRebased, ev.RebaseConflicted):
     _APPLY[_kind] = _and_session(_APPLY[_kind])
+_APPLY[ev.ModelReplied] = _and_session(lambda st, e, at: spent(st, e))
 
 
 def _apply_session_event(st: State, e: ev.Event, at: float) -> None:

@@ -87,6 +87,15 @@ async def test_a_split_task_lands_its_sub_tasks_in_dependency_order_and_closes(
     assert tasks[api_task]["depends_on"] == [schema] and tasks[api_task]["done"]
     log = cli(project_repo, "log").stdout
     assert f"task {parent.task_id}: every sub-task done, so it is done" in log
+    stats = cli(project_repo, "stats").stdout
+    assert "delegation           1 task(s) split into 3 sub-task(s); 0 steering note(s)" in (
+        stats)
+    page = project_repo.parent / "report.html"
+    assert cli(project_repo, "report", "--html", str(page)).returncode == 0
+    html = page.read_text(encoding="utf-8")
+    assert "<h2>Split tasks</h2>" in html
+    assert f"<code>{api_task}</code> Use the schema in the API</td><td>landed · after {schema}" in (
+        html)
     # after a restart the tree is the same, folded from the log
     again = FrontEndApi.open(project)
     try:

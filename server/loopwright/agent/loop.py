@@ -35,6 +35,7 @@ NUDGE = ("You replied without calling a tool. If the task is done and the checks
 CUT_OFF = ("Your reply was cut off at the max_tokens limit. Go on in smaller steps "
            "(smaller edits, one file at a time).")
 FINISHED_BEFORE = "Your change went to review; see the note below."
+STEERED_BEFORE = "Not finished yet: a note came in as you finished; see below."
 STEER_HEAD = "A note from the {by} while you work (follow it from here on):"
 STEER_KEY = "loopwright_steer"  # marks a steering note's block until it is recorded
 PromptKind = Literal["task", "tool_results", "note", "nudge", "summary"]
@@ -101,8 +102,9 @@ class WorkerLoop:
         steers = self._new_steers()
         if finished is not None and not notes and not steers:
             return Finished(finished)
+        finished_text = FINISHED_BEFORE if notes else STEERED_BEFORE
         content: list[dict[str, Any]] = [
-            _result_block(r, FINISHED_BEFORE if r.finished is not None else None)
+            _result_block(r, finished_text if r.finished is not None else None)
             for r in results
         ]
         content += self._new_answers() + steers

@@ -46,6 +46,10 @@ def _build(e: ev.Event) -> Kind | None:
     return PROGRESS if isinstance(e, ev.BuildChecked) and not e.passed else None
 
 
+def _manager_act(e: ev.Event) -> Kind | None:
+    return PROGRESS if isinstance(e, ev.ManagerActed) and e.outcome == "done" else None
+
+
 TABLE: Final[dict[type[ev._Event], Rule]] = {
     # the manager process
     ev.ManagerStarted: None,
@@ -126,6 +130,17 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.ThreadResolved: None,
     ev.FileViewed: None,
     ev.RoundCompared: None,
+    # the manager agent: what it decided alone is news (with its overrule); what it
+    # escalates reaches the human as the decision it holds
+    ev.ManagerAgentReady: None,
+    ev.ManagerTold: None,  # the human's own doing
+    ev.ManagerTurnStarted: None,
+    ev.ManagerPrompted: None,
+    ev.ManagerActed: _manager_act,
+    ev.ManagerEscalated: None,
+    ev.ManagerNoted: PROGRESS,
+    ev.ManagerOverruled: None,  # the human's own doing
+    ev.ManagerTurnFinished: None,
     # delegation and steering
     ev.TaskSplit: _by_manager,
     ev.SubTasksLanded: PROGRESS,

@@ -20,6 +20,7 @@ from ..workspace.repo import WorkspaceError
 from . import attention as a
 from . import commands as c
 from . import delegation as dl
+from . import manager as m
 from . import setup
 from .common import CliError
 
@@ -119,8 +120,19 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("session", help=SESSION)
     sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
     sp.add_argument("session", help=SESSION)
-    sp = cmd("overrule", c.overrule, "accept a task that triage declined")
-    sp.add_argument("task", help="task id (any unique prefix)")
+    sp = cmd("overrule", _overrule, "accept a task that triage declined, or undo a "
+             "decision the manager agent took alone (its act id, `m12.1`)")
+    sp.add_argument("task", help="task id (any unique prefix), or a manager act id")
+    sp.add_argument("--answer", default="", help="with an act that answered a worker's "
+                    "question: the right answer (it goes to the worker)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("tell", m.tell, "a message to the manager agent (docs/manager.md)")
+    sp.add_argument("text", nargs="+", help="what to tell it")
+    sp = cmd("manager", m.manager, "the manager agent's thread: what it was told, what "
+             "it decided and why, what it asked you")
+    sp.add_argument("--follow", "-f", action="store_true",
+                    help="keep printing new entries until Ctrl-C")
+    sp.add_argument("--json", action="store_true", help="one thread entry (JSON) a line")
     sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
              "settled yet, or a declined one (it leaves the inbox)")
     sp.add_argument("task", help="task id (any unique prefix)")
@@ -195,6 +207,10 @@ def reference_markdown() -> str:
         out += [f"## `loopwright {name}`", "", sp.description or "", "",
                 "```", sp.format_help().rstrip(), "```", ""]
     return "\n".join(out)
+
+
+def _overrule(args: argparse.Namespace) -> int | None:
+    return m.overrule_act(args) if m.is_act(args.task) else c.overrule(args)
 
 
 def _config(args: argparse.Namespace) -> int:

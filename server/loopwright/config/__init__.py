@@ -10,6 +10,7 @@ from __future__ import annotations
 from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
 from .environment import EnvironmentConfig, copy_path_problem
 from .load import ConfigError, load, parse
+from .manager import ALL_DECISIONS, ManagerConfig, ManagerDecision
 from .reference import reference_markdown, render_toml
 from .tree import (
     RESTART_KEYS,
@@ -17,7 +18,6 @@ from .tree import (
     Config,
     GateConfig,
     IntakeConfig,
-    ManagerConfig,
     ProjectConfig,
     ReviewConfig,
     SandboxConfig,
@@ -34,6 +34,7 @@ from .triggers import (
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 __all__ = [
+    "ALL_DECISIONS",
     "DEFAULT_PRICES",
     "RESTART_KEYS",
     "AgentConfig",
@@ -50,6 +51,7 @@ __all__ = [
     "IntakeConfig",
     "LandConfig",
     "ManagerConfig",
+    "ManagerDecision",
     "ModelPrice",
     "ParallelConfig",
     "ProjectConfig",

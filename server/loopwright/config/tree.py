@@ -14,6 +14,7 @@ import msgspec
 
 from .attention import AttentionConfig, StallsConfig
 from .environment import EnvironmentConfig
+from .manager import ManagerConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
@@ -33,16 +34,6 @@ class ProjectConfig(Section):
     goals: Annotated[str, doc(
         "A sentence or two on what the project is for; triage and workers read it beside "
         "AGENTS.md, CLAUDE.md, README.md and .loopwright/notes.md.")] = ""
-
-
-class ManagerConfig(Section):
-    max_parallel: Annotated[int, doc(
-        "How many sessions may run at once; the rest wait in the queue. A session waiting "
-        "on your answer to a blocking question does not count: it goes on when answered.",
-        ge=1, le=1000)] = 4
-    default_backend: Annotated[str, doc(
-        "Worker backend for tasks that do not name one: `script`, or `claude` for the "
-        "built-in agent on the Anthropic API.")] = "script"
 
 
 class ChecksConfig(Section):
@@ -139,6 +130,7 @@ RESTART_KEYS = (
     "land",  # merge or pull request: the GitHub client behind it
     "webhook",  # the receiver's socket
     "timers",  # armed at start
+    "manager.agent",  # the manager agent is started with the manager
 )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.split_plan import PlanError, SubTaskSpec, parse_plan
 from ..insight.history import History
 from ..insight.report import render_report
 from ..manager.api import ActionRefused, BadInput, FrontEndApi
@@ -94,6 +95,42 @@ async def cancel(live: ClientSync, q: p.TaskParams) -> Any:
     return wire.TaskResult(task_id=t.task_id, verdict=t.verdict.value)
 
 
+def task_of(api: FrontEndApi, ref: str) -> str:
+    try:
+        return api.task(ref).task_id
+    except ActionRefused as e:
+        raise p.InvalidParams(str(e)) from None
+
+
+async def split(live: ClientSync, q: p.SplitParams) -> Any:
+    api = live.repo.api
+    tid = task_of(api, q.task)
+    if q.plan and q.children:
+        raise p.InvalidParams("give `children` or `plan`, not both")
+    try:
+        specs = (parse_plan(q.plan, source="`plan`") if q.plan else
+                 [SubTaskSpec(key=c.key, title=c.title, body=c.body,
+                              depends_on=c.depends_on, labels=c.labels,
+                              priority=c.priority, backend=c.backend)
+                  for c in q.children])
+    except PlanError as e:
+        raise p.InvalidParams(str(e)) from None
+    t = api.split(tid, specs, reason=q.reason)
+    return wire.SplitResult(task_id=t.task_id, children=list(t.children))
+
+
+async def steer(live: ClientSync, q: p.SteerParams) -> Any:
+    api = live.repo.api
+    s = api.steer(session(api, q.session).session_id, q.note)
+    return wire.SessionResult(session_id=s.session_id, state=s.state.value)
+
+
+async def priority(live: ClientSync, q: p.PriorityParams) -> Any:
+    api = live.repo.api
+    t = api.prioritise(task_of(api, q.task), q.priority, reason=q.reason)
+    return wire.TaskResult(task_id=t.task_id, verdict=t.verdict.value)
+
+
 async def dismiss(live: ClientSync, q: p.DismissParams) -> Any:
     live.repo.api.dismiss(q.file)
     return wire.DismissResult(file=q.file)
@@ -139,6 +176,19 @@ def _render_dashboard(db_path: Path, title: str) -> str:
     return render_report(History.of(records), time.time(), title=title)
 
 
+async def tell(live: ClientSync, q: p.TellParams) -> Any:
+    return live.repo.api.tell(q.text)
+
+
+async def manager(live: ClientSync, q: p.ManagerParams) -> Any:
+    live.pump()
+    return live.repo.api.thread(q.after)
+
+
+async def overrule_act(live: ClientSync, q: p.OverruleActParams) -> Any:
+    return live.repo.api.overrule_act(q.act, q.answer, q.why)
+
+
 ACTIONS = (
     Action("state", p.NoParams, wire.StateResult, state),
     Action("dispatch", p.DispatchParams, wire.DispatchResult, dispatch),
@@ -155,6 +205,9 @@ ACTIONS = (
            _session_action(lambda a, s, _q: a.retry(s))),
     Action("cancel", p.TaskParams, wire.TaskResult, cancel),
     Action("dismiss", p.DismissParams, wire.DismissResult, dismiss),
+    Action("split", p.SplitParams, wire.SplitResult, split),
+    Action("steer", p.SteerParams, wire.SessionResult, steer),
+    Action("priority", p.PriorityParams, wire.TaskResult, priority),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
@@ -168,6 +221,9 @@ ACTIONS = (
     Action("interdiff", p.SessionParams, threads.InterdiffResult, threads.interdiff),
     Action("reviewLenses", p.ReviewLensesParams, lenses.ReviewLensesResult,
            lenses.review_lenses),
+    Action("tell", p.TellParams, wire.ThreadEntry, tell),
+    Action("manager", p.ManagerParams, wire.ManagerThread, manager),
+    Action("overruleAct", p.OverruleActParams, wire.ThreadEntry, overrule_act),
 )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .. import events as ev
 from ..state import ACTIVE, SessionState, State, apply
+from ..views import delegation as tree
 from . import wire
 
 
@@ -139,6 +140,8 @@ class Follower:
                 before[sid] = (s.state, s.last_message) if s is not None else None
             apply(self.state, r)
             if tid := getattr(r.event, "task_id", ""):
+                touched_tasks[tid] = None
+            for tid in tree.touched(st, r.event):  # sub-tasks, and the tasks above them
                 touched_tasks[tid] = None
             if isinstance(r.event, ev.ReviewPrepared | ev.HunkJudged):
                 refresh = True

@@ -23,7 +23,7 @@ import msgspec
 from ..views import overview as views
 from . import params, reviews, wire
 from .commands import ACTIONS
-from .live import CHANGED
+from .live import CHANGED, THREAD
 from .prompts import REVEAL
 from .startup import READY
 
@@ -36,7 +36,8 @@ TS_NAMES = {
     "CommentRow": "ReviewerComment", "Context": "SelectionContext",
     "ThreadRow": "ReviewThread", "ThreadCommentRow": "ThreadComment", "LensRow": "ReviewLens",
 }
-EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.Ready)
+EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.Ready,
+                                       wire.ThreadParams)
 
 
 def components() -> dict[str, Schema]:
@@ -107,6 +108,8 @@ def typescript() -> str:
         f'  reveal: "{REVEAL}",',
         "  /** Startup is over (also after Set up Loopwright): ask for the state then. */",
         f'  ready: "{READY}",',
+        "  /** The manager agent's new thread entries (docs/manager.md). */",
+        f'  thread: "{THREAD}",',
         "} as const;",
         "",
         f'export const REVIEW_SCHEME = "{reviews.SCHEME}";',

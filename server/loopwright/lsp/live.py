@@ -21,6 +21,7 @@ import time
 from pygls.lsp.server import LanguageServer
 
 from ..store import Store
+from ..views.thread import entries_of
 from . import follower as f
 from . import wire
 from .host import OpenRepository
@@ -31,6 +32,7 @@ from .tasks import Tasks
 
 log = logging.getLogger(__name__)
 CHANGED = "$/loopwright/changed"
+THREAD = "$/loopwright/thread"  # the manager agent's new thread entries (docs/manager.md)
 IDLE_WAIT_SECONDS = 1.0
 BURST_SECONDS = 0.3  # how long after a change the follower keeps looking closely
 BURST_POLL_SECONDS = 0.002
@@ -75,6 +77,8 @@ class ClientSync:
         batch = self.follower.feed(records)
         changed = batch.changed(hosted=self.repo.hosted, pid=self.repo.manager_pid())
         self.ls.protocol.notify(CHANGED, wire.to_json(changed))
+        if entries := entries_of(records, self.follower.state):
+            self.ls.protocol.notify(THREAD, wire.to_json(wire.ThreadParams(entries=entries)))
         self._carry_out(batch.signals)
 
     def state_result(self) -> wire.StateResult:

@@ -100,6 +100,38 @@ class DismissParams(Params, frozen=True):
     file: Ref
 
 
+class SubTaskParams(Params, frozen=True):
+    """One sub-task of `loopwright/split`; what it leaves out comes from the parent."""
+
+    title: str
+    key: str = ""  # what `dependsOn` names; default its position from 1
+    body: str = ""
+    depends_on: tuple[str, ...] = ()
+    labels: tuple[str, ...] | None = None
+    priority: int | None = None
+    backend: str = ""
+
+
+class SplitParams(Params, frozen=True):
+    """`children`, or `plan`: the same TOML as `loopwright split --into`."""
+
+    task: Ref
+    children: tuple[SubTaskParams, ...] = ()
+    plan: str = ""
+    reason: str = ""
+
+
+class SteerParams(Params, frozen=True):
+    session: Ref
+    note: str
+
+
+class PriorityParams(Params, frozen=True):
+    task: Ref
+    priority: int
+    reason: str = ""
+
+
 class ReviewDocumentParams(Params, frozen=True):
     uri: Ref
 
@@ -163,3 +195,22 @@ class ViewedParams(Params, frozen=True):
 class ReviewLensesParams(Params, frozen=True):
     session: Ref
     path: Ref
+class TellParams(Params, frozen=True):
+    """`loopwright/tell`: a message to the manager agent."""
+
+    text: Ref
+
+
+class ManagerParams(Params, frozen=True):
+    """`loopwright/manager`: the thread's entries after record `after` (0: from the
+    start; the last 500)."""
+
+    after: int = 0
+
+
+class OverruleActParams(Params, frozen=True):
+    """`loopwright/overruleAct`: undo a decision the manager took alone."""
+
+    act: Ref
+    answer: str = ""  # with an `answer` act: the right answer, for the worker
+    why: str = ""

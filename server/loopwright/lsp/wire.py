@@ -19,6 +19,8 @@ from ..views import delegation as tree
 from ..views import overview as views
 from ..views.overview import InboxItem as InboxItem
 from ..views.overview import SessionRow as SessionRow
+from ..views.thread import ManagerThread as ManagerThread
+from ..views.thread import ThreadEntry as ThreadEntry
 
 D = msgspec.Meta
 
@@ -148,6 +150,13 @@ class TaskResult(Wire):
     verdict: str
 
 
+class SplitResult(Wire):
+    """The split task and its new sub-tasks, in split order."""
+
+    task_id: str
+    children: list[str]
+
+
 class DismissResult(Wire):
     """The refused file whose item left the inbox."""
 
@@ -230,3 +239,11 @@ class Ready(Wire):
 def to_json(value: object) -> object:
     """A wire struct as plain JSON values, ready for pygls to send."""
     return msgspec.to_builtins(value)
+
+
+class ThreadParams(Wire):
+    """`$/loopwright/thread`: the manager's new thread entries of one batch of records."""
+
+    entries: Annotated[list[ThreadEntry], D(description="oldest first; append them to "
+                                                        "what `loopwright/manager` gave "
+                                                        "(drop `seq` ≤ the one you have)")]

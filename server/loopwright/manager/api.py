@@ -7,6 +7,7 @@ so a user gets a clear refusal instead of an event that silently changes nothing
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from ..review_state import Thread
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
 from ..views import overview as views
+from ..views import thread as thread_view
 from ..workspace import diff as diff_mod
 from ..workspace import worktrees
 from ..workspace.session_git import git, session_git
@@ -289,6 +291,64 @@ class FrontEndApi:
             self._append(ev.DigestPublished(since_seq=st.attention.digest_seq,
                                             until_seq=records[-1].seq, lines=lines, by=by))
         return lines
+
+    # --- the manager agent (docs/manager.md) -------------------------------------
+
+    def tell(self, text: str, by: str = "human") -> thread_view.ThreadEntry:
+        """A message to the manager agent; it wakes on it (when one runs)."""
+        text = text.strip()
+        if not text:
+            raise ActionRefused("say something: the message goes to the manager")
+        record = self.store.append(ev.ManagerTold(message_id=new_id("msg"), text=text,
+                                                  by=by))[0]
+        entry = thread_view.entry_of(record, self.refresh())
+        assert entry is not None
+        return entry
+
+    def thread(self, after: int = 0, limit: int = 500) -> thread_view.ManagerThread:
+        """The manager agent's thread: entries after record `after`, the last `limit`."""
+        st = self.refresh()
+        m = st.manager
+        entries = thread_view.entries_of(self.store.read_after(after), st)[-limit:]
+        wakes = 0  # pending wakes are the host's; a front end sees none
+        return thread_view.ManagerThread(
+            seq=st.last_seq, agent=self.config.manager.agent, running=m.running and
+            st.manager_pid is not None, thinking=m.open_turn, turns=m.turn,
+            pending_wakes=wakes, decides=list(m.decides or self.config.manager.decides),
+            tokens=m.tokens, cost_usd=round(m.cost_usd, 6), entries=entries)
+
+    def overrule_act(self, act_id: str, answer: str = "", why: str = "",
+                     by: str = "human") -> thread_view.ThreadEntry:
+        """Undo a decision the manager took alone; recorded and counted."""
+        st = self.refresh()
+        act = st.manager.acts.get(act_id.strip())
+        if act is None:
+            raise ActionRefused(f"no manager act {act_id!r} (see `loopwright manager`)")
+        if act.overruled:
+            raise ActionRefused(f"{act.act_id} was already overruled")
+        if act.outcome != "done" or act.tool not in thread_view.OVERRULABLE:
+            raise ActionRefused(f"{act.act_id} ({act.tool}, {act.outcome}) is not a "
+                                "decision the manager took alone")
+        if act.tool == "answer" and not answer.strip():
+            raise ActionRefused("say the right answer: --answer TEXT (it goes to the worker)")
+        event = ev.ManagerOverruled(act_id=act.act_id, by=by, answer=answer.strip(),
+                                    why=why.strip())
+        follow: list[ev.Event] = []
+        t = st.tasks.get(act.task_id)
+        if act.tool == "triage" and t is not None and t.verdict == "declined":
+            follow.append(ev.TaskOverruled(task_id=t.task_id, by=by))
+        record = self.store.append(event, *follow)[0]
+        if act.tool == "answer":
+            d = st.decisions.get(act.decision_id)
+            s = st.sessions.get(act.session_id)
+            if d is not None and s is not None and not s.terminal:
+                with contextlib.suppress(ActionRefused):
+                    self.steer(s.session_id, f"The manager answered {d.question!r} with "
+                          f"{d.answer!r}; {by} overruled it: the answer is "
+                          f"{answer.strip()!r}. Follow that.", by=by)
+        entry = thread_view.entry_of(record, self.refresh())
+        assert entry is not None
+        return entry
 
     # --- views -------------------------------------------------------------------
 

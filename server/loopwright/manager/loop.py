@@ -36,6 +36,7 @@ from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
 from .session import run_session
+from .steward import Steward
 from .triage import triage_task
 from .world import LISTENING, WorldTriggers
 
@@ -60,6 +61,7 @@ class Manager:
         self.started = asyncio.Event()
         self._rt: Runtime | None = None
         self._triager = make_triager(project, config)
+        self._steward: Steward | None = None  # the manager agent's host, when configured
 
     @property
     def config(self) -> Config:
@@ -75,6 +77,11 @@ class Manager:
     def current_state(self) -> State | None:
         """The state as this manager has applied it; None before it starts."""
         return self._rt.state if self._rt is not None else None
+
+    @property
+    def steward(self) -> Steward | None:
+        """The manager agent's host, when `[manager] agent` is on."""
+        return self._steward
 
     def stop(self) -> None:
         self._stop.set()
@@ -107,6 +114,9 @@ class Manager:
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
+        if self._config.manager.agent != "off" or state.manager.agent:
+            self._steward = Steward(rt)
+            self._spawn(EffectKey("steward"), self._steward.run())
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)
@@ -139,6 +149,8 @@ class Manager:
                 self._execute(effect)
         if self._attention is not None:
             self._attention.observe(record)
+        if self._steward is not None:
+            self._steward.observe(record)
 
     def _schedule(self) -> None:
         rt = self._rt
@@ -157,6 +169,8 @@ class Manager:
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
                                                     "config"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
+        if self._steward is None or self._steward.idle():
+            waiting.add(EffectKey("steward"))
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
@@ -196,6 +210,8 @@ class Manager:
                 await asyncio.sleep(seconds)
                 await self._carry_out(then)
             case d.Triage(task_id=tid):
+                if self._steward is not None and self._steward.triages():
+                    return  # the manager agent triages it, woken by the task
                 await triage_task(rt, self._triager, tid)
             case d.StartWorker(session_id=sid, resume=resume, reason=reason):
                 await run_session(rt, sid, resume, reason)

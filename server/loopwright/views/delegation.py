@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 
 from .. import events as ev
 from ..delegation_state import task_done, waiting_on
-from ..lifecycle import LIVE
+from ..lifecycle import LIVE, SESSION_TRANSITIONS
 from ..state import State, Task
 
-__all__ = ["child_status", "describe", "open_reason", "task_done", "tree_order",
-           "waiting_on"]
+__all__ = ["child_status", "describe", "live_steers", "open_reason", "task_done",
+           "touched", "tree_order", "waiting_on"]
 
 
 def child_status(st: State, task_id: str) -> str:
@@ -43,15 +43,41 @@ def open_reason(st: State, task_id: str) -> str:
 
 def tree_order(st: State) -> Iterator[tuple[int, Task]]:
     """Every task with its depth: a split task, then its sub-tasks under it."""
+    for t in st.tasks.values():
+        if not t.parent or t.parent not in st.tasks:
+            yield from _subtree(st, t.task_id)
+
+
+def touched(st: State, e: ev.Event) -> list[str]:
+    """Tasks whose tree fields (`waitingOn`, `done`, `openReason`, `priority`) `e` may
+    have changed, beyond the task it names: the sub-tasks of a split or a priority, and,
+    when a sub-task's session changes state, the tasks above it and the siblings that
+    wait on it. Called after `e` is applied."""
+    out: list[str] = []
+    if isinstance(e, ev.TaskSplit | ev.TaskPrioritised):
+        out += [t.task_id for _, t in _subtree(st, e.task_id)]
+    tid = getattr(e, "task_id", "")
+    sid = getattr(e, "session_id", "")
+    if type(e) in SESSION_TRANSITIONS and (s := st.sessions.get(sid)) is not None:
+        tid = s.task_id
+    t = st.tasks.get(tid) if isinstance(tid, str) else None
+    while t is not None and t.parent in st.tasks:
+        parent = st.tasks[t.parent]
+        out += [c for c in parent.children if t.task_id in st.tasks[c].depends_on]
+        out.append(parent.task_id)
+        t = parent
+    return out
+
+
+def _subtree(st: State, task_id: str) -> Iterator[tuple[int, Task]]:
     def walk(t: Task, depth: int) -> Iterator[tuple[int, Task]]:
         yield depth, t
         for c in t.children:
             if c in st.tasks:
                 yield from walk(st.tasks[c], depth + 1)
 
-    for t in st.tasks.values():
-        if not t.parent or t.parent not in st.tasks:
-            yield from walk(t, 0)
+    if task_id in st.tasks:
+        yield from walk(st.tasks[task_id], 0)
 
 
 def live_steers(st: State, session_id: str) -> int:

@@ -11,6 +11,7 @@ from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import delegation as delegation_views
 from . import manager as manager_views
+from . import thread as thread_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
@@ -317,4 +318,5 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
     return (world_views.describe(e, name) or manager_views.describe(e, name)
-            or delegation_views.describe(e, name) or ev.tag_of(e))
+            or thread_views.describe(e, name) or delegation_views.describe(e, name)
+            or ev.tag_of(e))
