@@ -138,6 +138,8 @@ async function main() {
     return;
   }
 
+  await tellTheManager(wb);
+
   // Dispatch from the command palette with the task file's text as the body.
   await wb.openFile(TASK_FILE);
   await wb.selectAll();
@@ -180,6 +182,17 @@ async function main() {
   await crashAndRestart(wb, page, server.pid, /say-hello landed/);
   await viewedSurvivesAndLand(wb, ctx);
   await showDashboard(wb, repo);
+}
+
+/** The Manager view: its status line, and a message told from its box into the thread. */
+async function tellTheManager(wb) {
+  const view = await wb.webviewFrameWith("textarea#text", 30_000);
+  await waitFor(async () => /manager is off/.test(await view.locator("#status").innerText().catch(() => "")), 15_000, "the Manager view's status");
+  await view.locator("textarea#text").fill("Prioritise the greeting tasks; never touch README.md without asking me");
+  await view.locator("#send").click();
+  await waitFor(async () => /You[\s\S]*Prioritise the greeting tasks/.test(await view.locator("#entries").innerText().catch(() => "")), 15_000, "the told message in the Manager view");
+  await waitFor(async () => (await view.locator("textarea#text").inputValue()) === "", 5_000, "the box to be emptied");
+  await wb.shot("20-manager-view", "The Manager view: the manager's thread and a box to tell it something (the manager is off here)");
 }
 
 /** The dashboard webview: the report of what ran, kept up to date while it is open. */

@@ -324,6 +324,20 @@ export class Workbench {
     return text.replace(/\u00a0/g, " ");
   }
 
+  /** The frame of the webview whose page has `selector` (webviews nest two iframes deep). */
+  async webviewFrameWith(selector, timeoutMs) {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      for (const f of this.page.frames()) {
+        if (await f.$(selector).catch(() => null)) {
+          return f;
+        }
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no webview has ${selector}`);
+  }
+
   async shot(name, caption) {
     const path = join(this.shotsDir, `${name}.png`);
     await this.page.screenshot({ path });

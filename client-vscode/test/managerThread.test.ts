@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ManagerThreadModel, entriesHtml, managerPage, managerStatus } from "../src/model/managerThread";
-import type { ManagerThread, ThreadEntry } from "../src/model/managerWire";
+import type { ManagerThread, ThreadEntry } from "../src/protocol";
 
 function entry(over: Partial<ThreadEntry> & { seq: number }): ThreadEntry {
   return {

@@ -4,7 +4,7 @@
 // Pure: no `vscode`, so the tests read exactly what the view shows.
 
 import { escapeHtml } from "../dashboard/page";
-import type { ManagerThread, ThreadEntry } from "./managerWire";
+import type { ManagerThread, ThreadEntry } from "../protocol";
 
 const KEEP = 500;
 

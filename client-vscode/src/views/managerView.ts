@@ -5,8 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { CancellationToken, Disposable, WebviewView, WebviewViewProvider, WebviewViewResolveContext } from "vscode";
-import { Methods } from "../protocol";
-import { ManagerMethods, type ManagerThread, type ThreadEntry } from "../model/managerWire";
+import { Methods, type ManagerThread, type ThreadEntry, type ThreadParams } from "../protocol";
 import { ManagerThreadModel, entriesHtml, managerPage, managerStatus } from "../model/managerThread";
 import type { LoopStore } from "../model/store";
 import { errorText, traceError, traceWarn } from "../common/log";
@@ -23,7 +22,7 @@ export class ManagerView implements WebviewViewProvider, Disposable {
   private readonly disposables: Disposable[];
 
   constructor(private readonly server: LoopwrightServer, private readonly store: LoopStore) {
-    server.onNotification(ManagerMethods.thread, (p: { entries?: ThreadEntry[] }) => {
+    server.onNotification(Methods.thread, (p: ThreadParams) => {
       if (this.thread.append(p.entries ?? [])) {
         this.render();
       }
@@ -48,7 +47,7 @@ export class ManagerView implements WebviewViewProvider, Disposable {
 
   private async load(): Promise<void> {
     try {
-      this.thread.reset(await this.server.request<ManagerThread>(ManagerMethods.manager, {}));
+      this.thread.reset(await this.server.request<ManagerThread>(Methods.manager, {}));
       this.render();
     } catch (e) {
       traceWarn(`loopwright/manager failed: ${errorText(e)}`);
@@ -102,7 +101,7 @@ export class ManagerView implements WebviewViewProvider, Disposable {
     if (text.trim() === "") {
       return;
     }
-    const entry = await this.server.request<ThreadEntry>(ManagerMethods.tell, { text: text.trim() });
+    const entry = await this.server.request<ThreadEntry>(Methods.tell, { text: text.trim() });
     this.thread.append([entry]);
     this.render();
     setStatusBarMessage("$(check) Loopwright: told the manager", 4000);
@@ -139,7 +138,7 @@ export class ManagerView implements WebviewViewProvider, Disposable {
     if (why === undefined) {
       return;
     }
-    await this.server.request(ManagerMethods.overruleAct, { act, ...(answer ? { answer } : {}), ...(why ? { why } : {}) });
+    await this.server.request(Methods.overruleAct, { act, ...(answer ? { answer } : {}), ...(why ? { why } : {}) });
     setStatusBarMessage(`$(check) Loopwright: overruled ${act}`, 5000);
   }
 
