@@ -59,6 +59,7 @@ def review(st: State, session_id: str) -> dict[str, Any]:
             "comments": [{"path": c.path, "line": c.line, "body": c.body}
                          for c in r.comments]},
         "files": list(r.files) if r else [],
+        "head": r.head_commit if r else "",  # a new round of review: a new diff
         "added": r.added if r else 0,
         "removed": r.removed if r else 0,
         "gateReasons": list(s.gate_reasons),

@@ -12,6 +12,14 @@
   const drafts = {}; // text typed in a box survives re-renders
   const openDiffs = {}; // session id -> files, once loaded
   const notes = {}; // ref -> message shown on its card
+  const opened = new Set(); // the <details> the user opened stay open across updates
+
+  // A <details> that remembers being opened, by `key`, across re-renders.
+  const det = (key, attrs, summary, ...body) => {
+    const el = h("details", { ...attrs, open: opened.has(key) || !!attrs.open }, h("summary", {}, summary), ...body);
+    el.addEventListener("toggle", () => { if (el.open) opened.add(key); else opened.delete(key); });
+    return el;
+  };
 
   const h = (tag, attrs, ...kids) => {
     const el = document.createElement(tag);
@@ -196,25 +204,27 @@
   function review(i) {
     const r = i.review || {};
     const out = [];
-    if (r.task && r.task.body) out.push(h("details", {}, h("summary", {}, "The task"), h("p", { class: "meta", text: r.task.body })));
+    const k = i.ref + ":";
+    if (r.task && r.task.body) out.push(det(k + "task", {}, "The task", h("p", { class: "meta", text: r.task.body })));
     if (r.checks) {
       const c = r.checks;
       const verdict = c.passed ? "passed" : c.timedOut ? "timed out" : "FAILED (exit " + c.exitCode + ")";
-      out.push(h("details", { "data-part": "checks" },
-        h("summary", {}, "Checks ", h("span", { class: c.passed ? "ok" : "bad", text: verdict })),
+      out.push(det(k + "checks", { "data-part": "checks" },
+        ["Checks ", h("span", { class: c.passed ? "ok" : "bad", text: verdict })],
         h("pre", {}, h("span", { text: "$ " + (c.command || "(none)") }), ...(c.outputTail || "").split("\n").map((l) => h("span", { text: l })))));
     }
     if (r.reviewer) {
       const rv = r.reviewer;
-      out.push(h("details", { open: true, "data-part": "reviewer" },
-        h("summary", {}, "Reviewer ", h("span", { class: rv.verdict === "approve" ? "ok" : "warn", text: rv.verdict.replace("_", " ") || "no verdict" })),
+      out.push(det(k + "reviewer", { open: true, "data-part": "reviewer" },
+        ["Reviewer ", h("span", { class: rv.verdict === "approve" ? "ok" : "warn", text: rv.verdict.replace("_", " ") || "no verdict" })],
         rv.summary ? h("p", { class: "meta", text: rv.summary }) : null,
         rv.comments.map((c) => h("div", { class: "comment", text: `${c.path}:${c.line} ${c.body}` }))));
     }
-    const diff = openDiffs[i.sessionId];
+    const diffKey = i.sessionId + "@" + (r.head || "");
+    const diff = openDiffs[diffKey];
     const files = h("div", { "data-part": "diff" });
-    if (diff) for (const f of diff) files.append(h("details", { "data-file": f.path }, h("summary", { text: f.path }), diffPre(f.diff)));
-    else files.append(h("button", { on: { click: () => loadDiff(i.sessionId) } }, `Show the diff (${(r.files || []).length} file(s))`));
+    if (diff) for (const f of diff) files.append(det(k + "file:" + f.path, { "data-file": f.path }, f.path, diffPre(f.diff)));
+    else files.append(h("button", { on: { click: () => loadDiff(i.sessionId, diffKey) } }, `Show the diff (${(r.files || []).length} file(s))`));
     out.push(files);
     const key = "note:" + i.ref;
     const note = h("textarea", { "data-draft": key, placeholder: "What to change (goes to the worker)", on: { input: (e) => { drafts[key] = e.target.value; } } });
@@ -222,7 +232,7 @@
     out.push(h("div", { class: "row" },
       actButton("Approve & land", "approve", i.ref, "", "primary"),
       actButton("Reject", "reject", i.ref, "", "danger")));
-    out.push(h("details", { "data-part": "request" }, h("summary", {}, "Request changes"), note,
+    out.push(det(k + "request", { "data-part": "request" }, "Request changes", note,
       h("div", { class: "row" }, h("button", { on: { click: () => send("request-changes", i.ref, note.value, key) } }, "Send back with this note"))));
     return out;
   }
@@ -234,10 +244,10 @@
     })));
   }
 
-  async function loadDiff(sid) {
+  async function loadDiff(sid, key) {
     const res = await call("/api/review/" + encodeURIComponent(sid));
     if (!res.ok) return toast(res.data.error || "could not load the diff");
-    openDiffs[sid] = res.data.files;
+    openDiffs[key] = res.data.files;
     render();
   }
 
