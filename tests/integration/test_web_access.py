@@ -91,7 +91,7 @@ def test_an_oversized_or_unsized_body_is_refused_unread(
     project: Project, page: WebServer,
 ) -> None:
     big = json.dumps({"ref": "x", "text": "y" * 70_000}).encode()
-    status, headers, data = request(page, "POST", "/api/act/answer", body=big,
+    status, _, data = request(page, "POST", "/api/act/answer", body=big,
                                     headers=authed(project))
     assert status == 413 and "over 64000 bytes" in data["error"]
     status, _, _ = request(page, "POST", "/api/act/answer", body=iter([b"{}"]),
