@@ -4,6 +4,7 @@ sessions and the digest."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ from loopwright.project import Project
 from loopwright.state import Health, SessionState
 from loopwright.web.server import WebServer
 
+KEY = "sk-ant-api03-" + "Zx9" * 12  # shaped like an Anthropic key
 PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo checks ok\n"}
 
 
@@ -71,7 +73,8 @@ async def test_a_review_shows_its_task_checks_and_diff_file_by_file(
     configure(project, "[gate]\nauto_land = false\n")
     async with Running(project) as run:
         run.api.dispatch("Two files", task_file(
-            "x", {"write": "a.txt", "content": "a\n"}, {"write": "b/c.txt", "content": "c\n"}))
+            "x", {"write": "a.txt", "content": "a\n"}, {"write": "b/c.txt", "content": "c\n"})
+            + f"\nThe key is {KEY}, do not share it.\n")
         st = await run.until(lambda st: any(s.state == SessionState.AWAITING_APPROVAL
                                             for s in st.sessions.values()))
         [s] = st.sessions.values()
@@ -84,6 +87,8 @@ async def test_a_review_shows_its_task_checks_and_diff_file_by_file(
         assert review["checks"]["passed"] and "checks ok" in review["checks"]["outputTail"]
         assert review["files"] == ["a.txt", "b/c.txt"] and review["added"] == 2
         assert review["gateReasons"]
+        # No secret reaches the page: what it shows comes from the log, redacted on append.
+        assert KEY not in json.dumps(data) and "[redacted]" in review["task"]["body"]
         [row] = data["sessions"]
         assert row["state"] == "awaiting_approval" and row["needsYou"]
         status, _, diff = request(page, "GET", f"/api/review/{s.name}",
