@@ -29,6 +29,7 @@ test-python: setup lint typecheck check-docs
 
 screenshots:
 	$(MAKE) test-e2e-vscode
+	LOOPWRIGHT_WEB_SCREENSHOTS=docs/images $(PY) -m pytest -q tests/e2e/test_web_phone.py
 
 lint: setup
 	$(VENV)/bin/ruff check server tests bench
@@ -62,6 +63,7 @@ bench: setup
 	$(PY) bench/simulated_day.py
 	$(PY) bench/lsp_latency.py
 	$(PY) bench/lsp_codelens.py
+	$(PY) bench/web_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,7 @@ export const Methods = {
   viewed: "loopwright/viewed",
   interdiff: "loopwright/interdiff",
   reviewLenses: "loopwright/reviewLenses",
+  webLink: "loopwright/webLink",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
@@ -75,6 +76,7 @@ export interface Requests {
   "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
   "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
   "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
+  "loopwright/webLink": { params: NoParams; result: WebLinkResult };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -791,4 +793,16 @@ export interface ViewedResult {
   viewedCount: number;
   /** files of the change */
   fileCount: number;
+}
+
+/** The phone page's link (with its access token) and the same as a QR code. */
+export interface WebLinkResult {
+  /** the link with the token in its fragment: whoever has it can act on the loop */
+  url: string;
+  /** the page without the token */
+  baseUrl: string;
+  /** a `run --web` or `serve --web` serves it now; else it is where `[web]` would serve it */
+  served: boolean;
+  /** the link as a QR code, one SVG element */
+  svg: string;
 }

@@ -18,15 +18,15 @@ from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
-from ..project import Project
+from ..project import NotARepository, Project
 from ..state import SESSION_TRANSITIONS, Session, SessionState
 from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
 from ..workspace import repo as repo_mod
 from . import delegation as tree
-from . import show
-from .common import CliError, OpenApi, clock, open_api, print_json
+from . import show, web
+from .common import CliError, OpenApi, clock, open_api, print_json, project_of
 
 
 def shown(text: str) -> str:
@@ -48,13 +48,19 @@ def run(args: argparse.Namespace) -> int:
     webhook = getattr(args, "webhook", "") or ""
     if webhook:
         _check_webhook(config, webhook)
+    page = web.start_page(project, config, args.web, remote=args.web_remote)
     manager = Manager(project, config, once=args.once, webhook=webhook)
     printer = _Printer(project, manager)
+    if page is not None:
+        web.announce(page)
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(_run_with_printer(manager, printer))
         except WebhookError as e:
             raise CliError(str(e)) from None
+        finally:
+            if page is not None:
+                page.stop()
     return 0
 
 
@@ -106,7 +112,21 @@ class _Printer:
 def serve(args: argparse.Namespace) -> int:
     from ..lsp.server import serve as serve_lsp
 
-    return serve_lsp(args.directory, verbose=args.verbose)
+    page = None
+    try:  # `--web`, or `[web] address` of the repository here (the editor's folder)
+        project = project_of(args)
+        if not project.dot.exists():
+            raise CliError(f"Loopwright is not set up in {project.root}")
+        page = web.start_page(project, config_mod.load(project.config_path), args.web,
+                              remote=args.web_remote)
+    except (CliError, config_mod.ConfigError, NotARepository) as e:
+        if args.web:  # the editor still gets its language server
+            print(f"loopwright: the web page is off: {e}", file=sys.stderr)
+    try:
+        return serve_lsp(args.directory, verbose=args.verbose)
+    finally:
+        if page is not None:
+            page.stop()
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from .triggers import (
     TimerConfig,
     WebhookConfig,
 )
+from .web import WebConfig
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 
@@ -131,6 +132,7 @@ RESTART_KEYS = (
     "webhook",  # the receiver's socket
     "timers",  # armed at start
     "manager.agent",  # the manager agent is started with the manager
+    "web",  # the page's socket and TLS
 )
 
 
@@ -156,6 +158,7 @@ class Config(Section):
     github: GitHubConfig = msgspec.field(default_factory=GitHubConfig)
     land: LandConfig = msgspec.field(default_factory=LandConfig)
     webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    web: WebConfig = msgspec.field(default_factory=WebConfig)  # the phone page
     parallel: ParallelConfig = msgspec.field(default_factory=ParallelConfig)
     # What may interrupt, and what is wasting time (config/attention.py, docs/attention.md).
     attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)

@@ -23,6 +23,8 @@ from ..insight.report import render_report
 from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
 from ..store import Store
+from ..web import qr
+from ..web.server import page_link
 from ..workspace.diff import file_at
 from . import lenses, reviews, threads, wire
 from . import params as p
@@ -187,6 +189,13 @@ async def manager(live: ClientSync, q: p.ManagerParams) -> Any:
 
 async def overrule_act(live: ClientSync, q: p.OverruleActParams) -> Any:
     return live.repo.api.overrule_act(q.act, q.answer, q.why)
+async def web_link(live: ClientSync, _: p.NoParams) -> Any:
+    """The phone page's link and its QR code as SVG, for the editor to show: the running
+    page's, else the one `[web]` would serve."""
+    project = live.repo.project
+    link = page_link(project, live.repo.api.config)
+    return wire.WebLinkResult(url=link.url, base_url=link.base, served=link.served,
+                              svg=qr.svg(link.url))
 
 
 ACTIONS = (
@@ -224,6 +233,7 @@ ACTIONS = (
     Action("interdiff", p.SessionParams, threads.InterdiffResult, threads.interdiff),
     Action("reviewLenses", p.ReviewLensesParams, lenses.ReviewLensesResult,
            lenses.review_lenses),
+    Action("webLink", p.NoParams, wire.WebLinkResult, web_link),
 )
 
 
