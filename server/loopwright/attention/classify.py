@@ -115,6 +115,14 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.NotificationsReleased: None,
     ev.DigestPublished: None,
     ev.FocusChanged: None,
+    # push: deliveries and presence; a channel down shows in the inbox by itself
+    ev.PresenceReported: None,
+    ev.PushHeld: None,
+    ev.PushDropped: None,
+    ev.PushSent: None,
+    ev.PushFailed: None,
+    ev.PushChannelDown: None,
+    ev.PushChannelRecovered: None,
 }
 
 

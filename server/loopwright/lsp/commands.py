@@ -104,6 +104,10 @@ async def dismiss(live: ClientSync, q: p.DismissParams) -> Any:
     return wire.DismissResult(file=q.file)
 
 
+async def presence(live: ClientSync, q: p.PresenceParams) -> Any:
+    return wire.PresenceResult(recorded=live.repo.api.presence(q.active, by="editor"))
+
+
 async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
@@ -160,6 +164,7 @@ ACTIONS = (
            _session_action(lambda a, s, _q: a.retry(s))),
     Action("cancel", p.TaskParams, wire.TaskResult, cancel),
     Action("dismiss", p.DismissParams, wire.DismissResult, dismiss),
+    Action("presence", p.PresenceParams, wire.PresenceResult, presence),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
