@@ -12,6 +12,7 @@ import pytest
 
 from helpers.attention import Log, asked, filed, review, started
 from loopwright import events as ev
+from loopwright.attention_state import Notification
 from loopwright.config import ConfigError, PushConfig, parse
 from loopwright.push import callback, message, plan
 from loopwright.push.sign import Act, BadCallback, Signer, load_key
@@ -28,6 +29,11 @@ def question_log(options: tuple[str, ...] = ("sqlite", "postgres")) -> Log:
                                    options=options, default="", blocking=True,
                                    session_id="s-1", task_id="t-1"))
     return log
+
+
+def note_of(log: Log) -> Notification:
+    [note] = log.state.attention.notes.values()
+    return note
 
 
 def test_a_decision_is_published_with_its_title_priority_link_and_one_button_per_option(
@@ -67,19 +73,16 @@ def test_a_free_text_question_opens_the_page_and_many_options_keep_to_three_butt
         tmp_path: Path) -> None:
     signer = Signer.at(tmp_path / "k")
     free = question_log(options=())
-    body = message.publish_body(free.state, *free.state.attention.notes.values(), CFG, PAGE,
-                                signer)
+    body = message.publish_body(free.state, note_of(free), CFG, PAGE, signer)
     assert [(a["action"], a["label"]) for a in body["actions"]] == [("view", "Answer")]
     many = question_log(options=("a", "b", "c", "d"))
-    body = message.publish_body(many.state, *many.state.attention.notes.values(), CFG, PAGE,
-                                signer)
+    body = message.publish_body(many.state, note_of(many), CFG, PAGE, signer)
     assert [a["label"] for a in body["actions"]] == ["a", "b", "More…"]
 
 
 def test_without_a_page_a_push_has_no_link_and_no_buttons(tmp_path: Path) -> None:
     log = question_log()
-    body = message.publish_body(log.state, *log.state.attention.notes.values(), CFG, "",
-                                Signer.at(tmp_path / "k"))
+    body = message.publish_body(log.state, note_of(log), CFG, "", Signer.at(tmp_path / "k"))
     assert "click" not in body and "actions" not in body
     assert body["title"] == "fix-it asks: Which database?"
 
@@ -175,13 +178,17 @@ def test_a_channel_failing_past_the_outage_shows_in_the_inbox_and_clears_on_reco
 ) -> None:
     log = question_log()
     cfg = PushConfig(outage_seconds=120)
-    fail = {"notification_id": "n-1", "channel": "ntfy", "status": 503,
-            "error": "HTTP 503: service unavailable", "retry_in": 2.0}
-    log.at(200.0, ev.PushFailed(attempt=1, **fail))  # type: ignore[arg-type]
+    error = "HTTP 503: service unavailable"
+
+    def failed(attempt: int) -> ev.PushFailed:
+        return ev.PushFailed(notification_id="n-1", channel="ntfy", attempt=attempt,
+                             status=503, error=error, retry_in=2.0)
+
+    log.at(200.0, failed(1))
     assert not plan.outage(log.state, "ntfy", cfg, 300.0)
-    log.at(330.0, ev.PushFailed(attempt=2, **fail))  # type: ignore[arg-type]
+    log.at(330.0, failed(2))
     assert plan.outage(log.state, "ntfy", cfg, 330.0)
-    log.at(330.0, ev.PushChannelDown(channel="ntfy", since=200.0, error=fail["error"]))
+    log.at(330.0, ev.PushChannelDown(channel="ntfy", since=200.0, error=error))
     assert not plan.outage(log.state, "ntfy", cfg, 400.0)  # said once
     [item] = [i for i in views.inbox(log.state) if i.kind == "channel"]
     assert (item.ref, item.since, item.detail) == ("ntfy", 200.0,
