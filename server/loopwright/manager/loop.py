@@ -113,6 +113,7 @@ class Manager:
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
         self._push = Pusher(rt, self._spawn)
+        self._push.start()
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)

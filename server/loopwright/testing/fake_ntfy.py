@@ -31,7 +31,7 @@ class Posted:
 
     body: Json
     authorization: str
-    at: float  # time.monotonic() when it arrived, for latency measures
+    at: float  # time.time() when it arrived: against the log's record times
     status: int  # what the fake answered
 
     @property
@@ -138,7 +138,7 @@ class FakeNtfy:
     def _receive(self, body: Json, authorization: str) -> tuple[int, Json]:
         with self._lock:
             status = self._status(body, authorization)
-            posted = Posted(body=body, authorization=authorization, at=time.monotonic(),
+            posted = Posted(body=body, authorization=authorization, at=time.time(),
                             status=status)
             self.attempts.append(posted)
             if status == 200:
