@@ -240,3 +240,21 @@ async def test_a_log_of_pushes_reads_as_sentences(make_repo: MakeRepo, ntfy: Fak
     assert lines[0] is not None and "FAILED (attempt 1): HTTP 429: limit reached" in lines[0]
     assert lines[0].endswith("retrying in 0.05s")
     assert lines[-1] is not None and "sent to ntfy (attempt" in lines[-1]
+
+
+async def test_the_token_never_reaches_the_log_even_in_a_failure_that_names_the_url(
+        make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTFY_TOKEN", TOKEN)
+    project = init(make_repo(PASSING))
+    with FakeNtfy() as gone:
+        port = gone.url.rsplit(":", 1)[1]
+    unreachable = f"http://me:{TOKEN}@127.0.0.1:{port}"  # the token put in the URL too
+    configure(project, push_config(unreachable, "", retry_seconds=0.05))
+    async with Running(project) as run:
+        run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
+        await run.until(lambda st: len(run.events(ev.PushFailed)) >= 2)
+        [first, *_] = run.events(ev.PushFailed)
+        assert first.status == 0 and "ConnectError" in first.error  # type: ignore[union-attr]
+        assert "[redacted]" in first.error  # type: ignore[union-attr]
+    log = b"".join(p.read_bytes() for p in project.dot.glob("state.db*"))
+    assert TOKEN.encode() not in log
