@@ -61,6 +61,7 @@ bench: setup
 	$(PY) bench/simulated_day.py
 	$(PY) bench/lsp_latency.py
 	$(PY) bench/lsp_codelens.py
+	$(PY) bench/web_page.py
 	$(PY) bench/push.py
 
 clean:

@@ -19,6 +19,7 @@ export const Methods = {
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
   dashboard: "loopwright/dashboard",
+  webLink: "loopwright/webLink",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
@@ -47,6 +48,7 @@ export interface Requests {
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
+  "loopwright/webLink": { params: NoParams; result: WebLinkResult };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -440,4 +442,16 @@ export interface TaskParams {
 export interface TaskResult {
   taskId: string;
   verdict: string;
+}
+
+/** The phone page's link (with its access token) and the same as a QR code. */
+export interface WebLinkResult {
+  /** the link with the token in its fragment: whoever has it can act on the loop */
+  url: string;
+  /** the page without the token */
+  baseUrl: string;
+  /** a `run --web` or `serve --web` serves it now; else it is where `[web]` would serve it */
+  served: boolean;
+  /** the link as a QR code, one SVG element */
+  svg: string;
 }

@@ -24,7 +24,7 @@ from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
 from ..workspace import repo as repo_mod
-from . import show
+from . import show, web
 from .common import CliError, OpenApi, clock, open_api, print_json
 
 
@@ -47,13 +47,19 @@ def run(args: argparse.Namespace) -> int:
     webhook = getattr(args, "webhook", "") or ""
     if webhook:
         _check_webhook(config, webhook)
+    page = web.start_page(project, config, args.web, remote=args.web_remote)
     manager = Manager(project, config, once=args.once, webhook=webhook)
     printer = _Printer(project, manager)
+    if page is not None:
+        web.announce(page)
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(_run_with_printer(manager, printer))
         except WebhookError as e:
             raise CliError(str(e)) from None
+        finally:
+            if page is not None:
+                page.stop()
     return 0
 
 
@@ -105,7 +111,17 @@ class _Printer:
 def serve(args: argparse.Namespace) -> int:
     from ..lsp.server import serve as serve_lsp
 
-    return serve_lsp(args.directory, verbose=args.verbose)
+    page = None
+    if args.web:
+        api = open_api(args)
+        project, config = api.project, api.config
+        api.close()
+        page = web.start_page(project, config, args.web, remote=args.web_remote)
+    try:
+        return serve_lsp(args.directory, verbose=args.verbose)
+    finally:
+        if page is not None:
+            page.stop()
 
 
 def dispatch(args: argparse.Namespace) -> int:

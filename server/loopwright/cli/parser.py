@@ -20,6 +20,7 @@ from ..workspace.repo import WorkspaceError
 from . import attention as a
 from . import commands as c
 from . import setup
+from . import web as w
 from .common import CliError
 
 log = logging.getLogger("loopwright")
@@ -72,8 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         "; says which test command the checks will run, warns when the checks' Python has "
         "this checkout installed in editable mode, and proposes (as a comment in "
         "config.toml) git-ignored files a fresh worktree would miss")
-    cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
-        "the manager, or attaches to a running one")
+    sp = cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; "
+             "hosts the manager, or attaches to a running one")
+    _web_options(sp)
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C",
              "; it reads .loopwright/config.toml again when the file changes: what can "
              "apply at once does, the inbox names edits that wait for a restart, and an "
@@ -83,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--webhook", metavar="[HOST:]PORT", default="",
                     help="also receive GitHub webhook deliveries here (host default "
                     "127.0.0.1; secret in LOOPWRIGHT_WEBHOOK_SECRET; docs/triggers.md)")
+    _web_options(sp)
     sp = cmd("dispatch", c.dispatch, "file a task from the shell")
     sp.add_argument("title", help="the task's title")
     sp.add_argument("--body", default="", help="the task body; '-' reads standard input")
@@ -152,6 +155,18 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the configuration reference (Markdown) instead")
     sp.add_argument("--cli-reference", action="store_true",
                     help="print the command-line reference (Markdown) instead")
+    sp = cmd("web", _web_help, "the phone page: its link and QR code, or revoke access",
+             " (docs/anywhere.md)")
+    web_sub = sp.add_subparsers(dest="web_command", metavar="ACTION")
+    wp = web_sub.add_parser("url", help="print the page's link with its token, and a QR "
+                            "code of it for the phone", description="print the page's "
+                            "link with its token, and a QR code of it for the phone")
+    wp.add_argument("--no-qr", action="store_true", help="only the link")
+    wp.set_defaults(func=w.url)
+    wp = web_sub.add_parser("revoke", help="make a new token: every link and open page "
+                            "loses access at once", description="make a new token: every "
+                            "link and open page loses access at once")
+    wp.set_defaults(func=w.revoke)
     sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
     sp.add_argument("--keep", action="store_true", help="keep the sample repository")
     sp.add_argument("--agents", action="store_true",
@@ -174,6 +189,20 @@ def reference_markdown() -> str:
         out += [f"## `loopwright {name}`", "", sp.description or "", "",
                 "```", sp.format_help().rstrip(), "```", ""]
     return "\n".join(out)
+
+
+def _web_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--web", metavar="[HOST:]PORT", default="",
+                    help="also serve the phone page here (host default 127.0.0.1; "
+                    "`loopwright web url` prints its link; docs/anywhere.md)")
+    sp.add_argument("--web-remote", action="store_true",
+                    help="allow --web on an address that is not loopback: whoever reaches "
+                    "it with the link can answer, approve, land and kill")
+
+
+def _web_help(args: argparse.Namespace) -> int:
+    print("usage: loopwright web {url,revoke}  (loopwright web --help)", file=sys.stderr)
+    return 2
 
 
 def _config(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from .triggers import (
     TimerConfig,
     WebhookConfig,
 )
+from .web import WebConfig, served_url
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "StallsConfig",
     "TimerConfig",
     "TriageConfig",
+    "WebConfig",
     "WebhookConfig",
     "copy_path_problem",
     "load",
@@ -67,4 +69,5 @@ __all__ = [
     "parse_quiet_hours",
     "reference_markdown",
     "render_toml",
+    "served_url",
 ]

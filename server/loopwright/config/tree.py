@@ -24,6 +24,7 @@ from .triggers import (
     TimerConfig,
     WebhookConfig,
 )
+from .web import WebConfig
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 
@@ -140,6 +141,7 @@ RESTART_KEYS = (
     "land",  # merge or pull request: the GitHub client behind it
     "webhook",  # the receiver's socket
     "timers",  # armed at start
+    "web",  # the page's socket and TLS
 )
 
 
@@ -165,6 +167,7 @@ class Config(Section):
     github: GitHubConfig = msgspec.field(default_factory=GitHubConfig)
     land: LandConfig = msgspec.field(default_factory=LandConfig)
     webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    web: WebConfig = msgspec.field(default_factory=WebConfig)  # the phone page
     parallel: ParallelConfig = msgspec.field(default_factory=ParallelConfig)
     # What may interrupt, and what is wasting time (config/attention.py, docs/attention.md).
     attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)

@@ -21,6 +21,8 @@ from ..insight.report import render_report
 from ..manager.api import ActionRefused, FrontEndApi
 from ..state import Session
 from ..store import Store
+from ..web import qr
+from ..web.server import page_link
 from ..workspace.diff import file_at
 from . import params as p
 from . import reviews, wire
@@ -148,6 +150,15 @@ def _render_dashboard(db_path: Path, title: str) -> str:
     return render_report(History.of(records), time.time(), title=title)
 
 
+async def web_link(live: ClientSync, _: p.NoParams) -> Any:
+    """The phone page's link and its QR code as SVG, for the editor to show: the running
+    page's, else the one `[web]` would serve."""
+    project = live.repo.project
+    link = page_link(project, live.repo.api.config)
+    return wire.WebLinkResult(url=link.url, base_url=link.base, served=link.served,
+                              svg=qr.svg(link.url))
+
+
 ACTIONS = (
     Action("state", p.NoParams, wire.StateResult, state),
     Action("dispatch", p.DispatchParams, wire.DispatchResult, dispatch),
@@ -169,6 +180,7 @@ ACTIONS = (
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
     Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
+    Action("webLink", p.NoParams, wire.WebLinkResult, web_link),
 )
 
 

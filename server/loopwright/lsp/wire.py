@@ -161,6 +161,17 @@ class DashboardResult(Wire):
     html: str
 
 
+class WebLinkResult(Wire):
+    """The phone page's link (with its access token) and the same as a QR code."""
+
+    url: Annotated[str, D(description="the link with the token in its fragment: whoever "
+                                      "has it can act on the loop")]
+    base_url: Annotated[str, D(description="the page without the token")]
+    served: Annotated[bool, D(description="a `run --web` or `serve --web` serves it now; "
+                                          "else it is where `[web]` would serve it")]
+    svg: Annotated[str, D(description="the link as a QR code, one SVG element")]
+
+
 def task_row(state: State, task_id: str) -> TaskRow:
     t = state.tasks[task_id]
     return TaskRow(task_id=t.task_id, title=t.title, source=t.source, labels=t.labels,
