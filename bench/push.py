@@ -4,13 +4,13 @@ pressed -> the worker resumed.
 A scripted worker asks N blocking questions in a row. Each one's push reaches a local
 fake ntfy server; a thread plays the phone: it presses the first option's button (the
 HTTP callback the ntfy app sends) at once, which lets the worker go on and ask the next.
-The manager, the callback route (Starlette on uvicorn) and the fake run on this machine,
-over loopback; the editor is not there, so nothing is held.
+The manager and the page run in this process as `run --web` runs them, the fake beside
+them, over loopback; the editor is not there, so nothing is held.
 
 - raised -> received: the DecisionAsked record's time to the fake's receipt.
 - pressed -> resumed: the press to the worker's next record (its next question).
-- floor: a bare POST to the fake ntfy, and a bare POST to the page, measured in the
-  same run; the ratios say what the loop adds to the wire.
+- floor: a bare POST to the fake ntfy, and a forged press the page refuses, measured
+  in the same run; the ratios say what the loop adds to the wire.
 Goals: p99 <= 100 ms for both.
 
     .venv/bin/python bench/push.py [questions]
@@ -20,57 +20,38 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
+import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
-
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 
 from _common import median, percentile, sample_repo
 from loopwright import events as ev
 from loopwright.config import load
-from loopwright.manager.api import ActionRefused, FrontEndApi
+from loopwright.manager.api import FrontEndApi
 from loopwright.manager.loop import Manager
 from loopwright.project import Project
-from loopwright.push.press import press
-from loopwright.push.sender import KEY_FILE
-from loopwright.push.sign import Signer
+from loopwright.serving import Address
 from loopwright.testing.fake_ntfy import FakeNtfy
+from loopwright.web.server import WebServer
 from lsp_client import script
 
 QUESTIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 GOAL_P99 = 0.100
 
 
-def page_app(project: Project) -> tuple[Starlette, FrontEndApi]:
-    api = FrontEndApi.open(project)
-
-    async def act(request: Request) -> PlainTextResponse:
-        status, text = press(api, Signer.at(project.dot / KEY_FILE), await request.body(),
-                             ActionRefused)
-        return PlainTextResponse(text, status_code=status)
-
-    async def ping(request: Request) -> PlainTextResponse:
-        await request.body()
-        return PlainTextResponse("ok")
-
-    return Starlette(routes=[Route("/push/act", act, methods=["POST"]),
-                             Route("/ping", ping, methods=["POST"])]), api
-
-
 def post(url: str, body: bytes) -> float:
     started = time.perf_counter()
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        r.read()
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
+    except urllib.error.HTTPError as e:  # the page's refusal of a bad press: a floor too
+        e.read()
     return time.perf_counter() - started
 
 
@@ -89,20 +70,17 @@ def phone(ntfy: FakeNtfy, pressed: list[float], failures: list[str]) -> None:
 
 async def measure(root: Path, ntfy: FakeNtfy) -> dict[str, list[float]]:
     project = Project(root)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    page = "http://{}:{}".format(*sock.getsockname()[:2])
     project.config_path.write_text(
         f'[project]\ntarget_branch = "main"\n[gate]\nauto_land = false\n'
-        f'[push]\nurl = "{ntfy.url}"\ntopic = "bench"\npage_url = "{page}"\n',
-        encoding="utf-8")
-    app, api = page_app(project)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    manager = Manager(project, load(project.config_path))
+        f'[push]\nurl = "{ntfy.url}"\ntopic = "bench"\n', encoding="utf-8")
+    config = load(project.config_path)
+    web = WebServer(project, config, Address("127.0.0.1", 0))  # as `run --web` serves it
+    web.start()
+    page = web.base_url
+    api = FrontEndApi.open(project)
+    manager = Manager(project, config)
     running = asyncio.create_task(manager.run())
-    while not server.started or not manager.started.is_set():  # noqa: ASYNC110 - start-up
-        await asyncio.sleep(0.01)
+    await manager.started.wait()
 
     pressed: list[float] = []
     failures: list[str] = []
@@ -116,12 +94,11 @@ async def measure(root: Path, ntfy: FakeNtfy) -> dict[str, list[float]]:
     # The floors, with the same processes up and idle: a bare POST to each server.
     floor_ntfy = [await asyncio.to_thread(post, ntfy.url + "/", b'{"topic": "floor"}')
                   for _ in range(50)]
-    floor_page = [await asyncio.to_thread(post, page + "/ping", b"x" * 200)
+    floor_page = [await asyncio.to_thread(post, page + "/push/act", b"x" * 200)
                   for _ in range(50)]
     manager.stop()
     await running
-    server.should_exit = True
-    await serving
+    web.stop()
     log = api.store.read_after(0)
     api.close()
     for failure in failures[:5]:
@@ -140,13 +117,13 @@ async def measure(root: Path, ntfy: FakeNtfy) -> dict[str, list[float]]:
         "raised -> received": [b - a for a, b in zip(asked, received, strict=False)],
         "pressed -> resumed": [b - a for a, b in zip(pressed, resumed, strict=False)],
         "floor: POST to ntfy": floor_ntfy,
-        "floor: POST to the page": floor_page,
+        "floor: a refused press": floor_page,
     }
 
 
 def report(results: dict[str, list[float]]) -> None:
     floors = {"raised -> received": "floor: POST to ntfy",
-              "pressed -> resumed": "floor: POST to the page"}
+              "pressed -> resumed": "floor: a refused press"}
     for label, values in results.items():
         if not values:
             print(f"{label:<26} no measures")
@@ -167,8 +144,6 @@ async def main() -> None:
           "notification; goal p99 <= 100 ms")
     root = sample_repo(20)
     try:
-        import subprocess
-
         subprocess.run([sys.executable, "-m", "loopwright", "-C", str(root), "init"],
                        check=True, capture_output=True)
         with FakeNtfy() as ntfy:

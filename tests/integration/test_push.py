@@ -11,7 +11,7 @@ import pytest
 
 from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init, task_file
-from helpers.push import callbacks, push_config
+from helpers.push import phone_page, push_config
 from loopwright import events as ev
 from loopwright.state import SessionState, State
 from loopwright.testing.fake_ntfy import FakeNtfy, Posted, Pressed
@@ -50,8 +50,8 @@ async def test_a_decision_is_pushed_and_pressing_an_option_resumes_the_worker(
     monkeypatch.setenv("NTFY_TOKEN", TOKEN)
     ntfy.token = TOKEN
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page))
+    with phone_page(project) as page:
+        configure(project, push_config(ntfy.url))
         async with Running(project) as run:
             run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
             st = await run.until(waiting)
@@ -84,8 +84,8 @@ async def test_a_decision_is_pushed_and_pressing_an_option_resumes_the_worker(
 async def test_a_press_after_an_answer_in_the_editor_is_told_who_answered_first(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page))
+    with phone_page(project):
+        configure(project, push_config(ntfy.url))
         async with Running(project) as run:
             run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
             st = await run.until(waiting)
@@ -102,8 +102,8 @@ async def test_a_press_after_an_answer_in_the_editor_is_told_who_answered_first(
 async def test_a_forged_callback_is_refused_and_the_question_stays_open(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page))
+    with phone_page(project):
+        configure(project, push_config(ntfy.url))
         async with Running(project) as run:
             run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
             await run.until(waiting)
@@ -117,6 +117,9 @@ async def test_a_forged_callback_is_refused_and_the_question_stays_open(
                 refused = await pressed(ntfy, forged, "sqlite")
                 assert refused.status == 403, body
                 assert refused.text.startswith("Refused:")
+            huge = Posted(body={"actions": [{**real, "body": "x" * 100_000}]},
+                          authorization="", at=0.0, status=200)
+            assert (await pressed(ntfy, huge, "sqlite")).status == 413
             [d] = run.state().decisions.values()
             assert d.open and waiting(run.state())
 
@@ -124,8 +127,8 @@ async def test_a_forged_callback_is_refused_and_the_question_stays_open(
 async def test_a_review_is_pushed_with_approve_and_pressing_it_lands_the_change(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, "[gate]\nauto_land = false\n" + push_config(ntfy.url, page))
+    with phone_page(project):
+        configure(project, "[gate]\nauto_land = false\n" + push_config(ntfy.url))
         async with Running(project) as run:
             run.api.dispatch("Write it", task_file("x", WRITE))
             await run.until(lambda st: any(s.state == S.AWAITING_APPROVAL
@@ -151,8 +154,8 @@ async def test_a_failing_channel_shows_in_the_inbox_and_clears_when_it_recovers(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
     ntfy.fail(503)
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page, retry_seconds=0.05,
+    with phone_page(project):
+        configure(project, push_config(ntfy.url, retry_seconds=0.05,
                                        max_retry_seconds=0.2, outage_seconds=0.5))
         async with Running(project) as run:
             run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
@@ -178,8 +181,8 @@ async def test_a_failing_channel_shows_in_the_inbox_and_clears_when_it_recovers(
 async def test_while_active_in_the_editor_a_push_waits_and_is_dropped_once_answered_there(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page, hold_seconds=3.0))
+    with phone_page(project):
+        configure(project, push_config(ntfy.url, hold_seconds=3.0))
         async with Running(project) as run:
             assert run.api.presence(True) is True
             assert run.api.presence(True) is False  # said a moment ago: not again
@@ -197,8 +200,8 @@ async def test_while_active_in_the_editor_a_push_waits_and_is_dropped_once_answe
 async def test_while_active_in_the_editor_an_unanswered_push_goes_after_the_hold(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page, hold_seconds=0.2))
+    with phone_page(project):
+        configure(project, push_config(ntfy.url, hold_seconds=0.2))
         async with Running(project) as run:
             run.api.presence(True)
             run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
@@ -211,8 +214,8 @@ async def test_while_active_in_the_editor_an_unanswered_push_goes_after_the_hold
 async def test_after_the_editor_is_left_a_push_goes_at_once(
         make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
     project = init(make_repo(PASSING))
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page, hold_seconds=600.0))
+    with phone_page(project):
+        configure(project, push_config(ntfy.url, hold_seconds=600.0))
         async with Running(project) as run:
             run.api.presence(True)
             run.api.presence(False)
@@ -227,8 +230,8 @@ async def test_a_log_of_pushes_reads_as_sentences(make_repo: MakeRepo, ntfy: Fak
 
     project = init(make_repo(PASSING))
     ntfy.fail(429)
-    async with callbacks(project) as page:
-        configure(project, push_config(ntfy.url, page, retry_seconds=0.05))
+    with phone_page(project):
+        configure(project, push_config(ntfy.url, retry_seconds=0.05))
         async with Running(project) as run:
             run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
             await received(ntfy, 1, attempts=True)

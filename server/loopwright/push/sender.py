@@ -24,6 +24,7 @@ import httpx2
 
 from .. import events as ev
 from ..config import PushConfig
+from ..config.web import served_url
 from ..core.keys import EffectKey
 from ..runtime import Runtime
 from . import message, ntfy, plan
@@ -35,9 +36,8 @@ KEY_FILE = "push.key"
 
 
 class Pusher:
-    def __init__(self, rt: Runtime, spawn: Spawn, page_url: str = "") -> None:
+    def __init__(self, rt: Runtime, spawn: Spawn) -> None:
         self.rt, self._spawn = rt, spawn
-        self.page_url = page_url  # the page's own address, when this process serves it
         self._signer: Signer | None = None
         self._client: httpx2.AsyncClient | None = None
         self._started: set[str] = set()  # notifications whose push has begun
@@ -128,8 +128,8 @@ class Pusher:
                                          reason=plan.gone(rt.state, nid, ref)))
                 return
             cfg = self.cfg
-            body = message.publish_body(rt.state, note, cfg, cfg.page_url or self.page_url,
-                                        self.signer())
+            page = cfg.page_url or served_url(rt.project.dot)  # the page running now
+            body = message.publish_body(rt.state, note, cfg, page, self.signer())
             outcome = await ntfy.publish(self._http(), cfg.url, body,
                                          os.environ.get(cfg.token_env, "") if cfg.token_env
                                          else "", cfg.timeout_seconds)
