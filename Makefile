@@ -29,6 +29,7 @@ test-python: setup lint typecheck check-docs
 
 screenshots:
 	$(MAKE) test-e2e-vscode
+	LOOPWRIGHT_WEB_SCREENSHOTS=docs/images $(PY) -m pytest -q tests/e2e/test_web_phone.py
 
 lint: setup
 	$(VENV)/bin/ruff check server tests bench

@@ -90,6 +90,22 @@ def test_answer_a_blocking_question_with_one_tap_and_the_worker_goes_on(
     assert landed_on_main(project, "name.txt")
 
 
+def test_an_item_link_shows_that_item_and_an_answer_elsewhere_clears_it(
+    project: Project, phone: Page, run: RunWithPage,
+) -> None:
+    assert cli(project.root, "dispatch", "Ask", "--body", task_file(
+        "x", {"ask": "Ship it on Friday?", "options": ["yes", "no"], "blocking": True},
+        {"write": "f.txt", "content": "f\n"})).returncode == 0
+    expect(phone.locator("[data-kind=decision]")).to_be_visible(timeout=SOON)
+    ref = phone.locator("[data-kind=decision]").get_attribute("data-ref")
+    assert ref
+    phone.goto(run.link.split("#")[0] + f"#/item/{ref}")  # what a push notification opens
+    expect(phone.locator(f"[data-ref='{ref}']")).to_contain_text("Ship it on Friday?")
+    assert cli(project.root, "answer", ref, "no").returncode == 0
+    expect(phone.locator(f"[data-gone='{ref}']")).to_contain_text(
+        "Nothing waits here any more", timeout=SOON)
+
+
 def test_read_the_diff_file_by_file_and_approve_it_lands(
     project: Project, phone: Page,
 ) -> None:

@@ -18,14 +18,14 @@ from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..manager.loop import Manager, thread_pool
-from ..project import Project
+from ..project import NotARepository, Project
 from ..state import SESSION_TRANSITIONS, Session, SessionState
 from ..store import Store
 from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
 from ..workspace import repo as repo_mod
 from . import show, web
-from .common import CliError, OpenApi, clock, open_api, print_json
+from .common import CliError, OpenApi, clock, open_api, print_json, project_of
 
 
 def shown(text: str) -> str:
@@ -112,11 +112,15 @@ def serve(args: argparse.Namespace) -> int:
     from ..lsp.server import serve as serve_lsp
 
     page = None
-    if args.web:
-        api = open_api(args)
-        project, config = api.project, api.config
-        api.close()
-        page = web.start_page(project, config, args.web, remote=args.web_remote)
+    try:  # `--web`, or `[web] address` of the repository here (the editor's folder)
+        project = project_of(args)
+        if not project.dot.exists():
+            raise CliError(f"Loopwright is not set up in {project.root}")
+        page = web.start_page(project, config_mod.load(project.config_path), args.web,
+                              remote=args.web_remote)
+    except (CliError, config_mod.ConfigError, NotARepository) as e:
+        if args.web:  # the editor still gets its language server
+            print(f"loopwright: the web page is off: {e}", file=sys.stderr)
     try:
         return serve_lsp(args.directory, verbose=args.verbose)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..config import Config
+from ..config import Config, served_url
 from ..project import Project
 from ..web import access, qr
 from ..web.server import WebError, WebServer, page_link, resolve_address
@@ -16,6 +16,10 @@ def start_page(project: Project, config: Config, flag: str, *, remote: bool
                ) -> WebServer | None:
     """Serve the page when `--web` or `[web] address` asks for it; None otherwise."""
     if not flag and not config.web.address:
+        return None
+    if not flag and (elsewhere := served_url(project.dot)):
+        # `[web] address` and another process (the editor's `serve`, a `run`) has it
+        print(f"web page: served already at {elsewhere}", file=sys.stderr)
         return None
     try:
         server = WebServer(project, config, resolve_address(config, flag, allow_remote=remote))

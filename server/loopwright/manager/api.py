@@ -196,7 +196,10 @@ class FrontEndApi:
         return views.sessions(self.refresh(), time.time())
 
     def diff(self, ref: str) -> str:
-        s = self.session(ref)
+        return self.diff_of(self.session(ref))
+
+    def diff_of(self, s: Session) -> str:
+        """The session's diff: git only, never the log, so a thread may run it."""
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
         text = diff_mod.diff_text(self.project.root, s.base_commit,

@@ -34,20 +34,10 @@ async def review_diff(request: Request) -> Response:
     ref = request.path_params["session"]
     try:
         s = ctx.api.session(ref)
-        text = await asyncio.to_thread(_diff_in_own_store, ctx, s.session_id)
+        text = await asyncio.to_thread(ctx.api.diff_of, s)  # git, in a thread
     except ActionRefused as e:
         return JSONResponse({"error": str(e)}, status_code=404)
     return JSONResponse({"session": s.session_id, "files": snap.files_of(text)})
-
-
-def _diff_in_own_store(ctx: WebContext, session_id: str) -> str:
-    # git runs in a thread; the API's store belongs to the server's thread, so that
-    # thread opens its own handle on the log.
-    api = FrontEndApi.open(ctx.project)
-    try:
-        return api.diff(session_id)
-    finally:
-        api.close()
 
 
 async def act(request: Request) -> Response:
