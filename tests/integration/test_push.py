@@ -261,3 +261,27 @@ async def test_the_token_never_reaches_the_log_even_in_a_failure_that_names_the_
         assert "[redacted]" in first.error  # type: ignore[union-attr]
     log = b"".join(p.read_bytes() for p in project.dot.glob("state.db*"))
     assert TOKEN.encode() not in log
+
+
+async def test_focus_holds_a_push_until_it_ends_unless_its_kind_may_break_through(
+        make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
+    project = init(make_repo(PASSING))
+    with phone_page(project):
+        configure(project, "[gate]\nauto_land = false\n" + push_config(
+            ntfy.url, break_through=["needs_review"]))
+        async with Running(project) as run:
+            run.api.focus(True)
+            run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
+            run.api.dispatch("Write it", task_file("y", {"write": "y.txt", "content": "y"}))
+            await run.until(lambda st: waiting(st) and any(
+                s.state == S.AWAITING_APPROVAL for s in st.sessions.values()))
+            # the review breaks through; the question waits for the focus to end
+            [posted] = await received(ntfy)
+            assert posted.title.startswith("write-it is ready for review")
+            assert len(run.state().attention.held()) == 2
+            run.api.focus(False)
+            [_, released] = await received(ntfy, 2)
+            assert released.title == "pick-a-database asks: Which database?"
+            assert [a["label"] for a in released.actions] == ["sqlite", "postgres"]
+            await run.until(lambda st: len(run.events(ev.PushSent)) == 2)
+            assert len(ntfy.posts) == 2  # the review, pushed already, is not pushed again
