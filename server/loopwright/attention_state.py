@@ -37,6 +37,7 @@ class Notification(msgspec.Struct, kw_only=True):
     held: bool
     raised_at: float
     cause_seq: int
+    pushed: bool = False  # its push got through (PushSent): a restart does not resend it
 
 
 class Stall(msgspec.Struct, kw_only=True):
@@ -158,6 +159,9 @@ def _channel(st: State, name: str) -> Channel:
 
 
 def _push_sent(st: State, e: ev.PushSent, at: float) -> None:
+    notes = st.attention.notes
+    if (note := notes.get(e.notification_id)) is not None:
+        notes[e.notification_id] = msgspec.structs.replace(note, pushed=True)
     ch = _channel(st, e.channel)
     ch.failing_since, ch.last_error, ch.last_status = 0.0, "", e.status
 

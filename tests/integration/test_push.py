@@ -13,6 +13,7 @@ from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init, task_file
 from helpers.push import phone_page, push_config
 from loopwright import events as ev
+from loopwright.core.keys import EffectKey
 from loopwright.state import SessionState, State
 from loopwright.testing.fake_ntfy import FakeNtfy, Posted, Pressed
 
@@ -285,3 +286,26 @@ async def test_focus_holds_a_push_until_it_ends_unless_its_kind_may_break_throug
             assert [a["label"] for a in released.actions] == ["sqlite", "postgres"]
             await run.until(lambda st: len(run.events(ev.PushSent)) == 2)
             assert len(ntfy.posts) == 2  # the review, pushed already, is not pushed again
+
+
+async def test_a_push_that_never_got_through_is_sent_after_a_restart_and_only_once(
+        make_repo: MakeRepo, ntfy: FakeNtfy) -> None:
+    project = init(make_repo(PASSING))
+    ntfy.fail(503)
+    with phone_page(project):
+        configure(project, push_config(ntfy.url, retry_seconds=30.0))
+        async with Running(project) as run:
+            run.api.dispatch("Pick a database", task_file("x", ASK, WRITE))
+            await run.until(lambda st: bool(run.events(ev.PushFailed)))
+        ntfy.recover()
+        async with Running(project) as run:  # the manager again, the question still open
+            [posted] = await received(ntfy)
+            assert posted.title == "pick-a-database asks: Which database?"
+            await run.until(lambda st: bool(run.events(ev.PushSent)))
+        async with Running(project) as run:
+            starting = EffectKey("push")  # the pusher's start: warm up, resend what is due
+            await run.until(lambda st: len(run.events(ev.ManagerStarted)) == 3
+                            and starting not in run.manager._tasks)
+            assert not any(k.kind == "push" for k in run.manager._tasks)
+            assert len(ntfy.posts) == 1
+            assert waiting(run.state())

@@ -49,12 +49,25 @@ class Pusher:
         return self.rt.config.push
 
     def start(self) -> None:
-        """With push on, make the HTTP client and load the key ahead of the first push,
-        in threads: the client's TLS setup alone takes a fifth of a second."""
+        """With push on: get ready for the first push, then push what is open and was
+        not pushed before the manager last stopped."""
         if self.cfg.on:
-            self._spawn(EffectKey("push"), self._warm())
+            self._spawn(EffectKey("push"), self._begin())
+
+    async def _begin(self) -> None:
+        await self._warm()
+        # Once the fold has read what the supervisor appended at start (what was answered
+        # while no manager ran comes down first), what still waits and was never pushed.
+        upto = self.rt.store.last_seq()
+        while self.rt.state.last_seq < upto:  # noqa: ASYNC110 - the loop folds
+            await asyncio.sleep(0.01)
+        for note in list(self.rt.state.attention.notes.values()):
+            if not note.pushed and plan.wants_push(note, self.cfg):
+                self._start(note.notification_id, note.ref)
 
     async def _warm(self) -> None:
+        """The HTTP client and the key, made in threads ahead of the first push: the
+        client's TLS setup alone takes a fifth of a second."""
         # httpx2's first request imports anyio's asyncio backend: another 50-100 ms
         await asyncio.to_thread(importlib.import_module, "anyio._backends._asyncio")
         client = await asyncio.to_thread(_new_client)
