@@ -14,6 +14,7 @@ out, with the manager's one clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import os
@@ -43,6 +44,7 @@ class Pusher:
         self._started: set[str] = set()  # notifications whose push has begun
         self._busy: set[str] = set()  # ... and whose first attempt is not over yet
         self._channel = asyncio.Lock()  # one check-and-record of the channel at a time
+        self._holding: dict[str, asyncio.Event] = {}  # held pushes: set once taken down
 
     @property
     def cfg(self) -> PushConfig:
@@ -79,9 +81,12 @@ class Pusher:
 
     def observe(self, record: ev.Record) -> None:
         """Called by the manager after it applied `record` to the state."""
+        e, notes = record.event, self.rt.state.attention.notes
+        for nid, gone in self._holding.items():
+            if nid not in notes:
+                gone.set()
         if not self.cfg.on:
             return
-        e, notes = record.event, self.rt.state.attention.notes
         if isinstance(e, ev.NotificationRaised):
             note = notes.get(e.notification_id)
             if note is not None and plan.wants_push(note, self.cfg):
@@ -130,7 +135,7 @@ class Pusher:
             self._busy.discard(nid)
             rt.append(ev.PushHeld(notification_id=nid, seconds=hold,
                                   reason="you are active in the editor"))
-            await asyncio.sleep(hold)
+            await self._hold(nid, hold)
             self._busy.add(nid)
         attempt = 0
         while True:
@@ -154,6 +159,16 @@ class Pusher:
             self._busy.discard(nid)
             await asyncio.sleep(retry_in)
             self._busy.add(nid)
+
+    async def _hold(self, nid: str, seconds: float) -> None:
+        """Wait `seconds`, or less: until the notification is taken down (answered)."""
+        gone = self._holding[nid] = asyncio.Event()
+        try:
+            if nid in self.rt.state.attention.notes:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(gone.wait(), seconds)
+        finally:
+            del self._holding[nid]
 
     async def _sent(self, nid: str, attempt: int, status: int) -> None:
         rt = self.rt
