@@ -159,6 +159,15 @@ def test_an_answer_while_held_drops_the_push_and_says_who_answered() -> None:
     assert plan.gone(log.state, note.notification_id, "d-1") == "answered by human: sqlite"
 
 
+def test_a_push_replaced_by_a_newer_question_is_dropped_as_replaced() -> None:
+    log = question_log()
+    [first] = log.state.attention.notes.values()
+    log.at(120.0, asked("d-2", question="And the port?"))
+    assert first.notification_id not in log.state.attention.notes
+    assert plan.gone(log.state, first.notification_id, "d-1") == (
+        "replaced by a newer notification of the same session")
+
+
 def test_retries_back_off_doubling_up_to_the_cap() -> None:
     cfg = PushConfig(retry_seconds=2, max_retry_seconds=60)
     assert [plan.backoff(n, cfg) for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]

@@ -35,8 +35,9 @@ def gone(state: State, notification_id: str, ref: str) -> str:
     if notification_id in state.attention.notes:
         return ""
     d = state.decisions.get(ref)
-    if d is not None and not d.open:
-        return f"answered by {d.answered_by}: {d.answer}"
+    if d is not None:
+        return (f"answered by {d.answered_by}: {d.answer}" if not d.open
+                else "replaced by a newer notification of the same session")
     s = state.sessions.get(ref)
     if s is not None:
         return f"{s.name} is {s.state.value.replace('_', ' ')}"
