@@ -41,8 +41,10 @@ def press(api: Acts, signer: Signer, body: bytes,
     except BadCallback as e:
         return 403, f"Refused: {e}."
     state = api.refresh()
-    since = api.store.read_after(act.seq, limit=LATE_RECORDS) if act.seq else []
-    why = callback.refusal(state, act, since)
+    why = callback.refusal(state, act)
+    if why is not None and act.kind == "needs_review" and act.seq:
+        # a late Approve: who acted first is in the records since it was raised
+        why = callback.refusal(state, act, api.store.read_after(act.seq, limit=LATE_RECORDS))
     if why is not None:
         return 409, why
     try:
