@@ -217,3 +217,24 @@ def test_push_config_is_checked_when_read() -> None:
                       ('decision_priority = 9', "5")):
         with pytest.raises(ConfigError, match=says):
             parse(f"[push]\n{bad}\n")
+
+
+def test_a_stall_is_pushed_with_kill_redirect_and_keep_going(tmp_path: Path) -> None:
+    log = Log(route=True)
+    log.at(100.0, *filed(), started())
+    log.at(200.0, ev.DecisionAsked(decision_id="d-s", question="fix-it looks stuck",
+                                   options=("kill", "redirect", "keep going"),
+                                   default="keep going", blocking=False, session_id="s-1",
+                                   task_id="t-1"),
+           ev.StallDetected(session_id="s-1", signal="repeated_call",
+                            evidence="the same command 4 times", onset_at=150.0,
+                            proposal="kill", decision_id="d-s"))
+    [note] = log.state.attention.notes.values()
+    assert note.kind == "wasting_time"
+    signer = Signer.at(tmp_path / "k")
+    body = message.publish_body(log.state, note, CFG, PAGE, signer)
+    assert body["priority"] == 3 and body["tags"] == ["warning"]
+    assert [a["label"] for a in body["actions"]] == ["kill", "redirect", "keep going"]
+    act = signer.verify(body["actions"][2]["body"])
+    assert (act.kind, act.ref, act.answer) == ("wasting_time", "d-s", "keep going")
+    assert callback.refusal(log.state, act) is None
