@@ -90,6 +90,9 @@ async def test_an_active_editor_holds_the_push_and_an_answer_there_drops_it(
             assert ntfy.attempts == []  # the phone never heard of it
             [present] = logged(project, ev.PresenceReported)
             assert present.by == "editor"  # type: ignore[union-attr]
+            client.protocol.notify("loopwright/presence", {"active": False})  # no id
+            left = await until(lambda: logged(project, ev.PresenceReported)[1:])
+            assert [e.active for e in left] == [False]  # type: ignore[union-attr]
         finally:
             await client.shutdown_session()
             await client.stop()
