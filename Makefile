@@ -64,6 +64,7 @@ bench: setup
 	$(PY) bench/lsp_latency.py
 	$(PY) bench/lsp_codelens.py
 	$(PY) bench/web_page.py
+	$(PY) bench/push.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

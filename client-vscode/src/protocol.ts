@@ -17,6 +17,7 @@ export const Methods = {
   split: "loopwright/split",
   steer: "loopwright/steer",
   priority: "loopwright/priority",
+  presence: "loopwright/presence",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
@@ -43,7 +44,7 @@ export const Methods = {
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+export type InboxKind = "channel" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -62,6 +63,7 @@ export interface Requests {
   "loopwright/split": { params: SplitParams; result: SplitResult };
   "loopwright/steer": { params: SteerParams; result: SessionResult };
   "loopwright/priority": { params: PriorityParams; result: TaskResult };
+  "loopwright/presence": { params: PresenceParams; result: PresenceResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
@@ -199,8 +201,8 @@ export interface SessionRow {
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task */
-  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task, a push channel that keeps failing */
+  kind: "channel" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */
@@ -542,6 +544,18 @@ export interface OverruleActParams {
   act: string;
   answer?: string;
   why?: string;
+}
+
+/** The human is active on this window now (`true`: focused, typing, selecting), or
+left it (`false`). Send it at most every 15 s; while active in the last minute, a
+push waits `[push] hold_seconds` in case they answer here. */
+export interface PresenceParams {
+  active: boolean;
+}
+
+/** Whether the presence was recorded (false: the same was said under 15 s ago). */
+export interface PresenceResult {
+  recorded: boolean;
 }
 
 export interface PriorityParams {

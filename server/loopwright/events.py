@@ -832,6 +832,69 @@ class RoundCompared(_Event, frozen=True, tag="round_compared"):
     to_commit: str
     files: tuple[str, ...]
     hunks: tuple[Hunk, ...]
+# --- push: interruptions sent to the phone (ntfy), and the human's presence ------------
+
+
+class PresenceReported(_Event, frozen=True, tag="presence_reported"):
+    """A front end says the human is active on it now (`active`), or has left it: while
+    they were active in the last minute, a push waits `[push] hold_seconds` first."""
+
+    active: bool
+    by: str = "editor"
+
+
+class PushHeld(_Event, frozen=True, tag="push_held"):
+    """The push of notification `notification_id` waits `seconds`: the human is active
+    in the editor and may answer there first."""
+
+    notification_id: str
+    seconds: float
+    reason: str
+
+
+class PushDropped(_Event, frozen=True, tag="push_dropped"):
+    """The push of a notification was not sent (or not retried): the item was answered
+    or withdrawn meanwhile."""
+
+    notification_id: str
+    reason: str
+
+
+class PushSent(_Event, frozen=True, tag="push_sent"):
+    """The channel took the push of `notification_id` (`attempt` 1, or a retry)."""
+
+    notification_id: str
+    channel: str
+    attempt: int
+    status: int  # the HTTP status the server answered
+
+
+class PushFailed(_Event, frozen=True, tag="push_failed"):
+    """The channel did not take it: `status` is the HTTP status (0: no answer, `error`
+    says why); retried after `retry_in` seconds (0: not retried)."""
+
+    notification_id: str
+    channel: str
+    attempt: int
+    status: int
+    error: str
+    retry_in: float
+
+
+class PushChannelDown(_Event, frozen=True, tag="push_channel_down"):
+    """Every delivery on `channel` failed for `outage_seconds` or more since `since`: it
+    shows in the inbox until a delivery gets through."""
+
+    channel: str
+    since: float
+    error: str
+
+
+class PushChannelRecovered(_Event, frozen=True, tag="push_channel_recovered"):
+    """A delivery on a channel that was down got through."""
+
+    channel: str
+    down_seconds: float
 
 
 Event = (
@@ -919,6 +982,13 @@ Event = (
     | ThreadResolved
     | FileViewed
     | RoundCompared
+    | PresenceReported
+    | PushHeld
+    | PushDropped
+    | PushSent
+    | PushFailed
+    | PushChannelDown
+    | PushChannelRecovered
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
@@ -939,6 +1009,7 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     ThreadOpened,
     ThreadResolved,
     FileViewed,
+    PresenceReported,
 )
 
 

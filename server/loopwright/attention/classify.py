@@ -148,6 +148,14 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.ThreadResolved: None,
     ev.FileViewed: None,
     ev.RoundCompared: None,
+    # push: deliveries and presence; a channel down shows in the inbox by itself
+    ev.PresenceReported: None,
+    ev.PushHeld: None,
+    ev.PushDropped: None,
+    ev.PushSent: None,
+    ev.PushFailed: None,
+    ev.PushChannelDown: None,
+    ev.PushChannelRecovered: None,
 }
 
 

@@ -230,6 +230,8 @@ def hint(item: views.InboxItem) -> str:
         "refused": f"fix it and drop it in the inbox again, or loopwright dismiss {ref}",
         "config": "edit .loopwright/config.toml (read again when saved); restart "
                   "`loopwright run` for the keys that wait for it",
+        "channel": "check [push] url, topic and token (`loopwright log` shows each "
+                   "failure); it clears by itself once a push gets through",
     }[item.kind]
 
 

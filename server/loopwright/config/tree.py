@@ -15,6 +15,7 @@ import msgspec
 from .attention import AttentionConfig, StallsConfig
 from .environment import EnvironmentConfig
 from .manager import ManagerConfig
+from .push import PushConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
@@ -163,6 +164,8 @@ class Config(Section):
     # What may interrupt, and what is wasting time (config/attention.py, docs/attention.md).
     attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)
     stalls: StallsConfig = msgspec.field(default_factory=StallsConfig)
+    # Interruptions pushed to the phone through ntfy (config/push.py, docs/anywhere.md).
+    push: PushConfig = msgspec.field(default_factory=PushConfig)
     timers: list[TimerConfig] = msgspec.field(default_factory=list)
     codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
 

@@ -138,6 +138,10 @@ async def dismiss(live: ClientSync, q: p.DismissParams) -> Any:
     return wire.DismissResult(file=q.file)
 
 
+async def presence(live: ClientSync, q: p.PresenceParams) -> Any:
+    return wire.PresenceResult(recorded=live.repo.api.presence(q.active, by="editor"))
+
+
 async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
@@ -217,6 +221,7 @@ ACTIONS = (
     Action("split", p.SplitParams, wire.SplitResult, split),
     Action("steer", p.SteerParams, wire.SessionResult, steer),
     Action("priority", p.PriorityParams, wire.TaskResult, priority),
+    Action("presence", p.PresenceParams, wire.PresenceResult, presence),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),

@@ -65,6 +65,14 @@ class AnswerParams(Params, frozen=True):
     answer: str
 
 
+class PresenceParams(Params, frozen=True):
+    """The human is active on this window now (`true`: focused, typing, selecting), or
+    left it (`false`). Send it at most every 15 s; while active in the last minute, a
+    push waits `[push] hold_seconds` in case they answer here."""
+
+    active: bool
+
+
 class SessionParams(Params, frozen=True):
     session: Ref
 

@@ -163,6 +163,12 @@ class DismissResult(Wire):
     file: str
 
 
+class PresenceResult(Wire):
+    """Whether the presence was recorded (false: the same was said under 15 s ago)."""
+
+    recorded: bool
+
+
 class HunkResult(Wire):
     session_id: str
     hunk: str

@@ -39,6 +39,8 @@ from ..workspace import worktrees
 from ..workspace.session_git import git, session_git
 from .lock import holder_pid
 
+PRESENCE_EVERY_SECONDS = 15.0
+
 
 class ActionRefused(Exception):
     """A human action that does not apply; the message says why."""
@@ -294,6 +296,16 @@ class FrontEndApi:
         """Focus mode: interruptions are held until it ends (after `minutes`, or off)."""
         until = time.time() + minutes * 60 if on and minutes > 0 else 0.0
         self._append(ev.FocusChanged(on=on, until=until, by=by))
+
+    def presence(self, active: bool, by: str = "editor") -> bool:
+        """The human is active on a front end now (or left it), which holds pushes while
+        they could answer there. The same news is recorded at most every 15 s, so a
+        front end may say it on every keystroke; False when it was not recorded."""
+        att = self.refresh().attention
+        if att.present == active and time.time() - att.present_at < PRESENCE_EVERY_SECONDS:
+            return False
+        self._append(ev.PresenceReported(active=active, by=by))
+        return True
 
     def digest(self, *, mark_read: bool = True, by: str = "human") -> tuple[str, ...]:
         """The progress since the last digest; with `mark_read`, it becomes the last."""

@@ -27,6 +27,7 @@ from ..config import Config
 from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
 from ..project import Project
+from ..push.sender import Pusher
 from ..runtime import Runtime
 from ..state import State, apply, fold, refused
 from ..store import Store, secrets_from_environment
@@ -53,6 +54,7 @@ class Manager:
         self._world: WorldTriggers | None = None
         self._clock = clock  # stamps the log, drives timers and attention; tests drive it
         self._attention: Supervisor | None = None
+        self._push: Pusher | None = None
         self.watch_inbox = watch_inbox
         self._tasks: dict[EffectKey, asyncio.Task[None]] = {}
         self._landing = asyncio.Lock()
@@ -91,11 +93,14 @@ class Manager:
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
         store = Store(self.project.db_path, clock=self._clock)
-        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env]))
+        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env,
+                                                          self.config.push.token_env]))
         try:
             await self._run(store)
         finally:
             await self._cancel_all()
+            if self._push is not None:  # its deliveries are over: their HTTP client closes
+                await self._push.aclose()
             store.append(ev.ManagerStopped(pid=os.getpid(),
                                            reason="done" if self.once else "stopped"))
             store.close()
@@ -117,6 +122,8 @@ class Manager:
         if self._config.manager.agent != "off" or state.manager.agent:
             self._steward = Steward(rt)
             self._spawn(EffectKey("steward"), self._steward.run())
+        self._push = Pusher(rt, self._spawn)
+        self._push.start()
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)
@@ -151,6 +158,8 @@ class Manager:
             self._attention.observe(record)
         if self._steward is not None:
             self._steward.observe(record)
+        if self._push is not None:
+            self._push.observe(record)
 
     def _schedule(self) -> None:
         rt = self._rt
@@ -171,6 +180,8 @@ class Manager:
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         if self._steward is None or self._steward.idle():
             waiting.add(EffectKey("steward"))
+        if self._push is not None:  # a push held, or waiting to retry
+            waiting.update(k for k in self._tasks if self._push.idle(k))
         return all(key in waiting for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------

@@ -11,12 +11,13 @@ from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import delegation as delegation_views
 from . import manager as manager_views
+from . import push as push_views
 from . import review as review_views
 from . import thread as thread_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict", "config", "refused"]
+                    "pull_request", "conflict", "config", "refused", "channel"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -27,7 +28,8 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                              "a blocked landing, a failure, a declined task, "
                                              "a pull request, a conflict, a config.toml edit "
                                              "that did not apply, an inbox file that "
-                                             "could not become a task")]
+                                             "could not become a task, a push channel "
+                                             "that keeps failing")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -204,6 +206,7 @@ def inbox(state: State) -> list[InboxItem]:
         ))
     items += world_views.inbox_items(state, InboxItem)
     items += manager_views.inbox_items(state, InboxItem)
+    items += push_views.inbox_items(state, InboxItem)
     items.sort(key=lambda i: i.since)
     return items
 
@@ -321,6 +324,9 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
+    if isinstance(e, ev.PresenceReported):
+        return None
     return (world_views.describe(e, name) or manager_views.describe(e, name)
             or thread_views.describe(e, name) or delegation_views.describe(e, name)
-            or review_views.describe(e, name) or ev.tag_of(e))
+            or review_views.describe(e, name) or push_views.describe(e, name)
+            or ev.tag_of(e))
