@@ -17,6 +17,7 @@ export const Methods = {
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
+  preview: "loopwright/preview",
   dashboard: "loopwright/dashboard",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
@@ -44,6 +45,7 @@ export interface Requests {
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
+  "loopwright/preview": { params: SessionParams; result: PreviewView };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
 }
 
@@ -167,6 +169,8 @@ export interface InboxItem {
   options: string[];
   /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel`, `dismiss` */
   actions: string[];
+  /** a change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** One readable line per new record, for the Activity view. */
@@ -235,6 +239,8 @@ export interface Review {
   reviewer: ReviewerVerdict | null;
   /** every request-changes note so far, oldest first */
   notes: string[];
+  /** the change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** A changed file (also one without hunks: a binary file, a pure rename). */
@@ -383,6 +389,24 @@ export interface KillParams {
 
 export type NoParams = Record<string, never>;
 
+/** A session's running build (`[preview]`). */
+export interface PreviewView {
+  /** `starting` until its URL answers, `ready`, `failed` (it exited or never answered), `stopped` (landed, rejected, idle) */
+  state: "failed" | "ready" | "starting" | "stopped";
+  /** where it answers (noVNC's page for a desktop app) */
+  url: string;
+  /** why it failed or stopped */
+  reason: string;
+  /** the end of its output, when it failed */
+  outputTail: string;
+  /** `vnc`: a desktop app on a virtual display */
+  display: "none" | "vnc";
+  /** of the change under review, page by page */
+  screenshots: ScreenshotPair[];
+  /** screenshots that could not be taken, and why */
+  problems: string[];
+}
+
 export interface RejectParams {
   session: string;
   why?: string;
@@ -405,6 +429,16 @@ export interface RevealParams {
 
 export interface ReviewDocumentParams {
   uri: string;
+}
+
+/** One page of the preview, before and after the change. */
+export interface ScreenshotPair {
+  /** the page's path under the URL (`"/"`), or `"display"` for a desktop app */
+  page: string;
+  /** absolute path of a PNG: the session's build */
+  after: string;
+  /** absolute path of a PNG: the target branch's build; `""` when it could not be taken */
+  before: string;
 }
 
 export interface SessionParams {

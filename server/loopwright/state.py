@@ -18,6 +18,9 @@ import msgspec
 
 from . import events as ev
 from .attention_state import ATTENTION_APPLY, Attention
+from .environment_state import EVENTS as ENVIRONMENT_EVENTS
+from .environment_state import SessionEnvironment
+from .environment_state import record as record_environment
 from .lifecycle import (
     ACTIVE,
     DECISION_TRANSITIONS,
@@ -127,6 +130,8 @@ class Session(msgspec.Struct, kw_only=True):
     # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
     unheeded: list[str] = msgspec.field(default_factory=list)
     heeded: list[str] = msgspec.field(default_factory=list)
+    # Ports, teardown and preview (environment_state.py).
+    environment: SessionEnvironment = msgspec.field(default_factory=SessionEnvironment)
 
     @property
     def terminal(self) -> bool:
@@ -461,7 +466,7 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         return
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
-    _record_details(s, e)
+    _record_details(s, e, at)
     if sent_back and s.unheeded:  # every note back carries the answers not yet sent
         s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
                                           + answers_note(st, s.unheeded))
@@ -482,7 +487,10 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     _move(s, nxt, at)
 
 
-def _record_details(s: Session, e: ev.Event) -> None:
+def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
+    if type(e) in ENVIRONMENT_EVENTS:
+        record_environment(s.environment, e, at)
+        return
     match e:
         case ev.SessionStarted():
             if s.state == S.QUEUED:

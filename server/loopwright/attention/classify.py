@@ -37,6 +37,10 @@ def _by_reviewer(e: ev.Event) -> Kind | None:
             else None)
 
 
+def _teardown(e: ev.Event) -> Kind | None:
+    return PROGRESS if isinstance(e, ev.TeardownRan) and e.exit_code != 0 else None
+
+
 def _build(e: ev.Event) -> Kind | None:
     return PROGRESS if isinstance(e, ev.BuildChecked) and not e.passed else None
 
@@ -115,6 +119,16 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.NotificationsReleased: None,
     ev.DigestPublished: None,
     ev.FocusChanged: None,
+    # a session's environment and preview: a failure is news, the rest is on the review
+    ev.PortsReserved: None,
+    ev.EnvironmentReleased: None,
+    ev.TeardownRan: _teardown,
+    ev.PreviewRequested: None,
+    ev.PreviewStarted: None,
+    ev.PreviewReady: None,
+    ev.PreviewFailed: PROGRESS,
+    ev.PreviewStopped: None,
+    ev.ScreenshotsTaken: None,
 }
 
 

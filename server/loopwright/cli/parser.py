@@ -19,6 +19,7 @@ from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import attention as a
 from . import commands as c
+from . import preview as preview_cmd
 from . import setup
 from .common import CliError
 
@@ -117,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     sp = cmd("kill", c.kill, "stop a session; its worktree is kept for inspection")
     sp.add_argument("session", help=SESSION)
     sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
+    sp.add_argument("session", help=SESSION)
+    sp = cmd("preview", preview_cmd.preview, "the running build of a session's change: "
+             "started if need be, its link printed once it answers",
+             " ([preview] in config.toml; a running manager starts it; docs/preview.md)")
     sp.add_argument("session", help=SESSION)
     sp = cmd("overrule", c.overrule, "accept a task that triage declined")
     sp.add_argument("task", help="task id (any unique prefix)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
 from .environment import EnvironmentConfig, copy_path_problem
 from .load import ConfigError, load, parse
+from .preview import PreviewConfig
 from .reference import reference_markdown, render_toml
 from .tree import (
     RESTART_KEYS,
@@ -52,6 +53,7 @@ __all__ = [
     "ManagerConfig",
     "ModelPrice",
     "ParallelConfig",
+    "PreviewConfig",
     "ProjectConfig",
     "ReviewConfig",
     "SandboxConfig",

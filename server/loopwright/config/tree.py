@@ -14,6 +14,7 @@ import msgspec
 
 from .attention import AttentionConfig, StallsConfig
 from .environment import EnvironmentConfig
+from .preview import PreviewConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
@@ -153,6 +154,8 @@ class Config(Section):
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
     # What each session's worktree gets before its worker starts (docs/environment.md).
     environment: EnvironmentConfig = msgspec.field(default_factory=EnvironmentConfig)
+    # A running build of each session's change, and screenshots on its review (docs/preview.md).
+    preview: PreviewConfig = msgspec.field(default_factory=PreviewConfig)
     agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
     budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
     prices: Annotated[dict[str, ModelPrice], doc(

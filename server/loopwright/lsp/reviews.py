@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from .. import events as ev
 from ..state import Session, SessionState, State
+from ..views.preview import PreviewView, preview_view
 from . import wire
 from .params import InvalidParams
 
@@ -142,6 +143,9 @@ class ReviewResult(wire.Wire):
                                                           "is configured")]
     notes: Annotated[list[str], D(description="every request-changes note so far, oldest "
                                               "first")]
+    preview: Annotated[PreviewView | None, D(description="the change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
 def review_result(state: State, s: Session) -> ReviewResult:
@@ -168,7 +172,7 @@ def review_result(state: State, s: Session) -> ReviewResult:
         reviewer=None if not r.reviewer else ReviewerRow(
             name=r.reviewer, verdict=r.reviewer_verdict, summary=r.reviewer_summary,
             comments=[CommentRow(path=k.path, line=k.line, body=k.body) for k in r.comments]),
-        notes=list(s.feedback),
+        notes=list(s.feedback), preview=preview_view(s),
     )
 
 

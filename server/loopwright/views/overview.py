@@ -10,7 +10,9 @@ from .. import events as ev
 from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import manager as manager_views
+from . import preview as preview_views
 from . import world as world_views
+from .preview import PreviewView, preview_view
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
                     "pull_request", "conflict", "config", "refused"]
@@ -40,6 +42,9 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
                                                       "`overrule`, `cancel`, `dismiss`")] = ()
+    preview: Annotated[PreviewView | None, D(description="a change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -155,6 +160,7 @@ def inbox(state: State) -> list[InboxItem]:
                 session_name=s.name, title=title,
                 detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
                 since=s.changed_at, actions=("approve", "request-changes", "reject"),
+                preview=preview_view(s),
             ))
         elif s.state == SessionState.LANDING and s.landing_blocked:
             items.append(InboxItem(
@@ -301,4 +307,4 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
     return (world_views.describe(e, name) or manager_views.describe(e, name)
-            or ev.tag_of(e))
+            or preview_views.describe(e, name) or ev.tag_of(e))
