@@ -153,3 +153,20 @@ async def test_a_preview_that_crashes_says_so_and_loopwright_preview_starts_it_a
         url = again.stdout.strip()
         assert url == f"http://127.0.0.1:{s.environment.ports[0]}/"
         assert "<h1>New Shop</h1>" in await asyncio.to_thread(fetch, url)
+
+
+async def test_a_preview_nobody_uses_stops_after_idle_minutes(make_repo: MakeRepo) -> None:
+    repo = make_repo(WEB_APP)
+    project = init(repo)
+    configure(project, preview_toml() + "idle_minutes = 0.02\n")
+    async with Running(project) as run:
+        run.api.dispatch("Retitle", task_file("x", RETITLE))
+        st = await run.until(preview_is("ready"), 60)
+        [s] = st.sessions.values()
+        url = s.environment.preview.url if s.environment.preview else ""
+        st = await run.until(preview_is("stopped"), 30)
+        [s] = st.sessions.values()
+        assert s.state == S.AWAITING_APPROVAL  # the change still waits; only the build went
+        assert s.environment.preview is not None
+        assert s.environment.preview.reason == "idle for 0.02 min"
+        assert not await answers(url)
