@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from .. import events as ev
-from ..config import Config
-from ..preview import process, readiness, screenshots
+from ..config import Config, PreviewConfig
+from ..preview import process, readiness, screenshots, vnc
 from ..preview.process import Running
 from ..runtime import Runtime
 from ..workspace import copy_in, ports, repo, sandbox
@@ -30,6 +30,20 @@ def previews_dir(rt: Runtime) -> Path:
     return rt.project.dot / "previews"
 
 
+def launch(cfg: PreviewConfig, env: dict[str, str]) -> tuple[str, dict[str, str], str]:
+    """The command to run, its environment and the URL where it answers: the app's
+    own, or for a desktop app the virtual display's wrapper and noVNC's page."""
+    url = ports.expand(cfg.url, env)
+    if cfg.display == "vnc":
+        script, more = vnc.wrapper(cfg.command)
+        return script, {**env, **more}, vnc.page_url(url)
+    return cfg.command, env, url
+
+
+def base_of(cfg: PreviewConfig, env: dict[str, str]) -> str:
+    return ports.expand(cfg.url, env)
+
+
 async def run_preview(rt: Runtime, session_id: str) -> None:
     """The preview's life, until it exits, goes idle, or the task is cancelled."""
     cfg = rt.config.preview
@@ -37,12 +51,16 @@ async def run_preview(rt: Runtime, session_id: str) -> None:
     if not cfg.enabled or not s.worktree or s.worktree_removed or s.terminal:
         return
     env = session_env(rt, session_id)
-    url = ports.expand(cfg.url, env)
+    command, command_env, url = launch(cfg, env)
     folder = previews_dir(rt) / s.name
     started = time.monotonic()
-    running = await process.start(cfg.command, Path(s.worktree), config=rt.config.sandbox,
-                                  env=env, repo_root=rt.project.root,
-                                  output=folder / "output.log")
+    lacking = vnc.missing() if cfg.display == "vnc" else []
+    running: Running | str = (
+        f"a desktop preview needs {', '.join(lacking)} (apt-get install "
+        f"{' '.join(lacking)})" if lacking else
+        await process.start(command, Path(s.worktree), config=rt.config.sandbox,
+                            env=command_env, repo_root=rt.project.root,
+                            output=folder / "output.log"))
     await rt.append_applied(ev.PreviewStarted(session_id=session_id, url=url,
                                               command=cfg.command, display=cfg.display,
                                               head_commit=s.head_commit))
@@ -58,8 +76,9 @@ async def run_preview(rt: Runtime, session_id: str) -> None:
         await rt.append_applied(ev.PreviewReady(
             session_id=session_id, url=url, seconds=round(time.monotonic() - started, 3)))
         preview = rt.state.sessions[session_id].environment.preview
-        if cfg.pages and preview is not None and preview.shots_of != s.head_commit:
-            await _screenshots(rt, session_id, url, folder)
+        if (shots_expected(rt.config) and preview is not None
+                and preview.shots_of != s.head_commit):
+            await _screenshots(rt, session_id, base_of(cfg, env), folder)
         await _while_used(rt, session_id, running)
     finally:
         await asyncio.shield(process.stop(running))
@@ -97,17 +116,24 @@ async def _screenshots(rt: Runtime, session_id: str, url: str, folder: Path) -> 
     problems: list[str] = []
     try:
         async with screenshots.browser(cfg.browser) as b:
-            after = await _shoot_all(b, url, cfg.pages, folder / head[:12], problems)
+            after = await _shoot_all(b, url, pages_of(cfg), folder / head[:12], problems)
             before = await _target_shots(rt, session_id, b, problems)
     except screenshots.ScreenshotError as e:
         problems.append(str(e))
         after, before = {}, {}
-    for page in cfg.pages:
+    for page in pages_of(cfg):
         if page in after:
             shots.append(ev.Screenshot(page=page, after=str(after[page]),
                                        before=str(before.get(page, ""))))
     rt.append(ev.ScreenshotsTaken(session_id=session_id, head_commit=head,
                                   shots=tuple(shots), problems=tuple(problems)))
+
+
+DISPLAY_PAGE = "display"  # the one screenshot of a desktop app
+
+
+def pages_of(cfg: PreviewConfig) -> list[str]:
+    return [DISPLAY_PAGE] if cfg.display == "vnc" else cfg.pages
 
 
 async def _shoot_all(b: screenshots.Browser, url: str, pages: list[str], folder: Path,
@@ -116,7 +142,10 @@ async def _shoot_all(b: screenshots.Browser, url: str, pages: list[str], folder:
     for n, page in enumerate(pages):
         path = folder / screenshots.file_name(n, page)
         try:
-            await b.shoot(url.rstrip("/") + page, path)
+            if page == DISPLAY_PAGE:
+                await vnc.shoot_display(b, url, path)
+            else:
+                await b.shoot(url.rstrip("/") + page, path)
         except Exception as e:  # noqa: BLE001 - one page's failure is reported, not fatal
             problems.append(f"{page}: {type(e).__name__}: {str(e).splitlines()[0]}")
             continue
@@ -134,7 +163,7 @@ async def _target_shots(rt: Runtime, session_id: str, b: screenshots.Browser,
     target = await asyncio.to_thread(repo.head_commit, root, s.target_branch)
     folder = previews_dir(rt) / "target" / target[:12]
     cached = {page: folder / screenshots.file_name(n, page) for n, page in
-              enumerate(cfg.pages)}
+              enumerate(pages_of(cfg))}
     if all(p.is_file() for p in cached.values()):
         return cached
     work = folder / "worktree"
@@ -154,17 +183,18 @@ async def _target_shots(rt: Runtime, session_id: str, b: screenshots.Browser,
         if why:
             problems.append(f"before: {why}")
             return {}
-        running = await process.start(cfg.command, work, config=rt.config.sandbox, env=env,
-                                      repo_root=root, output=folder / "output.log")
+        command, command_env, url = launch(cfg, env)
+        running = await process.start(command, work, config=rt.config.sandbox,
+                                      env=command_env, repo_root=root,
+                                      output=folder / "output.log")
         if isinstance(running, str):
             problems.append(f"before: the target's preview could not start: {running}")
             return {}
-        url = ports.expand(cfg.url, env)
         failed = await readiness.wait_ready(url, cfg.ready_seconds, running)
         if failed is not None:
             problems.append(f"before: the target's preview failed: {failed}")
             return {}
-        return await _shoot_all(b, url, cfg.pages, folder, problems)
+        return await _shoot_all(b, base_of(cfg, env), pages_of(cfg), folder, problems)
     finally:
         if not isinstance(running, str):
             await asyncio.shield(process.stop(running))
@@ -194,7 +224,7 @@ def record_stopped(rt: Runtime, session_id: str, reason: str) -> None:
 
 
 def shots_expected(config: Config) -> bool:
-    return config.preview.enabled and bool(config.preview.pages)
+    return config.preview.enabled and bool(pages_of(config.preview))
 
 
 async def screenshots_settled(rt: Runtime, session_id: str) -> None:
