@@ -60,6 +60,7 @@ bench: setup
 	$(PY) bench/event_log.py
 	$(PY) bench/many_sessions.py
 	$(PY) bench/manager_day.py
+	$(PY) bench/preview.py
 	$(PY) bench/simulated_day.py
 	$(PY) bench/lsp_latency.py
 	$(PY) bench/lsp_codelens.py

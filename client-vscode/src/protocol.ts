@@ -21,6 +21,7 @@ export const Methods = {
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
+  preview: "loopwright/preview",
   dashboard: "loopwright/dashboard",
   tell: "loopwright/tell",
   manager: "loopwright/manager",
@@ -67,6 +68,7 @@ export interface Requests {
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
+  "loopwright/preview": { params: SessionParams; result: PreviewView };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
   "loopwright/tell": { params: TellParams; result: ThreadEntry };
   "loopwright/manager": { params: ManagerParams; result: ManagerThread };
@@ -219,6 +221,8 @@ export interface InboxItem {
   options: string[];
   /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel`, `dismiss` */
   actions: string[];
+  /** a change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** One readable line per new record, for the Activity view. */
@@ -301,6 +305,8 @@ export interface Review {
   fileCount: number;
   /** every comment thread, as `loopwright/threads` */
   threads: ReviewThread[];
+  /** the change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** A changed file (also one without hunks: a binary file, a pure rename). */
@@ -558,6 +564,24 @@ export interface PresenceResult {
   recorded: boolean;
 }
 
+/** A session's running build (`[preview]`). */
+export interface PreviewView {
+  /** `starting` until its URL answers, `ready`, `failed` (it exited or never answered), `stopped` (landed, rejected, idle) */
+  state: "failed" | "ready" | "starting" | "stopped";
+  /** where it answers (noVNC's page for a desktop app) */
+  url: string;
+  /** why it failed or stopped */
+  reason: string;
+  /** the end of its output, when it failed */
+  outputTail: string;
+  /** `vnc`: a desktop app on a virtual display */
+  display: "none" | "vnc";
+  /** of the change under review, page by page */
+  screenshots: ScreenshotPair[];
+  /** screenshots that could not be taken, and why */
+  problems: string[];
+}
+
 export interface PriorityParams {
   task: string;
   priority: number;
@@ -628,6 +652,16 @@ export interface ReviewLensesResult {
   lenses: ReviewLens[];
   /** the whole change: Approve & land, Request changes, Reject */
   actions: LensCommand[];
+}
+
+/** One page of the preview, before and after the change. */
+export interface ScreenshotPair {
+  /** the page's path under the URL (`"/"`), or `"display"` for a desktop app */
+  page: string;
+  /** absolute path of a PNG: the session's build */
+  after: string;
+  /** absolute path of a PNG: the target branch's build; `""` when it could not be taken */
+  before: string;
 }
 
 export interface SessionParams {

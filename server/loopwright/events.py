@@ -895,6 +895,78 @@ class PushChannelRecovered(_Event, frozen=True, tag="push_channel_recovered"):
 
     channel: str
     down_seconds: float
+# --- a session's environment and its preview (issue 15) ------------------------------
+
+
+class PortsReserved(_Event, frozen=True, tag="ports_reserved"):
+    """`[environment] ports`: the session's own free ports, held until it ends (a
+    restart keeps them: the fold holds every live session's)."""
+    session_id: str
+    ports: tuple[int, ...]
+
+
+class EnvironmentReleased(_Event, frozen=True, tag="environment_released"):
+    """The ended session's teardown is done and its ports are free for others."""
+    session_id: str
+    ports: tuple[int, ...] = ()
+
+
+class TeardownRan(_Event, frozen=True, tag="teardown_ran"):
+    """One `[environment] teardown` command, run once the session ended."""
+    session_id: str
+    command: str
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+
+
+class PreviewRequested(_Event, frozen=True, tag="preview_requested"):
+    """A human asked for the session's preview (`loopwright preview`, the editor)."""
+    session_id: str
+    by: str = "human"
+
+
+class PreviewStarted(_Event, frozen=True, tag="preview_started"):
+    session_id: str
+    url: str
+    command: str
+    head_commit: str = ""  # the change it serves
+    display: Literal["none", "vnc"] = "none"
+
+
+class PreviewReady(_Event, frozen=True, tag="preview_ready"):
+    """The preview answers at its URL, `seconds` after it was started."""
+    session_id: str
+    url: str
+    seconds: float
+
+
+class PreviewFailed(_Event, frozen=True, tag="preview_failed"):
+    """The preview exited, or never answered within `[preview] ready_seconds`."""
+    session_id: str
+    reason: str
+    output_tail: str = ""
+
+
+class PreviewStopped(_Event, frozen=True, tag="preview_stopped"):
+    session_id: str
+    reason: str  # "landed", "rejected", "idle for 30 min", "the manager stopped"
+
+
+class Screenshot(msgspec.Struct, frozen=True, kw_only=True):
+    """One page, after (the session's build) and before (the target's), as PNG files
+    under `.loopwright/previews/`; "" when that side could not be taken."""
+    page: str
+    after: str
+    before: str = ""
+
+
+class ScreenshotsTaken(_Event, frozen=True, tag="screenshots_taken"):
+    session_id: str
+    head_commit: str
+    shots: tuple[Screenshot, ...]
+    problems: tuple[str, ...] = ()  # what could not be taken, and why
 
 
 Event = (
@@ -989,6 +1061,15 @@ Event = (
     | PushFailed
     | PushChannelDown
     | PushChannelRecovered
+    | PortsReserved
+    | EnvironmentReleased
+    | TeardownRan
+    | PreviewRequested
+    | PreviewStarted
+    | PreviewReady
+    | PreviewFailed
+    | PreviewStopped
+    | ScreenshotsTaken
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
@@ -1010,6 +1091,7 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     ThreadResolved,
     FileViewed,
     PresenceReported,
+    PreviewRequested,
 )
 
 

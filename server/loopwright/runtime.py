@@ -30,6 +30,8 @@ class Runtime:
     # Held while git changes a session's worktree from outside its worker (bringing it
     # up to a moved target) and while the worker's work is committed: never both at once.
     worktree_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Held while a session's ports are picked and recorded: one reservation at a time.
+    ports_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Check runs compete for the same cores: at most this many at once.
     checks_slots: asyncio.Semaphore = field(init=False)
 

@@ -20,6 +20,9 @@ from . import events as ev
 from .attention_state import ATTENTION_APPLY, Attention
 from .delegation_state import DELEGATION_APPLY, Steer
 from .delegation_state import refusal as delegation_refusal
+from .environment_state import EVENTS as ENVIRONMENT_EVENTS
+from .environment_state import SessionEnvironment
+from .environment_state import record as record_environment
 from .lifecycle import (
     ACTIVE,
     DECISION_TRANSITIONS,
@@ -141,6 +144,8 @@ class Session(msgspec.Struct, kw_only=True):
     unheeded: list[str] = msgspec.field(default_factory=list)
     heeded: list[str] = msgspec.field(default_factory=list)
     steers: list[Steer] = msgspec.field(default_factory=list)  # notes steered to its worker
+    # Ports, teardown and preview (environment_state.py).
+    environment: SessionEnvironment = msgspec.field(default_factory=SessionEnvironment)
 
     @property
     def terminal(self) -> bool:
@@ -493,7 +498,7 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
                                                                S.REVIEWING)
     if type(e) is ev.ReviewPrepared and s.state == S.REVIEWING:
         review_prepared(s, e, at)
-    _record_details(s, e)
+    _record_details(s, e, at)
     if sent_back and s.unheeded:  # every note back carries the answers not yet sent
         s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
                                           + answers_note(st, s.unheeded))
@@ -514,7 +519,10 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     _move(s, nxt, at)
 
 
-def _record_details(s: Session, e: ev.Event) -> None:
+def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
+    if type(e) in ENVIRONMENT_EVENTS:
+        record_environment(s.environment, e, at)
+        return
     match e:
         case ev.SessionStarted():
             if s.state == S.QUEUED:

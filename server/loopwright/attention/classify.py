@@ -40,6 +40,8 @@ def _by_reviewer(e: ev.Event) -> Kind | None:
 def _by_manager(e: ev.Event) -> Kind | None:
     """A delegation act is news when the manager did it alone (the human knows their own)."""
     return PROGRESS if getattr(e, "by", "human") != "human" else None
+def _teardown(e: ev.Event) -> Kind | None:
+    return PROGRESS if isinstance(e, ev.TeardownRan) and e.exit_code != 0 else None
 
 
 def _build(e: ev.Event) -> Kind | None:
@@ -156,6 +158,16 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.PushFailed: None,
     ev.PushChannelDown: None,
     ev.PushChannelRecovered: None,
+    # a session's environment and preview: a failure is news, the rest is on the review
+    ev.PortsReserved: None,
+    ev.EnvironmentReleased: None,
+    ev.TeardownRan: _teardown,
+    ev.PreviewRequested: None,
+    ev.PreviewStarted: None,
+    ev.PreviewReady: None,
+    ev.PreviewFailed: PROGRESS,
+    ev.PreviewStopped: None,
+    ev.ScreenshotsTaken: None,
 }
 
 

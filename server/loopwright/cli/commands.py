@@ -206,6 +206,9 @@ def inbox(args: argparse.Namespace) -> int:
             if s is not None and i.kind in ("review", "failed"):
                 for line in show.failed_checks(s):
                     print(line)
+            if s is not None and i.kind == "review":
+                for line in show.preview_lines(s):
+                    print(line)
             if i.options:
                 print(f"    options: {shown(' | '.join(i.options))}")
             print(f"    -> {hint(i)}")

@@ -21,6 +21,7 @@ from . import attention as a
 from . import commands as c
 from . import delegation as dl
 from . import manager as m
+from . import preview as preview_cmd
 from . import setup
 from . import web as w
 from .common import CliError
@@ -136,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new entries until Ctrl-C")
     sp.add_argument("--json", action="store_true", help="one thread entry (JSON) a line")
+    sp = cmd("preview", preview_cmd.preview, "the running build of a session's change: "
+             "started if need be, its link printed once it answers",
+             " ([preview] in config.toml; a running manager starts it; docs/preview.md)")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
              "settled yet, or a declined one (it leaves the inbox)",
              "; or a sub-task of a split not at work: what depended on it goes ahead "

@@ -11,6 +11,7 @@ from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
 from .environment import EnvironmentConfig, copy_path_problem
 from .load import ConfigError, load, parse
 from .manager import ALL_DECISIONS, ManagerConfig, ManagerDecision
+from .preview import PreviewConfig
 from .push import PushConfig
 from .reference import reference_markdown, render_toml
 from .tree import (
@@ -56,6 +57,7 @@ __all__ = [
     "ManagerDecision",
     "ModelPrice",
     "ParallelConfig",
+    "PreviewConfig",
     "ProjectConfig",
     "PushConfig",
     "ReviewConfig",

@@ -15,6 +15,7 @@ import msgspec
 from .attention import AttentionConfig, StallsConfig
 from .environment import EnvironmentConfig
 from .manager import ManagerConfig
+from .preview import PreviewConfig
 from .push import PushConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
@@ -148,6 +149,8 @@ class Config(Section):
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
     # What each session's worktree gets before its worker starts (docs/environment.md).
     environment: EnvironmentConfig = msgspec.field(default_factory=EnvironmentConfig)
+    # A running build of each session's change, and screenshots on its review (docs/preview.md).
+    preview: PreviewConfig = msgspec.field(default_factory=PreviewConfig)
     agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
     budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
     prices: Annotated[dict[str, ModelPrice], doc(

@@ -23,6 +23,7 @@ from ..insight.report import render_report
 from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
 from ..store import Store
+from ..views.preview import PreviewView, preview_view
 from ..web import qr
 from ..web.server import page_link
 from ..workspace.diff import file_at
@@ -149,6 +150,26 @@ async def review(live: ClientSync, q: p.SessionParams) -> Any:
     return reviews.review_result(st, st.sessions[sid], live.repo.api.config.gate)
 
 
+PREVIEW_SLACK_SECONDS = 30.0  # besides ready_seconds: the manager notices, starts, waits
+
+
+async def preview(live: ClientSync, q: p.SessionParams) -> Any:
+    """Start (or keep up) the session's preview; answers once it is ready or failed."""
+    api = live.repo.api
+    s = api.request_preview(session(api, q.session).session_id, by="lsp")
+    asked = s.environment.preview_requested_at
+    deadline = time.monotonic() + api.config.preview.ready_seconds + PREVIEW_SLACK_SECONDS
+    while time.monotonic() < deadline:
+        live.pump()
+        current = live.follower.state.sessions[s.session_id]
+        got = current.environment.preview
+        if got is not None and (got.status == "ready" or (
+                got.status == "failed" and got.started_at >= asked)):
+            return preview_view(current)
+        await asyncio.sleep(0.05)
+    raise p.RequestFailed(f"the preview of {s.name} did not come up in time")
+
+
 async def review_document(live: ClientSync, q: p.ReviewDocumentParams) -> Any:
     uri = reviews.parse_uri(q.uri)
     if uri is None:
@@ -225,6 +246,7 @@ ACTIONS = (
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
+    Action("preview", p.SessionParams, PreviewView, preview),
     Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
     Action("tell", p.TellParams, wire.ThreadEntry, tell),
     Action("manager", p.ManagerParams, wire.ManagerThread, manager),

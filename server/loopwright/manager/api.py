@@ -145,6 +145,19 @@ class FrontEndApi:
     def retry(self, ref: str, by: str = "human") -> Session:
         return self._act(ref, lambda sid: ev.SessionRetried(session_id=sid, by=by))
 
+    def request_preview(self, ref: str, by: str = "human") -> Session:
+        """Ask the manager for the session's preview (started if it is not running; its
+        idle clock starts again if it is)."""
+        s = self.session(ref)
+        if not self.config.preview.enabled:
+            raise ActionRefused("no preview is configured: set [preview] command in "
+                                ".loopwright/config.toml (docs/preview.md)")
+        if s.state not in (SessionState.REVIEWING, SessionState.AWAITING_APPROVAL):
+            raise ActionRefused(f"session {s.name} is {s.state}; a preview runs while its "
+                                "change is under review")
+        self._append(ev.PreviewRequested(session_id=s.session_id, by=by))
+        return self.refresh().sessions[s.session_id]
+
     def judge_hunk(self, ref: str, hunk_id: str, verdict: str, comment: str = "",
                    by: str = "human") -> Session:
         if verdict not in ("accept", "reject", "comment"):

@@ -32,7 +32,7 @@ from ..runtime import Runtime
 from ..state import State, apply, fold, refused
 from ..store import Store, secrets_from_environment
 from . import decide as d
-from . import intake, pipeline
+from . import environment, intake, pipeline, preview
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
@@ -182,7 +182,8 @@ class Manager:
             waiting.add(EffectKey("steward"))
         if self._push is not None:  # a push held, or waiting to retry
             waiting.update(k for k in self._tasks if self._push.idle(k))
-        return all(key in waiting for key in self._tasks)
+        # a running preview waits for the human to look at it
+        return all(key in waiting or key.kind == "preview" for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
 
@@ -199,6 +200,10 @@ class Manager:
                     if (task := self._tasks.get(EffectKey(kind, sid))) is not None:
                         task.cancel()
                 rt.waiting_on_human.discard(sid)
+            case d.StopPreview(session_id=sid, reason=reason):
+                if (task := self._tasks.get(EffectKey("preview", sid))) is not None:
+                    task.cancel()
+                preview.record_stopped(rt, sid, reason)
             case d.DeliverAnswer(decision_id=did, answer=answer):
                 future = rt.answers.get(did)
                 if future is not None and not future.done():
@@ -239,6 +244,10 @@ class Manager:
                         self._execute(step)
             case d.RemoveWorktree(session_id=sid, delete_branch=delete):
                 await pipeline.remove_worktree(rt, sid, delete)
+            case d.StartPreview(session_id=sid):
+                await preview.run_preview(rt, sid)
+            case d.EndEnvironment(session_id=sid):
+                await environment.end(rt, sid)
             case _:
                 self._execute(effect)
 

@@ -21,6 +21,7 @@ from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
 from ..workspace.repo import WorkspaceError
+from . import environment, preview
 from .effects import StillBlocked
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ async def run_checks(rt: Runtime, session_id: str) -> None:
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command))
         result = await checks_mod.run_checks(worktree, rt.config, command,
-                                              rt.project.root)
+                                              rt.project.root,
+                                              environment.session_env(rt, session_id))
     if result is None:
         rt.append(ev.ChecksFinished(
             session_id=session_id, command="", passed=False, exit_code=0,
@@ -64,6 +66,8 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
     spent: tuple[ev.ModelReplied, ...] = ()
     reviewer = make_reviewer(rt.project, rt.config)
     if reviewer is not None:
+        await preview.screenshots_settled(rt, session_id)  # the reviewer sees them too
+        s = rt.state.sessions[session_id]
         verdict, review = await _ask_reviewer(reviewer, task, s, review)
         spent = verdict.spent if verdict is not None else ()
     rt.append(*spent, *await _round_compared(rt, s), review)
@@ -186,7 +190,8 @@ async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> b
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
         result = await checks_mod.run_checks(worktree, rt.config, command,
-                                              rt.project.root)
+                                              rt.project.root,
+                                              environment.session_env(rt, session_id))
     if result is None:
         return True
     rt.append(ev.ChecksFinished(
@@ -204,6 +209,7 @@ async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> b
 
 
 async def remove_worktree(rt: Runtime, session_id: str, delete_branch: bool) -> None:
+    await environment.end(rt, session_id)  # the teardown runs in the worktree, first
     s = rt.state.sessions[session_id]
     if not s.worktree:
         return

@@ -67,6 +67,7 @@ class SessionContext:
             command, self._input.worktree, timeout=cfg.sandbox.command_timeout_seconds,
             config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
             repo_root=self._rt.project.root,
+            extra_env=environment.session_env(self._rt, self._sid),
         )
         ran = ev.CommandRan(
             session_id=self._sid, command=command, exit_code=result.exit_code,

@@ -11,10 +11,12 @@ from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import delegation as delegation_views
 from . import manager as manager_views
+from . import preview as preview_views
 from . import push as push_views
 from . import review as review_views
 from . import thread as thread_views
 from . import world as world_views
+from .preview import PreviewView, preview_view
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
                     "pull_request", "conflict", "config", "refused", "channel"]
@@ -45,6 +47,9 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
                                                       "`overrule`, `cancel`, `dismiss`")] = ()
+    preview: Annotated[PreviewView | None, D(description="a change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -175,6 +180,7 @@ def inbox(state: State) -> list[InboxItem]:
                 session_name=s.name, title=title,
                 detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
                 since=s.changed_at, actions=("approve", "request-changes", "reject"),
+                preview=preview_view(s),
             ))
         elif s.state == SessionState.LANDING and s.landing_blocked:
             items.append(InboxItem(
@@ -329,4 +335,4 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
     return (world_views.describe(e, name) or manager_views.describe(e, name)
             or thread_views.describe(e, name) or delegation_views.describe(e, name)
             or review_views.describe(e, name) or push_views.describe(e, name)
-            or ev.tag_of(e))
+            or preview_views.describe(e, name) or ev.tag_of(e))
