@@ -455,10 +455,21 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     s = st.sessions.get(session_id) if session_id else None
     if s is None:
         return
-    if type(e) is ev.WorkerActed:  # by far the most frequent event: skip the match
+    # The most frequent events skip the match below: none of them moves a session.
+    kind = type(e)
+    if kind is ev.WorkerActed:
         s.steps_done = max(s.steps_done, e.step + 1)
         s.last_message = f"{e.action} {e.detail}".strip()
         return
+    if kind is ev.ModelReplied:
+        s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
+                     + e.cache_read_tokens)
+        s.cost_usd += e.cost_usd
+        if e.agent == "worker":
+            s.turns += 1
+        return
+    if kind is ev.ModelPrompted or kind is ev.CommandRan:  # the state keeps nothing of
+        return  # them (the transcript is read from the log, the stall tracker folds them)
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
     _record_details(s, e)
@@ -522,12 +533,6 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.feedback.append(note)
         case ev.SessionKilled(reason=reason) if reason and s.state not in TERMINAL:
             s.failure = reason  # a retry tells the next attempt why this one was stopped
-        case ev.ModelReplied():
-            s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
-                         + e.cache_read_tokens)
-            s.cost_usd += e.cost_usd
-            if e.agent == "worker":
-                s.turns += 1
         case ev.SessionRebased() if not s.terminal:
             s.base_commit, s.head_commit = e.base_commit, e.head_commit
         case ev.RebaseConflicted() if not s.terminal:

@@ -42,7 +42,7 @@ _HEADER_SHAPES = re.compile(
     rb"|((?<![A-Za-z])(?i:bearer)[\x20\t]+)[A-Za-z0-9._~+/-]{12,}=*"
 )
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq  INTEGER PRIMARY KEY AUTOINCREMENT,
     at   REAL NOT NULL,
@@ -53,6 +53,8 @@ CREATE INDEX IF NOT EXISTS events_transcript
     ON events(json_extract(CAST(body AS TEXT), '$.session_id'), seq)
     WHERE type IN ('model_prompted', 'model_replied');
 """
+_TAGS: dict[type, str] = {}  # an event's tag by its type: `tag_of` once per type
+_INSERT = "INSERT INTO events(at, type, body) VALUES (?, ?, ?)"
 # A worker's conversation, read through the index above (the WHERE must match it).
 _TRANSCRIPT = """SELECT seq, at, body FROM events
     WHERE type IN ('model_prompted', 'model_replied')
@@ -110,7 +112,7 @@ class Store:
             self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open the event log at {path}: {e}") from e
         self._secrets = [s.encode() for s in (secrets if secrets is not None
@@ -147,11 +149,17 @@ class Store:
         for e in events:
             raw = ev.encode(e)
             body = self._redact(raw)
-            rows.append((at, ev.tag_of(e), body))
+            kind = type(e)
+            if (tag := _TAGS.get(kind)) is None:
+                tag = _TAGS[kind] = ev.tag_of(kind)
+            rows.append((at, tag, body))
             stored.append(e if body == raw else ev.decode(body))
         with _Transaction(self._db):
-            self._db.executemany("INSERT INTO events(at, type, body) VALUES (?, ?, ?)", rows)
-            last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            if len(rows) == 1:  # the manager's usual append: one statement, no lookup
+                last = int(self._db.execute(_INSERT, rows[0]).lastrowid or 0)
+            else:
+                self._db.executemany(_INSERT, rows)
+                last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
         self._appended.set()
         # One writer at a time: the rows of one transaction have consecutive seqs.
         first = last - len(rows) + 1
