@@ -4,13 +4,15 @@ time in three, checks, the reviewer, the review, approval, landing, notification
 digests), written straight into a store's table with their own times.
 
 `task_life(i)` is one task's events; `write_history(db, n)` fills a log with `n` events
-(the last few tasks still live: running, waiting on a question, awaiting review).
+(the last few tasks still live: awaiting review, by default, so a manager started on it
+has no worker to resume).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +28,7 @@ _RESULT = json.dumps([{"type": "tool_result", "tool_use_id": "toolu_01",
                        "content": "def parse(text):\n    return text.split()\n" * 3}])
 
 
-def task_life(i: int, *, live: str = "") -> list[ev.Event]:
+def task_life(i: int, *, live: str = "", root: str = "/repo") -> list[ev.Event]:
     """The events of task `i`. `live`: stop early, as a task still under way does
     (`running`, `waiting` on a blocking question, `review` awaiting approval)."""
     tid, sid, did = f"t-{i:06x}", f"s-{i:06x}", f"d-{i:06x}"
@@ -38,8 +40,8 @@ def task_life(i: int, *, live: str = "") -> list[ev.Event]:
                         input_tokens=2100, output_tokens=180, cost_usd=0.009, seconds=2.1),
         ev.TaskAccepted(task_id=tid, reason="fits the project's goals"),
         ev.SessionQueued(session_id=sid, task_id=tid, name=f"fix-the-parser-{i}",
-                         branch=f"loopwright/{tid}-fix-the-parser", backend="claude"),
-        ev.SessionStarted(session_id=sid, worktree=f"/repo/.loopwright/worktrees/{sid}",
+                         branch=f"loopwright/{tid}-fix-the-parser", backend="script"),
+        ev.SessionStarted(session_id=sid, worktree=f"{root}/.loopwright/worktrees/{sid}",
                           base_commit="a" * 40, target_branch="main"),
         ev.NotificationRaised(notification_id=f"n-{i:06x}-p", kind="progress",
                               key=f"session:{sid}", title=f"fix-the-parser-{i} started",
@@ -111,7 +113,7 @@ def task_life(i: int, *, live: str = "") -> list[ev.Event]:
         ev.ChecksFinished(session_id=sid, command="pytest -q", passed=True, exit_code=0,
                           output_tail="120 passed in 4.3s\n", seconds=4.3, on_merge=True),
         ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40),
-        ev.WorktreeRemoved(session_id=sid, path=f"/repo/.loopwright/worktrees/{sid}"),
+        ev.WorktreeRemoved(session_id=sid, path=f"{root}/.loopwright/worktrees/{sid}"),
     ]
     if i % 4 == 3:
         out.append(ev.DigestPublished(since_seq=0, until_seq=0,
@@ -119,17 +121,19 @@ def task_life(i: int, *, live: str = "") -> list[ev.Event]:
     return out
 
 
-def history(n: int) -> Iterator[ev.Event]:
-    """`n` events: finished tasks, then a few live ones (the last 12 tasks' worth)."""
+def history(n: int, *, live: tuple[str, ...] = ("running", "waiting", "review"),
+            root: str = "/repo") -> Iterator[ev.Event]:
+    """`n` events: finished tasks, then a few live ones (the last 12 tasks' worth), each
+    in one of the `live` stages in turn."""
     done = max(0, n // EVENTS_PER_TASK - 12)
     count = 0
     for i in range(done):
-        for e in task_life(i):
+        for e in task_life(i, root=root):
             yield e
             count += 1
     i = done
     while count < n:
-        for e in task_life(i, live=("running", "waiting", "review")[i % 3]):
+        for e in task_life(i, live=live[i % len(live)], root=root):
             if count >= n:
                 return
             yield e
@@ -137,18 +141,20 @@ def history(n: int) -> Iterator[ev.Event]:
         i += 1
 
 
-def write_history(db: Path, n: int, *, start: float = 1_700_000_000.0,
-                  spacing: float = 2.0) -> int:
+def write_history(db: Path, n: int, *, start: float | None = None,
+                  spacing: float = 2.0, live: tuple[str, ...] = ("review",)) -> int:
     """Fill a new log at `db` with `n` events, straight into its table (its schema made by
-    `Store`), one record every `spacing` seconds from `start`. Returns the last seq."""
+    `Store`), one record every `spacing` seconds from `start` (so that the last is now, by
+default). Returns the last seq."""
     Store(db, secrets=[]).close()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     rows: list[tuple[float, str, bytes]] = []
-    at = start
+    at = time.time() - n * spacing if start is None else start  # the last one: now
     conn.execute("BEGIN")
-    for e in history(n):
+    root = str(db.parent.parent)  # the repository of `<root>/.loopwright/state.db`
+    for e in history(n, live=live, root=root):
         rows.append((at, ev.tag_of(e), ev.encode(e)))
         at += spacing
         if len(rows) == 10_000:

@@ -456,19 +456,18 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     if s is None:
         return
     # The most frequent events skip the match below: none of them moves a session.
-    kind = type(e)
-    if kind is ev.WorkerActed:
+    if type(e) is ev.WorkerActed:
         s.steps_done = max(s.steps_done, e.step + 1)
         s.last_message = f"{e.action} {e.detail}".strip()
         return
-    if kind is ev.ModelReplied:
+    if type(e) is ev.ModelReplied:
         s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
                      + e.cache_read_tokens)
         s.cost_usd += e.cost_usd
         if e.agent == "worker":
             s.turns += 1
         return
-    if kind is ev.ModelPrompted or kind is ev.CommandRan:  # the state keeps nothing of
+    if type(e) is ev.ModelPrompted or type(e) is ev.CommandRan:  # the state keeps nothing of
         return  # them (the transcript is read from the log, the stall tracker folds them)
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)

@@ -52,7 +52,16 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_transcript
     ON events(json_extract(CAST(body AS TEXT), '$.session_id'), seq)
     WHERE type IN ('model_prompted', 'model_replied');
+CREATE TABLE IF NOT EXISTS snapshots (
+    version TEXT PRIMARY KEY,
+    seq     INTEGER NOT NULL,
+    body    BLOB NOT NULL
+);
 """
+# Keep the newest snapshot of one version; drop the other versions' (they are stale).
+_SAVE_SNAPSHOT = """INSERT INTO snapshots(version, seq, body) VALUES (?, ?, ?)
+    ON CONFLICT(version) DO UPDATE SET seq = excluded.seq, body = excluded.body
+    WHERE excluded.seq > snapshots.seq"""
 _TAGS: dict[type, str] = {}  # an event's tag by its type: `tag_of` once per type
 _INSERT = "INSERT INTO events(at, type, body) VALUES (?, ?, ?)"
 # A worker's conversation, read through the index above (the WHERE must match it).
@@ -138,6 +147,28 @@ class Store:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             db.close()
+
+    # --- snapshots of the fold (store_snapshot.py says what is in them) ----------
+
+    def read_snapshot(self, version: str) -> tuple[int, bytes] | None:
+        """The sequence number and body of the last snapshot of `version`, if any."""
+        row = self._db.execute("SELECT seq, body FROM snapshots WHERE version = ?",
+                               (version,)).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def write_snapshot(self, version: str, seq: int, body: bytes, *,
+                       own_connection: bool = False) -> None:
+        """Save a snapshot folded up to `seq` (an older one of the same version is kept
+        if it is newer). `own_connection`: on a connection of its own, from a thread."""
+        db = (sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+              if own_connection else self._db)
+        try:
+            with _Transaction(db):
+                db.execute("DELETE FROM snapshots WHERE version != ?", (version,))
+                db.execute(_SAVE_SNAPSHOT, (version, seq, body))
+        finally:
+            if own_connection:
+                db.close()
 
     # --- writing ---------------------------------------------------------------
 

@@ -109,9 +109,12 @@ class Follower:
     def seq(self) -> int:
         return self.state.last_seq
 
-    def start(self, records: list[ev.Record]) -> list[Signal]:
-        """Fold the log so far without reporting it; the signals bring the editor up to
-        date with what already waits (the notifications that interrupt, running sessions)."""
+    def start(self, records: list[ev.Record], state: State | None = None) -> list[Signal]:
+        """Fold the log so far (`records`, after `state` when given: a snapshot caught up)
+        without reporting it; the signals bring the editor up to date with what already
+        waits (the notifications that interrupt, running sessions)."""
+        if state is not None:
+            self.state = state
         for r in records:
             apply(self.state, r)
         st = self.state

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
+from .. import store_snapshot
 from ..backends import load, unknown_worker
 from ..config import Config
 from ..core.ids import LookupFailed, new_id, resolve
@@ -43,7 +44,7 @@ class FrontEndApi:
     def open(cls, project: Project) -> FrontEndApi:
         config = load(project.config_path)
         store = Store(project.db_path)
-        state = State()
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
         api = cls(project, config, store, state)
         api.refresh()
         return api

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import __version__
+from .. import __version__, store_snapshot
 from .. import events as ev
 from ..attention.supervisor import Supervisor
 from ..backends import make_triager
@@ -28,7 +28,7 @@ from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
 from ..project import Project
 from ..runtime import Runtime
-from ..state import State, apply, fold, refused
+from ..state import State, apply, refused
 from ..store import Store, secrets_from_environment
 from . import decide as d
 from . import intake, pipeline
@@ -95,7 +95,8 @@ class Manager:
             lock.release()
 
     async def _run(self, store: Store) -> None:
-        state = fold(store.read_after(0))
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
+        snapshots = store_snapshot.Checkpoints(state.last_seq)
         self._rt = rt = Runtime(self.project, self._config, store, state)
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
                                     version=__version__))
@@ -119,6 +120,10 @@ class Manager:
                 for record in batch:
                     self._handle(record)
                 self._schedule()  # once a batch: it looks at every session
+                if (body := snapshots.due(state)) is not None:  # encoded here, written
+                    self._spawn(EffectKey("snapshot"), asyncio.to_thread(  # off the loop
+                        store.write_snapshot, store_snapshot.fold_version(),
+                        state.last_seq, body, own_connection=True))
                 if batch:
                     await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
@@ -155,7 +160,7 @@ class Manager:
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
-                                                    "config"))
+                                                    "config", "snapshot"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         return all(key in waiting for key in self._tasks)
 
