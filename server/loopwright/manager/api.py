@@ -21,9 +21,6 @@ from ..project import Project
 from ..state import Decision, Session, SessionState, State, Task, apply, illegal
 from ..store import Store
 from ..views import overview as views
-from ..workspace import diff as diff_mod
-from ..workspace import worktrees
-from ..workspace.session_git import git, session_git
 from .lock import holder_pid
 
 
@@ -150,6 +147,8 @@ class FrontEndApi:
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""
+        from ..workspace import worktrees  # git: only the commands that use it load it
+
         removed = []
         for s in list(self.refresh().sessions.values()):
             if s.terminal and s.worktree and not s.worktree_removed:
@@ -188,6 +187,9 @@ class FrontEndApi:
         s = self.session(ref)
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
+        from ..workspace import diff as diff_mod  # git: only the commands that use it
+        from ..workspace.session_git import git, session_git
+
         text = diff_mod.diff_text(self.project.root, s.base_commit,
                                   s.head_commit or s.base_commit)
         worktree = Path(s.worktree)
