@@ -100,6 +100,17 @@ class Editor:
                     return row
         return None
 
+    def inbox(self) -> list[dict[str, Any]]:
+        """The inbox as a client keeps it from the deltas (each names what changed)."""
+        items: dict[str, dict[str, Any]] = {}
+        for change in self.changes:
+            assert "inbox" not in change  # never the whole inbox again
+            for key in change.get("inboxRemoved", []):  # omitted when empty
+                items.pop(key, None)
+            items.update((f"{i['kind']}\n{i['ref']}\n{i['title']}", i)
+                         for i in change.get("inboxChanged", []))
+        return sorted(items.values(), key=lambda i: i["since"])
+
     def logs(self) -> str:
         return "\n".join(m.message for m in self.client.log_messages)
 
@@ -220,7 +231,9 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         sid = row["sessionId"]
         assert row["hasReview"] and row["needsYou"]
         last = ed.changes[-1]
-        assert [i["kind"] for i in last["inbox"]] == ["review"]
+        assert [i["kind"] for i in ed.inbox()] == ["review"]
+        assert all(d["since"] == before["seq"]  # every delta follows on from the last
+                   for before, d in zip(ed.changes, ed.changes[1:], strict=False))
         assert last["needYou"] == 1
         await ed.until(lambda: ed.reveals)
         assert ed.reveals == [{"kind": "review", "ref": sid, "sessionId": sid}]
