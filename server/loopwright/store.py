@@ -3,12 +3,15 @@
 One table, `events(seq, at, type, body)`; `seq` is the rowid, so reading what came after
 a sequence number is an index range scan, never a table scan. SQLite serialises writers,
 so sequence order is commit order across processes. Other processes' appends are noticed
-by polling `PRAGMA data_version`, which changes only when another connection commits.
+by `PRAGMA data_version`, which changes only when another connection commits; a waiting
+store looks at it when the log's WAL file changes (an inotify watch, `store_watch.py`),
+so waiting costs nothing while nothing happens. Without a watch it polls.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sqlite3
@@ -17,8 +20,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 
 from . import events as ev
+from .store_watch import WATCH
 
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.02  # without a watch on the WAL
+# Woken by the WAL, the commit may not be visible yet (SQLite updates the WAL's index
+# just after writing it): look again this soon, this many times.
+RECHECK_SECONDS = 0.005
+RECHECKS = 4
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 REDACTED = "[redacted]"
 _REDACTED = REDACTED.encode()
@@ -128,8 +136,13 @@ class Store:
                                                else secrets_from_environment())]
         self._data_version = self._version()
         self._appended = asyncio.Event()  # binds to no loop until awaited
+        self._own = False  # appended here since the last read
+        self._watch: tuple[asyncio.AbstractEventLoop, int | None] | None = None
 
     def close(self) -> None:
+        if self._watch is not None and self._watch[1] is not None:
+            WATCH.unsubscribe(self.path, self._watch[1])
+        self._watch = None
         self._db.close()
 
     def checkpoint_elsewhere(self) -> None:
@@ -191,6 +204,7 @@ class Store:
             else:
                 self._db.executemany(_INSERT, rows)
                 last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        self._own = True
         self._appended.set()
         # One writer at a time: the rows of one transaction have consecutive seqs.
         first = last - len(rows) + 1
@@ -209,6 +223,7 @@ class Store:
     def read_after(self, seq: int = 0, limit: int | None = None) -> list[ev.Record]:
         # Cleared before reading, so an append after this read wakes the next wait().
         self._appended.clear()
+        self._own = False
         sql = "SELECT seq, at, body FROM events WHERE seq > ? ORDER BY seq"
         args: tuple[int, ...] = (seq,)
         if limit is not None:
@@ -246,15 +261,46 @@ class Store:
         """Return when something may have been appended (here or by another process),
         or after `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        while not self.changed_elsewhere():
+        watching = self._watching()
+        rechecks = 0
+        while True:
+            if self._own:
+                return
+            self._appended.clear()  # from here on, a wake is news
+            if self.changed_elsewhere():
+                return
             left = deadline - time.monotonic()
             if left <= 0:
                 return
+            step = (left if not rechecks else min(RECHECK_SECONDS, left)) if watching \
+                else min(POLL_SECONDS, left)
+            rechecks = max(0, rechecks - 1)
             try:
-                await asyncio.wait_for(self._appended.wait(), min(POLL_SECONDS, left))
-                return
+                await asyncio.wait_for(self._appended.wait(), step)
+                rechecks = RECHECKS  # an append here (returns above) or the WAL moved
             except TimeoutError:
                 continue
+
+    def wake(self) -> None:
+        """End a `wait()` under way now (a stop that should not wait for the timeout)."""
+        self._own = True
+        self._appended.set()
+
+    def _watching(self) -> bool:
+        """Subscribe to the WAL watch on first wait (on this loop); False: poll."""
+        loop = asyncio.get_running_loop()
+        if self._watch is not None and self._watch[0] is loop:
+            return self._watch[1] is not None
+        if self._watch is not None and self._watch[1] is not None:
+            WATCH.unsubscribe(self.path, self._watch[1])
+        event = self._appended
+
+        def wake() -> None:  # on the observer's thread
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(event.set)
+
+        self._watch = (loop, WATCH.subscribe(self.path, wake))
+        return self._watch[1] is not None
 
     async def follow(self, after: int = 0) -> AsyncIterator[ev.Record]:
         """Yield every record after `after`, then each new one as it is appended."""

@@ -108,7 +108,7 @@ class _Printer:
     async def follow(self) -> None:
         while True:
             self.drain()
-            await self.store.wait(0.2)
+            await self.store.wait(1.0)  # woken by every commit: the timeout is a backstop
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
+IDLE_WAIT_SECONDS = 5.0
 
 
 class Manager:
@@ -78,6 +79,8 @@ class Manager:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._rt is not None:
+            self._rt.store.wake()  # the loop waits on the log: end that wait now
 
     async def run(self) -> None:
         """Run until stopped (or, with `once`, until nothing moves without the human)."""
@@ -129,7 +132,8 @@ class Manager:
                     continue
                 if self.once and self._idle() and inbox.idle() and world.idle():
                     return
-                await store.wait(0.05 if self.once else 0.5)
+                # Woken by any commit (the WAL watch) or a stop; nothing else is news.
+                await store.wait(0.05 if self.once else IDLE_WAIT_SECONDS)
         finally:
             inbox.stop()
             world.stop()
@@ -288,9 +292,12 @@ class Manager:
 
 
 async def _checkpoint_every(store: Store, seconds: float) -> None:
+    done = -1
     while True:
         await asyncio.sleep(seconds)
-        await asyncio.to_thread(store.checkpoint)
+        if (last := store.last_seq()) != done:  # nothing appended: nothing to copy
+            await asyncio.to_thread(store.checkpoint)
+            done = last
 
 
 def thread_pool() -> ThreadPoolExecutor:
