@@ -286,14 +286,17 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
 
         assert git(root, "show", "main:notes.txt") == changed.rstrip("\n")
         assert f"Loopwright-Session: {sid}" in git(root, "log", "-1", "--format=%B", "main")
-        # Each stretch of activity (working, then landing) had a progress that began and
-        # ended; the end may come just after the notification that said "landed".
+        # Each stretch of activity (working, then landing) had the one progress of the
+        # sessions at work begin and end; the end may come just after the notification
+        # that said "landed".
         def progresses() -> list[list[Any]]:
-            return [r for token, r in ed.client.progress_reports.items() if sid in str(token)]
+            return [r for token, r in ed.client.progress_reports.items()
+                    if str(token).startswith("loopwright/sessions/")]
 
         await ed.until(lambda: len(progresses()) == 2
                        and all(r[-1].kind == "end" for r in progresses()))
-        assert all(r[0].kind == "begin" for r in progresses())
+        assert all(r[0].kind == "begin" and r[0].title == "Loopwright" for r in progresses())
+        assert all("1 session working · edit-notes: " in r[0].message for r in progresses())
         # No code lenses once the change has landed.
         assert await ed.lenses(head_uri) == []
     # shutdown stopped the hosted manager and released the lock
