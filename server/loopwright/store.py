@@ -16,7 +16,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from . import events as ev
@@ -230,6 +230,13 @@ class Store:
             sql += " LIMIT ?"
             args = (seq, limit)
         return self._decoded(self._db.execute(sql, args).fetchall())
+
+    def read_all(self, after: int = 0, chunk: int = 10_000) -> Iterator[ev.Record]:
+        """Every record after `after`, decoded a chunk at a time: a pass over a long log
+        (the metrics, the report) holds one chunk in memory, not the whole history."""
+        while batch := self.read_after(after, limit=chunk):
+            yield from batch
+            after = batch[-1].seq
 
     @staticmethod
     def _decoded(rows: list[tuple[int, float, bytes]]) -> list[ev.Record]:
