@@ -30,6 +30,8 @@ class Runtime:
     # Held while git changes a session's worktree from outside its worker (bringing it
     # up to a moved target) and while the worker's work is committed: never both at once.
     worktree_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Set when a session took a warm worktree: the pool refills (manager/warm.py).
+    warm_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # Check runs compete for the same cores: at most this many at once.
     checks_slots: asyncio.Semaphore = field(init=False)
 

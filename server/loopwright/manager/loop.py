@@ -31,7 +31,7 @@ from ..runtime import Runtime
 from ..state import State, apply, refused
 from ..store import Store, secrets_from_environment
 from . import decide as d
-from . import intake, pipeline
+from . import intake, pipeline, warm
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
@@ -108,6 +108,7 @@ class Manager:
         store.checkpoint_elsewhere()
         self._spawn(EffectKey("checkpoint"), _checkpoint_every(store, CHECKPOINT_SECONDS))
         self._spawn(EffectKey("config"), ConfigWatcher(rt).run())
+        self._spawn(EffectKey("warm"), warm.keep_warm(rt))
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
@@ -164,7 +165,7 @@ class Manager:
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
-                                                    "config", "snapshot"))
+                                                    "config", "snapshot", "warm"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         return all(key in waiting for key in self._tasks)
 
