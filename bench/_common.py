@@ -8,8 +8,10 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -30,6 +32,8 @@ def _clean_scratch() -> None:
 
 
 atexit.register(_clean_scratch)
+# `timeout`, or a Ctrl-C from `make`: exit through atexit, so the scratch goes too.
+signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
 
 
 def scratch(prefix: str = "loopwright-bench-") -> Path:
