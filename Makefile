@@ -55,17 +55,9 @@ check-docs: setup
 	@$(PY) -m loopwright.lsp.generate doc docs/protocol.md | diff -u docs/protocol.md - \
 	  || (echo "docs/protocol.md's tables are stale: run 'make docs'" >&2; exit 1)
 
+# Every bench to the end, then a summary of the goals met and missed (bench/README.md).
 bench: setup
-	$(PY) bench/session_start.py
-	$(PY) bench/event_log.py
-	$(PY) bench/many_sessions.py
-	$(PY) bench/manager_day.py
-	$(PY) bench/preview.py
-	$(PY) bench/simulated_day.py
-	$(PY) bench/lsp_latency.py
-	$(PY) bench/lsp_codelens.py
-	$(PY) bench/web_page.py
-	$(PY) bench/push.py
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -237,10 +237,13 @@ export interface ActivityLine {
   text: string;
 }
 
-/** `$/loopwright/changed`: what one batch of appended records changed. */
+/** `$/loopwright/changed`: what one batch of appended records changed; its size does
+not grow with the inbox or the history. */
 export interface Changed {
   /** the last record included */
   seq: number;
+  /** the `seq` this delta applies to: the previous delta's, or the state's; a client at another `seq` fell behind and asks `loopwright/state` again */
+  since: number;
   /** as in `State`, as of now */
   hostedManager: boolean;
   /** as in `State`, as of now */
@@ -251,14 +254,18 @@ export interface Changed {
   sessions: SessionRow[];
   /** always `[]` today: sessions stay in the log; kept for clients that prune */
   removedSessions: string[];
-  /** the **whole** inbox (it is short) */
-  inbox: InboxItem[];
   /** as in `State` */
   running: number;
   /** as in `State` */
   needYou: number;
   /** one line per new record (records another line already tells, such as a script's `run` step, have none) */
   activity: ActivityLine[];
+  /** inbox items that appeared or changed in this batch (omitted when none) */
+  inboxChanged: InboxItem[];
+  /** items that left the inbox in this batch, by key: `kind`, `ref` and `title` joined by `\n` (omitted when none) */
+  inboxRemoved: string[];
+  /** never sent (older servers sent the whole inbox here) */
+  inbox: InboxItem[];
 }
 
 /** `loopwright/review`: the session's reviewable change. */

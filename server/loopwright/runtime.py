@@ -32,6 +32,8 @@ class Runtime:
     worktree_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # Held while a session's ports are picked and recorded: one reservation at a time.
     ports_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set when a session took a warm worktree: the pool refills (manager/warm.py).
+    warm_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # Check runs compete for the same cores: at most this many at once.
     checks_slots: asyncio.Semaphore = field(init=False)
 

@@ -200,11 +200,12 @@ class State(msgspec.Struct, kw_only=True):
     manager: ManagerPart = msgspec.field(default_factory=ManagerPart)  # the manager agent
     last_seq: int = 0
     manager_pid: int | None = None
+    # The open decisions' ids by session, in the order asked: an index the fold keeps, so
+    # finding a session's questions is not a scan of every decision ever asked.
+    open_by_session: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
     def open_decisions(self, session_id: str) -> list[Decision]:
-        return [
-            d for d in self.decisions.values() if d.session_id == session_id and d.open
-        ]
+        return [self.decisions[d] for d in self.open_by_session.get(session_id, ())]
 
     def count(self, *states: SessionState) -> int:
         return sum(1 for s in self.sessions.values() if s.state in states)
@@ -378,11 +379,14 @@ def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
 
 
 def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
+    if (old := st.decisions.get(e.decision_id)) is not None and old.open:  # asked again
+        st.open_by_session[old.session_id].remove(e.decision_id)
     st.decisions[e.decision_id] = Decision(
         decision_id=e.decision_id, question=e.question, options=e.options,
         default=e.default, blocking=e.blocking, session_id=e.session_id,
         task_id=e.task_id, asked_at=at,
     )
+    st.open_by_session.setdefault(e.session_id, []).append(e.decision_id)
     if not e.session_id and (t := st.tasks.get(e.task_id)) is not None:
         t.triage_retrying = ""  # triage has asked the human: it is no longer retrying
     s = st.sessions.get(e.session_id)
@@ -395,6 +399,10 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
     if d is None or d.status not in DECISION_TRANSITIONS[ev.DecisionAnswered]:
         return
     d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
+    still_open = st.open_by_session[d.session_id]
+    still_open.remove(d.decision_id)
+    if not still_open:
+        del st.open_by_session[d.session_id]
     s = st.sessions.get(d.session_id)
     if s is not None and st.answered_against_worker(d) and not s.terminal:
         s.unheeded.append(d.decision_id)
@@ -490,10 +498,20 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     s = st.sessions.get(session_id) if session_id else None
     if s is None:
         return
-    if type(e) is ev.WorkerActed:  # by far the most frequent event: skip the match
+    # The most frequent events skip the match below: none of them moves a session.
+    if type(e) is ev.WorkerActed:
         s.steps_done = max(s.steps_done, e.step + 1)
         s.last_message = f"{e.action} {e.detail}".strip()
         return
+    if type(e) is ev.ModelReplied:
+        s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
+                     + e.cache_read_tokens)
+        s.cost_usd += e.cost_usd
+        if e.agent == "worker":
+            s.turns += 1
+        return
+    if type(e) is ev.ModelPrompted or type(e) is ev.CommandRan:  # the state keeps nothing of
+        return  # them (the transcript is read from the log, the stall tracker folds them)
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
     if type(e) is ev.ReviewPrepared and s.state == S.REVIEWING:
@@ -563,12 +581,6 @@ def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
             s.feedback.append(note)
         case ev.SessionKilled(reason=reason) if reason and s.state not in TERMINAL:
             s.failure = reason  # a retry tells the next attempt why this one was stopped
-        case ev.ModelReplied():
-            s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
-                         + e.cache_read_tokens)
-            s.cost_usd += e.cost_usd
-            if e.agent == "worker":
-                s.turns += 1
         case ev.SessionRebased() if not s.terminal:
             s.base_commit, s.head_commit = e.base_commit, e.head_commit
         case ev.RebaseConflicted() if not s.terminal:

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -17,16 +18,16 @@ from .. import events as ev
 from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
-from ..manager.loop import Manager, thread_pool
 from ..project import NotARepository, Project
 from ..state import SESSION_TRANSITIONS, Session, SessionState
 from ..store import Store
-from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
-from ..workspace import repo as repo_mod
 from . import delegation as tree
-from . import show, web
+from . import show
 from .common import CliError, OpenApi, clock, open_api, print_json, project_of
+
+if TYPE_CHECKING:  # `run` loads the manager; the other commands never need it
+    from ..manager.loop import Manager
 
 
 def shown(text: str) -> str:
@@ -36,6 +37,11 @@ def shown(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..manager.loop import Manager
+    from ..triggers.webhook import WebhookError
+    from ..workspace import repo as repo_mod
+    from . import web
+
     api = open_api(args)
     project, config = api.project, api.config
     api.close()
@@ -66,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_webhook(config: config_mod.Config, address: str) -> None:
     """Refuse, before anything starts, a webhook that could not do its job."""
+    from ..triggers.webhook import WebhookError, parse_address
+
     try:
         parse_address(address)
     except WebhookError as e:
@@ -79,6 +87,8 @@ def _check_webhook(config: config_mod.Config, address: str) -> None:
 
 
 async def _run_with_printer(manager: Manager, printer: _Printer) -> None:
+    from ..manager.loop import thread_pool
+
     asyncio.get_running_loop().set_default_executor(thread_pool())
     task = asyncio.create_task(printer.follow())
     try:
@@ -106,11 +116,12 @@ class _Printer:
     async def follow(self) -> None:
         while True:
             self.drain()
-            await self.store.wait(0.2)
+            await self.store.wait(1.0)  # woken by every commit: the timeout is a backstop
 
 
 def serve(args: argparse.Namespace) -> int:
     from ..lsp.server import serve as serve_lsp
+    from . import web
 
     page = None
     try:  # `--web`, or `[web] address` of the repository here (the editor's folder)

@@ -4,6 +4,7 @@ attention.py, what they share in common.py."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -12,19 +13,7 @@ from pathlib import Path
 
 from .. import backends
 from ..config import ConfigError
-from ..manager.api import ActionRefused
-from ..manager.lock import AlreadyRunning
 from ..project import NotARepository
-from ..store import StoreError
-from ..workspace.repo import WorkspaceError
-from . import attention as a
-from . import commands as c
-from . import delegation as dl
-from . import manager as m
-from . import preview as preview_cmd
-from . import setup
-from . import web as w
-from .common import CliError
 
 log = logging.getLogger("loopwright")
 
@@ -45,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int | None = args.func(args)
         return result or 0
-    except (CliError, ActionRefused, ConfigError, NotARepository, AlreadyRunning,
-            StoreError, WorkspaceError) as e:
+    except Exception as e:
+        if not isinstance(e, _refusals()):
+            raise
         print(f"loopwright: {e}", file=sys.stderr)
         return 2 if isinstance(e, ConfigError | NotARepository) else 1
     except KeyboardInterrupt:
@@ -54,6 +44,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `loopwright log | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+# The errors a user is told in one line, by module: each command imports only what it
+# uses (`loopwright status` never loads the manager or git), so an error whose module was
+# never imported cannot have been raised.
+_REFUSALS = {
+    "loopwright.cli.common": "CliError", "loopwright.manager.api": "ActionRefused",
+    "loopwright.config": "ConfigError", "loopwright.project": "NotARepository",
+    "loopwright.manager.lock": "AlreadyRunning", "loopwright.store": "StoreError",
+    "loopwright.workspace.repo": "WorkspaceError",
+}
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    return tuple(getattr(sys.modules[m], name) for m, name in _REFUSALS.items()
+                 if m in sys.modules)
+
+
+Command = Callable[[argparse.Namespace], "int | None"]
+
+
+def _lazy(module: str, name: str) -> Command:
+    """`cli.<module>.<name>`, imported when the command runs."""
+    def command(args: argparse.Namespace) -> int | None:
+        func: Command = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return func(args)
+    command.__name__ = name
+    return command
+
+
+class _Commands:
+    """`c.status` and the like: a command of `cli.<module>`, loaded when it runs."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Command:
+        return _lazy(self._module, name)
+
+
+c, a, setup = _Commands("commands"), _Commands("attention"), _Commands("setup")
+dl, m, w = _Commands("delegation"), _Commands("manager"), _Commands("web")
+preview_cmd = _Commands("preview")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -232,7 +265,9 @@ def reference_markdown() -> str:
 
 
 def _overrule(args: argparse.Namespace) -> int | None:
-    return m.overrule_act(args) if m.is_act(args.task) else c.overrule(args)
+    from .manager import is_act
+
+    return m.overrule_act(args) if is_act(args.task) else c.overrule(args)
 def _web_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--web", metavar="[HOST:]PORT", default="",
                     help="also serve the phone page here (host default 127.0.0.1; "
@@ -251,4 +286,4 @@ def _config(args: argparse.Namespace) -> int:
     if args.cli_reference:
         sys.stdout.write(reference_markdown())
         return 0
-    return setup.config_cmd(args)
+    return setup.config_cmd(args) or 0

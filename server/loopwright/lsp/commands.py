@@ -197,10 +197,10 @@ async def dashboard(live: ClientSync, _: p.NoParams) -> Any:
 def _render_dashboard(db_path: Path, title: str) -> str:
     store = Store(db_path)
     try:
-        records = store.read_after(0)
+        history = History.of(store.read_all())
     finally:
         store.close()
-    return render_report(History.of(records), time.time(), title=title)
+    return render_report(history, time.time(), title=title)
 
 
 async def tell(live: ClientSync, q: p.TellParams) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
+from .. import store_snapshot
 from ..backends import load, unknown_worker
 from ..config import Config
 from ..core.ids import LookupFailed, new_id, resolve
@@ -64,7 +65,7 @@ class FrontEndApi:
     def open(cls, project: Project) -> FrontEndApi:
         config = load(project.config_path)
         store = Store(project.db_path)
-        state = State()
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
         api = cls(project, config, store, state)
         api.refresh()
         return api
@@ -296,6 +297,7 @@ class FrontEndApi:
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""
+
         removed = []
         for s in list(self.refresh().sessions.values()):
             if s.terminal and s.worktree and not s.worktree_removed:
@@ -405,6 +407,8 @@ class FrontEndApi:
         """The session's diff: git only, never the log, so a thread may run it."""
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
+        from ..workspace import diff as diff_mod  # git: only the commands that use it
+
         text = diff_mod.diff_text(self.project.root, s.base_commit,
                                   s.head_commit or s.base_commit)
         worktree = Path(s.worktree)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import __version__
+from .. import __version__, store_snapshot
 from .. import events as ev
 from ..attention.supervisor import Supervisor
 from ..backends import make_triager
@@ -29,10 +29,10 @@ from ..core.keys import EffectKey
 from ..project import Project
 from ..push.sender import Pusher
 from ..runtime import Runtime
-from ..state import State, apply, fold, refused
+from ..state import State, apply, refused
 from ..store import Store, secrets_from_environment
 from . import decide as d
-from . import environment, intake, pipeline, preview
+from . import environment, intake, pipeline, preview, warm
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
@@ -43,6 +43,7 @@ from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
+IDLE_WAIT_SECONDS = 5.0
 
 
 class Manager:
@@ -87,6 +88,8 @@ class Manager:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._rt is not None:
+            self._rt.store.wake()  # the loop waits on the log: end that wait now
 
     async def run(self) -> None:
         """Run until stopped (or, with `once`, until nothing moves without the human)."""
@@ -107,7 +110,8 @@ class Manager:
             lock.release()
 
     async def _run(self, store: Store) -> None:
-        state = fold(store.read_after(0))
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
+        snapshots = store_snapshot.Checkpoints(state.last_seq)
         self._rt = rt = Runtime(self.project, self._config, store, state)
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
                                     version=__version__))
@@ -116,6 +120,7 @@ class Manager:
         store.checkpoint_elsewhere()
         self._spawn(EffectKey("checkpoint"), _checkpoint_every(store, CHECKPOINT_SECONDS))
         self._spawn(EffectKey("config"), ConfigWatcher(rt).run())
+        self._spawn(EffectKey("warm"), warm.keep_warm(rt))
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
@@ -136,12 +141,17 @@ class Manager:
                 for record in batch:
                     self._handle(record)
                 self._schedule()  # once a batch: it looks at every session
+                if (body := snapshots.due(state)) is not None:  # encoded here, written
+                    self._spawn(EffectKey("snapshot"), asyncio.to_thread(  # off the loop
+                        store.write_snapshot, store_snapshot.fold_version(),
+                        state.last_seq, body, own_connection=True))
                 if batch:
                     await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
                 if self.once and self._idle() and inbox.idle() and world.idle():
                     return
-                await store.wait(0.05 if self.once else 0.5)
+                # Woken by any commit (the WAL watch) or a stop; nothing else is news.
+                await store.wait(0.05 if self.once else IDLE_WAIT_SECONDS)
         finally:
             inbox.stop()
             world.stop()
@@ -176,7 +186,7 @@ class Manager:
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
-                                                    "config"))
+                                                    "config", "snapshot", "warm"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         if self._steward is None or self._steward.idle():
             waiting.add(EffectKey("steward"))
@@ -319,9 +329,12 @@ class Manager:
 
 
 async def _checkpoint_every(store: Store, seconds: float) -> None:
+    done = -1
     while True:
         await asyncio.sleep(seconds)
-        await asyncio.to_thread(store.checkpoint)
+        if (last := store.last_seq()) != done:  # nothing appended: nothing to copy
+            await asyncio.to_thread(store.checkpoint)
+            done = last
 
 
 def thread_pool() -> ThreadPoolExecutor:

@@ -16,7 +16,7 @@ from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox, worktrees
-from . import environment
+from . import environment, warm
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,13 @@ async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -
     path = Path(s.worktree) if s.worktree else rt.project.worktrees / s.name
     target = s.target_branch or rt.config.project.target_branch
     try:
-        base = await asyncio.to_thread(
-            worktrees.create_worktree, root, path, s.branch, s.base_commit or target
-        )
+        taken = None if resume or s.worktree else await warm.take(rt, path, s.branch, target)
+        if taken is not None:
+            base = taken
+        else:
+            base = await asyncio.to_thread(
+                worktrees.create_worktree, root, path, s.branch, s.base_commit or target
+            )
     except Exception as e:  # noqa: BLE001 - any git failure ends this session, not the loop
         rt.append(ev.WorkerFailed(session_id=session_id,
                                   reason=f"could not prepare the worktree: {e}"))

@@ -157,64 +157,96 @@ def sessions(state: State, now: float) -> list[SessionRow]:
 
 def inbox(state: State) -> list[InboxItem]:
     """What needs the human, oldest first. Nothing that waits on them is left out."""
-    items: list[InboxItem] = []
-    for d in state.decisions.values():
-        s = state.sessions.get(d.session_id)
-        t = state.tasks.get(d.task_id)
-        if not d.open or (s is not None and s.terminal) or (t is not None and (
-                t.verdict == "cancelled" or (t.children and s is None))):
-            continue  # (triage's question about a task since split: nothing waits on it)
-        detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
-        items.append(InboxItem(
-            kind="decision", ref=d.decision_id, title=d.question, detail=detail,
-            since=d.asked_at, session_id=d.session_id, session_name=s.name if s else "",
-            options=d.options, actions=("answer",),
-        ))
-    for s in state.sessions.values():
-        title = state.tasks[s.task_id].title
-        if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
-            r = s.review
-            why = " ".join(s.gate_reasons) or "needs review"
-            items.append(InboxItem(
-                kind="review", ref=s.session_id, session_id=s.session_id,
-                session_name=s.name, title=title,
-                detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
-                since=s.changed_at, actions=("approve", "request-changes", "reject"),
-                preview=preview_view(s),
-            ))
-        elif s.state == SessionState.LANDING and s.landing_blocked:
-            items.append(InboxItem(
-                kind="landing_blocked", ref=s.session_id, session_id=s.session_id,
-                session_name=s.name, title=title, detail=s.landing_blocked,
-                since=s.changed_at, actions=("kill",),
-            ))
-        elif (s.state == SessionState.FAILED and not s.retried
-              and not state.tasks[s.task_id].children
-              and state.tasks[s.task_id].verdict != "cancelled"):
-            items.append(InboxItem(
-                kind="failed", ref=s.session_id, session_id=s.session_id,
-                session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
-                actions=("retry", "diff"),
-            ))
-    for t in state.tasks.values():
-        if t.verdict == "declined":
-            items.append(InboxItem(
-                kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
-                since=t.filed_at, actions=("overrule", "cancel"),
-            ))
-    for refused in state.refused_files.values():
-        items.append(InboxItem(
-            kind="refused", ref=refused.origin,
-            title=f"inbox file {refused.origin} was refused",
-            detail=(f"{refused.error} (kept at {refused.kept_at})" if refused.kept_at
-                    else refused.error),
-            since=refused.refused_at, actions=("dismiss",),
-        ))
+    items = [i for d in state.decisions.values() if (i := decision_item(state, d.decision_id))]
+    items += [i for sid in state.sessions if (i := session_item(state, sid))]
+    items += [i for tid in state.tasks if (i := task_item(state, tid))]
+    items += other_items(state)
+    items.sort(key=lambda i: i.since)
+    return items
+
+
+# The inbox item of one decision, session or task (None: it waits on nobody), and the
+# rest (refused files, the world's, the manager's): what changed in a batch is found
+# from the records' own ids, so a front end never rebuilds the inbox by scanning.
+
+def decision_item(state: State, decision_id: str) -> InboxItem | None:
+    d = state.decisions.get(decision_id)
+    if d is None:
+        return None
+    s = state.sessions.get(d.session_id)
+    t = state.tasks.get(d.task_id)
+    if not d.open or (s is not None and s.terminal) or (t is not None and (
+            t.verdict == "cancelled" or (t.children and s is None))):
+        return None  # (triage's question about a task since split: nothing waits on it)
+    detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
+    return InboxItem(
+        kind="decision", ref=d.decision_id, title=d.question, detail=detail,
+        since=d.asked_at, session_id=d.session_id, session_name=s.name if s else "",
+        options=d.options, actions=("answer",),
+    )
+
+
+def session_item(state: State, session_id: str) -> InboxItem | None:
+    s = state.sessions.get(session_id)
+    if s is None:
+        return None
+    title = state.tasks[s.task_id].title
+    if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
+        r = s.review
+        why = " ".join(s.gate_reasons) or "needs review"
+        return InboxItem(
+            kind="review", ref=s.session_id, session_id=s.session_id,
+            session_name=s.name, title=title,
+            detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
+            since=s.changed_at, actions=("approve", "request-changes", "reject"),
+            preview=preview_view(s),
+        )
+    if s.state == SessionState.LANDING and s.landing_blocked:
+        return InboxItem(
+            kind="landing_blocked", ref=s.session_id, session_id=s.session_id,
+            session_name=s.name, title=title, detail=s.landing_blocked,
+            since=s.changed_at, actions=("kill",),
+        )
+    if (s.state == SessionState.FAILED and not s.retried
+            and not state.tasks[s.task_id].children
+            and state.tasks[s.task_id].verdict != "cancelled"):
+        return InboxItem(
+            kind="failed", ref=s.session_id, session_id=s.session_id,
+            session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
+            actions=("retry", "diff"),
+        )
+    return None
+
+
+def task_item(state: State, task_id: str) -> InboxItem | None:
+    t = state.tasks.get(task_id)
+    if t is None or t.verdict != "declined":
+        return None
+    return InboxItem(
+        kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
+        since=t.filed_at, actions=("overrule", "cancel"),
+    )
+
+
+def other_items(state: State) -> list[InboxItem]:
+    """Refused inbox files, the world's items and the manager's (all few)."""
+    items = [InboxItem(
+        kind="refused", ref=refused.origin,
+        title=f"inbox file {refused.origin} was refused",
+        detail=(f"{refused.error} (kept at {refused.kept_at})" if refused.kept_at
+                else refused.error),
+        since=refused.refused_at, actions=("dismiss",),
+    ) for refused in state.refused_files.values()]
     items += world_views.inbox_items(state, InboxItem)
     items += manager_views.inbox_items(state, InboxItem)
     items += push_views.inbox_items(state, InboxItem)
-    items.sort(key=lambda i: i.since)
     return items
+
+
+def inbox_key(item: InboxItem) -> str:
+    """An item's identity in the inbox, kept while it waits: its kind, ref and title,
+    joined by `\\n` (a client computes the same from the items it holds)."""
+    return f"{item.kind}\n{item.ref}\n{item.title}"
 
 
 # Steps whose own event (CommandRan, DecisionAsked) already says what happened.
