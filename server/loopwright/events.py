@@ -610,6 +610,24 @@ class FocusChanged(_Event, frozen=True, tag="focus_changed"):
     by: str = "human"
 
 
+# --- compute: the Ray cluster (docs/cluster.md) ------------------------------------
+
+
+class ClusterUnreachable(_Event, frozen=True, tag="cluster_unreachable"):
+    """The cluster in `[compute]` could not be reached (or was lost); work meant for it
+    waits, or runs here under `fallback = "local"`."""
+
+    address: str
+    error: str
+    waiting: int = 0  # how many runs wait for it
+
+
+class ClusterReached(_Event, frozen=True, tag="cluster_reached"):
+    address: str
+    nodes: int
+    cpus: float
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -675,6 +693,8 @@ Event = (
     | NotificationsReleased
     | DigestPublished
     | FocusChanged
+    | ClusterUnreachable
+    | ClusterReached
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__

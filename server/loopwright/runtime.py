@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import events as ev
 from .config import Config
@@ -32,6 +33,8 @@ class Runtime:
     worktree_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # Check runs compete for the same cores: at most this many at once.
     checks_slots: asyncio.Semaphore = field(init=False)
+    # The handle on the Ray cluster (manager/checks_run.py), made when first needed.
+    compute: Any = None
 
     def __post_init__(self) -> None:
         self.checks_slots = asyncio.Semaphore(

@@ -115,6 +115,8 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.NotificationsReleased: None,
     ev.DigestPublished: None,
     ev.FocusChanged: None,
+    ev.ClusterUnreachable: PROGRESS,  # the inbox item is what asks for attention
+    ev.ClusterReached: PROGRESS,
 }
 
 

@@ -30,8 +30,8 @@ from ..project import Project
 from ..runtime import Runtime
 from ..state import State, apply, fold, refused
 from ..store import Store, secrets_from_environment
+from . import checks_run, intake, pipeline
 from . import decide as d
-from . import intake, pipeline
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
@@ -128,6 +128,7 @@ class Manager:
         finally:
             inbox.stop()
             world.stop()
+            await checks_run.close(rt)
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt

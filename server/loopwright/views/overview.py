@@ -13,7 +13,7 @@ from . import manager as manager_views
 from . import world as world_views
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict", "config", "refused"]
+                    "pull_request", "conflict", "config", "refused", "cluster"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -24,7 +24,8 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                              "a blocked landing, a failure, a declined task, "
                                              "a pull request, a conflict, a config.toml edit "
                                              "that did not apply, an inbox file that "
-                                             "could not become a task")]
+                                             "could not become a task, a compute cluster "
+                                             "that cannot be reached")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
