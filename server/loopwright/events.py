@@ -628,6 +628,31 @@ class ClusterReached(_Event, frozen=True, tag="cluster_reached"):
     cpus: float
 
 
+class SessionPlaced(_Event, frozen=True, tag="session_placed"):
+    """A session's worker went to a cluster node; nothing of it is on this machine until
+    its work comes back (`WorkBroughtBack`)."""
+
+    session_id: str
+    node: str
+
+
+class SessionCheckpointed(_Event, frozen=True, tag="session_checkpointed"):
+    """The node sent the session's tree back as `commit` after `steps` steps (kept under
+    refs/loopwright/checkpoints/): a lost node resumes from here."""
+
+    session_id: str
+    commit: str
+    steps: int
+
+
+class WorkBroughtBack(_Event, frozen=True, tag="work_brought_back"):
+    """A session's work came back from its node onto its branch, checked out here."""
+
+    session_id: str
+    worktree: str
+    commit: str
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -695,6 +720,9 @@ Event = (
     | FocusChanged
     | ClusterUnreachable
     | ClusterReached
+    | SessionPlaced
+    | SessionCheckpointed
+    | WorkBroughtBack
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__

@@ -117,6 +117,9 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.FocusChanged: None,
     ev.ClusterUnreachable: PROGRESS,  # the inbox item is what asks for attention
     ev.ClusterReached: PROGRESS,
+    ev.SessionPlaced: None,
+    ev.SessionCheckpointed: None,
+    ev.WorkBroughtBack: None,
 }
 
 

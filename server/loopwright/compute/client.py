@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from ..config.tree import SandboxConfig
 from . import wire
@@ -37,6 +39,13 @@ async def _probe(address: str) -> None:
         await writer.wait_closed()
 
 
+class SessionLost(Exception):
+    """The session's actor is gone with its node; start it again from its checkpoint."""
+
+
+OnCall = Callable[[wire.SessionCall], Awaitable[Any]]
+
+
 class ClusterClient:
     def __init__(self, address: str, namespace: str, log_path: Path | None = None,
                  connect_seconds: float = CONNECT_SECONDS) -> None:
@@ -47,6 +56,8 @@ class ClusterClient:
         self._proc: asyncio.subprocess.Process | None = None
         self._connected: wire.Connected | None = None
         self._pending: dict[int, asyncio.Future[wire.FromDriver]] = {}
+        self._sessions: dict[str, tuple[OnCall, asyncio.Future[wire.FromDriver]]] = {}
+        self._calls: set[asyncio.Task[None]] = set()
         self._next_id = 0
         self._reader: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
@@ -109,24 +120,80 @@ class ClusterClient:
             raise ClusterUnreachable(reply.error)
         raise RuntimeError(f"the check run failed on the cluster: {reply.error}")
 
+    async def run_session(self, start: wire.SessionStart, on_call: OnCall
+                          ) -> wire.SessionEnded:
+        """Run a session on the cluster; each call of its worker answered by `on_call`.
+        Raises SessionLost when its node goes, ClusterUnreachable when the cluster does."""
+        await self.connect()
+        future: asyncio.Future[wire.FromDriver] = asyncio.get_running_loop().create_future()
+        self._sessions[start.session_id] = (on_call, future)
+        try:
+            await self._send(start)
+            ended = await future
+        finally:
+            self._sessions.pop(start.session_id, None)
+        if isinstance(ended, wire.SessionEnded):
+            return ended
+        if isinstance(ended, wire.SessionLost):
+            raise SessionLost(ended.error)
+        assert isinstance(ended, wire.RequestFailed)
+        raise ClusterUnreachable(ended.error)
+
     async def _ask(self, req: wire.CheckRun) -> wire.FromDriver:
-        proc = self._proc
-        assert proc is not None and proc.stdin is not None
         future: asyncio.Future[wire.FromDriver] = asyncio.get_running_loop().create_future()
         self._pending[req.request_id] = future
         try:
-            proc.stdin.write(wire.frame(req))
+            await self._send(req)
+        except ClusterUnreachable:
+            self._pending.pop(req.request_id, None)
+            raise
+        return await future
+
+    async def _send(self, message: wire.ToDriver) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            raise ClusterUnreachable("the cluster driver is gone")
+        try:
+            proc.stdin.write(wire.frame(message))
             await proc.stdin.drain()
         except (BrokenPipeError, ConnectionResetError) as e:
-            self._pending.pop(req.request_id, None)
             await self._stop()
             raise ClusterUnreachable(f"the cluster driver is gone: {e}") from e
-        return await future
+
+    def _session_message(self, message: wire.FromDriver) -> None:
+        sid = getattr(message, "session_id", "")
+        entry = self._sessions.get(sid)
+        if entry is None:
+            return
+        on_call, future = entry
+        if isinstance(message, wire.SessionCall):
+            job = asyncio.create_task(self._answer(on_call, message))
+            self._calls.add(job)
+            job.add_done_callback(self._calls.discard)
+        elif not future.done():
+            future.set_result(message)
+
+    async def _answer(self, on_call: OnCall, call: wire.SessionCall) -> None:
+        try:
+            value = await on_call(call)
+        except Exception:  # the manager's side failed: the worker must not hang on it
+            log.exception("answering %s of session %s failed", call.method, call.session_id)
+            value = None
+        if call.call_id == 0:  # a notice (where it was placed): no one waits for a reply
+            return
+        # A driver gone meanwhile loses the session with it; the reader says so.
+        with contextlib.suppress(ClusterUnreachable):
+            await self._send(wire.SessionReply(session_id=call.session_id,
+                                               call_id=call.call_id, value=value))
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         try:
             while (message := await wire.read_from_driver(proc.stdout)) is not None:
+                if isinstance(message, wire.SessionCall | wire.SessionEnded
+                              | wire.SessionLost):
+                    self._session_message(message)
+                    continue
                 request_id = getattr(message, "request_id", None)
                 future = self._pending.pop(request_id, None) if request_id else None
                 if future is not None and not future.done():
@@ -144,6 +211,9 @@ class ClusterClient:
                 if not future.done():
                     future.set_result(lost)
             self._pending.clear()
+            for _, future in self._sessions.values():
+                if not future.done():
+                    future.set_result(lost)
 
     async def close(self) -> None:
         await self._stop()

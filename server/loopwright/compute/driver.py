@@ -9,6 +9,7 @@ again when it needs the cluster and the last one is gone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -54,11 +55,60 @@ def _options(resources: dict[str, float]) -> dict[str, Any]:
     return opts
 
 
+class SessionActor:
+    """One session on a node (a Ray actor, placed by its resources). `run` streams the
+    worker's calls to the manager; `reply` brings each answer back."""
+
+    def __init__(self) -> None:
+        self._replies: dict[int, asyncio.Future[Any]] = {}
+        self._outbox: asyncio.Queue[wire.SessionCall] = asyncio.Queue()
+        self._next = 0
+        self._session_id = ""
+
+    async def call(self, method: str, args: dict[str, Any]) -> Any:
+        self._next += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._replies[self._next] = future
+        await self._outbox.put(wire.SessionCall(session_id=self._session_id,
+                                                call_id=self._next, method=method, args=args))
+        return await future
+
+    async def reply(self, call_id: int, value: Any) -> None:
+        future = self._replies.pop(call_id, None)
+        if future is not None and not future.done():
+            future.set_result(value)
+
+    async def run(self, start: wire.SessionStart) -> Any:
+        import ray
+
+        from .node import where
+        from .node_session import NodeSession
+
+        self._session_id = start.session_id
+        node_id = ray.get_runtime_context().get_node_id()
+        yield wire.SessionCall(session_id=start.session_id, call_id=0, method="placed",
+                               args={"node": where(node_id)})
+        job = asyncio.ensure_future(NodeSession(start, node_id, self.call).run())
+        while True:
+            get = asyncio.ensure_future(self._outbox.get())
+            await asyncio.wait({get, job}, return_when=asyncio.FIRST_COMPLETED)
+            if get.done():
+                yield get.result()
+                continue
+            get.cancel()
+            break
+        while not self._outbox.empty():
+            yield self._outbox.get_nowait()
+        yield job.result()
+
+
 class Driver:
     def __init__(self, ray: Any, writer: asyncio.StreamWriter) -> None:
         self._ray = ray
         self._writer = writer
         self._run_check = _check_task(ray)
+        self._actor_class = ray.remote(max_restarts=0)(SessionActor)
+        self._sessions: dict[str, Any] = {}
 
     def send(self, message: wire.FromDriver) -> None:
         self._writer.write(wire.frame(message))
@@ -84,6 +134,38 @@ class Driver:
                          seconds=r.seconds, timed_out=r.timed_out, where=where)
                 for r, where in done]))
         await self._writer.drain()
+
+
+    async def session_start(self, req: wire.SessionStart) -> None:
+        ray = self._ray
+        sid = req.session_id
+        old = self._sessions.pop(sid, None)
+        if old is not None:
+            ray.kill(old)
+        opts = _options(req.resources)
+        actor = None
+        try:
+            actor = self._actor_class.options(**opts).remote()
+            self._sessions[sid] = actor
+            async for ref in actor.run.remote(req):
+                message = await ref
+                self.send(message)
+                await self._writer.drain()
+                if isinstance(message, wire.SessionEnded):
+                    break
+        except Exception as e:  # noqa: BLE001 -- the actor, its node or the cluster is gone
+            self.send(wire.SessionLost(session_id=sid, error=_said(e)))
+            await self._writer.drain()
+        finally:
+            if actor is not None and self._sessions.get(sid) is actor:
+                del self._sessions[sid]
+                with contextlib.suppress(Exception):  # already gone with its node
+                    ray.kill(actor)
+
+    def session_reply(self, req: wire.SessionReply) -> None:
+        actor = self._sessions.get(req.session_id)
+        if actor is not None:
+            actor.reply.remote(req.call_id, req.value)
 
 
 def _said(error: BaseException) -> str:
@@ -117,7 +199,11 @@ async def serve(address: str, namespace: str, channel: BinaryIO) -> int:
     await writer.drain()
     running: set[asyncio.Task[None]] = set()
     while (req := await wire.read_to_driver(reader)) is not None:
-        job = asyncio.create_task(driver.check_run(req))
+        if isinstance(req, wire.SessionReply):
+            driver.session_reply(req)
+            continue
+        job = asyncio.create_task(driver.check_run(req) if isinstance(req, wire.CheckRun)
+                                  else driver.session_start(req))
         running.add(job)
         job.add_done_callback(running.discard)
     return 0  # the manager closed our stdin: it is gone or done with us

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from typing import Any
 
 import msgspec
 
@@ -55,8 +56,61 @@ class Unreachable(msgspec.Struct, frozen=True, tag="unreachable"):
     error: str
 
 
-ToDriver = CheckRun
-FromDriver = CheckRunDone | RequestFailed | Connected | Unreachable
+class SessionStart(msgspec.Struct, frozen=True, tag="session_start"):
+    """Run a session's worker on a node, from `commit` (its base, or its last checkpoint)
+    with `resume_step` steps already done. `task`, `session` and `config` are the
+    msgpack of the manager's own structures, decoded on the node."""
+
+    session_id: str
+    bundle: bytes
+    commit: str
+    base_commit: str
+    resume_step: int
+    notes: list[str]
+    task: bytes
+    session: bytes
+    config: bytes
+    checkpoint_steps: int
+    resources: dict[str, float]
+    env: dict[str, str]  # what the worker's agent CLI gets from `[compute] pass_keys`
+
+
+class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):
+    """The worker on the node asks the manager something (its context's methods)."""
+
+    session_id: str
+    call_id: int
+    method: str  # act, progress, command, ask, checkpoint, placed
+    args: dict[str, Any]
+
+
+class SessionReply(msgspec.Struct, frozen=True, tag="session_reply"):
+    session_id: str
+    call_id: int
+    value: Any
+
+
+class SessionEnded(msgspec.Struct, frozen=True, tag="session_ended"):
+    """The worker returned: finished with a summary (and its commit in `bundle`), or
+    failed with a reason."""
+
+    session_id: str
+    finished: bool
+    text: str  # the summary, or the reason it failed
+    bundle: bytes
+    commit: str
+
+
+class SessionLost(msgspec.Struct, frozen=True, tag="session_lost"):
+    """The session's actor is gone (its node died, or the cluster): start it again."""
+
+    session_id: str
+    error: str
+
+
+ToDriver = CheckRun | SessionStart | SessionReply
+FromDriver = (CheckRunDone | RequestFailed | Connected | Unreachable | SessionCall
+              | SessionEnded | SessionLost)
 
 _encoder = msgspec.msgpack.Encoder()
 _to_driver = msgspec.msgpack.Decoder(ToDriver)

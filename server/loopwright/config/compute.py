@@ -43,6 +43,10 @@ class ComputeConfig(Section):
     retry_seconds: Annotated[float, doc(
         "How long to wait between tries to reach an unreachable cluster.",
         ge=0.05, le=3600)] = 15.0
+    checkpoint_steps: Annotated[int, doc(
+        "A remote session sends its work back as a checkpoint after this many steps; a "
+        "lost node costs at most those steps. 0: no checkpoints (a lost node starts the "
+        "session over).", ge=0, le=10_000)] = 1
     connect_seconds: Annotated[float, doc(
         "How long joining the cluster may take before it counts as unreachable.",
         ge=1, le=3600)] = 60.0

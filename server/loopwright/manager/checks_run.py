@@ -74,19 +74,19 @@ async def _on_cluster(rt: Runtime, command: str, commands: list[str], commit: st
                 tail_lines=cfg.checks.output_tail_lines,
                 resources=dict(cfg.compute.resources))
         except ClusterUnreachable as e:
-            _report(rt, reachable=False, error=str(e))
+            report(rt, reachable=False, error=str(e))
             if cfg.compute.fallback == "local":
                 return None
             await asyncio.sleep(cfg.compute.retry_seconds)
             continue
-        _report(rt, reachable=True)
+        report(rt, reachable=True)
         results = [CommandResult(r.command, r.exit_code, r.output, r.seconds, r.timed_out)
                    for r in ran]
         return shards.merge(command, results, where=[r.where for r in ran],
                             tail_lines=cfg.checks.output_tail_lines)
 
 
-def _report(rt: Runtime, *, reachable: bool, error: str = "") -> None:
+def report(rt: Runtime, *, reachable: bool, error: str = "") -> None:
     """Record a change of the cluster's reachability, once per change."""
     client = cluster(rt)
     known = rt.state.world.cluster.reachable

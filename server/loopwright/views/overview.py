@@ -79,6 +79,8 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     landed_commit: Annotated[str, D(description="the target branch's commit once landed")]
     tokens: Annotated[int, D(description="what the session's agents used")]
     cost_usd: Annotated[float, D(description="their cost at the configured `[prices]`")]
+    node: Annotated[str, D(description="the cluster node its worker runs (or ran) on; "
+                                       "empty on this machine")] = ""
 
 
 def elapsed_seconds(s: Session, now: float) -> float:
@@ -124,6 +126,7 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
         has_review=review is not None, added=review.added if review else 0,
         removed=review.removed if review else 0, failure=s.failure,
         landed_commit=s.landed_commit, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
+        node=s.node,
     )
 
 
@@ -227,8 +230,16 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():
             return f"{e.name}: queued on branch {e.branch} ({e.backend})"
+        case ev.SessionStarted() if not e.worktree:
+            return f"{name(e.session_id)}: started for the cluster"
         case ev.SessionStarted():
             return f"{name(e.session_id)}: started in {e.worktree}"
+        case ev.SessionPlaced():
+            return f"{name(e.session_id)}: runs on {e.node}"
+        case ev.SessionCheckpointed():
+            return f"{name(e.session_id)}: checkpoint after {e.steps} step(s)"
+        case ev.WorkBroughtBack():
+            return f"{name(e.session_id)}: work brought back to {e.worktree}"
         case ev.SessionResumed():
             return f"{name(e.session_id)}: resumed ({e.reason})"
         case ev.WorkerActed():
