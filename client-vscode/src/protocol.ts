@@ -45,7 +45,7 @@ export const Methods = {
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "channel" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+export type InboxKind = "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -199,12 +199,14 @@ export interface SessionRow {
   dependsOn: string[];
   /** steering notes its worker has not taken yet */
   steersPending: number;
+  /** the cluster node its worker runs (or ran) on; empty on this machine */
+  node: string;
 }
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task, a push channel that keeps failing */
-  kind: "channel" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task, a push channel that keeps failing, a compute cluster that cannot be reached */
+  kind: "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */

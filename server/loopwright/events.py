@@ -967,6 +967,47 @@ class ScreenshotsTaken(_Event, frozen=True, tag="screenshots_taken"):
     head_commit: str
     shots: tuple[Screenshot, ...]
     problems: tuple[str, ...] = ()  # what could not be taken, and why
+# --- compute: the Ray cluster (docs/cluster.md) ------------------------------------
+
+
+class ClusterUnreachable(_Event, frozen=True, tag="cluster_unreachable"):
+    """The cluster in `[compute]` could not be reached (or was lost); work meant for it
+    waits, or runs here under `fallback = "local"`."""
+
+    address: str
+    error: str
+    waiting: int = 0  # how many runs wait for it
+
+
+class ClusterReached(_Event, frozen=True, tag="cluster_reached"):
+    address: str
+    nodes: int
+    cpus: float
+
+
+class SessionPlaced(_Event, frozen=True, tag="session_placed"):
+    """A session's worker went to a cluster node; nothing of it is on this machine until
+    its work comes back (`WorkBroughtBack`)."""
+
+    session_id: str
+    node: str
+
+
+class SessionCheckpointed(_Event, frozen=True, tag="session_checkpointed"):
+    """The node sent the session's tree back as `commit` after `steps` steps (kept under
+    refs/loopwright/checkpoints/): a lost node resumes from here."""
+
+    session_id: str
+    commit: str
+    steps: int
+
+
+class WorkBroughtBack(_Event, frozen=True, tag="work_brought_back"):
+    """A session's work came back from its node onto its branch, checked out here."""
+
+    session_id: str
+    worktree: str
+    commit: str
 
 
 Event = (
@@ -1070,6 +1111,11 @@ Event = (
     | PreviewFailed
     | PreviewStopped
     | ScreenshotsTaken
+    | ClusterUnreachable
+    | ClusterReached
+    | SessionPlaced
+    | SessionCheckpointed
+    | WorkBroughtBack
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__

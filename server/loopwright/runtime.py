@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import events as ev
 from .config import Config
@@ -36,6 +37,8 @@ class Runtime:
     warm_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # Check runs compete for the same cores: at most this many at once.
     checks_slots: asyncio.Semaphore = field(init=False)
+    # The handle on the Ray cluster (manager/checks_run.py), made when first needed.
+    compute: Any = None
 
     def __post_init__(self) -> None:
         self.checks_slots = asyncio.Semaphore(

@@ -139,6 +139,9 @@ class Session(msgspec.Struct, kw_only=True):
     tokens: int = 0  # every token billed for this session's agents (cache included)
     cost_usd: float = 0.0
     reviewer_rounds: int = 0  # times the reviewer agent sent the change back
+    node: str = ""  # the cluster node its worker runs on ([compute]); "" on this machine
+    checkpoint_commit: str = ""  # the node's last checkpoint of its tree
+    checkpoint_steps: int = 0  # the steps that checkpoint holds
     # Non-blocking questions answered against the assumption the worker went on with:
     # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
     unheeded: list[str] = msgspec.field(default_factory=list)
@@ -552,6 +555,12 @@ def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
             s.last_message = message
             if step is not None:
                 s.steps_done = max(s.steps_done, step + 1)
+        case ev.SessionPlaced(node=node):
+            s.node = node
+        case ev.SessionCheckpointed(commit=commit, steps=steps):
+            s.checkpoint_commit, s.checkpoint_steps = commit, steps
+        case ev.WorkBroughtBack(worktree=worktree) if not s.worktree:
+            s.worktree = worktree
         case ev.SetupRan(command=command, exit_code=0) if not e.timed_out:
             s.setup_passed.append(command)
         case ev.WorkerFinished() if s.state in (S.RUNNING, S.WAITING):

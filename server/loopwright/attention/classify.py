@@ -168,6 +168,11 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.PreviewFailed: PROGRESS,
     ev.PreviewStopped: None,
     ev.ScreenshotsTaken: None,
+    ev.ClusterUnreachable: PROGRESS,  # the inbox item is what asks for attention
+    ev.ClusterReached: PROGRESS,
+    ev.SessionPlaced: None,
+    ev.SessionCheckpointed: None,
+    ev.WorkBroughtBack: None,
 }
 
 

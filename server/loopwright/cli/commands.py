@@ -182,8 +182,9 @@ def status(args: argparse.Namespace) -> int:
                 if r.steers_pending:
                     health += f" [{r.steers_pending} steering note(s) not taken yet]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
+                node = f"  on {shown(r.node)}" if r.node else ""
                 print(f"  {r.session_id}  {shown(r.name):<34} {r.state:<18}{health} "
-                      f"{views.duration(r.elapsed_seconds):>7}{cost}  "
+                      f"{views.duration(r.elapsed_seconds):>7}{cost}{node}  "
                       f"{shown(r.last_message[:60])}")
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .attention import AttentionConfig, StallsConfig
+from .compute import ComputeConfig
 from .environment import EnvironmentConfig
 from .manager import ManagerConfig
 from .preview import PreviewConfig
@@ -52,6 +53,16 @@ class ChecksConfig(Section):
     output_tail_lines: Annotated[int, doc(
         "How many of the last lines of check output are kept in the log.", ge=1,
         le=10_000)] = 40
+    shards: Annotated[int, doc(
+        "Split one run of the checks into this many runs at once, each given its part "
+        "by `{shard}` (1 to N) and `{shards}` (N) in `command`; the checks pass when "
+        "every shard passes. 1: one run.", ge=1, le=256)] = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.shards > 1 and "{shard}" not in self.command:
+            raise ValueError("checks.shards needs a `command` with `{shard}` in it (and "
+                             "usually `{shards}`), to give each run its part")
 
 
 class GateConfig(Section):
@@ -171,6 +182,8 @@ class Config(Section):
     push: PushConfig = msgspec.field(default_factory=PushConfig)
     timers: list[TimerConfig] = msgspec.field(default_factory=list)
     codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
+    # Where sessions and checks run: here, or a Ray cluster (config/compute.py).
+    compute: ComputeConfig = msgspec.field(default_factory=ComputeConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -31,8 +31,8 @@ from ..push.sender import Pusher
 from ..runtime import Runtime
 from ..state import State, apply, refused
 from ..store import Store, secrets_from_environment
+from . import checks_run, environment, intake, pipeline, preview, warm
 from . import decide as d
-from . import environment, intake, pipeline, preview, warm
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
@@ -155,6 +155,7 @@ class Manager:
         finally:
             inbox.stop()
             world.stop()
+            await checks_run.close(rt)
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt

@@ -21,7 +21,7 @@ from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
 from ..workspace.repo import WorkspaceError
-from . import environment, preview
+from . import checks_run, environment, preview
 from .effects import StillBlocked
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,8 @@ async def run_checks(rt: Runtime, session_id: str) -> None:
     command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command))
-        result = await checks_mod.run_checks(worktree, rt.config, command,
-                                              rt.project.root,
-                                              environment.session_env(rt, session_id))
+        result = await checks_run.run_checks(rt, session_id, worktree, command,
+                                             s.head_commit)
     if result is None:
         rt.append(ev.ChecksFinished(
             session_id=session_id, command="", passed=False, exit_code=0,
@@ -144,7 +143,7 @@ async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock,
                     reason=f"conflicts with {target} in: {', '.join(merged)}",
                 ))
                 return
-            if not await _merged_checks_pass(rt, session_id, worktree):
+            if not await _merged_checks_pass(rt, session_id, worktree, merged):
                 await asyncio.to_thread(land.restore_session_checkout, root, worktree,
                                         s.branch)
                 return
@@ -183,15 +182,14 @@ async def _advance(rt: Runtime, session_id: str, merged: str, old: str
     return None
 
 
-async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> bool:
+async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path,
+                              merged: str) -> bool:
     command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     if not command:
         return True
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
-        result = await checks_mod.run_checks(worktree, rt.config, command,
-                                              rt.project.root,
-                                              environment.session_env(rt, session_id))
+        result = await checks_run.run_checks(rt, session_id, worktree, command, merged)
     if result is None:
         return True
     rt.append(ev.ChecksFinished(

@@ -19,7 +19,7 @@ from . import world as world_views
 from .preview import PreviewView, preview_view
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict", "config", "refused", "channel"]
+                    "pull_request", "conflict", "config", "refused", "channel", "cluster"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -31,7 +31,8 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                              "a pull request, a conflict, a config.toml edit "
                                              "that did not apply, an inbox file that "
                                              "could not become a task, a push channel "
-                                             "that keeps failing")]
+                                             "that keeps failing, a compute cluster that "
+                                             "cannot be reached")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -96,6 +97,8 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
                                                          "started)")] = ()
     steers_pending: Annotated[int, D(description="steering notes its worker has not "
                                                  "taken yet")] = 0
+    node: Annotated[str, D(description="the cluster node its worker runs (or ran) on; "
+                                       "empty on this machine")] = ""
 
 
 def elapsed_seconds(s: Session, now: float) -> float:
@@ -148,6 +151,7 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
         landed_commit=s.landed_commit, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
         parent=task.parent, depends_on=task.depends_on,
         steers_pending=delegation_views.live_steers(state, session_id),
+        node=s.node,
     )
 
 
@@ -287,8 +291,16 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():
             return f"{e.name}: queued on branch {e.branch} ({e.backend})"
+        case ev.SessionStarted() if not e.worktree:
+            return f"{name(e.session_id)}: started for the cluster"
         case ev.SessionStarted():
             return f"{name(e.session_id)}: started in {e.worktree}"
+        case ev.SessionPlaced():
+            return f"{name(e.session_id)}: runs on {e.node}"
+        case ev.SessionCheckpointed():
+            return f"{name(e.session_id)}: checkpoint after {e.steps} step(s)"
+        case ev.WorkBroughtBack():
+            return f"{name(e.session_id)}: work brought back to {e.worktree}"
         case ev.SessionResumed():
             return f"{name(e.session_id)}: resumed ({e.reason})"
         case ev.WorkerActed():
