@@ -168,6 +168,9 @@ async def _target_shots(rt: Runtime, session_id: str, b: screenshots.Browser,
     if all(p.is_file() for p in cached.values()):
         return cached
     work = folder / "worktree"
+    if work.exists():  # left by a run a crash interrupted
+        await asyncio.to_thread(repo.run_ok, root, "worktree", "remove", "--force", str(work))
+        await asyncio.to_thread(repo.run_ok, root, "worktree", "prune")
     added = await asyncio.to_thread(repo.run_ok, root, "worktree", "add", "-q", "--detach",
                                     str(work), target)
     if added.status != 0:
