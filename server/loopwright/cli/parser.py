@@ -4,6 +4,7 @@ attention.py, what they share in common.py."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -12,16 +13,7 @@ from pathlib import Path
 
 from .. import backends
 from ..config import ConfigError
-from ..manager.api import ActionRefused
-from ..manager.lock import AlreadyRunning
 from ..project import NotARepository
-from ..store import StoreError
-from ..workspace.repo import WorkspaceError
-from . import attention as a
-from . import commands as c
-from . import setup
-from . import web as w
-from .common import CliError
 
 log = logging.getLogger("loopwright")
 
@@ -42,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int | None = args.func(args)
         return result or 0
-    except (CliError, ActionRefused, ConfigError, NotARepository, AlreadyRunning,
-            StoreError, WorkspaceError) as e:
+    except Exception as e:
+        if not isinstance(e, _refusals()):
+            raise
         print(f"loopwright: {e}", file=sys.stderr)
         return 2 if isinstance(e, ConfigError | NotARepository) else 1
     except KeyboardInterrupt:
@@ -51,6 +44,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `loopwright log | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+# The errors a user is told in one line, by module: each command imports only what it
+# uses (`loopwright status` never loads the manager or git), so an error whose module was
+# never imported cannot have been raised.
+_REFUSALS = {
+    "loopwright.cli.common": "CliError", "loopwright.manager.api": "ActionRefused",
+    "loopwright.config": "ConfigError", "loopwright.project": "NotARepository",
+    "loopwright.manager.lock": "AlreadyRunning", "loopwright.store": "StoreError",
+    "loopwright.workspace.repo": "WorkspaceError",
+}
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    return tuple(getattr(sys.modules[m], name) for m, name in _REFUSALS.items()
+                 if m in sys.modules)
+
+
+Command = Callable[[argparse.Namespace], "int | None"]
+
+
+def _lazy(module: str, name: str) -> Command:
+    """`cli.<module>.<name>`, imported when the command runs."""
+    def command(args: argparse.Namespace) -> int | None:
+        func: Command = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return func(args)
+    command.__name__ = name
+    return command
+
+
+class _Commands:
+    """`c.status` and the like: a command of `cli.<module>`, loaded when it runs."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Command:
+        return _lazy(self._module, name)
+
+
+c, a, setup = _Commands("commands"), _Commands("attention"), _Commands("setup")
+dl, m, w = _Commands("delegation"), _Commands("manager"), _Commands("web")
+preview_cmd = _Commands("preview")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,15 +157,52 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("session", help=SESSION)
     sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
     sp.add_argument("session", help=SESSION)
-    sp = cmd("overrule", c.overrule, "accept a task that triage declined")
-    sp.add_argument("task", help="task id (any unique prefix)")
+    sp = cmd("overrule", _overrule, "accept a task that triage declined, or undo a "
+             "decision the manager agent took alone (its act id, `m12.1`)")
+    sp.add_argument("task", help="task id (any unique prefix), or a manager act id")
+    sp.add_argument("--answer", default="", help="with an act that answered a worker's "
+                    "question: the right answer (it goes to the worker)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("tell", m.tell, "a message to the manager agent (docs/manager.md)")
+    sp.add_argument("text", nargs="+", help="what to tell it")
+    sp = cmd("manager", m.manager, "the manager agent's thread: what it was told, what "
+             "it decided and why, what it asked you")
+    sp.add_argument("--follow", "-f", action="store_true",
+                    help="keep printing new entries until Ctrl-C")
+    sp.add_argument("--json", action="store_true", help="one thread entry (JSON) a line")
+    sp = cmd("preview", preview_cmd.preview, "the running build of a session's change: "
+             "started if need be, its link printed once it answers",
+             " ([preview] in config.toml; a running manager starts it; docs/preview.md)")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
-             "settled yet, or a declined one (it leaves the inbox)")
+             "settled yet, or a declined one (it leaves the inbox)",
+             "; or a sub-task of a split not at work: what depended on it goes ahead "
+             "without it")
     sp.add_argument("task", help="task id (any unique prefix)")
     sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("dismiss", c.dismiss, "take a refused inbox file out of the inbox (fix it and "
              "drop it again instead, and it leaves by itself)")
     sp.add_argument("file", help="the refused file's name, as `loopwright inbox` shows it")
+    sp = cmd("split", dl.split, "split a task into sub-tasks that start once what they "
+             "depend on has landed", "; the task itself is not run, and is done when "
+             "every sub-task is. FILE is TOML, one [[task]] table per sub-task: title, "
+             "and optionally key, body, depends_on (keys), labels, priority, backend "
+             "(docs/manager.md)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("--into", required=True, metavar="FILE",
+                    help="the sub-tasks, as TOML; '-' reads standard input")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("steer", dl.steer, "send a note to a session's worker; it receives it at "
+             "its next turn", " (a queued, running or waiting session; an agent CLI, "
+             "claude-code or codex, at its next start)")
+    sp.add_argument("session", help=SESSION)
+    sp.add_argument("note", nargs="+", help="the note; a ```loopwright-script block in it "
+                    "gives the script worker its next steps")
+    sp = cmd("priority", dl.priority, "set a task's priority: higher starts first when "
+             "the slots are full", " (a split task's sub-tasks get it too)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("priority", type=int, help="the new priority (default of a task: 0)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new events until Ctrl-C")
@@ -191,6 +264,10 @@ def reference_markdown() -> str:
     return "\n".join(out)
 
 
+def _overrule(args: argparse.Namespace) -> int | None:
+    from .manager import is_act
+
+    return m.overrule_act(args) if is_act(args.task) else c.overrule(args)
 def _web_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--web", metavar="[HOST:]PORT", default="",
                     help="also serve the phone page here (host default 127.0.0.1; "
@@ -209,4 +286,4 @@ def _config(args: argparse.Namespace) -> int:
     if args.cli_reference:
         sys.stdout.write(reference_markdown())
         return 0
-    return setup.config_cmd(args)
+    return setup.config_cmd(args) or 0

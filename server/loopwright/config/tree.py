@@ -13,7 +13,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from .attention import AttentionConfig, StallsConfig
+from .compute import ComputeConfig
 from .environment import EnvironmentConfig
+from .manager import ManagerConfig
+from .preview import PreviewConfig
+from .push import PushConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
@@ -36,16 +40,6 @@ class ProjectConfig(Section):
         "AGENTS.md, CLAUDE.md, README.md and .loopwright/notes.md.")] = ""
 
 
-class ManagerConfig(Section):
-    max_parallel: Annotated[int, doc(
-        "How many sessions may run at once; the rest wait in the queue. A session waiting "
-        "on your answer to a blocking question does not count: it goes on when answered.",
-        ge=1, le=1000)] = 4
-    default_backend: Annotated[str, doc(
-        "Worker backend for tasks that do not name one: `script`, or `claude` for the "
-        "built-in agent on the Anthropic API.")] = "script"
-
-
 class ChecksConfig(Section):
     command: Annotated[str, doc(
         "The project's test command, run in the session's worktree. Empty: detected "
@@ -59,6 +53,16 @@ class ChecksConfig(Section):
     output_tail_lines: Annotated[int, doc(
         "How many of the last lines of check output are kept in the log.", ge=1,
         le=10_000)] = 40
+    shards: Annotated[int, doc(
+        "Split one run of the checks into this many runs at once, each given its part "
+        "by `{shard}` (1 to N) and `{shards}` (N) in `command`; the checks pass when "
+        "every shard passes. 1: one run.", ge=1, le=256)] = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.shards > 1 and "{shard}" not in self.command:
+            raise ValueError("checks.shards needs a `command` with `{shard}` in it (and "
+                             "usually `{shards}`), to give each run its part")
 
 
 class GateConfig(Section):
@@ -140,6 +144,7 @@ RESTART_KEYS = (
     "land",  # merge or pull request: the GitHub client behind it
     "webhook",  # the receiver's socket
     "timers",  # armed at start
+    "manager.agent",  # the manager agent is started with the manager
     "web",  # the page's socket and TLS
 )
 
@@ -155,6 +160,8 @@ class Config(Section):
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
     # What each session's worktree gets before its worker starts (docs/environment.md).
     environment: EnvironmentConfig = msgspec.field(default_factory=EnvironmentConfig)
+    # A running build of each session's change, and screenshots on its review (docs/preview.md).
+    preview: PreviewConfig = msgspec.field(default_factory=PreviewConfig)
     agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
     budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
     prices: Annotated[dict[str, ModelPrice], doc(
@@ -171,8 +178,12 @@ class Config(Section):
     # What may interrupt, and what is wasting time (config/attention.py, docs/attention.md).
     attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)
     stalls: StallsConfig = msgspec.field(default_factory=StallsConfig)
+    # Interruptions pushed to the phone through ntfy (config/push.py, docs/anywhere.md).
+    push: PushConfig = msgspec.field(default_factory=PushConfig)
     timers: list[TimerConfig] = msgspec.field(default_factory=list)
     codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
+    # Where sessions and checks run: here, or a Ray cluster (config/compute.py).
+    compute: ComputeConfig = msgspec.field(default_factory=ComputeConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()

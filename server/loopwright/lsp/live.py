@@ -20,17 +20,20 @@ import time
 
 from pygls.lsp.server import LanguageServer
 
+from .. import store_snapshot
 from ..store import Store
+from ..views.thread import entries_of
 from . import follower as f
 from . import wire
 from .host import OpenRepository
+from .lenses import LensIndex
 from .progress import SessionProgress
 from .prompts import Prompts
-from .reviews import LensIndex
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
 CHANGED = "$/loopwright/changed"
+THREAD = "$/loopwright/thread"  # the manager agent's new thread entries (docs/manager.md)
 IDLE_WAIT_SECONDS = 1.0
 BURST_SECONDS = 0.3  # how long after a change the follower keeps looking closely
 BURST_POLL_SECONDS = 0.002
@@ -56,7 +59,8 @@ class ClientSync:
         """Catch up with the log, then follow it in an owned task."""
         if self.progress is not None:
             self.tasks.start("progress", self.progress.run())
-        self._carry_out(self.follower.start(self.store.read_after(0)))
+        # The last snapshot of the fold and what came after it, not the whole log.
+        self._carry_out(self.follower.start([], store_snapshot.load(self.store)))
         self.tasks.start("follow", self._follow())
 
     async def close(self) -> None:
@@ -75,6 +79,8 @@ class ClientSync:
         batch = self.follower.feed(records)
         changed = batch.changed(hosted=self.repo.hosted, pid=self.repo.manager_pid())
         self.ls.protocol.notify(CHANGED, wire.to_json(changed))
+        if entries := entries_of(records, self.follower.state):
+            self.ls.protocol.notify(THREAD, wire.to_json(wire.ThreadParams(entries=entries)))
         self._carry_out(batch.signals)
 
     def state_result(self) -> wire.StateResult:

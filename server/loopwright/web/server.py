@@ -20,7 +20,7 @@ from ..config import Config
 from ..config.web import SERVED_FILE, served_url
 from ..project import Project
 from ..serving import Address, HttpServer, ServingError, is_loopback, parse_address
-from . import access
+from . import access, push_callbacks
 from .app import create_app
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,8 @@ class WebError(Exception):
 
 
 def extra_routes() -> list[BaseRoute]:
-    """Routes mounted under /push (the notification buttons' callbacks, issue 17's push
-    half): none yet."""
-    return []
+    """Routes mounted under /push: the notification buttons' callbacks (push/)."""
+    return push_callbacks.routes()
 
 
 def resolve_address(config: Config, flag: str, *, allow_remote: bool) -> Address:
