@@ -3,11 +3,12 @@
 `loopwright run --web` serves the page on a sample repository with open questions; real
 Chromium (Debian's, through Playwright) on a 390x844 touch viewport opens the link.
 
-- First load: bytes on the wire (Chrome's own count: headers and bodies of the page, its
-  script and style, and the live stream's first snapshot) until the inbox is drawn, and
-  the time from navigation to that moment, over fresh browser contexts (cold cache).
-  The floor, measured in the same run, is the time to load the page's stylesheet alone
-  from the same server. Goals: <= 50 KB, <= 300 ms.
+- First load: bytes on the wire (Chrome's own count: headers and bodies of the page and
+  the live stream's first snapshot) until the inbox is drawn, and the time from the
+  navigation's start to that moment, read in the page (a MutationObserver installed
+  before the page loads), over fresh browser contexts (cold cache). The floor, measured
+  in the same run, is the navigation to the page's stylesheet alone, from the same
+  server, to its last byte. Goals: <= 50 KB, <= 300 ms.
 - Live: another process (like the CLI) appends a question to the log; the page records
   when its card appears (a MutationObserver, wall clock of the same machine). Goal:
   p99 <= 250 ms.
@@ -38,6 +39,10 @@ CHANGES = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 GOAL_BYTES, GOAL_LOAD, GOAL_UPDATE = 50_000, 0.300, 0.250
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "has_touch": True,
                          "is_mobile": True}
+DRAWN = """new MutationObserver((_, obs) => {
+  if (document.querySelector('[data-kind=decision]')) {
+    window.__drawn = performance.now(); obs.disconnect(); }
+}).observe(document, {childList: true, subtree: true});"""
 WATCH = """() => { window.__seen = {};
   new MutationObserver(() => {
     for (const el of document.querySelectorAll('[data-ref^="d-bench-"]'))
@@ -70,6 +75,7 @@ def ask(store: Store, n: int) -> float:
 
 def first_load(browser: Browser, link: str) -> tuple[int, float]:
     context = browser.new_context(**PHONE)
+    context.add_init_script(DRAWN)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -79,10 +85,9 @@ def first_load(browser: Browser, link: str) -> tuple[int, float]:
            lambda e: done.__setitem__(e["requestId"], int(e["encodedDataLength"])))
     cdp.on("Network.dataReceived", lambda e: live.__setitem__(
         e["requestId"], live.get(e["requestId"], 0) + int(e["encodedDataLength"])))
-    began = time.perf_counter()
     page.goto(link)
-    page.wait_for_selector("[data-kind=decision]")
-    took = time.perf_counter() - began
+    page.wait_for_function("() => window.__drawn !== undefined")
+    took = float(page.evaluate("window.__drawn")) / 1000
     page.wait_for_timeout(50)  # let the byte counts of what already arrived come in
     total = sum(done.values()) + sum(v for k, v in live.items() if k not in done)
     context.close()
@@ -92,9 +97,9 @@ def first_load(browser: Browser, link: str) -> tuple[int, float]:
 def floor_load(browser: Browser, base: str) -> float:
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    began = time.perf_counter()
     page.goto(base + "/app.css")
-    took = time.perf_counter() - began
+    took = float(page.evaluate(
+        "performance.getEntriesByType('navigation')[0].responseEnd")) / 1000
     context.close()
     return took
 

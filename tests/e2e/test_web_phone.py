@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from helpers.git import MakeRepo, git
 from helpers.loop import cli, configure, init, task_file
 from helpers.phone import PHONE, RunWithPage, chromium, free_port, shot
+from helpers.web import served
 from loopwright.manager.api import FrontEndApi
 from loopwright.project import Project
 
@@ -185,3 +186,25 @@ def test_a_page_left_open_across_a_manager_restart_comes_back_by_itself(
     expect(phone.locator("[data-kind=review]")).to_contain_text("After the restart",
                                                                timeout=SOON)
     assert phone.evaluate("window.__samePage") is True
+
+
+def test_tell_the_manager_from_the_phone_and_see_it_in_its_thread(
+    browser: Browser, make_repo: MakeRepo, tmp_path: Path,
+) -> None:
+    pytest.importorskip("loopwright.views.thread", reason="the manager agent is issue 12's")
+    project = init(make_repo(PASSING))
+    configure(project, '[manager]\nagent = "claude"\n')
+    context = browser.new_context(**PHONE)  # type: ignore[arg-type]
+    try:
+        with served(project) as server:
+            page = context.new_page()
+            page.goto(server.link())
+            page.locator("nav a[data-tab=manager]").tap()
+            expect(page.locator("[data-part=manager]")).to_contain_text("claude")
+            page.locator("textarea").fill("Prefer small changes this week.")
+            page.get_by_role("button", name="Tell the manager").tap()
+            expect(page.locator("[data-entry=told]")).to_contain_text(
+                "Prefer small changes this week.", timeout=SOON)
+            shot(page, "web-manager")
+    finally:
+        context.close()

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..config import Config
@@ -20,10 +24,24 @@ from ..store import Store
 from . import routes
 from .access import BadTokens, TokenCheck
 from .context import WebContext
-from .guard import Guard
+from .guard import Guard, policy
 
 STATIC = Path(__file__).parent / "static"
 PUSH_MOUNT = "/push"
+
+
+def page() -> tuple[bytes, str]:
+    """index.html with its style and script inlined (one round trip fewer on a phone),
+    and the Content-Security-Policy that allows exactly those two by their hashes."""
+    html = (STATIC / "index.html").read_text()
+    css, js = (STATIC / "app.css").read_text(), (STATIC / "app.js").read_text()
+    html = html.replace('<link rel="stylesheet" href="app.css">', f"<style>{css}</style>")
+    html = html.replace('<script src="app.js"></script>', f"<script>{js}</script>")
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    return html.encode(), policy(script=digest(js), style=digest(css))
 
 
 def create_app(project: Project, config: Config, base_url: str, *,
@@ -46,7 +64,13 @@ def create_app(project: Project, config: Config, base_url: str, *,
                 await follower
             api.close()
 
-    mounts: list[BaseRoute] = [*routes.ROUTES]
+    html, csp = page()
+
+    async def index(_request: Request) -> Response:
+        return Response(html, media_type="text/html; charset=utf-8",
+                        headers={"content-security-policy": csp, "cache-control": "no-cache"})
+
+    mounts: list[BaseRoute] = [Route("/", index), *routes.ROUTES]
     if extra_routes:
         mounts.append(Mount(PUSH_MOUNT, routes=list(extra_routes)))
     mounts.append(Mount("/", app=StaticFiles(directory=STATIC, html=True)))

@@ -85,6 +85,15 @@ def already_settled(api: FrontEndApi, verb: str, ref: str) -> str | None:
 
 
 Action = Callable[[FrontEndApi, str, str], str]
+
+
+def tell(api: FrontEndApi, _ref: str, text: str) -> str:
+    told = getattr(api, "tell", None)  # the manager agent's, where this version has it
+    if told is None:
+        raise ActionRefused("this version has no manager agent to tell")
+    told(text, by=BY)
+    return "told the manager"
+
 ACTIONS: dict[str, Action] = {
     "answer": lambda api, ref, text: f"answered: {api.answer(ref, text, by=BY).answer}",
     "approve": lambda api, ref, _t: f"approved {api.approve(ref, by=BY).name}",
@@ -93,6 +102,7 @@ ACTIONS: dict[str, Action] = {
     "reject": lambda api, ref, text: f"rejected {api.reject(ref, text, by=BY).name}",
     "kill": lambda api, ref, text: f"killed {api.kill(ref, text, by=BY).name}",
     "retry": lambda api, ref, _t: f"retrying {api.retry(ref, by=BY).name}",
+    "tell": tell,
 }
 
 

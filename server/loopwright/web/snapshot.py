@@ -15,6 +15,7 @@ from ..state import State
 from ..views import overview as views
 
 DIGEST_WINDOW = 2000  # at most this many recent records make the page's digest
+THREAD_WINDOW, THREAD_ENTRIES = 5000, 60  # the manager's thread: recent records, entries
 
 
 def snapshot(api: FrontEndApi) -> dict[str, Any]:
@@ -29,7 +30,18 @@ def snapshot(api: FrontEndApi) -> dict[str, Any]:
         "inbox": items,
         "sessions": msgspec.to_builtins(views.sessions(st, time.time())),
         "digest": list(compose(api.store.read_after(since), st)),
+        "manager": manager_thread(api),
     }
+
+
+def manager_thread(api: FrontEndApi) -> dict[str, Any] | None:
+    """The manager agent's thread (issue 12), where this version has one and it is on."""
+    thread = getattr(api, "thread", None)
+    if thread is None or getattr(api.config.manager, "agent", "off") in ("", "off"):
+        return None
+    after = max(0, api.state.last_seq - THREAD_WINDOW)
+    data: dict[str, Any] = msgspec.to_builtins(thread(after=after, limit=THREAD_ENTRIES))
+    return data
 
 
 def _item(st: State, item: views.InboxItem) -> dict[str, Any]:

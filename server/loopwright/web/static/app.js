@@ -125,7 +125,7 @@
   // --- views -----------------------------------------------------------------
 
   const route = () => {
-    const m = location.hash.match(/^#\/(item\/(.+)|sessions|digest)?$/);
+    const m = location.hash.match(/^#\/(item\/(.+)|sessions|digest|manager)?$/);
     if (!m) return { tab: "inbox" };
     if (m[2]) return { tab: "inbox", item: decodeURIComponent(m[2]) };
     return { tab: m[1] || "inbox" };
@@ -144,8 +144,10 @@
     for (const a of document.querySelectorAll("nav a")) a.classList.toggle("on", a.dataset.tab === r.tab);
     const focused = document.activeElement && document.activeElement.dataset.draft;
     const main = $("#main");
+    $("nav a[data-tab=manager]").hidden = !snap.manager;
     if (r.tab === "sessions") main.replaceChildren(...sessionsView());
     else if (r.tab === "digest") main.replaceChildren(digestView());
+    else if (r.tab === "manager" && snap.manager) main.replaceChildren(...managerView(snap.manager));
     else main.replaceChildren(...inboxView(r.item));
     if (focused) {
       const el = document.querySelector(`[data-draft="${CSS.escape(focused)}"]`);
@@ -290,6 +292,27 @@
           h("div", { class: "r", text: "$" + s.costUsd.toFixed(2) })));
       }
     }
+    return out;
+  }
+
+  function managerView(t) {
+    const state = t.thinking ? "thinking" : t.running ? "waiting for news" : "not running";
+    const out = [h("section", { class: "card", "data-part": "manager" },
+      h("div", { class: "kind", text: `manager · ${t.agent} · ${state}` }),
+      h("p", { class: "meta", text: `${t.turns} turn(s) · $${t.costUsd.toFixed(2)}` }))];
+    const list = h("section", { class: "card" });
+    if (!t.entries.length) list.append(h("p", { class: "meta", text: "Nothing in the thread yet." }));
+    for (const e of t.entries) {
+      const who = e.by === "manager" ? e.kind : e.by + " · " + e.kind;
+      const kids = [h("div", { class: "kind", text: who }), h("div", { class: "comment", text: e.text })];
+      if (e.kind === "escalated" && e.decisionId) kids.push(h("a", { href: "#/item/" + encodeURIComponent(e.decisionId) }, "Answer it"));
+      list.append(h("div", { "data-entry": e.kind }, kids));
+    }
+    const key = "tell";
+    const box = h("textarea", { "data-draft": key, placeholder: "Tell the manager something", on: { input: (ev) => { drafts[key] = ev.target.value; } } });
+    box.value = drafts[key] || "";
+    out.push(list, h("section", { class: "card" }, box, h("div", { class: "row" },
+      h("button", { class: "primary", on: { click: () => send("tell", "", box.value, key) } }, "Tell the manager"))));
     return out;
   }
 
