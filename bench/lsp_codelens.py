@@ -11,7 +11,8 @@ requests for the plain file. Two shapes of the same 2,000 hunks:
   - spread over 100 files (20 hunks each): 100 requests, one per document;
   - all in one file: every lens in one answer (the worst case).
 
-Goal: ratio <= 3x.
+Then `codeLens/resolve` of one lens (what the editor asks for each lens it shows), also
+against the empty round trip. Goal: ratio <= 3x for the lenses.
 
     .venv/bin/python bench/lsp_codelens.py [requests]
 """

@@ -14,18 +14,38 @@ export const Methods = {
   retry: "loopwright/retry",
   cancel: "loopwright/cancel",
   dismiss: "loopwright/dismiss",
+  split: "loopwright/split",
+  steer: "loopwright/steer",
+  priority: "loopwright/priority",
+  presence: "loopwright/presence",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
+  preview: "loopwright/preview",
   dashboard: "loopwright/dashboard",
+  tell: "loopwright/tell",
+  manager: "loopwright/manager",
+  overruleAct: "loopwright/overruleAct",
+  threads: "loopwright/threads",
+  openThread: "loopwright/openThread",
+  replyThread: "loopwright/replyThread",
+  resolveThread: "loopwright/resolveThread",
+  viewed: "loopwright/viewed",
+  interdiff: "loopwright/interdiff",
+  reviewLenses: "loopwright/reviewLenses",
+  webLink: "loopwright/webLink",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
+  /** The manager agent's new thread entries (docs/manager.md). */
+  thread: "$/loopwright/thread",
+  /** Startup is over (also after Set up Loopwright): ask for the state then. */
+  ready: "$/loopwright/ready",
 } as const;
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+export type InboxKind = "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -41,10 +61,26 @@ export interface Requests {
   "loopwright/retry": { params: SessionParams; result: SessionResult };
   "loopwright/cancel": { params: TaskParams; result: TaskResult };
   "loopwright/dismiss": { params: DismissParams; result: DismissResult };
+  "loopwright/split": { params: SplitParams; result: SplitResult };
+  "loopwright/steer": { params: SteerParams; result: SessionResult };
+  "loopwright/priority": { params: PriorityParams; result: TaskResult };
+  "loopwright/presence": { params: PresenceParams; result: PresenceResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
+  "loopwright/preview": { params: SessionParams; result: PreviewView };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
+  "loopwright/tell": { params: TellParams; result: ThreadEntry };
+  "loopwright/manager": { params: ManagerParams; result: ManagerThread };
+  "loopwright/overruleAct": { params: OverruleActParams; result: ThreadEntry };
+  "loopwright/threads": { params: ThreadsParams; result: ThreadsResult };
+  "loopwright/openThread": { params: OpenThreadParams; result: ThreadResult };
+  "loopwright/replyThread": { params: ReplyThreadParams; result: ThreadResult };
+  "loopwright/resolveThread": { params: ResolveThreadParams; result: ThreadResult };
+  "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
+  "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
+  "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
+  "loopwright/webLink": { params: NoParams; result: WebLinkResult };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -75,7 +111,7 @@ export interface TaskRow {
   taskId: string;
   /** its title */
   title: string;
-  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` */
+  /** `inbox` `cli` `lsp` `github` `build` `timer` `demo` `answer` `split` (a sub-task) */
   source: string;
   /** its labels */
   labels: string[];
@@ -91,6 +127,18 @@ export interface TaskRow {
   sessions: string[];
   /** while triage retries, what and how far, e.g. `triage retrying: API overloaded, attempt 3 of 7`; else empty */
   triageRetrying: string;
+  /** the task it is a sub-task of; `""` none */
+  parent: string;
+  /** its sub-tasks' ids, in split order; empty: not split */
+  children: string[];
+  /** sibling tasks that must be done before it starts */
+  dependsOn: string[];
+  /** those of `dependsOn` not done yet: no session starts while any is left */
+  waitingOn: string[];
+  /** its change landed, or it was split and every sub-task is done */
+  done: boolean;
+  /** a split task not done yet: why, e.g. `1 of 3 sub-tasks done; t-ab12 failed, t-cd34 waits on t-ab12`; else empty */
+  openReason: string;
 }
 
 /** One session, as the CLI's status, the editor's Sessions view and the report show it. */
@@ -103,7 +151,7 @@ export interface SessionRow {
   taskId: string;
   /** the task's title */
   title: string;
-  /** the task's first label, else its id (for grouping) */
+  /** the task's first label, else the id of the task it is part of (the top of its split tree; for grouping) */
   group: string;
   /** the task's labels */
   labels: string[];
@@ -145,12 +193,20 @@ export interface SessionRow {
   tokens: number;
   /** their cost at the configured `[prices]` */
   costUsd: number;
+  /** the task its task is a sub-task of; `""` none */
+  parent: string;
+  /** the sibling tasks its task waited on (all done before it started) */
+  dependsOn: string[];
+  /** steering notes its worker has not taken yet */
+  steersPending: number;
+  /** the cluster node its worker runs (or ran) on; empty on this machine */
+  node: string;
 }
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task */
-  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task, a push channel that keeps failing, a compute cluster that cannot be reached */
+  kind: "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */
@@ -167,6 +223,8 @@ export interface InboxItem {
   options: string[];
   /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel`, `dismiss` */
   actions: string[];
+  /** a change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** One readable line per new record, for the Activity view. */
@@ -242,6 +300,22 @@ export interface Review {
   reviewer: ReviewerVerdict | null;
   /** every request-changes note so far, oldest first */
   notes: string[];
+  /** 1, 2, …: each prepared review is a round */
+  round: number;
+  /** the round the human last sent back (0: none yet) */
+  reviewedRound: number;
+  /** that round's head (`""`: none) */
+  reviewedCommit: string;
+  /** one line: the gate rule that holds it, with its numbers, and what would have let it land alone */
+  waitingBecause: string;
+  /** files marked viewed ("3 of 7 files viewed") */
+  viewedCount: number;
+  /** files of the change */
+  fileCount: number;
+  /** every comment thread, as `loopwright/threads` */
+  threads: ReviewThread[];
+  /** the change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** A changed file (also one without hunks: a binary file, a pure rename). */
@@ -254,6 +328,12 @@ export interface ReviewFile {
   headUri: string;
   /** its hunk ids, in diff order */
   hunks: string[];
+  /** marked viewed in this round (`loopwright/viewed`); a file that changes in a later round is unviewed again */
+  viewed: boolean;
+  /** changed since the round the human last sent back */
+  changedSinceReviewed: boolean;
+  /** the file as the human last reviewed it (`reviewed` side); `""` before a round was sent back */
+  reviewedUri: string;
 }
 
 /** One hunk of a review. */
@@ -383,21 +463,173 @@ export interface HunkResult {
   verdict: string | null;
 }
 
+/** A file that changed since the human last reviewed. */
+export interface InterdiffFile {
+  /** repository-relative */
+  path: string;
+  /** as last reviewed (`reviewed` side) */
+  fromUri: string;
+  /** as it is now (`head` side) */
+  toUri: string;
+}
+
+/** `loopwright/interdiff`: only what changed since the human last reviewed. */
+export interface InterdiffResult {
+  /** the session */
+  sessionId: string;
+  /** the head the human last sent back */
+  fromCommit: string;
+  /** the head under review now */
+  toCommit: string;
+  /** the round the human last sent back */
+  fromRound: number;
+  /** the current round */
+  toRound: number;
+  /** the unified diff between the two */
+  diff: string;
+  /** the files it changes */
+  files: InterdiffFile[];
+}
+
 export interface KillParams {
   session: string;
   reason?: string;
 }
 
+/** An LSP `Command`. */
+export interface LensCommand {
+  /** what the user sees */
+  title: string;
+  /** a `loopwright.*` command, for `workspace/executeCommand` */
+  command: string;
+  /** its one argument, the params of its request */
+  arguments: Record<string, unknown>[];
+}
+
+/** An LSP `CodeLens`, resolved. `range` is 0-based, as LSP positions are. */
+export interface ReviewLens {
+  /** `{start, end}`: the hunk's first line on the new side */
+  range: Record<string, unknown>;
+  /** what it runs */
+  command: LensCommand;
+}
+
+/** `loopwright/manager`: the thread's entries after record `after` (0: from the
+start; the last 500). */
+export interface ManagerParams {
+  after?: number;
+}
+
+/** `loopwright/manager`: the manager agent and its thread. */
+export interface ManagerThread {
+  /** the last log record folded */
+  seq: number;
+  /** `[manager] agent`: `off`, `claude` */
+  agent: string;
+  /** a manager agent is live */
+  running: boolean;
+  /** a turn is under way */
+  thinking: boolean;
+  /** turns taken so far */
+  turns: number;
+  /** wakes no turn has handled yet */
+  pendingWakes: number;
+  /** what it may decide alone */
+  decides: string[];
+  /** every token it spent */
+  tokens: number;
+  /** what it cost */
+  costUsd: number;
+  /** oldest first */
+  entries: ThreadEntry[];
+}
+
 export type NoParams = Record<string, never>;
+
+export interface OpenThreadParams {
+  session: string;
+  path: string;
+  line: number;
+  body: string;
+  side?: "base" | "head";
+}
+
+/** `loopwright/overruleAct`: undo a decision the manager took alone. */
+export interface OverruleActParams {
+  act: string;
+  answer?: string;
+  why?: string;
+}
+
+/** The human is active on this window now (`true`: focused, typing, selecting), or
+left it (`false`). Send it at most every 15 s; while active in the last minute, a
+push waits `[push] hold_seconds` in case they answer here. */
+export interface PresenceParams {
+  active: boolean;
+}
+
+/** Whether the presence was recorded (false: the same was said under 15 s ago). */
+export interface PresenceResult {
+  recorded: boolean;
+}
+
+/** A session's running build (`[preview]`). */
+export interface PreviewView {
+  /** `starting` until its URL answers, `ready`, `failed` (it exited or never answered), `stopped` (landed, rejected, idle) */
+  state: "failed" | "ready" | "starting" | "stopped";
+  /** where it answers (noVNC's page for a desktop app) */
+  url: string;
+  /** why it failed or stopped */
+  reason: string;
+  /** the end of its output, when it failed */
+  outputTail: string;
+  /** `vnc`: a desktop app on a virtual display */
+  display: "none" | "vnc";
+  /** of the change under review, page by page */
+  screenshots: ScreenshotPair[];
+  /** screenshots that could not be taken, and why */
+  problems: string[];
+}
+
+export interface PriorityParams {
+  task: string;
+  priority: number;
+  reason?: string;
+}
+
+/** `$/loopwright/ready`: startup is over (after `initialized`, and again after Set
+up Loopwright). Requests sent before it wait for it. */
+export interface Ready {
+  /** the repository (or the folder) the server opened */
+  root: string;
+  /** requests will be answered; false: see `problem` */
+  ok: boolean;
+  /** why not (not a repository, not set up); `""` when ok */
+  problem: string;
+  /** this server hosts the manager (else it attached to one, or none runs) */
+  hosted: boolean;
+}
 
 export interface RejectParams {
   session: string;
   why?: string;
 }
 
+export interface ReplyThreadParams {
+  session: string;
+  thread: string;
+  body: string;
+}
+
 export interface RequestChangesParams {
   session: string;
   note: string;
+}
+
+export interface ResolveThreadParams {
+  session: string;
+  thread: string;
+  resolved?: boolean;
 }
 
 /** `$/loopwright/reveal`: show this (the user chose Open on a prompt). */
@@ -414,6 +646,33 @@ export interface ReviewDocumentParams {
   uri: string;
 }
 
+export interface ReviewLensesParams {
+  session: string;
+  path: string;
+}
+
+/** `loopwright/reviewLenses`: the review lenses of one file, ready to show. */
+export interface ReviewLensesResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** three per hunk: Accept, Reject, Comment (`loopwright.hunk`); `[]` unless the session awaits approval */
+  lenses: ReviewLens[];
+  /** the whole change: Approve & land, Request changes, Reject */
+  actions: LensCommand[];
+}
+
+/** One page of the preview, before and after the change. */
+export interface ScreenshotPair {
+  /** the page's path under the URL (`"/"`), or `"display"` for a desktop app */
+  page: string;
+  /** absolute path of a PNG: the session's build */
+  after: string;
+  /** absolute path of a PNG: the target branch's build; `""` when it could not be taken */
+  before: string;
+}
+
 export interface SessionParams {
   session: string;
 }
@@ -422,6 +681,36 @@ export interface SessionParams {
 export interface SessionResult {
   sessionId: string;
   state: string;
+}
+
+/** `children`, or `plan`: the same TOML as `loopwright split --into`. */
+export interface SplitParams {
+  task: string;
+  children?: SubTaskParams[];
+  plan?: string;
+  reason?: string;
+}
+
+/** The split task and its new sub-tasks, in split order. */
+export interface SplitResult {
+  taskId: string;
+  children: string[];
+}
+
+export interface SteerParams {
+  session: string;
+  note: string;
+}
+
+/** One sub-task of `loopwright/split`; what it leaves out comes from the parent. */
+export interface SubTaskParams {
+  title: string;
+  key?: string;
+  body?: string;
+  dependsOn?: string[];
+  labels?: string[] | null;
+  priority?: number | null;
+  backend?: string;
 }
 
 export interface TaskParams {
@@ -433,4 +722,144 @@ export interface TaskParams {
 export interface TaskResult {
   taskId: string;
   verdict: string;
+}
+
+/** `loopwright/tell`: a message to the manager agent. */
+export interface TellParams {
+  text: string;
+}
+
+/** One comment of a thread. */
+export interface ThreadComment {
+  /** `human` `reviewer` `worker` */
+  author: string;
+  /** its text */
+  body: string;
+  /** the review round it was written on (a worker's reply: the round it answers) */
+  round: number;
+  /** when (Unix time) */
+  at: number;
+}
+
+/** One entry of the manager's thread. */
+export interface ThreadEntry {
+  /** the log record it comes from */
+  seq: number;
+  /** when (Unix time) */
+  at: number;
+  /** `told` `turn` `said` `acted` `refused` `escalated` `noted` `overruled` `answered` */
+  kind: string;
+  /** what it says, readable */
+  text: string;
+  /** `human` or `manager` */
+  by: string;
+  /** the manager turn it belongs to (0: none) */
+  turn: number;
+  /** the act (`m12.1`), or the act overruled */
+  actId: string;
+  /** the act's tool */
+  tool: string;
+  /** the decision it is about */
+  decisionId: string;
+  /** the session it is about */
+  sessionId: string;
+  /** the task it is about */
+  taskId: string;
+  /** `escalated`: answers offered */
+  options: string[];
+  /** `escalated`: what the manager recommends */
+  recommendation: string;
+  /** `escalated`: in force until answered */
+  default: string;
+  /** `acted`: the command that overrules it */
+  overrule: string;
+  /** `acted`: a human overruled it */
+  overruled: boolean;
+}
+
+/** `$/loopwright/thread`: the manager's new thread entries of one batch of records. */
+export interface ThreadParams {
+  /** oldest first; append them to what `loopwright/manager` gave (drop `seq` ≤ the one you have) */
+  entries: ThreadEntry[];
+}
+
+/** One thread, as it is after the action. */
+export interface ThreadResult {
+  /** the session */
+  sessionId: string;
+  /** the thread */
+  thread: ReviewThread;
+}
+
+/** A comment thread on a line of the change. */
+export interface ReviewThread {
+  /** `th-…` (a human's) or `rv<round>-<k>` (the reviewer agent's) */
+  threadId: string;
+  /** its session */
+  sessionId: string;
+  /** repository-relative */
+  path: string;
+  /** `head` (the change's new side) or `base` */
+  side: string;
+  /** 1-based, where it is now: carried through every later round */
+  line: number;
+  /** where it was opened, on its round */
+  originalLine: number;
+  /** the review round it was opened on (1: the first) */
+  round: number;
+  /** its own line changed (or its file left the change) in a later round */
+  outdated: boolean;
+  /** resolved threads do not go back to the worker */
+  resolved: boolean;
+  /** who opened it: `human` or `reviewer` */
+  author: string;
+  /** oldest first; the first opened it */
+  comments: ThreadComment[];
+}
+
+export interface ThreadsParams {
+  session: string;
+  path?: string;
+}
+
+/** `loopwright/threads`: a session's threads. */
+export interface ThreadsResult {
+  /** the session */
+  sessionId: string;
+  /** its current review round */
+  round: number;
+  /** resolved and outdated included */
+  threads: ReviewThread[];
+}
+
+export interface ViewedParams {
+  session: string;
+  path: string;
+  viewed?: boolean;
+}
+
+/** `loopwright/viewed`: the file's mark and the count. */
+export interface ViewedResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** its mark now */
+  viewed: boolean;
+  /** files of the change marked viewed */
+  viewedCount: number;
+  /** files of the change */
+  fileCount: number;
+}
+
+/** The phone page's link (with its access token) and the same as a QR code. */
+export interface WebLinkResult {
+  /** the link with the token in its fragment: whoever has it can act on the loop */
+  url: string;
+  /** the page without the token */
+  baseUrl: string;
+  /** a `run --web` or `serve --web` serves it now; else it is where `[web]` would serve it */
+  served: boolean;
+  /** the link as a QR code, one SVG element */
+  svg: string;
 }

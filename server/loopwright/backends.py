@@ -68,6 +68,7 @@ WORKERS: dict[str, Callable[[Config], Worker]] = {
 }
 REVIEWERS: dict[str, Callable[[Project, Config], Reviewer]] = {"claude": _claude_reviewer}
 TRIAGERS: dict[str, Callable[[Project, Config], Triager]] = {"claude": _claude_triager}
+MANAGER_AGENTS = ("off", "claude")  # the manager agent: none, or the built-in one
 
 
 def make_worker(name: str, config: Config) -> Worker:
@@ -121,6 +122,7 @@ def unknown_names(config: Config) -> list[str]:
         ("manager.default_backend", config.manager.default_backend, WORKERS, ""),
         ("review.reviewer", config.review.reviewer, REVIEWERS, " (or empty: no reviewer)"),
         ("triage.agent", config.triage.agent, TRIAGERS, " (or empty: every task accepted)"),
+        ("manager.agent", config.manager.agent, MANAGER_AGENTS, ""),
     ]
     wanted += [(f"timers.{t.name}.backend", t.backend, WORKERS, " (or empty: the default)")
                for t in config.timers]

@@ -236,7 +236,7 @@ class ModelReplied(_Event, frozen=True, tag="model_replied"):
     """A model answered one of an agent's requests; what it said (a worker's turns only)
     and what it cost. Triage replies carry the task and no session."""
 
-    agent: Literal["worker", "reviewer", "triage"]
+    agent: Literal["worker", "reviewer", "triage", "manager"]
     model: str
     session_id: str = ""
     task_id: str = ""
@@ -610,6 +610,406 @@ class FocusChanged(_Event, frozen=True, tag="focus_changed"):
     by: str = "human"
 
 
+# --- the manager agent: its thread, turns and acts (docs/manager.md) -----------------
+
+ManagerWakeReason = Literal["task_filed", "worker_question", "stall", "failing_checks",
+                            "verdict", "broken_build", "told", "answered", "round"]
+ManagerActOutcome = Literal["done", "refused", "escalated", "read"]
+
+
+class ManagerWake(msgspec.Struct, frozen=True, kw_only=True):
+    """Why the manager looked: a reason, what it is about (a task, session or decision
+    id), and the record that woke it (0 for a round)."""
+
+    reason: ManagerWakeReason
+    ref: str = ""
+    seq: int = 0
+
+
+class ManagerAgentReady(_Event, frozen=True, tag="manager_agent_ready"):
+    """The manager agent runs beside the loop, deciding `decides` alone; until the
+    manager stops, workers' questions go to it before they reach the human."""
+
+    agent: str
+    model: str
+    decides: tuple[str, ...] = ()
+
+
+class ManagerTold(_Event, frozen=True, tag="manager_told"):
+    """A message to the manager, from the CLI, the editor or any front end."""
+
+    message_id: str
+    text: str
+    by: str = "human"
+
+
+class ManagerTurnStarted(_Event, frozen=True, tag="manager_turn_started"):
+    """The manager took a turn for these wakes: every record up to `until_seq` has
+    been seen by it."""
+
+    turn: int
+    wakes: tuple[ManagerWake, ...]
+    until_seq: int
+
+
+class ManagerPrompted(_Event, frozen=True, tag="manager_prompted"):
+    """The user side of the manager's conversation grew by one message (what woke it,
+    or its tools' results). With `restart`, the conversation starts over from here (a
+    summary the loop wrote from the log replaced what came before)."""
+
+    turn: int
+    content: str  # content blocks, compact JSON
+    kind: Literal["wake", "tool_results", "summary"] = "wake"
+    restart: bool = False
+
+
+class ManagerActed(_Event, frozen=True, tag="manager_acted"):
+    """One tool call of the manager, carried out (or refused) once: keyed by its turn
+    and the call's id, recorded in the same transaction as what it did."""
+
+    act_id: str  # `m<turn>.<n>`
+    turn: int
+    call_id: str
+    tool: str
+    input: str  # the call's input, compact JSON
+    outcome: ManagerActOutcome
+    result: str  # what the model is told
+    session_id: str = ""
+    task_id: str = ""
+    decision_id: str = ""
+
+
+class ManagerEscalated(_Event, frozen=True, tag="manager_escalated"):
+    """The manager put a question to the human, with its recommendation; the default
+    stays in force until answered. `decision_id` is a worker's question it could not
+    answer, or the manager's own (a `DecisionAsked` in the same transaction)."""
+
+    act_id: str
+    decision_id: str
+    recommendation: str = ""
+    why: str = ""
+
+
+class ManagerNoted(_Event, frozen=True, tag="manager_noted"):
+    """The manager remembered this in the project's notes (`.loopwright/notes.md`)."""
+
+    act_id: str
+    text: str
+
+
+class ManagerOverruled(_Event, frozen=True, tag="manager_overruled"):
+    """A human overruled a decision the manager took alone."""
+
+    act_id: str
+    by: str = "human"
+    answer: str = ""
+    why: str = ""
+
+
+class ManagerTurnFinished(_Event, frozen=True, tag="manager_turn_finished"):
+    turn: int
+    acts: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    stop: str = ""  # why it ended: `end_turn`, `max_calls`, `model_failed: ...`
+# --- delegation and steering: split a task, steer a session, set a priority ------------
+
+
+class SubTask(msgspec.Struct, frozen=True, kw_only=True):
+    """One sub-task of a `TaskSplit` (not an event): it becomes a task of its own."""
+
+    task_id: str
+    title: str
+    body: str = ""
+    depends_on: tuple[str, ...] = ()  # task ids of other sub-tasks of the same split
+    labels: tuple[str, ...] = ()
+    priority: int = 0
+    backend: str = ""
+
+
+class TaskSplit(_Event, frozen=True, tag="task_split"):
+    """A task was split into sub-tasks: each starts once those it depends on are done;
+    the task itself is never run, and is done when every sub-task is."""
+
+    task_id: str
+    children: tuple[SubTask, ...]
+    by: str = "human"
+    reason: str = ""
+
+
+class SubTasksLanded(_Event, frozen=True, tag="sub_tasks_landed"):
+    """Every sub-task of a split task is done (or dropped): the task is done too."""
+
+    task_id: str
+
+
+class SessionSteered(_Event, frozen=True, tag="session_steered"):
+    """A note for a session's worker, which it receives at its next turn."""
+
+    session_id: str
+    note: str
+    by: str = "human"
+
+
+class SteerReceived(_Event, frozen=True, tag="steer_received"):
+    """The worker took the session's `steer`-th note (from 1): as its step `step`, or
+    (None) in its agent's conversation."""
+
+    session_id: str
+    steer: int
+    step: int | None = None
+
+
+class SubTaskDropped(_Event, frozen=True, tag="sub_task_dropped"):
+    """A sub-task no session works on was called off: what depended on it goes ahead
+    without it, and its task no longer waits for it."""
+
+    task_id: str
+    by: str = "human"
+    reason: str = ""
+
+
+class TaskPrioritised(_Event, frozen=True, tag="task_prioritised"):
+    """A task's priority (and its sub-tasks') set: the queue starts higher first."""
+
+    task_id: str
+    priority: int
+    by: str = "human"
+    reason: str = ""
+# --- review threads, rounds and viewed marks (issue 14) ----------------------------
+
+
+class ThreadOpened(_Event, frozen=True, tag="thread_opened"):
+    """A comment thread on a line of a session's change (the human's; the reviewer
+    agent's comments become threads when their review is prepared). `line` is 1-based on
+    `side` of the current review."""
+
+    session_id: str
+    thread_id: str
+    path: str
+    line: int
+    body: str
+    side: Literal["head", "base"] = "head"
+    by: str = "human"
+
+
+class ThreadReplied(_Event, frozen=True, tag="thread_replied"):
+    """A reply in a thread: the human's, or the worker's answer after changes were
+    requested (`by` "worker")."""
+
+    session_id: str
+    thread_id: str
+    body: str
+    by: str = "human"
+
+
+class ThreadResolved(_Event, frozen=True, tag="thread_resolved"):
+    """A thread resolved (or reopened, `resolved` false). Resolved threads do not go
+    back to the worker."""
+
+    session_id: str
+    thread_id: str
+    resolved: bool = True
+    by: str = "human"
+
+
+class FileViewed(_Event, frozen=True, tag="file_viewed"):
+    """A changed file marked viewed (or not) in the session's current review round."""
+
+    session_id: str
+    path: str
+    viewed: bool = True
+    by: str = "human"
+
+
+class RoundCompared(_Event, frozen=True, tag="round_compared"):
+    """What changed between the last review's head and the next one's, as zero-context
+    hunks: threads move through it, changed files become unviewed. Appended with the
+    next `ReviewPrepared`, just before it."""
+
+    session_id: str
+    from_commit: str
+    to_commit: str
+    files: tuple[str, ...]
+    hunks: tuple[Hunk, ...]
+# --- push: interruptions sent to the phone (ntfy), and the human's presence ------------
+
+
+class PresenceReported(_Event, frozen=True, tag="presence_reported"):
+    """A front end says the human is active on it now (`active`), or has left it: while
+    they were active in the last minute, a push waits `[push] hold_seconds` first."""
+
+    active: bool
+    by: str = "editor"
+
+
+class PushHeld(_Event, frozen=True, tag="push_held"):
+    """The push of notification `notification_id` waits `seconds`: the human is active
+    in the editor and may answer there first."""
+
+    notification_id: str
+    seconds: float
+    reason: str
+
+
+class PushDropped(_Event, frozen=True, tag="push_dropped"):
+    """The push of a notification was not sent (or not retried): the item was answered
+    or withdrawn meanwhile."""
+
+    notification_id: str
+    reason: str
+
+
+class PushSent(_Event, frozen=True, tag="push_sent"):
+    """The channel took the push of `notification_id` (`attempt` 1, or a retry)."""
+
+    notification_id: str
+    channel: str
+    attempt: int
+    status: int  # the HTTP status the server answered
+
+
+class PushFailed(_Event, frozen=True, tag="push_failed"):
+    """The channel did not take it: `status` is the HTTP status (0: no answer, `error`
+    says why); retried after `retry_in` seconds (0: not retried)."""
+
+    notification_id: str
+    channel: str
+    attempt: int
+    status: int
+    error: str
+    retry_in: float
+
+
+class PushChannelDown(_Event, frozen=True, tag="push_channel_down"):
+    """Every delivery on `channel` failed for `outage_seconds` or more since `since`: it
+    shows in the inbox until a delivery gets through."""
+
+    channel: str
+    since: float
+    error: str
+
+
+class PushChannelRecovered(_Event, frozen=True, tag="push_channel_recovered"):
+    """A delivery on a channel that was down got through."""
+
+    channel: str
+    down_seconds: float
+# --- a session's environment and its preview (issue 15) ------------------------------
+
+
+class PortsReserved(_Event, frozen=True, tag="ports_reserved"):
+    """`[environment] ports`: the session's own free ports, held until it ends (a
+    restart keeps them: the fold holds every live session's)."""
+    session_id: str
+    ports: tuple[int, ...]
+
+
+class EnvironmentReleased(_Event, frozen=True, tag="environment_released"):
+    """The ended session's teardown is done and its ports are free for others."""
+    session_id: str
+    ports: tuple[int, ...] = ()
+
+
+class TeardownRan(_Event, frozen=True, tag="teardown_ran"):
+    """One `[environment] teardown` command, run once the session ended."""
+    session_id: str
+    command: str
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+
+
+class PreviewRequested(_Event, frozen=True, tag="preview_requested"):
+    """A human asked for the session's preview (`loopwright preview`, the editor)."""
+    session_id: str
+    by: str = "human"
+
+
+class PreviewStarted(_Event, frozen=True, tag="preview_started"):
+    session_id: str
+    url: str
+    command: str
+    head_commit: str = ""  # the change it serves
+    display: Literal["none", "vnc"] = "none"
+
+
+class PreviewReady(_Event, frozen=True, tag="preview_ready"):
+    """The preview answers at its URL, `seconds` after it was started."""
+    session_id: str
+    url: str
+    seconds: float
+
+
+class PreviewFailed(_Event, frozen=True, tag="preview_failed"):
+    """The preview exited, or never answered within `[preview] ready_seconds`."""
+    session_id: str
+    reason: str
+    output_tail: str = ""
+
+
+class PreviewStopped(_Event, frozen=True, tag="preview_stopped"):
+    session_id: str
+    reason: str  # "landed", "rejected", "idle for 30 min", "the manager stopped"
+
+
+class Screenshot(msgspec.Struct, frozen=True, kw_only=True):
+    """One page, after (the session's build) and before (the target's), as PNG files
+    under `.loopwright/previews/`; "" when that side could not be taken."""
+    page: str
+    after: str
+    before: str = ""
+
+
+class ScreenshotsTaken(_Event, frozen=True, tag="screenshots_taken"):
+    session_id: str
+    head_commit: str
+    shots: tuple[Screenshot, ...]
+    problems: tuple[str, ...] = ()  # what could not be taken, and why
+# --- compute: the Ray cluster (docs/cluster.md) ------------------------------------
+
+
+class ClusterUnreachable(_Event, frozen=True, tag="cluster_unreachable"):
+    """The cluster in `[compute]` could not be reached (or was lost); work meant for it
+    waits, or runs here under `fallback = "local"`."""
+
+    address: str
+    error: str
+    waiting: int = 0  # how many runs wait for it
+
+
+class ClusterReached(_Event, frozen=True, tag="cluster_reached"):
+    address: str
+    nodes: int
+    cpus: float
+
+
+class SessionPlaced(_Event, frozen=True, tag="session_placed"):
+    """A session's worker went to a cluster node; nothing of it is on this machine until
+    its work comes back (`WorkBroughtBack`)."""
+
+    session_id: str
+    node: str
+
+
+class SessionCheckpointed(_Event, frozen=True, tag="session_checkpointed"):
+    """The node sent the session's tree back as `commit` after `steps` steps (kept under
+    refs/loopwright/checkpoints/): a lost node resumes from here."""
+
+    session_id: str
+    commit: str
+    steps: int
+
+
+class WorkBroughtBack(_Event, frozen=True, tag="work_brought_back"):
+    """A session's work came back from its node onto its branch, checked out here."""
+
+    session_id: str
+    worktree: str
+    commit: str
+
+
 Event = (
     ManagerStarted
     | ManagerStopped
@@ -675,6 +1075,47 @@ Event = (
     | NotificationsReleased
     | DigestPublished
     | FocusChanged
+    | ManagerAgentReady
+    | ManagerTold
+    | ManagerTurnStarted
+    | ManagerPrompted
+    | ManagerActed
+    | ManagerEscalated
+    | ManagerNoted
+    | ManagerOverruled
+    | ManagerTurnFinished
+    | TaskSplit
+    | SubTasksLanded
+    | SessionSteered
+    | SteerReceived
+    | TaskPrioritised
+    | SubTaskDropped
+    | ThreadOpened
+    | ThreadReplied
+    | ThreadResolved
+    | FileViewed
+    | RoundCompared
+    | PresenceReported
+    | PushHeld
+    | PushDropped
+    | PushSent
+    | PushFailed
+    | PushChannelDown
+    | PushChannelRecovered
+    | PortsReserved
+    | EnvironmentReleased
+    | TeardownRan
+    | PreviewRequested
+    | PreviewStarted
+    | PreviewReady
+    | PreviewFailed
+    | PreviewStopped
+    | ScreenshotsTaken
+    | ClusterUnreachable
+    | ClusterReached
+    | SessionPlaced
+    | SessionCheckpointed
+    | WorkBroughtBack
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
@@ -690,6 +1131,13 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     SessionRetried,
     TaskOverruled,
     FocusChanged,
+    ManagerTold,
+    ManagerOverruled,
+    ThreadOpened,
+    ThreadResolved,
+    FileViewed,
+    PresenceReported,
+    PreviewRequested,
 )
 
 

@@ -18,6 +18,11 @@ import msgspec
 
 from . import events as ev
 from .attention_state import ATTENTION_APPLY, Attention
+from .delegation_state import DELEGATION_APPLY, Steer
+from .delegation_state import refusal as delegation_refusal
+from .environment_state import EVENTS as ENVIRONMENT_EVENTS
+from .environment_state import SessionEnvironment
+from .environment_state import record as record_environment
 from .lifecycle import (
     ACTIVE,
     DECISION_TRANSITIONS,
@@ -31,6 +36,9 @@ from .lifecycle import (
     SessionState,
     TaskVerdict,
 )
+from .manager_state import MANAGER_APPLY, ManagerPart, spent
+from .review_state import REVIEW_APPLY, Rounds, changes_requested, review_prepared, threads_note
+from .review_state import refused as review_refused
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 
@@ -75,6 +83,13 @@ class Task(msgspec.Struct, kw_only=True):
     verdict_reason: str = ""
     triage_retrying: str = ""  # while triage's model call is retried: why, which attempt
     sessions: list[str] = msgspec.field(default_factory=list)
+    # Delegation (delegation_state.py): the task it is a sub-task of, its own sub-tasks
+    # once split, the sibling tasks that must be done before it starts.
+    parent: str = ""
+    children: list[str] = msgspec.field(default_factory=list)
+    depends_on: tuple[str, ...] = ()
+    split_by: str = ""
+    sub_tasks_landed: bool = False
 
 
 class Checks(msgspec.Struct, kw_only=True):
@@ -115,6 +130,7 @@ class Session(msgspec.Struct, kw_only=True):
     gate_reasons: tuple[str, ...] = ()
     hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
     hunk_comments: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    rounds: Rounds = msgspec.field(default_factory=Rounds)  # threads, viewed marks
     landing_blocked: str = ""
     landed_commit: str = ""
     worktree_removed: bool = False
@@ -123,10 +139,16 @@ class Session(msgspec.Struct, kw_only=True):
     tokens: int = 0  # every token billed for this session's agents (cache included)
     cost_usd: float = 0.0
     reviewer_rounds: int = 0  # times the reviewer agent sent the change back
+    node: str = ""  # the cluster node its worker runs on ([compute]); "" on this machine
+    checkpoint_commit: str = ""  # the node's last checkpoint of its tree
+    checkpoint_steps: int = 0  # the steps that checkpoint holds
     # Non-blocking questions answered against the assumption the worker went on with:
     # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
     unheeded: list[str] = msgspec.field(default_factory=list)
     heeded: list[str] = msgspec.field(default_factory=list)
+    steers: list[Steer] = msgspec.field(default_factory=list)  # notes steered to its worker
+    # Ports, teardown and preview (environment_state.py).
+    environment: SessionEnvironment = msgspec.field(default_factory=SessionEnvironment)
 
     @property
     def terminal(self) -> bool:
@@ -178,6 +200,7 @@ class State(msgspec.Struct, kw_only=True):
     refused_files: dict[str, RefusedFile] = msgspec.field(default_factory=dict)  # by origin
     world: World = msgspec.field(default_factory=World)  # builds, timers, GitHub
     attention: Attention = msgspec.field(default_factory=Attention)  # notifications
+    manager: ManagerPart = msgspec.field(default_factory=ManagerPart)  # the manager agent
     last_seq: int = 0
     manager_pid: int | None = None
     # The open decisions' ids by session, in the order asked: an index the fold keeps, so
@@ -201,6 +224,8 @@ def refused(state: State, event: ev.Event) -> str | None:
     """Why the fold's transition tables refuse `event` in `state`, or None when it
     applies. What follows an event (`manager.decide`) is asked only of events that apply."""
     kind = type(event)
+    if kind in DELEGATION_APPLY:
+        return delegation_refusal(state, event)
     if (verdicts := VERDICT_TRANSITIONS.get(kind)) is not None:
         t = state.tasks.get(getattr(event, "task_id", ""))
         if t is None:
@@ -248,6 +273,9 @@ def illegal(state: State, event: ev.Event) -> str | None:
             return f"session {s.name} is {s.state}; only a finished session can be retried"
         if s.retried:
             return f"session {s.name} was already retried"
+        if (t := state.tasks.get(s.task_id)) is not None and t.children:
+            return (f"task {t.task_id} was split into sub-tasks; retry theirs "
+                    f"({', '.join(t.children)})")
         return None
     if isinstance(event, ev.RefusalDismissed):
         if event.origin not in state.refused_files:
@@ -259,6 +287,8 @@ def illegal(state: State, event: ev.Event) -> str | None:
             return (f"task {t.task_id} was accepted and has a session: to stop it, "
                     "`loopwright kill` the session")
         return refused(state, event)
+    if type(event) in REVIEW_APPLY:
+        return review_refused(state, event)
     if isinstance(event, ev.HunkJudged):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -392,11 +422,15 @@ def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
             s.hunk_comments.setdefault(e.hunk_id, []).append(e.comment.strip())
 
 
-def note_for_worker(s: Session, note: str) -> str:
-    """The human's note, followed by what they said hunk by hunk: a rejected hunk and
-    every comment, placed by file and line so the worker can find them."""
+def note_for_worker(s: Session, note: str, *, threads: bool = True) -> str:
+    """The human's note, followed by every open review thread (`threads`: the reviewer
+    agent's own note already lists its comments) and what they said hunk by hunk: a
+    rejected hunk and every comment, placed by file and line so the worker can find
+    them."""
     if s.review is None:
         return note
+    if threads and (threads_text := threads_note(s)):
+        note = note.rstrip() + "\n\n" + threads_text
     lines = []
     for h in s.review.hunks:
         where = f"{h.path} line {h.new_start}"
@@ -441,6 +475,9 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.SessionRetried: _session_retried,
     **WORLD_APPLY,
     **ATTENTION_APPLY,
+    **MANAGER_APPLY,
+    **DELEGATION_APPLY,
+    **REVIEW_APPLY,
 }
 
 
@@ -456,6 +493,7 @@ def _and_session(part: Callable[[State, Any, float], None]
 # the note for its worker): that part folds its own fields, the session's are folded here.
 for _kind in (ev.StallDetected, ev.StallCleared, ev.SessionRebased, ev.RebaseConflicted):
     _APPLY[_kind] = _and_session(_APPLY[_kind])
+_APPLY[ev.ModelReplied] = _and_session(lambda st, e, at: spent(st, e))
 
 
 def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
@@ -479,7 +517,9 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         return  # them (the transcript is read from the log, the stall tracker folds them)
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
-    _record_details(s, e)
+    if type(e) is ev.ReviewPrepared and s.state == S.REVIEWING:
+        review_prepared(s, e, at)
+    _record_details(s, e, at)
     if sent_back and s.unheeded:  # every note back carries the answers not yet sent
         s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
                                           + answers_note(st, s.unheeded))
@@ -500,7 +540,10 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     _move(s, nxt, at)
 
 
-def _record_details(s: Session, e: ev.Event) -> None:
+def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
+    if type(e) in ENVIRONMENT_EVENTS:
+        record_environment(s.environment, e, at)
+        return
     match e:
         case ev.SessionStarted():
             if s.state == S.QUEUED:
@@ -512,6 +555,12 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.last_message = message
             if step is not None:
                 s.steps_done = max(s.steps_done, step + 1)
+        case ev.SessionPlaced(node=node):
+            s.node = node
+        case ev.SessionCheckpointed(commit=commit, steps=steps):
+            s.checkpoint_commit, s.checkpoint_steps = commit, steps
+        case ev.WorkBroughtBack(worktree=worktree) if not s.worktree:
+            s.worktree = worktree
         case ev.SetupRan(command=command, exit_code=0) if not e.timed_out:
             s.setup_passed.append(command)
         case ev.WorkerFinished() if s.state in (S.RUNNING, S.WAITING):
@@ -531,8 +580,9 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.instruction = note_for_worker(s, note)
+            s.instruction = note_for_worker(s, note, threads=e.by != "reviewer")
             s.feedback.append(s.instruction)
+            changes_requested(s, e.by)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:

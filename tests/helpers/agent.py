@@ -12,6 +12,7 @@ import pytest
 from loopwright import events as ev
 from loopwright.config import Config
 from loopwright.core.commands import CommandResult
+from loopwright.delegation_state import Steer
 from loopwright.state import Session, Task
 from loopwright.testing.fake_api import FakeMessagesAPI, RecordedRequest
 from loopwright.workers.base import TranscriptEvent, WorkerInput
@@ -88,10 +89,12 @@ class MemoryContext:
         self.events: list[TranscriptEvent] = []
         self.acts: list[tuple[str, str]] = []
         self.progress_lines: list[str] = []
+        self.thread_replies: list[tuple[str, str]] = []
         self.asked: list[tuple[str, bool]] = []
         self.given: dict[str, str] = {}
         self._later: dict[str, str] = {}
         self.budget_rounds: list[str] = []
+        self.steered: list[Steer] = []  # `steer(note)` plays a steering human
         self._answer = answer or (lambda q, o, d, b: d)
 
     @property
@@ -104,6 +107,7 @@ class MemoryContext:
                               task=self._input.task, notes=notes or self._input.notes,
                               answer=self._answer)
         again.events, again.given = list(self.events), dict(self.given)
+        again.steered = self.steered
         return again
 
     async def act(self, action: str, detail: str = "") -> int:
@@ -112,6 +116,12 @@ class MemoryContext:
 
     async def progress(self, message: str) -> None:
         self.progress_lines.append(message)
+
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        self.thread_replies.append((thread_id, text))
+        if step is not None:
+            self.acts.append(("reply", step))
+        return True
 
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._input.config
@@ -141,11 +151,28 @@ class MemoryContext:
         self._later = {}
         return seen
 
+    def steer(self, note: str) -> None:
+        self.steered.append(Steer(note=note, by="human", at=0.0))
+
+    def steers(self) -> tuple[Steer, ...]:
+        return tuple(self.steered)
+
+    async def take_steer(self, number: int, *, as_step: bool = True) -> int | None:
+        self.steered[number - 1].received = True
+        if not as_step:
+            return None
+        self.acts.append(("steer", self.steered[number - 1].note))
+        return len(self.acts) - 1
+
     def transcript(self) -> list[TranscriptEvent]:
         return list(self.events)
 
-    async def record_turn(self, *events: TranscriptEvent) -> None:
-        self.events.extend(events)
+    async def record_turn(self, *events: TranscriptEvent | ev.SteerReceived) -> None:
+        for e in events:
+            if isinstance(e, ev.SteerReceived):
+                self.steered[e.steer - 1].received = True
+            else:
+                self.events.append(e)
 
     async def over_budget(self, reason: str, round: int) -> bool:
         self.budget_rounds.append(reason)

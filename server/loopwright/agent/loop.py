@@ -35,6 +35,9 @@ NUDGE = ("You replied without calling a tool. If the task is done and the checks
 CUT_OFF = ("Your reply was cut off at the max_tokens limit. Go on in smaller steps "
            "(smaller edits, one file at a time).")
 FINISHED_BEFORE = "Your change went to review; see the note below."
+STEERED_BEFORE = "Not finished yet: a note came in as you finished; see below."
+STEER_HEAD = "A note from the {by} while you work (follow it from here on):"
+STEER_KEY = "loopwright_steer"  # marks a steering note's block until it is recorded
 PromptKind = Literal["task", "tool_results", "note", "nudge", "summary"]
 
 
@@ -52,11 +55,14 @@ class WorkerLoop:
         self.grants = 1
         self.failures = 0
         self.session_id = inp.session.session_id
+        self.steered: set[int] = set()  # steering notes already in the conversation
+
 
     async def run(self) -> Outcome:
         self.conv = transcript.rebuild(self.ctx.transcript())
+        self.steered = {n for n, s in enumerate(self.ctx.steers(), 1) if s.received}
         if not self.conv.messages:
-            await self._prompt(_first_message(self.ctx), "task")
+            await self._prompt(_first_message(self.ctx) + self._new_steers(), "task")
         while True:
             if not self.conv.awaiting_reply:
                 outcome = await self._answer_last_reply()
@@ -93,22 +99,24 @@ class WorkerLoop:
         seconds = time.monotonic() - started - (self.tools.waited - waited)
         finished = next((r.finished for r in results if r.finished is not None), None)
         notes = self._new_notes()
-        if finished is not None and not notes:
+        steers = self._new_steers()
+        if finished is not None and not notes and not steers:
             return Finished(finished)
+        finished_text = FINISHED_BEFORE if notes else STEERED_BEFORE
         content: list[dict[str, Any]] = [
-            _result_block(r, FINISHED_BEFORE if r.finished is not None else None)
+            _result_block(r, finished_text if r.finished is not None else None)
             for r in results
         ]
-        content += self._new_answers()
+        content += self._new_answers() + steers
         kind: PromptKind = "tool_results"
         if not calls:
             refusal = _stopped_for(reply)
-            if refusal is not None and not notes:
+            if refusal is not None and not notes and not steers:
                 return refusal
             text = _text_of(reply)
-            if not notes and self._nudged_before() and text:
+            if not notes and not steers and self._nudged_before() and text:
                 return Finished(text)
-            if not notes:
+            if not notes and not steers:
                 content.append({"type": "text", "text": self._nudge(reply)})
                 kind = "nudge"
         if notes:
@@ -121,6 +129,16 @@ class WorkerLoop:
         notes = self.ctx.input.notes
         return [{"type": "text", "text": f"Request-changes note {n}:\n\n{note}"}
                 for n, note in enumerate(notes, 1) if n > self.conv.notes_seen]
+
+    def _new_steers(self) -> list[dict[str, Any]]:
+        """Steering notes not yet in the conversation, as text blocks; `_prompt` marks
+        them received in the same write as the message that carries them."""
+        blocks = []
+        for n, steer in enumerate(self.ctx.steers(), 1):
+            if n not in self.steered:
+                blocks.append({"type": "text", "text": f"{STEER_HEAD.format(by=steer.by)}"
+                               f"\n\n{steer.note}", STEER_KEY: n})
+        return blocks
 
     def _new_answers(self) -> list[dict[str, Any]]:
         answers = self.ctx.answers()
@@ -141,12 +159,15 @@ class WorkerLoop:
                       restart: bool = False, seconds: float = 0.0,
                       reply: ev.ModelReplied | None = None) -> None:
         notes_seen = len(self.ctx.input.notes) if kind == "note" else self.conv.notes_seen
+        steers = [b.pop(STEER_KEY) for b in content if STEER_KEY in b]
         prompt = ev.ModelPrompted(
             session_id=self.session_id, content=transcript.encode(content), kind=kind,
             restart=restart, seconds=round(seconds, 3), notes_seen=notes_seen,
         )
+        received = [ev.SteerReceived(session_id=self.session_id, steer=n) for n in steers]
+        self.steered.update(steers)
         if reply is None:
-            await self.ctx.record_turn(prompt)
+            await self.ctx.record_turn(prompt, *received)
         else:  # the summary and the restart it leads to go in one transaction
             await self.ctx.record_turn(reply, prompt)
             self.conv.add_reply(reply)

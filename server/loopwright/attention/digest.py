@@ -34,6 +34,8 @@ def compose(records: Iterable[ev.Record], state: State) -> tuple[str, ...]:
         if line is None:
             continue
         key = getattr(r.event, "session_id", "") or f"seq:{r.seq}"
+        if isinstance(r.event, ev.ManagerActed):  # each decision alone, with its overrule
+            key = f"seq:{r.seq}"
         _, count = latest.get(key, ("", 0))
         latest[key] = (line, count + 1)
     if not latest:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .. import events as ev
 from ..attention_state import Notification
 from ..config import AttentionConfig, parse_quiet_hours
+from ..manager_state import with_manager
 from ..state import SESSION_TRANSITIONS, Health, SessionState, State
 from . import classify as c
 from . import stalls
@@ -27,7 +28,7 @@ from . import stalls
 _TOUCHES: frozenset[type[ev._Event]] = frozenset({
     *SESSION_TRANSITIONS, ev.DecisionAsked, ev.DecisionAnswered, ev.LandingBlocked,
     ev.LandingStarted, ev.BudgetExceeded, ev.BudgetExtended, ev.StallDetected,
-    ev.StallCleared, ev.ReviewPrepared,
+    ev.StallCleared, ev.ReviewPrepared, ev.ManagerEscalated,
 })
 
 
@@ -50,7 +51,12 @@ def route(state: State, record: ev.Record, cfg: AttentionConfig, now: float,
     out = _stall_answer(state, e)
     if isinstance(e, ev.FocusChanged) and not e.on:
         out += release(state, cfg, now)
-    if type(e) in _TOUCHES:
+    if isinstance(e, ev.ManagerAgentReady):  # questions held for it, or now released
+        keys = {key_of(state, ev.DecisionAnswered(decision_id=d.decision_id, answer=""))
+                for d in state.decisions.values() if d.open}
+        for key in sorted(k for k in keys if k):
+            out += reconcile(state, key, record.seq, cfg, now, new_id)
+    elif type(e) in _TOUCHES:
         key = key_of(state, e)
         if key:
             out += reconcile(state, key, record.seq, cfg, now, new_id)
@@ -59,7 +65,7 @@ def route(state: State, record: ev.Record, cfg: AttentionConfig, now: float,
 
 def key_of(state: State, e: ev.Event) -> str:
     """The notification key an event concerns: its session, or its task."""
-    if isinstance(e, ev.DecisionAnswered):
+    if isinstance(e, ev.DecisionAnswered | ev.ManagerEscalated):
         d = state.decisions.get(e.decision_id)
         return (d.session_id or f"task:{d.task_id}") if d is not None else ""
     sid = getattr(e, "session_id", "")
@@ -108,7 +114,7 @@ def _session_needs(state: State, sid: str) -> list[Need]:
         return []
     att = state.attention
     needs = [_decision_need(state, d.decision_id) for d in state.open_decisions(sid)
-             if d.decision_id not in att.stall_decisions]
+             if d.decision_id not in att.stall_decisions and not with_manager(state, d)]
     title = state.tasks[s.task_id].title if s.task_id in state.tasks else s.name
     if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
         r = s.review
@@ -126,7 +132,7 @@ def _session_needs(state: State, sid: str) -> list[Need]:
     stall = att.stalls.get(sid)
     if stall is not None and not stall.killed:
         d = state.decisions.get(stall.decision_id)
-        if d is not None and d.open:
+        if d is not None and d.open and not with_manager(state, d):
             needs.append(Need(c.WASTING, d.decision_id, f"{s.name} looks stuck",
                               f"{stall.evidence}; proposed: {stall.proposal}", sid,
                               d.options, stall.detected_at))

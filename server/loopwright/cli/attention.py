@@ -61,6 +61,16 @@ reviews {dur(o.awaiting_review_s)})
   agent time           {dur(o.agent_s)}; {o.tokens:,} tokens, ${o.cost_usd:.2f}
   stalls caught        {o.stalls_caught}: {dur(o.stall_lost_before_flag_s)} before the flag, \
 {dur(o.stall_total_s)} in all""")
+    if o.split_tasks or o.steers:
+        print(f"  delegation           {o.split_tasks} task(s) split into {o.sub_tasks} "
+              f"sub-task(s); {o.steers} steering note(s)")
+    if (mm := m.manager) is not None:
+        per = ("-" if mm.cost_per_landed_usd is None
+               else f"${mm.cost_per_landed_usd:.4f} per landed change")
+        print(f"  manager agent        {mm.turns} turn(s), {mm.acts_alone} decision(s) "
+              f"alone, {mm.overrules} overruled; workers' questions: "
+              f"{mm.questions_answered} answered, {mm.questions_escalated} escalated; "
+              f"{mm.tokens:,} tokens, ${mm.cost_usd:.2f} ({per})")
 
 
 def report(args: argparse.Namespace) -> int:

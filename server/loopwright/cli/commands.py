@@ -18,12 +18,13 @@ from .. import events as ev
 from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
-from ..project import Project
+from ..project import NotARepository, Project
 from ..state import SESSION_TRANSITIONS, Session, SessionState
 from ..store import Store
 from ..views import overview as views
+from . import delegation as tree
 from . import show
-from .common import CliError, OpenApi, clock, open_api, print_json
+from .common import CliError, OpenApi, clock, open_api, print_json, project_of
 
 if TYPE_CHECKING:  # `run` loads the manager; the other commands never need it
     from ..manager.loop import Manager
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from ..manager.loop import Manager
     from ..triggers.webhook import WebhookError
     from ..workspace import repo as repo_mod
+    from . import web
 
     api = open_api(args)
     project, config = api.project, api.config
@@ -52,13 +54,19 @@ def run(args: argparse.Namespace) -> int:
     webhook = getattr(args, "webhook", "") or ""
     if webhook:
         _check_webhook(config, webhook)
+    page = web.start_page(project, config, args.web, remote=args.web_remote)
     manager = Manager(project, config, once=args.once, webhook=webhook)
     printer = _Printer(project, manager)
+    if page is not None:
+        web.announce(page)
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(_run_with_printer(manager, printer))
         except WebhookError as e:
             raise CliError(str(e)) from None
+        finally:
+            if page is not None:
+                page.stop()
     return 0
 
 
@@ -113,8 +121,23 @@ class _Printer:
 
 def serve(args: argparse.Namespace) -> int:
     from ..lsp.server import serve as serve_lsp
+    from . import web
 
-    return serve_lsp(args.directory, verbose=args.verbose)
+    page = None
+    try:  # `--web`, or `[web] address` of the repository here (the editor's folder)
+        project = project_of(args)
+        if not project.dot.exists():
+            raise CliError(f"Loopwright is not set up in {project.root}")
+        page = web.start_page(project, config_mod.load(project.config_path), args.web,
+                              remote=args.web_remote)
+    except (CliError, config_mod.ConfigError, NotARepository) as e:
+        if args.web:  # the editor still gets its language server
+            print(f"loopwright: the web page is off: {e}", file=sys.stderr)
+    try:
+        return serve_lsp(args.directory, verbose=args.verbose)
+    finally:
+        if page is not None:
+            page.stop()
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -138,12 +161,14 @@ def status(args: argparse.Namespace) -> int:
                 "tasks": [{"task_id": t.task_id, "title": t.title, "source": t.source,
                            "labels": t.labels, "verdict": t.verdict,
                            "triage_retrying": t.triage_retrying,
-                           "sessions": t.sessions} for t in st.tasks.values()],
+                           "sessions": t.sessions, **tree.tree_json(st, t.task_id)}
+                          for t in st.tasks.values()],
                 "sessions": [msgspec.structs.asdict(r) for r in rows],  # snake_case
             })
             return 0
         print(f"manager: {'running, pid ' + str(pid) if pid else 'not running'}")
-        waiting = [t for t in st.tasks.values() if not t.sessions]
+        waiting = [t for t in st.tasks.values()
+                   if not t.sessions and not tree.in_tree(st, t.task_id)]
         if not rows and not waiting:
             print("no tasks yet: drop a file in .loopwright/inbox/ or `loopwright dispatch`")
             return 0
@@ -154,9 +179,12 @@ def status(args: argparse.Namespace) -> int:
             print(f"\n{shown(group)}")
             for r in members:
                 health = "" if r.health == "ok" else f" [{r.health}]"
+                if r.steers_pending:
+                    health += f" [{r.steers_pending} steering note(s) not taken yet]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
+                node = f"  on {shown(r.node)}" if r.node else ""
                 print(f"  {r.session_id}  {shown(r.name):<34} {r.state:<18}{health} "
-                      f"{views.duration(r.elapsed_seconds):>7}{cost}  "
+                      f"{views.duration(r.elapsed_seconds):>7}{cost}{node}  "
                       f"{shown(r.last_message[:60])}")
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
@@ -164,6 +192,10 @@ def status(args: argparse.Namespace) -> int:
             why = (t.verdict_reason if t.verdict == "cancelled"
                    else t.triage_retrying or "no session yet")
             print(f"\n{t.task_id}  {shown(t.title)}  ({t.verdict}, {shown(why)})")
+        if (lines := tree.tree_lines(st)):
+            print("\nsplit into sub-tasks")
+            for line in lines:
+                print(f"  {line}")
     return 0
 
 
@@ -185,6 +217,9 @@ def inbox(args: argparse.Namespace) -> int:
             s = api.state.sessions.get(i.ref)
             if s is not None and i.kind in ("review", "failed"):
                 for line in show.failed_checks(s):
+                    print(line)
+            if s is not None and i.kind == "review":
+                for line in show.preview_lines(s):
                     print(line)
             if i.options:
                 print(f"    options: {shown(' | '.join(i.options))}")
@@ -210,6 +245,8 @@ def hint(item: views.InboxItem) -> str:
         "refused": f"fix it and drop it in the inbox again, or loopwright dismiss {ref}",
         "config": "edit .loopwright/config.toml (read again when saved); restart "
                   "`loopwright run` for the keys that wait for it",
+        "channel": "check [push] url, topic and token (`loopwright log` shows each "
+                   "failure); it clears by itself once a push gets through",
     }[item.kind]
 
 

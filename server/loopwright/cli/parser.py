@@ -85,6 +85,8 @@ class _Commands:
 
 
 c, a, setup = _Commands("commands"), _Commands("attention"), _Commands("setup")
+dl, m, w = _Commands("delegation"), _Commands("manager"), _Commands("web")
+preview_cmd = _Commands("preview")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,8 +109,9 @@ def _parser() -> argparse.ArgumentParser:
         "; says which test command the checks will run, warns when the checks' Python has "
         "this checkout installed in editable mode, and proposes (as a comment in "
         "config.toml) git-ignored files a fresh worktree would miss")
-    cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
-        "the manager, or attaches to a running one")
+    sp = cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; "
+             "hosts the manager, or attaches to a running one")
+    _web_options(sp)
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C",
              "; it reads .loopwright/config.toml again when the file changes: what can "
              "apply at once does, the inbox names edits that wait for a restart, and an "
@@ -118,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--webhook", metavar="[HOST:]PORT", default="",
                     help="also receive GitHub webhook deliveries here (host default "
                     "127.0.0.1; secret in LOOPWRIGHT_WEBHOOK_SECRET; docs/triggers.md)")
+    _web_options(sp)
     sp = cmd("dispatch", c.dispatch, "file a task from the shell")
     sp.add_argument("title", help="the task's title")
     sp.add_argument("--body", default="", help="the task body; '-' reads standard input")
@@ -153,15 +157,52 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("session", help=SESSION)
     sp = cmd("retry", c.retry, "start a new attempt at a failed, killed or rejected session")
     sp.add_argument("session", help=SESSION)
-    sp = cmd("overrule", c.overrule, "accept a task that triage declined")
-    sp.add_argument("task", help="task id (any unique prefix)")
+    sp = cmd("overrule", _overrule, "accept a task that triage declined, or undo a "
+             "decision the manager agent took alone (its act id, `m12.1`)")
+    sp.add_argument("task", help="task id (any unique prefix), or a manager act id")
+    sp.add_argument("--answer", default="", help="with an act that answered a worker's "
+                    "question: the right answer (it goes to the worker)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("tell", m.tell, "a message to the manager agent (docs/manager.md)")
+    sp.add_argument("text", nargs="+", help="what to tell it")
+    sp = cmd("manager", m.manager, "the manager agent's thread: what it was told, what "
+             "it decided and why, what it asked you")
+    sp.add_argument("--follow", "-f", action="store_true",
+                    help="keep printing new entries until Ctrl-C")
+    sp.add_argument("--json", action="store_true", help="one thread entry (JSON) a line")
+    sp = cmd("preview", preview_cmd.preview, "the running build of a session's change: "
+             "started if need be, its link printed once it answers",
+             " ([preview] in config.toml; a running manager starts it; docs/preview.md)")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
-             "settled yet, or a declined one (it leaves the inbox)")
+             "settled yet, or a declined one (it leaves the inbox)",
+             "; or a sub-task of a split not at work: what depended on it goes ahead "
+             "without it")
     sp.add_argument("task", help="task id (any unique prefix)")
     sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("dismiss", c.dismiss, "take a refused inbox file out of the inbox (fix it and "
              "drop it again instead, and it leaves by itself)")
     sp.add_argument("file", help="the refused file's name, as `loopwright inbox` shows it")
+    sp = cmd("split", dl.split, "split a task into sub-tasks that start once what they "
+             "depend on has landed", "; the task itself is not run, and is done when "
+             "every sub-task is. FILE is TOML, one [[task]] table per sub-task: title, "
+             "and optionally key, body, depends_on (keys), labels, priority, backend "
+             "(docs/manager.md)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("--into", required=True, metavar="FILE",
+                    help="the sub-tasks, as TOML; '-' reads standard input")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
+    sp = cmd("steer", dl.steer, "send a note to a session's worker; it receives it at "
+             "its next turn", " (a queued, running or waiting session; an agent CLI, "
+             "claude-code or codex, at its next start)")
+    sp.add_argument("session", help=SESSION)
+    sp.add_argument("note", nargs="+", help="the note; a ```loopwright-script block in it "
+                    "gives the script worker its next steps")
+    sp = cmd("priority", dl.priority, "set a task's priority: higher starts first when "
+             "the slots are full", " (a split task's sub-tasks get it too)")
+    sp.add_argument("task", help="task id (any unique prefix)")
+    sp.add_argument("priority", type=int, help="the new priority (default of a task: 0)")
+    sp.add_argument("--why", default="", help="the reason, kept in the log")
     sp = cmd("log", c.log_cmd, "the event log, human-readable")
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new events until Ctrl-C")
@@ -187,6 +228,18 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the configuration reference (Markdown) instead")
     sp.add_argument("--cli-reference", action="store_true",
                     help="print the command-line reference (Markdown) instead")
+    sp = cmd("web", _web_help, "the phone page: its link and QR code, or revoke access",
+             " (docs/anywhere.md)")
+    web_sub = sp.add_subparsers(dest="web_command", metavar="ACTION")
+    wp = web_sub.add_parser("url", help="print the page's link with its token, and a QR "
+                            "code of it for the phone", description="print the page's "
+                            "link with its token, and a QR code of it for the phone")
+    wp.add_argument("--no-qr", action="store_true", help="only the link")
+    wp.set_defaults(func=w.url)
+    wp = web_sub.add_parser("revoke", help="make a new token: every link and open page "
+                            "loses access at once", description="make a new token: every "
+                            "link and open page loses access at once")
+    wp.set_defaults(func=w.revoke)
     sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
     sp.add_argument("--keep", action="store_true", help="keep the sample repository")
     sp.add_argument("--agents", action="store_true",
@@ -209,6 +262,24 @@ def reference_markdown() -> str:
         out += [f"## `loopwright {name}`", "", sp.description or "", "",
                 "```", sp.format_help().rstrip(), "```", ""]
     return "\n".join(out)
+
+
+def _overrule(args: argparse.Namespace) -> int | None:
+    from .manager import is_act
+
+    return m.overrule_act(args) if is_act(args.task) else c.overrule(args)
+def _web_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--web", metavar="[HOST:]PORT", default="",
+                    help="also serve the phone page here (host default 127.0.0.1; "
+                    "`loopwright web url` prints its link; docs/anywhere.md)")
+    sp.add_argument("--web-remote", action="store_true",
+                    help="allow --web on an address that is not loopback: whoever reaches "
+                    "it with the link can answer, approve, land and kill")
+
+
+def _web_help(args: argparse.Namespace) -> int:
+    print("usage: loopwright web {url,revoke}  (loopwright web --help)", file=sys.stderr)
+    return 2
 
 
 def _config(args: argparse.Namespace) -> int:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
 from .environment import EnvironmentConfig, copy_path_problem
 from .load import ConfigError, load, parse
+from .manager import ALL_DECISIONS, ManagerConfig, ManagerDecision
+from .preview import PreviewConfig
+from .push import PushConfig
 from .reference import reference_markdown, render_toml
 from .tree import (
     RESTART_KEYS,
@@ -17,7 +20,6 @@ from .tree import (
     Config,
     GateConfig,
     IntakeConfig,
-    ManagerConfig,
     ProjectConfig,
     ReviewConfig,
     SandboxConfig,
@@ -31,9 +33,11 @@ from .triggers import (
     TimerConfig,
     WebhookConfig,
 )
+from .web import WebConfig, served_url
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 __all__ = [
+    "ALL_DECISIONS",
     "DEFAULT_PRICES",
     "RESTART_KEYS",
     "AgentConfig",
@@ -50,14 +54,18 @@ __all__ = [
     "IntakeConfig",
     "LandConfig",
     "ManagerConfig",
+    "ManagerDecision",
     "ModelPrice",
     "ParallelConfig",
+    "PreviewConfig",
     "ProjectConfig",
+    "PushConfig",
     "ReviewConfig",
     "SandboxConfig",
     "StallsConfig",
     "TimerConfig",
     "TriageConfig",
+    "WebConfig",
     "WebhookConfig",
     "copy_path_problem",
     "load",
@@ -65,4 +73,5 @@ __all__ = [
     "parse_quiet_hours",
     "reference_markdown",
     "render_toml",
+    "served_url",
 ]

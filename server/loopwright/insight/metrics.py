@@ -27,6 +27,7 @@ import msgspec
 
 from ..state import ACTIVE, Decision, SessionState
 from .history import History, Raised, Review, overlap, union
+from .manager_metrics import ManagerMetrics, manager_metrics
 
 S = SessionState
 
@@ -78,12 +79,16 @@ class Overall(msgspec.Struct, kw_only=True):
     stall_lost_before_flag_s: float
     stall_total_s: float
     no_change: int = 0  # sessions that ended with nothing to land
+    split_tasks: int = 0  # tasks split into sub-tasks (delegation)
+    sub_tasks: int = 0
+    steers: int = 0  # steering notes sent to workers
 
 
 class Metrics(msgspec.Struct, kw_only=True):
     now: float
     overall: Overall
     sessions: list[SessionMetrics]
+    manager: ManagerMetrics | None = None  # the manager agent, when it ever ran
 
 
 class _BySession:
@@ -121,7 +126,7 @@ def compute(h: History, now: float) -> Metrics:
 
     waits = sum(r.blocked_on_decisions_s for r in rows)
     reviews_wait = sum(r.awaiting_review_s for r in rows)
-    return Metrics(now=now, sessions=rows, overall=Overall(
+    return Metrics(now=now, sessions=rows, manager=manager_metrics(h.state), overall=Overall(
         span_s=_r(now - (h.first_at if h.first_at is not None else now)),
         sessions=len(rows), landed=landed,
         no_change=sum(1 for r in rows if r.state == S.NO_CHANGE),
@@ -140,6 +145,9 @@ def compute(h: History, now: float) -> Metrics:
         stalls_caught=len(h.stalls),
         stall_lost_before_flag_s=_r(sum(d - o for o, d, _ in spans)),
         stall_total_s=_r(sum(e - o for o, _, e in spans)),
+        split_tasks=sum(1 for t in h.state.tasks.values() if t.children),
+        sub_tasks=sum(1 for t in h.state.tasks.values() if t.parent),
+        steers=sum(len(s.steers) for s in h.state.sessions.values()),
     ))
 
 
@@ -183,8 +191,10 @@ def _interruptions(h: History, sid: str | None) -> int:
 
 
 def _decisions(h: History, sid: str | None) -> int:
+    # the human's: the loop's own answers and the manager agent's are not theirs
     return sum(1 for d in h.state.decisions.values()
-               if (sid is None or d.session_id == sid) and d.answered_by != "loopwright")
+               if (sid is None or d.session_id == sid)
+               and d.answered_by not in ("loopwright", "manager"))
 
 
 def _peak(h: History, now: float) -> int:

@@ -13,6 +13,8 @@ import time
 from html import escape
 
 from ..state import SessionState as St
+from ..state import State
+from ..views import delegation as tree
 from ..views import overview as views
 from .history import History
 from .metrics import Metrics, Overall, compute
@@ -57,6 +59,7 @@ def render_report(history: History, now: float, title: str = "Loopwright") -> st
         f'<div class="sub">{_when(since)} to {_when(now)} · {m.overall.sessions} '
         f"session(s), {m.overall.landed} landed, {m.overall.no_change} with no change</div>",
         _tiles(m.overall),
+        _manager_tiles(m),
         "<h2>Sessions over time</h2>",
         legend(),
         f'<div class="panel">{timeline(history, now)}</div>',
@@ -66,9 +69,27 @@ def render_report(history: History, now: float, title: str = "Loopwright") -> st
         _inbox(history, now),
         "<h2>Per session</h2>",
         _sessions(m),
+        _split_tasks(history.state),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _manager_tiles(m: Metrics) -> str:
+    """The manager agent's part, when it ever ran."""
+    mm = m.manager
+    if mm is None:
+        return ""
+    cost = "-" if mm.cost_per_landed_usd is None else f"${mm.cost_per_landed_usd:,.4f}"
+    tiles = [(f"{mm.questions_answered} / {mm.questions_escalated}",
+              "workers' questions the manager answered / escalated"),
+             (f"{mm.acts_alone}", "decisions the manager took alone"),
+             (f"{mm.overrules}", "of them overruled"),
+             (f"{mm.tokens:,} · ${mm.cost_usd:,.2f}", "manager tokens · cost"),
+             (cost, "manager cost per landed change")]
+    return ("<h2>The manager agent</h2><div class=\"tiles\">" + "".join(
+        f'<div class="tile"><b>{escape(v)}</b><span>{label}</span></div>'
+        for v, label in tiles) + "</div>")
 
 
 def _tiles(o: Overall) -> str:
@@ -161,6 +182,27 @@ def _sessions(m: Metrics) -> str:
         f'<td class="n">{r.stalls}</td><td class="n">${r.cost_usd:.2f}</td></tr>'
         for r in m.sessions)
     return f"<table>{head}{rows}</table>"
+
+
+def _split_tasks(st: State) -> str:
+    """The split tasks as a tree: each sub-task under its task, with how it stands and
+    what it waits on. Nothing when no task was split."""
+    rows = []
+    root_of_split = False
+    for depth, t in tree.tree_order(st):
+        if depth == 0:
+            root_of_split = bool(t.children)
+        if not root_of_split:
+            continue
+        status = tree.open_reason(st, t.task_id) or tree.child_status(st, t.task_id)
+        after = f" · after {', '.join(t.depends_on)}" if t.depends_on else ""
+        rows.append(f'<tr><td style="padding-left:{8 + 20 * depth}px"><code>'
+                    f"{escape(t.task_id)}</code> {escape(t.title)}</td>"
+                    f"<td>{escape(status + after)}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h2>Split tasks</h2><table><tr><th>task and its sub-tasks</th>"
+            f"<th>where it stands</th></tr>{''.join(rows)}</table>")
 
 
 def _ratio(x: float | None) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .. import events as ev
 from ..state import ACTIVE, SessionState, State, apply
+from ..views import delegation as tree
 from . import wire
 from .inbox_delta import InboxIndex
 
@@ -150,6 +151,8 @@ class Follower:
                 before[sid] = (s.state, s.last_message) if s is not None else None
             apply(self.state, r)
             if tid := getattr(r.event, "task_id", ""):
+                touched_tasks[tid] = None
+            for tid in tree.touched(st, r.event):  # sub-tasks, and the tasks above them
                 touched_tasks[tid] = None
             if did := getattr(r.event, "decision_id", ""):
                 touched_decisions[did] = None

@@ -23,8 +23,9 @@ import msgspec
 from ..views import overview as views
 from . import params, reviews, wire
 from .commands import ACTIONS
-from .live import CHANGED
+from .live import CHANGED, THREAD
 from .prompts import REVEAL
+from .startup import READY
 
 Schema = dict[str, Any]
 
@@ -33,8 +34,10 @@ TS_NAMES = {
     "StateResult": "State", "ReviewResult": "Review", "HunkRow": "ReviewHunk",
     "FileRow": "ReviewFile", "ChecksRow": "ReviewChecks", "ReviewerRow": "ReviewerVerdict",
     "CommentRow": "ReviewerComment", "Context": "SelectionContext",
+    "ThreadRow": "ReviewThread", "ThreadCommentRow": "ThreadComment", "LensRow": "ReviewLens",
 }
-EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams)
+EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.ThreadParams,
+                                      wire.Ready)
 
 
 def components() -> dict[str, Schema]:
@@ -103,6 +106,10 @@ def typescript() -> str:
         f'  changed: "{CHANGED}",',
         "  /** The user picked \"Open\" / \"Open diff\" on one of the server's prompts. */",
         f'  reveal: "{REVEAL}",',
+        "  /** The manager agent's new thread entries (docs/manager.md). */",
+        f'  thread: "{THREAD}",',
+        "  /** Startup is over (also after Set up Loopwright): ask for the state then. */",
+        f'  ready: "{READY}",',
         "} as const;",
         "",
         f'export const REVIEW_SCHEME = "{reviews.SCHEME}";',

@@ -22,16 +22,18 @@ from pygls.lsp.server import LanguageServer
 
 from .. import store_snapshot
 from ..store import Store
+from ..views.thread import entries_of
 from . import follower as f
 from . import wire
 from .host import OpenRepository
+from .lenses import LensIndex
 from .progress import SessionProgress
 from .prompts import Prompts
-from .reviews import LensIndex
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
 CHANGED = "$/loopwright/changed"
+THREAD = "$/loopwright/thread"  # the manager agent's new thread entries (docs/manager.md)
 IDLE_WAIT_SECONDS = 1.0
 BURST_SECONDS = 0.3  # how long after a change the follower keeps looking closely
 BURST_POLL_SECONDS = 0.002
@@ -77,6 +79,8 @@ class ClientSync:
         batch = self.follower.feed(records)
         changed = batch.changed(hosted=self.repo.hosted, pid=self.repo.manager_pid())
         self.ls.protocol.notify(CHANGED, wire.to_json(changed))
+        if entries := entries_of(records, self.follower.state):
+            self.ls.protocol.notify(THREAD, wire.to_json(wire.ThreadParams(entries=entries)))
         self._carry_out(batch.signals)
 
     def state_result(self) -> wire.StateResult:

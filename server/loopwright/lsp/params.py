@@ -65,6 +65,14 @@ class AnswerParams(Params, frozen=True):
     answer: str
 
 
+class PresenceParams(Params, frozen=True):
+    """The human is active on this window now (`true`: focused, typing, selecting), or
+    left it (`false`). Send it at most every 15 s; while active in the last minute, a
+    push waits `[push] hold_seconds` in case they answer here."""
+
+    active: bool
+
+
 class SessionParams(Params, frozen=True):
     session: Ref
 
@@ -100,6 +108,38 @@ class DismissParams(Params, frozen=True):
     file: Ref
 
 
+class SubTaskParams(Params, frozen=True):
+    """One sub-task of `loopwright/split`; what it leaves out comes from the parent."""
+
+    title: str
+    key: str = ""  # what `dependsOn` names; default its position from 1
+    body: str = ""
+    depends_on: tuple[str, ...] = ()
+    labels: tuple[str, ...] | None = None
+    priority: int | None = None
+    backend: str = ""
+
+
+class SplitParams(Params, frozen=True):
+    """`children`, or `plan`: the same TOML as `loopwright split --into`."""
+
+    task: Ref
+    children: tuple[SubTaskParams, ...] = ()
+    plan: str = ""
+    reason: str = ""
+
+
+class SteerParams(Params, frozen=True):
+    session: Ref
+    note: str
+
+
+class PriorityParams(Params, frozen=True):
+    task: Ref
+    priority: int
+    reason: str = ""
+
+
 class ReviewDocumentParams(Params, frozen=True):
     uri: Ref
 
@@ -127,3 +167,58 @@ def _readable(message: str) -> str:
 def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
+
+
+class TellParams(Params, frozen=True):
+    """`loopwright/tell`: a message to the manager agent."""
+
+    text: Ref
+
+
+class ManagerParams(Params, frozen=True):
+    """`loopwright/manager`: the thread's entries after record `after` (0: from the
+    start; the last 500)."""
+
+    after: int = 0
+
+
+class OverruleActParams(Params, frozen=True):
+    """`loopwright/overruleAct`: undo a decision the manager took alone."""
+
+    act: Ref
+    answer: str = ""  # with an `answer` act: the right answer, for the worker
+    why: str = ""
+class ThreadsParams(Params, frozen=True):
+    session: Ref
+    path: str = ""  # "": every file's threads
+
+
+class OpenThreadParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    line: int  # 1-based, on `side`
+    body: str
+    side: Literal["head", "base"] = "head"
+
+
+class ReplyThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    body: str
+
+
+class ResolveThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    resolved: bool = True
+
+
+class ViewedParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    viewed: bool = True
+
+
+class ReviewLensesParams(Params, frozen=True):
+    session: Ref
+    path: Ref

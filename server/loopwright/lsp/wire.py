@@ -15,9 +15,12 @@ import msgspec
 
 from .. import events as ev
 from ..state import ACTIVE, State
+from ..views import delegation as tree
 from ..views import overview as views
 from ..views.overview import InboxItem as InboxItem
 from ..views.overview import SessionRow as SessionRow
+from ..views.thread import ManagerThread as ManagerThread
+from ..views.thread import ThreadEntry as ThreadEntry
 
 D = msgspec.Meta
 
@@ -32,7 +35,7 @@ class TaskRow(Wire):
     task_id: Annotated[str, D(description="the task's id")]
     title: Annotated[str, D(description="its title")]
     source: Annotated[str, D(description="`inbox` `cli` `lsp` `github` `build` `timer` "
-                                         "`demo` `answer`")]
+                                         "`demo` `answer` `split` (a sub-task)")]
     labels: Annotated[tuple[str, ...], D(description="its labels")]
     priority: Annotated[int, D(description="higher goes first")]
     verdict: Annotated[str, D(description="triage's: `pending` `accepted` `declined` "
@@ -43,6 +46,20 @@ class TaskRow(Wire):
     triage_retrying: Annotated[str, D(description="while triage retries, what and how far, "
                                                   "e.g. `triage retrying: API overloaded, "
                                                   "attempt 3 of 7`; else empty")] = ""
+    parent: Annotated[str, D(description='the task it is a sub-task of; `""` none')] = ""
+    children: Annotated[list[str], D(description="its sub-tasks' ids, in split order; "
+                                                 "empty: not split")] = (
+        msgspec.field(default_factory=list))
+    depends_on: Annotated[tuple[str, ...], D(description="sibling tasks that must be done "
+                                                         "before it starts")] = ()
+    waiting_on: Annotated[tuple[str, ...], D(description="those of `dependsOn` not done "
+                                                         "yet: no session starts while "
+                                                         "any is left")] = ()
+    done: Annotated[bool, D(description="its change landed, or it was split and every "
+                                        "sub-task is done")] = False
+    open_reason: Annotated[str, D(description="a split task not done yet: why, e.g. `1 of "
+                                              "3 sub-tasks done; t-ab12 failed, t-cd34 "
+                                              "waits on t-ab12`; else empty")] = ""
 
 
 class ActivityLine(Wire):
@@ -146,10 +163,23 @@ class TaskResult(Wire):
     verdict: str
 
 
+class SplitResult(Wire):
+    """The split task and its new sub-tasks, in split order."""
+
+    task_id: str
+    children: list[str]
+
+
 class DismissResult(Wire):
     """The refused file whose item left the inbox."""
 
     file: str
+
+
+class PresenceResult(Wire):
+    """Whether the presence was recorded (false: the same was said under 15 s ago)."""
+
+    recorded: bool
 
 
 class HunkResult(Wire):
@@ -168,12 +198,27 @@ class DashboardResult(Wire):
     html: str
 
 
+class WebLinkResult(Wire):
+    """The phone page's link (with its access token) and the same as a QR code."""
+
+    url: Annotated[str, D(description="the link with the token in its fragment: whoever "
+                                      "has it can act on the loop")]
+    base_url: Annotated[str, D(description="the page without the token")]
+    served: Annotated[bool, D(description="a `run --web` or `serve --web` serves it now; "
+                                          "else it is where `[web]` would serve it")]
+    svg: Annotated[str, D(description="the link as a QR code, one SVG element")]
+
+
 def task_row(state: State, task_id: str) -> TaskRow:
     t = state.tasks[task_id]
     return TaskRow(task_id=t.task_id, title=t.title, source=t.source, labels=t.labels,
                    priority=t.priority, verdict=t.verdict, verdict_reason=t.verdict_reason,
                    filed_at=t.filed_at, sessions=list(t.sessions),
-                   triage_retrying=t.triage_retrying)
+                   triage_retrying=t.triage_retrying, parent=t.parent,
+                   children=list(t.children), depends_on=t.depends_on,
+                   waiting_on=tree.waiting_on(state, task_id),
+                   done=tree.task_done(state, task_id),
+                   open_reason=tree.open_reason(state, task_id))
 
 
 def session_row(state: State, session_id: str, now: float) -> SessionRow:
@@ -209,6 +254,26 @@ def state_result(state: State, *, root: str, hosted: bool, pid: int | None,
     )
 
 
+class Ready(Wire):
+    """`$/loopwright/ready`: startup is over (after `initialized`, and again after Set
+    up Loopwright). Requests sent before it wait for it."""
+
+    root: Annotated[str, D(description="the repository (or the folder) the server opened")]
+    ok: Annotated[bool, D(description="requests will be answered; false: see `problem`")]
+    problem: Annotated[str, D(description="why not (not a repository, not set up); `\"\"` "
+                                          "when ok")]
+    hosted: Annotated[bool, D(description="this server hosts the manager (else it attached "
+                                          "to one, or none runs)")]
+
+
 def to_json(value: object) -> object:
     """A wire struct as plain JSON values, ready for pygls to send."""
     return msgspec.to_builtins(value)
+
+
+class ThreadParams(Wire):
+    """`$/loopwright/thread`: the manager's new thread entries of one batch of records."""
+
+    entries: Annotated[list[ThreadEntry], D(description="oldest first; append them to "
+                                                        "what `loopwright/manager` gave "
+                                                        "(drop `seq` ≤ the one you have)")]

@@ -27,15 +27,17 @@ from ..config import Config
 from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
 from ..project import Project
+from ..push.sender import Pusher
 from ..runtime import Runtime
 from ..state import State, apply, refused
 from ..store import Store, secrets_from_environment
+from . import checks_run, environment, intake, pipeline, preview, warm
 from . import decide as d
-from . import intake, pipeline, warm
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
 from .session import run_session
+from .steward import Steward
 from .triage import triage_task
 from .world import LISTENING, WorldTriggers
 
@@ -53,6 +55,7 @@ class Manager:
         self._world: WorldTriggers | None = None
         self._clock = clock  # stamps the log, drives timers and attention; tests drive it
         self._attention: Supervisor | None = None
+        self._push: Pusher | None = None
         self.watch_inbox = watch_inbox
         self._tasks: dict[EffectKey, asyncio.Task[None]] = {}
         self._landing = asyncio.Lock()
@@ -61,6 +64,7 @@ class Manager:
         self.started = asyncio.Event()
         self._rt: Runtime | None = None
         self._triager = make_triager(project, config)
+        self._steward: Steward | None = None  # the manager agent's host, when configured
 
     @property
     def config(self) -> Config:
@@ -77,6 +81,11 @@ class Manager:
         """The state as this manager has applied it; None before it starts."""
         return self._rt.state if self._rt is not None else None
 
+    @property
+    def steward(self) -> Steward | None:
+        """The manager agent's host, when `[manager] agent` is on."""
+        return self._steward
+
     def stop(self) -> None:
         self._stop.set()
         if self._rt is not None:
@@ -87,11 +96,14 @@ class Manager:
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
         store = Store(self.project.db_path, clock=self._clock)
-        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env]))
+        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env,
+                                                          self.config.push.token_env]))
         try:
             await self._run(store)
         finally:
             await self._cancel_all()
+            if self._push is not None:  # its deliveries are over: their HTTP client closes
+                await self._push.aclose()
             store.append(ev.ManagerStopped(pid=os.getpid(),
                                            reason="done" if self.once else "stopped"))
             store.close()
@@ -112,6 +124,11 @@ class Manager:
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
+        if self._config.manager.agent != "off" or state.manager.agent:
+            self._steward = Steward(rt)
+            self._spawn(EffectKey("steward"), self._steward.run())
+        self._push = Pusher(rt, self._spawn)
+        self._push.start()
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)
@@ -138,6 +155,7 @@ class Manager:
         finally:
             inbox.stop()
             world.stop()
+            await checks_run.close(rt)
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt
@@ -149,6 +167,10 @@ class Manager:
                 self._execute(effect)
         if self._attention is not None:
             self._attention.observe(record)
+        if self._steward is not None:
+            self._steward.observe(record)
+        if self._push is not None:
+            self._push.observe(record)
 
     def _schedule(self) -> None:
         rt = self._rt
@@ -167,7 +189,12 @@ class Manager:
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
                                                     "config", "snapshot", "warm"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
-        return all(key in waiting for key in self._tasks)
+        if self._steward is None or self._steward.idle():
+            waiting.add(EffectKey("steward"))
+        if self._push is not None:  # a push held, or waiting to retry
+            waiting.update(k for k in self._tasks if self._push.idle(k))
+        # a running preview waits for the human to look at it
+        return all(key in waiting or key.kind == "preview" for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
 
@@ -184,6 +211,10 @@ class Manager:
                     if (task := self._tasks.get(EffectKey(kind, sid))) is not None:
                         task.cancel()
                 rt.waiting_on_human.discard(sid)
+            case d.StopPreview(session_id=sid, reason=reason):
+                if (task := self._tasks.get(EffectKey("preview", sid))) is not None:
+                    task.cancel()
+                preview.record_stopped(rt, sid, reason)
             case d.DeliverAnswer(decision_id=did, answer=answer):
                 future = rt.answers.get(did)
                 if future is not None and not future.done():
@@ -206,6 +237,8 @@ class Manager:
                 await asyncio.sleep(seconds)
                 await self._carry_out(then)
             case d.Triage(task_id=tid):
+                if self._steward is not None and self._steward.triages():
+                    return  # the manager agent triages it, woken by the task
                 await triage_task(rt, self._triager, tid)
             case d.StartWorker(session_id=sid, resume=resume, reason=reason):
                 await run_session(rt, sid, resume, reason)
@@ -222,6 +255,10 @@ class Manager:
                         self._execute(step)
             case d.RemoveWorktree(session_id=sid, delete_branch=delete):
                 await pipeline.remove_worktree(rt, sid, delete)
+            case d.StartPreview(session_id=sid):
+                await preview.run_preview(rt, sid)
+            case d.EndEnvironment(session_id=sid):
+                await environment.end(rt, sid)
             case _:
                 self._execute(effect)
 

@@ -10,11 +10,13 @@ from .. import events as ev
 from ..backends import make_worker
 from ..core.commands import CommandResult
 from ..core.ids import new_id
+from ..delegation_state import Steer
+from ..review_state import refused as review_refused
 from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox, worktrees
-from . import environment, warm
+from . import environment, remote_session, warm
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +48,34 @@ class SessionContext:
     async def progress(self, message: str) -> None:
         self._rt.append(ev.WorkerProgressed(session_id=self._sid, message=message))
 
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        reply = ev.ThreadReplied(session_id=self._sid, thread_id=thread_id, body=text,
+                                 by="worker")
+        known = review_refused(self._rt.state, reply) is None
+        acted: tuple[ev.Event, ...] = ()
+        if step is not None:
+            acted = (ev.WorkerActed(session_id=self._sid, step=self._next_step,
+                                    action="reply", detail=step),)
+            self._next_step += 1
+        if known or acted:
+            self._rt.append(*((reply,) if known else ()), *acted)
+        return known
+
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._rt.config
         result = await sandbox.run(
             command, self._input.worktree, timeout=cfg.sandbox.command_timeout_seconds,
             config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
             repo_root=self._rt.project.root,
+            extra_env=environment.session_env(self._rt, self._sid),
         )
+        self.record_command(result, step)
+        return result
+
+    def record_command(self, result: CommandResult, step: str | None) -> int:
+        """Record a command that ran (here, or on a cluster node); the steps done now."""
         ran = ev.CommandRan(
-            session_id=self._sid, command=command, exit_code=result.exit_code,
+            session_id=self._sid, command=result.command, exit_code=result.exit_code,
             output_tail=result.output, seconds=round(result.seconds, 3),
             timed_out=result.timed_out,
         )
@@ -64,7 +85,7 @@ class SessionContext:
             self._rt.append(ran, ev.WorkerActed(session_id=self._sid, step=self._next_step,
                                                 action="run", detail=step))
             self._next_step += 1
-        return result
+        return self._next_step
 
     async def ask(
         self, question: str, options: tuple[str, ...] = (), default: str = "",
@@ -100,11 +121,22 @@ class SessionContext:
             if d.session_id == self._sid and d.answer is not None
         }
 
+    def steers(self) -> tuple[Steer, ...]:
+        s = self._rt.state.sessions.get(self._sid)
+        return tuple(s.steers) if s is not None else ()
+
+    async def take_steer(self, number: int, *, as_step: bool = True) -> int | None:
+        step = self._next_step if as_step else None
+        self._rt.append(ev.SteerReceived(session_id=self._sid, steer=number, step=step))
+        if as_step:
+            self._next_step += 1
+        return step
+
     def transcript(self) -> list[TranscriptEvent]:
         return [r.event for r in self._rt.store.read_transcript(self._sid)
                 if isinstance(r.event, ev.ModelPrompted | ev.ModelReplied)]
 
-    async def record_turn(self, *events: TranscriptEvent) -> None:
+    async def record_turn(self, *events: TranscriptEvent | ev.SteerReceived) -> None:
         self._rt.append(*events)
 
     async def over_budget(self, reason: str, round: int) -> bool:
@@ -122,9 +154,21 @@ class SessionContext:
 
 
 async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -> None:
-    """Prepare the worktree, run the worker, and record how it ended."""
+    """Prepare the worktree, run the worker, and record how it ended. A session meant
+    for the cluster (`[compute]`) runs there until its work first comes back."""
     s = rt.state.sessions[session_id]
     task = rt.state.tasks[s.task_id]
+    if remote_session.goes_remote(rt, s, task):
+        try:
+            if await remote_session.run_remote(rt, session_id, resume, reason,
+                                               SessionContext):
+                return
+        except Exception as e:  # it ends this session, not the loop
+            log.exception("session %s on the cluster failed", s.name)
+            rt.append(ev.WorkerFailed(session_id=session_id,
+                                      reason=f"could not run it on the cluster: {e}"))
+            return
+        s = rt.state.sessions[session_id]  # unreachable, `fallback = "local"`: run here
     root = rt.project.root
     path = Path(s.worktree) if s.worktree else rt.project.worktrees / s.name
     target = s.target_branch or rt.config.project.target_branch

@@ -9,11 +9,17 @@ import msgspec
 from .. import events as ev
 from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
+from . import delegation as delegation_views
 from . import manager as manager_views
+from . import preview as preview_views
+from . import push as push_views
+from . import review as review_views
+from . import thread as thread_views
 from . import world as world_views
+from .preview import PreviewView, preview_view
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict", "config", "refused"]
+                    "pull_request", "conflict", "config", "refused", "channel", "cluster"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -24,7 +30,9 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                              "a blocked landing, a failure, a declined task, "
                                              "a pull request, a conflict, a config.toml edit "
                                              "that did not apply, an inbox file that "
-                                             "could not become a task")]
+                                             "could not become a task, a push channel "
+                                             "that keeps failing, a compute cluster that "
+                                             "cannot be reached")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -40,6 +48,9 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
                                                       "`overrule`, `cancel`, `dismiss`")] = ()
+    preview: Annotated[PreviewView | None, D(description="a change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -49,8 +60,9 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     name: Annotated[str, D(description="unique and readable")]
     task_id: Annotated[str, D(description="the task it works on")]
     title: Annotated[str, D(description="the task's title")]
-    group: Annotated[str, D(description="the task's first label, else its id (for "
-                                        "grouping)")]
+    group: Annotated[str, D(description="the task's first label, else the id of the "
+                                        "task it is part of (the top of its split "
+                                        "tree; for grouping)")]
     labels: Annotated[tuple[str, ...], D(description="the task's labels")]
     state: Annotated[str, D(description="`queued` `running` `waiting` `checking` "
                                         "`reviewing` `awaiting_approval` `landing` "
@@ -78,6 +90,15 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
     landed_commit: Annotated[str, D(description="the target branch's commit once landed")]
     tokens: Annotated[int, D(description="what the session's agents used")]
     cost_usd: Annotated[float, D(description="their cost at the configured `[prices]`")]
+    parent: Annotated[str, D(description="the task its task is a sub-task of; `\"\"` "
+                                         "none")] = ""
+    depends_on: Annotated[tuple[str, ...], D(description="the sibling tasks its task "
+                                                         "waited on (all done before it "
+                                                         "started)")] = ()
+    steers_pending: Annotated[int, D(description="steering notes its worker has not "
+                                                 "taken yet")] = 0
+    node: Annotated[str, D(description="the cluster node its worker runs (or ran) on; "
+                                       "empty on this machine")] = ""
 
 
 def elapsed_seconds(s: Session, now: float) -> float:
@@ -104,7 +125,9 @@ def duration(seconds: float | None) -> str:
 def needs_you(state: State, session_id: str) -> bool:
     s = state.sessions[session_id]
     if s.terminal:
-        return s.state == SessionState.FAILED and not s.retried
+        t = state.tasks[s.task_id]  # split, or dropped: nothing more comes of this task
+        return (s.state == SessionState.FAILED and not s.retried and not t.children
+                and t.verdict != "cancelled")
     return (s.state == SessionState.AWAITING_APPROVAL or bool(s.landing_blocked)
             or bool(state.open_decisions(session_id)))
 
@@ -113,9 +136,12 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
     s = state.sessions[session_id]
     task = state.tasks[s.task_id]
     review = s.review
+    root = task
+    while root.parent and root.parent in state.tasks:
+        root = state.tasks[root.parent]
     return SessionRow(
         session_id=s.session_id, name=s.name, task_id=s.task_id, title=task.title,
-        group=task.labels[0] if task.labels else task.task_id, labels=task.labels,
+        group=task.labels[0] if task.labels else root.task_id, labels=task.labels,
         state=s.state.value, health=s.health.value, backend=s.backend, branch=s.branch,
         attempt=s.attempt, last_message=s.last_message, queued_at=s.queued_at,
         started_at=s.started_at, ended_at=s.ended_at, changed_at=s.changed_at,
@@ -123,6 +149,9 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
         has_review=review is not None, added=review.added if review else 0,
         removed=review.removed if review else 0, failure=s.failure,
         landed_commit=s.landed_commit, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
+        parent=task.parent, depends_on=task.depends_on,
+        steers_pending=delegation_views.live_steers(state, session_id),
+        node=s.node,
     )
 
 
@@ -150,9 +179,9 @@ def decision_item(state: State, decision_id: str) -> InboxItem | None:
         return None
     s = state.sessions.get(d.session_id)
     t = state.tasks.get(d.task_id)
-    if not d.open or (s is not None and s.terminal) or (t is not None
-                                                         and t.verdict == "cancelled"):
-        return None
+    if not d.open or (s is not None and s.terminal) or (t is not None and (
+            t.verdict == "cancelled" or (t.children and s is None))):
+        return None  # (triage's question about a task since split: nothing waits on it)
     detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
     return InboxItem(
         kind="decision", ref=d.decision_id, title=d.question, detail=detail,
@@ -174,6 +203,7 @@ def session_item(state: State, session_id: str) -> InboxItem | None:
             session_name=s.name, title=title,
             detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
             since=s.changed_at, actions=("approve", "request-changes", "reject"),
+            preview=preview_view(s),
         )
     if s.state == SessionState.LANDING and s.landing_blocked:
         return InboxItem(
@@ -181,7 +211,9 @@ def session_item(state: State, session_id: str) -> InboxItem | None:
             session_name=s.name, title=title, detail=s.landing_blocked,
             since=s.changed_at, actions=("kill",),
         )
-    if s.state == SessionState.FAILED and not s.retried:
+    if (s.state == SessionState.FAILED and not s.retried
+            and not state.tasks[s.task_id].children
+            and state.tasks[s.task_id].verdict != "cancelled"):
         return InboxItem(
             kind="failed", ref=s.session_id, session_id=s.session_id,
             session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
@@ -211,6 +243,7 @@ def other_items(state: State) -> list[InboxItem]:
     ) for refused in state.refused_files.values()]
     items += world_views.inbox_items(state, InboxItem)
     items += manager_views.inbox_items(state, InboxItem)
+    items += push_views.inbox_items(state, InboxItem)
     return items
 
 
@@ -258,8 +291,16 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():
             return f"{e.name}: queued on branch {e.branch} ({e.backend})"
+        case ev.SessionStarted() if not e.worktree:
+            return f"{name(e.session_id)}: started for the cluster"
         case ev.SessionStarted():
             return f"{name(e.session_id)}: started in {e.worktree}"
+        case ev.SessionPlaced():
+            return f"{name(e.session_id)}: runs on {e.node}"
+        case ev.SessionCheckpointed():
+            return f"{name(e.session_id)}: checkpoint after {e.steps} step(s)"
+        case ev.WorkBroughtBack():
+            return f"{name(e.session_id)}: work brought back to {e.worktree}"
         case ev.SessionResumed():
             return f"{name(e.session_id)}: resumed ({e.reason})"
         case ev.WorkerActed():
@@ -328,9 +369,14 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"digest: {e.lines[0] if e.lines else 'nothing new'}"
         case ev.FocusChanged():
             return f"focus {'on' if e.on else 'off'} ({e.by})"
-        case ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn():
+        case (ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn()
+              | ev.RoundCompared()):
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
+    if isinstance(e, ev.PresenceReported):
+        return None
     return (world_views.describe(e, name) or manager_views.describe(e, name)
-            or ev.tag_of(e))
+            or thread_views.describe(e, name) or delegation_views.describe(e, name)
+            or review_views.describe(e, name) or push_views.describe(e, name)
+            or preview_views.describe(e, name) or ev.tag_of(e))

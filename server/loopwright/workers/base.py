@@ -15,6 +15,7 @@ from typing import Protocol
 from .. import events as ev
 from ..config import Config
 from ..core.commands import CommandResult
+from ..delegation_state import Steer
 from ..state import Session, Task
 
 __all__ = ["Failed", "Finished", "Outcome", "TranscriptEvent", "UnknownBackend",
@@ -60,6 +61,12 @@ class WorkerContext(Protocol):
 
     async def progress(self, message: str) -> None: ...
 
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        """Answer a review thread the last note carried (what was changed, or why not);
+        it shows in the thread on the next review. False: no such thread. With `step`,
+        the reply is also the worker's next step, in the same write."""
+        ...
+
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         """Run a shell command in the worktree, sandboxed, scrubbed and time-limited.
         With `step` (its detail), the command is also the worker's next step, recorded
@@ -79,12 +86,23 @@ class WorkerContext(Protocol):
         """Answers that arrived so far to this session's questions, by question text."""
         ...
 
+    def steers(self) -> tuple[Steer, ...]:
+        """The notes steered to this session so far (numbered from 1, oldest first), each
+        marked once the worker has taken it. Read live: a note may arrive at any turn."""
+        ...
+
+    async def take_steer(self, number: int, *, as_step: bool = True) -> int | None:
+        """Record that the worker took steering note `number`: as its next step (returns
+        the step's number; a resumed worker skips it), or into its conversation (None)."""
+        ...
+
     def transcript(self) -> list[TranscriptEvent]:
         """The worker's conversation so far, as recorded (agent backends resume from it)."""
         ...
 
-    async def record_turn(self, *events: TranscriptEvent) -> None:
-        """Append conversation events to the log, together (one transaction)."""
+    async def record_turn(self, *events: TranscriptEvent | ev.SteerReceived) -> None:
+        """Append conversation events to the log, together (one transaction); with the
+        steering notes the prompt carries, marked received in the same write."""
         ...
 
     async def over_budget(self, reason: str, round: int) -> bool:

@@ -42,12 +42,26 @@ def prompt(ctx: WorkerContext) -> str:
     parts = [f"# {inp.task.title}", "", inp.task.body.strip()]
     if inp.notes:
         parts += ["", "## Notes from review (newest last)", *(f"- {n}" for n in inp.notes)]
+    if (steers := ctx.steers()):
+        parts += ["", "## Notes steered to you (newest last; follow them)",
+                  *(f"- from the {s.by}: {s.note}" for s in steers)]
     if inp.resume_step:
         parts += ["", "You worked on this before; your edits so far are in the working "
                   "directory. Carry on from there."]
     parts += ["", "Work only inside the current directory. Do not commit: Loopwright "
               "commits your changes when you are done. End with a one-paragraph summary."]
     return "\n".join(parts)
+
+
+async def prompt_taking_steers(ctx: WorkerContext) -> str:
+    """The prompt of a new conversation, with every steering note so far, each marked
+    received: an agent CLI takes a note at its next start (a restart, or changes asked),
+    not in the middle of a run."""
+    text = prompt(ctx)
+    for n, steer in enumerate(ctx.steers(), 1):
+        if not steer.received:
+            await ctx.take_steer(n, as_step=False)
+    return text
 
 
 def quiet(tool: str, tool_input: dict[str, Any], worktree: Path) -> bool:
@@ -128,7 +142,7 @@ class ClaudeCodeWorker:
         result: ResultMessage | None = None
         try:
             async with ClaudeSDKClient(options=options) as client:
-                await client.query(prompt(ctx))
+                await client.query(await prompt_taking_steers(ctx))
                 async for message in client.receive_response():
                     if isinstance(message, AssistantMessage):
                         for block in message.content:

@@ -39,7 +39,7 @@ from ..workspace import sandbox
 from ..workspace.repo import WorkspaceError
 from ..workspace.sandbox_mounts import HOME
 from .base import Failed, Finished, Outcome, WorkerContext
-from .claude_code import prompt
+from .claude_code import prompt_taking_steers
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -132,8 +132,9 @@ class CodexWorker:
             "cwd": str(ctx.input.worktree), "approvalPolicy": cfg.approval_policy,
             "sandbox": "danger-full-access" if walled else cfg.sandbox})
         thread_id = thread["thread"]["id"]
+        text = await prompt_taking_steers(ctx)
         await rpc.call("turn/start", {"threadId": thread_id, "input": [
-            {"type": "text", "text": prompt(ctx), "text_elements": []}]})
+            {"type": "text", "text": text, "text_elements": []}]})
         last_message = ""
         while True:
             message = await rpc.next_message()

@@ -3,6 +3,8 @@
 Used by tests, benchmarks and `loopwright demo`. The program is the task body's blocks
 followed by the blocks of every request-changes note, so a note carries the next steps
 (`script_format.program`: the `finish` that ended an earlier run does not end this one).
+A steering note (`loopwright steer`) is taken before the next step, as a step of its
+own, and the steps of its block (if it has one) run next.
 Each finished step is recorded (a `run` step in the same write as its result); after a
 restart the steps already recorded are skipped.
 """
@@ -10,8 +12,10 @@ restart the steps already recorded are skipped.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..delegation_state import Steer
 from ..workspace.paths import PathEscape, resolve_inside
 from .base import Failed, Finished, Outcome, WorkerContext
 from .script_format import (
@@ -22,6 +26,7 @@ from .script_format import (
     Finish,
     Progress,
     Replace,
+    Reply,
     Run,
     ScriptError,
     Sleep,
@@ -29,8 +34,16 @@ from .script_format import (
     Write,
     describe,
     find_scripts,
+    parse_script,
     program,
 )
+
+
+@dataclass(frozen=True)
+class _TakeSteer:
+    """Where the worker took steering note `number`: its steps follow."""
+
+    number: int
 
 
 class ScriptWorker:
@@ -39,25 +52,46 @@ class ScriptWorker:
     async def run(self, ctx: WorkerContext) -> Outcome:
         inp = ctx.input
         try:
-            steps = program(inp.task.body, inp.notes)
+            steps: list[Step | _TakeSteer] = list(program(inp.task.body, inp.notes))
         except ScriptError as e:
             return Failed(str(e))
+        # Notes taken before a restart go back where they were taken, so the step
+        # numbers stay the same; a new one is taken before the next step.
+        replay = {s.step: n for n, s in enumerate(ctx.steers(), 1)
+                  if s.received and s.step is not None}
+        inserted: set[int] = set()
         last_progress = ""
-        for index, step in enumerate(steps):
-            if index < inp.resume_step:
+        index = 0
+        while True:
+            taking = ([n] if (n := replay.pop(index, None)) is not None
+                      else _new_steers(ctx, inserted) if index >= inp.resume_step else [])
+            for n in reversed(taking):
+                inserted.add(n)
+                try:
+                    steps[index:index] = [_TakeSteer(n), *_steps_of(ctx.steers()[n - 1])]
+                except ScriptError as e:
+                    return Failed(f"steering note {n}: {e}")
+            if index >= len(steps):
+                break
+            step = steps[index]
+            index += 1
+            if index <= inp.resume_step:
+                continue
+            if isinstance(step, _TakeSteer):
+                await ctx.take_steer(step.number)
                 continue
             action, detail = describe(step)
             try:
                 outcome = await self._do(ctx, step)
             except (PathEscape, ScriptError) as e:
-                return Failed(f"step {index + 1}: {e}")
+                return Failed(f"step {index}: {e}")
             except OSError as e:
-                return Failed(f"step {index + 1} ({action}): {e}")
+                return Failed(f"step {index} ({action}): {e}")
             if outcome is not None:
                 return outcome  # the outcome itself is recorded; no step needed
             if isinstance(step, Progress):
                 action, detail, last_progress = "progress", step.message, step.message
-            if not isinstance(step, Run):  # a run is recorded with its result
+            if not isinstance(step, Run | Reply):  # recorded with what they did
                 await ctx.act(action, detail)
         summary = last_progress or f"ran {len(steps)} script step(s)"
         if inp.notes and not find_scripts(inp.notes[-1]):
@@ -87,6 +121,8 @@ class ScriptWorker:
                 await asyncio.sleep(seconds)
             case Progress():
                 pass  # recorded by ctx.act("progress", ...) as the step itself
+            case Reply(thread=thread, text=text):
+                await ctx.reply(thread, text, step=describe(step)[1])
             case Finish(summary=summary):
                 return Finished(summary)
             case Fail(reason=reason):
@@ -117,3 +153,14 @@ def _replace(target: Path, path: str, old: str, new: str) -> None:
                           f"(lines {', '.join(lines)}); include more of the surrounding "
                           "text to pick one")
     target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _new_steers(ctx: WorkerContext, inserted: set[int]) -> list[int]:
+    return [n for n, s in enumerate(ctx.steers(), 1) if not s.received and n not in inserted]
+
+
+def _steps_of(steer: Steer) -> list[Step]:
+    """A steering note's own steps, when it carries a ```loopwright-script block: they
+    run next (a `finish` among them ends the run)."""
+    return parse_script(steer.note, source="steering note") if find_scripts(steer.note) \
+        else []
