@@ -181,9 +181,10 @@ class FrontEndApi:
         if not body.strip():
             raise BadInput("a thread needs its first comment")
         if s.review is not None and path in s.review.files:
-            from ..workspace import diff as diff_mod  # git: only the acts that use it
 
             commit = s.review.head_commit if side == "head" else s.review.base_commit
+            from ..workspace import diff as diff_mod  # git: only the actions that use it
+
             text = diff_mod.file_at(self.project.root, commit, path)
             count = len((text or "").splitlines())
             if not 1 <= line <= max(count, 1):
@@ -296,7 +297,7 @@ class FrontEndApi:
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""
-        from ..workspace import worktrees
+        from ..workspace import worktrees  # git: only the commands that use it
 
         removed = []
         for s in list(self.refresh().sessions.values()):
