@@ -181,10 +181,9 @@ class FrontEndApi:
         if not body.strip():
             raise BadInput("a thread needs its first comment")
         if s.review is not None and path in s.review.files:
-
-            commit = s.review.head_commit if side == "head" else s.review.base_commit
             from ..workspace import diff as diff_mod  # git: only the actions that use it
 
+            commit = s.review.head_commit if side == "head" else s.review.base_commit
             text = diff_mod.file_at(self.project.root, commit, path)
             count = len((text or "").splitlines())
             if not 1 <= line <= max(count, 1):
