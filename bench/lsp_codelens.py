@@ -5,7 +5,7 @@ git cannot merge neighbours), the change waits for review, and the client asks f
 code lenses of a head-side review document, then of a plain file (which is not a review:
 the answer is []). Both are timed as round trips over stdio with a client that only
 parses the JSON. Every document of the review is asked for, so the lenses counted are
-those of all 2,000 hunks (three per hunk, and the change's own), against as many
+those of all 2,000 hunks (one per hunk, unresolved), against as many
 requests for the plain file. Two shapes of the same 2,000 hunks:
 
   - spread over 100 files (20 hunks each): 100 requests, one per document;

@@ -4,8 +4,10 @@ git children included; goal <= 2% of a core at 200), and memory per session, mea
 in the manager's own process.
 
 Each sleeper sleeps longer than two periods of the conflict predictor
-(`[parallel] predict_seconds`) and of the attention tick, so the quiet window sees what
-the manager does for sleeping sessions, not only their start.
+(`[parallel] predict_seconds`) and of the attention tick. The quiet window starts once
+every session runs and the predictor and the supervisor have had one look at each (work
+done once per session that acted), and ends a second before the first wakes: it shows
+what the manager spends on sessions that do nothing.
 
     .venv/bin/python bench/many_sessions.py [sessions]
 """
@@ -80,14 +82,21 @@ async def main() -> None:
     await asyncio.to_thread(dispatch_all, project, sleep)  # as another process would
     peak_running, peak_rss = 0, baseline
     quiet: list[tuple[float, float]] = []  # (when, cpu seconds) while all sleep
+    all_at = 0.0
+    settle = config.parallel.predict_seconds + config.attention.tick_seconds + 2.0
     while True:
         await asyncio.sleep(0.1)
         st = manager.state
         running = st.count(SessionState.RUNNING)
         if running > peak_running:
             peak_running, peak_rss = running, max(peak_rss, rss_kib())
-        if running == SESSIONS:
-            quiet.append((time.perf_counter(), cpu_seconds()))
+        if running == SESSIONS:  # all asleep, until the first wakes up
+            all_at = all_at or time.time()
+            first_wakes = min(s.started_at or 0.0 for s in st.sessions.values()) + sleep
+            # After one look of the predictor and of the supervisor at every new session
+            # (work done once per session that acted), so the window is the steady state.
+            if all_at + settle <= time.time() < first_wakes - 1.0:
+                quiet.append((time.perf_counter(), cpu_seconds()))
         if st.count(SessionState.AWAITING_APPROVAL) == SESSIONS:
             break
     stop.set()

@@ -12,21 +12,23 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver, ObservedWatch
+if TYPE_CHECKING:  # watchdog loads on the first wait: `loopwright status` never waits
+    from watchdog.observers.api import BaseObserver
 
 log = logging.getLogger(__name__)
 Wake = Callable[[], None]
 
 
-class _Folder(FileSystemEventHandler):
+class _Folder:
+    """The subscribers of one folder's logs (watchdog calls `dispatch` on its thread)."""
+
     def __init__(self) -> None:
         self.wakes: dict[str, dict[int, Wake]] = {}  # log file name -> subscribers
-        self.watch: ObservedWatch | None = None
+        self.watch: Any = None
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
+    def dispatch(self, event: Any) -> None:
         name = Path(str(event.src_path)).name
         for log_name, wakes in list(self.wakes.items()):
             if name.startswith(log_name):  # state.db, state.db-wal, state.db-shm
@@ -53,14 +55,16 @@ class WalWatch:
         with self._lock:
             try:
                 if self._observer is None:
+                    from watchdog.observers import Observer
+
                     self._observer = Observer()
                     self._observer.daemon = True
                     self._observer.start()
                 folder = self._folders.get(folder_path)
                 if folder is None:
                     folder = _Folder()
-                    folder.watch = self._observer.schedule(folder, str(folder_path),
-                                                           recursive=False)
+                    folder.watch = self._observer.schedule(
+                        folder, str(folder_path), recursive=False)  # type: ignore[arg-type]
                     self._folders[folder_path] = folder
             except (OSError, RuntimeError) as e:  # inotify limits, a folder gone
                 log.warning("cannot watch %s for commits (%s): polling instead", db, e)

@@ -35,9 +35,6 @@ from ..state import (
 from ..store import Store
 from ..views import overview as views
 from ..views import thread as thread_view
-from ..workspace import diff as diff_mod
-from ..workspace import worktrees
-from ..workspace.session_git import git, session_git
 from .lock import holder_pid
 
 PRESENCE_EVERY_SECONDS = 15.0
@@ -184,6 +181,8 @@ class FrontEndApi:
         if not body.strip():
             raise BadInput("a thread needs its first comment")
         if s.review is not None and path in s.review.files:
+            from ..workspace import diff as diff_mod  # git: only the actions that use it
+
             commit = s.review.head_commit if side == "head" else s.review.base_commit
             text = diff_mod.file_at(self.project.root, commit, path)
             count = len((text or "").splitlines())
@@ -297,6 +296,7 @@ class FrontEndApi:
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""
+        from ..workspace import worktrees  # git: only the commands that use it
 
         removed = []
         for s in list(self.refresh().sessions.values()):
@@ -408,6 +408,7 @@ class FrontEndApi:
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
         from ..workspace import diff as diff_mod  # git: only the commands that use it
+        from ..workspace.session_git import git, session_git
 
         text = diff_mod.diff_text(self.project.root, s.base_commit,
                                   s.head_commit or s.base_commit)

@@ -32,10 +32,12 @@ def decide(state: State, event: ev.Event, config: Config) -> list[Effect]:
             return [StartPreview(s.session_id)]
         return []
     if (reason := _STOPS.get(type(event))) is not None:
-        return [StopPreview(s.session_id, reason)] if _previewing(s.environment) else []
+        # Also when none is recorded yet: one may be starting (its record not read yet).
+        wanted = config.preview.enabled or _previewing(s.environment)
+        return [StopPreview(s.session_id, reason)] if wanted else []
     if isinstance(event, ev.WorkerFailed | ev.SessionKilled) and s.state in KEPT_WORKTREE:
         out: list[Effect] = []
-        if _previewing(s.environment):
+        if config.preview.enabled or _previewing(s.environment):
             out.append(StopPreview(s.session_id, "the session ended"))
         if not s.environment.released and (s.environment.ports
                                            or config.environment.teardown):

@@ -61,13 +61,13 @@ async def run_preview(rt: Runtime, session_id: str) -> None:
         await process.start(command, Path(s.worktree), config=rt.config.sandbox,
                             env=command_env, repo_root=rt.project.root,
                             output=folder / "output.log"))
-    await rt.append_applied(ev.PreviewStarted(session_id=session_id, url=url,
-                                              command=cfg.command, display=cfg.display,
-                                              head_commit=s.head_commit))
-    if isinstance(running, str):
-        rt.append(ev.PreviewFailed(session_id=session_id, reason=running))
-        return
     try:
+        await rt.append_applied(ev.PreviewStarted(session_id=session_id, url=url,
+                                                  command=cfg.command, display=cfg.display,
+                                                  head_commit=s.head_commit))
+        if isinstance(running, str):
+            rt.append(ev.PreviewFailed(session_id=session_id, reason=running))
+            return
         why = await readiness.wait_ready(url, cfg.ready_seconds, running)
         if why is not None:
             rt.append(ev.PreviewFailed(session_id=session_id, reason=why,
@@ -81,7 +81,8 @@ async def run_preview(rt: Runtime, session_id: str) -> None:
             await _screenshots(rt, session_id, base_of(cfg, env), folder)
         await _while_used(rt, session_id, running)
     finally:
-        await asyncio.shield(process.stop(running))
+        if not isinstance(running, str):
+            await asyncio.shield(process.stop(running))
 
 
 async def _while_used(rt: Runtime, session_id: str, running: Running) -> None:
@@ -167,6 +168,9 @@ async def _target_shots(rt: Runtime, session_id: str, b: screenshots.Browser,
     if all(p.is_file() for p in cached.values()):
         return cached
     work = folder / "worktree"
+    if work.exists():  # left by a run a crash interrupted
+        await asyncio.to_thread(repo.run_ok, root, "worktree", "remove", "--force", str(work))
+        await asyncio.to_thread(repo.run_ok, root, "worktree", "prune")
     added = await asyncio.to_thread(repo.run_ok, root, "worktree", "add", "-q", "--detach",
                                     str(work), target)
     if added.status != 0:

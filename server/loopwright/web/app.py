@@ -7,6 +7,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .access import BadTokens, TokenCheck
 from .context import WebContext
 from .guard import Guard, policy
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PUSH_MOUNT = "/push"
 
@@ -54,7 +56,10 @@ def create_app(project: Project, config: Config, base_url: str, *,
         api = FrontEndApi(project, config, Store(project.db_path), State())
         ctx = WebContext(project=project, config=config, base_url=base_url, api=api)
         app.state.ctx = ctx
-        await routes.refresh(ctx)
+        try:
+            await routes.refresh(ctx)
+        except Exception:  # a view that fails must not keep the page (and push) down
+            log.exception("web: could not build the page's first view; retrying")
         follower = asyncio.create_task(routes.follow_log(ctx), name="web-follow-log")
         try:
             yield

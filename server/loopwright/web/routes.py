@@ -110,7 +110,7 @@ async def live(request: Request) -> Response:
     ctx = web_context(request)
 
     async def stream() -> AsyncIterator[dict[str, Any]]:
-        seen = -1
+        seen = 0  # version 0: no view built yet
         while True:
             async with ctx.changed:
                 while ctx.version == seen:

@@ -36,7 +36,9 @@ def snapshot(api: FrontEndApi) -> dict[str, Any]:
 
 def manager_thread(api: FrontEndApi) -> dict[str, Any] | None:
     """The manager agent's thread (issue 12), where this version has one and it is on."""
-    thread = getattr(api, "thread", None)
+    # `manager_thread` on main (`thread` there is a review's comment thread); issue 12's
+    # branch had it as `thread`, with an `after` argument in both.
+    thread = getattr(api, "manager_thread", None)
     if thread is None or getattr(api.config.manager, "agent", "off") in ("", "off"):
         return None
     after = max(0, api.state.last_seq - THREAD_WINDOW)
