@@ -19,7 +19,8 @@ HERE = Path(__file__).parent
 # A bench and its arguments, one string each.
 BENCHES = ["session_start", "event_log", "many_sessions", "many_sessions 1000",
            "simulated_day", "lsp_latency", "lsp_codelens", "history_growth", "idle_cpu",
-           "intake_burst", "large_repo"]
+           "intake_burst", "large_repo", "manager_day", "preview", "web_page", "push",
+           "cluster"]
 
 
 def main() -> int:

@@ -60,10 +60,17 @@ class SessionActor:
     worker's calls to the manager; `reply` brings each answer back."""
 
     def __init__(self) -> None:
+        # What a session needs is loaded while the actor waits as a spare, not when a
+        # session is handed to it.
+        from . import node_session  # noqa: F401
+
         self._replies: dict[int, asyncio.Future[Any]] = {}
         self._outbox: asyncio.Queue[wire.SessionCall] = asyncio.Queue()
         self._next = 0
         self._session_id = ""
+
+    async def ready(self) -> bool:
+        return True
 
     async def call(self, method: str, args: dict[str, Any]) -> Any:
         self._next += 1
@@ -109,6 +116,21 @@ class Driver:
         self._run_check = _check_task(ray)
         self._actor_class = ray.remote(max_restarts=0)(SessionActor)
         self._sessions: dict[str, Any] = {}
+        # One idle session actor kept started per shape of resources: a new worker
+        # process and its imports take seconds, a session should not wait for them.
+        self._spares: dict[tuple[tuple[str, float], ...], Any] = {}
+
+    def _take_actor(self, resources: dict[str, float], keep_spare: bool) -> Any:
+        key = tuple(sorted(resources.items()))
+        actor = self._spares.pop(key, None)
+        if actor is None:
+            actor = self._actor_class.options(**_options(resources)).remote()
+        if not keep_spare:
+            return actor
+        spare = self._actor_class.options(**_options(resources)).remote()
+        spare.ready.remote()  # start it now
+        self._spares[key] = spare
+        return actor
 
     def send(self, message: wire.FromDriver) -> None:
         self._writer.write(wire.frame(message))
@@ -142,10 +164,9 @@ class Driver:
         old = self._sessions.pop(sid, None)
         if old is not None:
             ray.kill(old)
-        opts = _options(req.resources)
         actor = None
         try:
-            actor = self._actor_class.options(**opts).remote()
+            actor = self._take_actor(req.resources, req.spare)
             self._sessions[sid] = actor
             async for ref in actor.run.remote(req):
                 message = await ref

@@ -73,6 +73,7 @@ class SessionStart(msgspec.Struct, frozen=True, tag="session_start"):
     checkpoint_steps: int
     resources: dict[str, float]
     env: dict[str, str]  # what the worker's agent CLI gets from `[compute] pass_keys`
+    spare: bool = True  # keep an idle actor started for the next session
 
 
 class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):

@@ -47,6 +47,10 @@ class ComputeConfig(Section):
         "A remote session sends its work back as a checkpoint after this many steps; a "
         "lost node costs at most those steps. 0: no checkpoints (a lost node starts the "
         "session over).", ge=0, le=10_000)] = 1
+    spare_session: Annotated[bool, doc(
+        "Keep one session actor started and idle on the cluster (it holds its "
+        "`resources`), so the next remote session starts at once instead of waiting "
+        "seconds for a new worker process.")] = True
     connect_seconds: Annotated[float, doc(
         "How long joining the cluster may take before it counts as unreachable.",
         ge=1, le=3600)] = 60.0

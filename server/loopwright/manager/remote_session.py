@@ -133,7 +133,8 @@ def _start(rt: Runtime, s: Session, base: str) -> wire.SessionStart:
         session=msgspec.msgpack.encode(s), config=msgspec.msgpack.encode(cfg),
         checkpoint_steps=cfg.compute.checkpoint_steps,
         resources=dict(cfg.compute.resources),
-        env={k: os.environ[k] for k in cfg.compute.pass_keys if k in os.environ})
+        env={k: os.environ[k] for k in cfg.compute.pass_keys if k in os.environ},
+        spare=cfg.compute.spare_session)
 
 
 def _bring_back(rt: Runtime, s: Session, ended: wire.SessionEnded) -> Path:
