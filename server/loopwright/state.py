@@ -33,9 +33,9 @@ from .lifecycle import (
     SessionState,
     TaskVerdict,
 )
+from .manager_state import MANAGER_APPLY, ManagerPart, spent
 from .review_state import REVIEW_APPLY, Rounds, changes_requested, review_prepared, threads_note
 from .review_state import refused as review_refused
-from .manager_state import MANAGER_APPLY, ManagerPart, spent
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 

@@ -10,8 +10,8 @@ from .. import events as ev
 from ..backends import make_worker
 from ..core.commands import CommandResult
 from ..core.ids import new_id
-from ..review_state import refused as review_refused
 from ..delegation_state import Steer
+from ..review_state import refused as review_refused
 from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
