@@ -17,10 +17,15 @@ export const Methods = {
   split: "loopwright/split",
   steer: "loopwright/steer",
   priority: "loopwright/priority",
+  presence: "loopwright/presence",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
+  preview: "loopwright/preview",
   dashboard: "loopwright/dashboard",
+  tell: "loopwright/tell",
+  manager: "loopwright/manager",
+  overruleAct: "loopwright/overruleAct",
   threads: "loopwright/threads",
   openThread: "loopwright/openThread",
   replyThread: "loopwright/replyThread",
@@ -28,21 +33,19 @@ export const Methods = {
   viewed: "loopwright/viewed",
   interdiff: "loopwright/interdiff",
   reviewLenses: "loopwright/reviewLenses",
-  tell: "loopwright/tell",
-  manager: "loopwright/manager",
-  overruleAct: "loopwright/overruleAct",
+  webLink: "loopwright/webLink",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
-  /** Startup is over (also after Set up Loopwright): ask for the state then. */
-  ready: "$/loopwright/ready",
   /** The manager agent's new thread entries (docs/manager.md). */
   thread: "$/loopwright/thread",
+  /** Startup is over (also after Set up Loopwright): ask for the state then. */
+  ready: "$/loopwright/ready",
 } as const;
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+export type InboxKind = "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -61,10 +64,15 @@ export interface Requests {
   "loopwright/split": { params: SplitParams; result: SplitResult };
   "loopwright/steer": { params: SteerParams; result: SessionResult };
   "loopwright/priority": { params: PriorityParams; result: TaskResult };
+  "loopwright/presence": { params: PresenceParams; result: PresenceResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
+  "loopwright/preview": { params: SessionParams; result: PreviewView };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
+  "loopwright/tell": { params: TellParams; result: ThreadEntry };
+  "loopwright/manager": { params: ManagerParams; result: ManagerThread };
+  "loopwright/overruleAct": { params: OverruleActParams; result: ThreadEntry };
   "loopwright/threads": { params: ThreadsParams; result: ThreadsResult };
   "loopwright/openThread": { params: OpenThreadParams; result: ThreadResult };
   "loopwright/replyThread": { params: ReplyThreadParams; result: ThreadResult };
@@ -72,9 +80,7 @@ export interface Requests {
   "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
   "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
   "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
-  "loopwright/tell": { params: TellParams; result: ThreadEntry };
-  "loopwright/manager": { params: ManagerParams; result: ManagerThread };
-  "loopwright/overruleAct": { params: OverruleActParams; result: ThreadEntry };
+  "loopwright/webLink": { params: NoParams; result: WebLinkResult };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -193,12 +199,14 @@ export interface SessionRow {
   dependsOn: string[];
   /** steering notes its worker has not taken yet */
   steersPending: number;
+  /** the cluster node its worker runs (or ran) on; empty on this machine */
+  node: string;
 }
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task */
-  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task, a push channel that keeps failing, a compute cluster that cannot be reached */
+  kind: "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */
@@ -215,6 +223,8 @@ export interface InboxItem {
   options: string[];
   /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel`, `dismiss` */
   actions: string[];
+  /** a change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** One readable line per new record, for the Activity view. */
@@ -229,10 +239,13 @@ export interface ActivityLine {
   text: string;
 }
 
-/** `$/loopwright/changed`: what one batch of appended records changed. */
+/** `$/loopwright/changed`: what one batch of appended records changed; its size does
+not grow with the inbox or the history. */
 export interface Changed {
   /** the last record included */
   seq: number;
+  /** the `seq` this delta applies to: the previous delta's, or the state's; a client at another `seq` fell behind and asks `loopwright/state` again */
+  since: number;
   /** as in `State`, as of now */
   hostedManager: boolean;
   /** as in `State`, as of now */
@@ -243,14 +256,18 @@ export interface Changed {
   sessions: SessionRow[];
   /** always `[]` today: sessions stay in the log; kept for clients that prune */
   removedSessions: string[];
-  /** the **whole** inbox (it is short) */
-  inbox: InboxItem[];
   /** as in `State` */
   running: number;
   /** as in `State` */
   needYou: number;
   /** one line per new record (records another line already tells, such as a script's `run` step, have none) */
   activity: ActivityLine[];
+  /** inbox items that appeared or changed in this batch (omitted when none) */
+  inboxChanged: InboxItem[];
+  /** items that left the inbox in this batch, by key: `kind`, `ref` and `title` joined by `\n` (omitted when none) */
+  inboxRemoved: string[];
+  /** never sent (older servers sent the whole inbox here) */
+  inbox: InboxItem[];
 }
 
 /** `loopwright/review`: the session's reviewable change. */
@@ -297,6 +314,8 @@ export interface Review {
   fileCount: number;
   /** every comment thread, as `loopwright/threads` */
   threads: ReviewThread[];
+  /** the change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** A changed file (also one without hunks: a binary file, a pure rename). */
@@ -542,6 +561,36 @@ export interface OverruleActParams {
   why?: string;
 }
 
+/** The human is active on this window now (`true`: focused, typing, selecting), or
+left it (`false`). Send it at most every 15 s; while active in the last minute, a
+push waits `[push] hold_seconds` in case they answer here. */
+export interface PresenceParams {
+  active: boolean;
+}
+
+/** Whether the presence was recorded (false: the same was said under 15 s ago). */
+export interface PresenceResult {
+  recorded: boolean;
+}
+
+/** A session's running build (`[preview]`). */
+export interface PreviewView {
+  /** `starting` until its URL answers, `ready`, `failed` (it exited or never answered), `stopped` (landed, rejected, idle) */
+  state: "failed" | "ready" | "starting" | "stopped";
+  /** where it answers (noVNC's page for a desktop app) */
+  url: string;
+  /** why it failed or stopped */
+  reason: string;
+  /** the end of its output, when it failed */
+  outputTail: string;
+  /** `vnc`: a desktop app on a virtual display */
+  display: "none" | "vnc";
+  /** of the change under review, page by page */
+  screenshots: ScreenshotPair[];
+  /** screenshots that could not be taken, and why */
+  problems: string[];
+}
+
 export interface PriorityParams {
   task: string;
   priority: number;
@@ -612,6 +661,16 @@ export interface ReviewLensesResult {
   lenses: ReviewLens[];
   /** the whole change: Approve & land, Request changes, Reject */
   actions: LensCommand[];
+}
+
+/** One page of the preview, before and after the change. */
+export interface ScreenshotPair {
+  /** the page's path under the URL (`"/"`), or `"display"` for a desktop app */
+  page: string;
+  /** absolute path of a PNG: the session's build */
+  after: string;
+  /** absolute path of a PNG: the target branch's build; `""` when it could not be taken */
+  before: string;
 }
 
 export interface SessionParams {
@@ -791,4 +850,16 @@ export interface ViewedResult {
   viewedCount: number;
   /** files of the change */
   fileCount: number;
+}
+
+/** The phone page's link (with its access token) and the same as a QR code. */
+export interface WebLinkResult {
+  /** the link with the token in its fragment: whoever has it can act on the loop */
+  url: string;
+  /** the page without the token */
+  baseUrl: string;
+  /** a `run --web` or `serve --web` serves it now; else it is where `[web]` would serve it */
+  served: boolean;
+  /** the link as a QR code, one SVG element */
+  svg: string;
 }

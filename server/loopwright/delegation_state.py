@@ -36,18 +36,25 @@ class Steer(msgspec.Struct, kw_only=True):
 
 
 def task_done(st: State, task_id: str) -> bool:
+    """Its change landed; or it was split, and every sub-task is done or dropped."""
     t = st.tasks.get(task_id)
     if t is None:
         return False
     if t.children:
-        return t.sub_tasks_landed or all(task_done(st, c) for c in t.children)
+        return t.sub_tasks_landed or all(settled(st, c) for c in t.children)
     return any(st.sessions[s].state == SessionState.LANDED for s in t.sessions)
 
 
-def waiting_on(st: State, task_id: str) -> tuple[str, ...]:
-    """The tasks `task_id` depends on that are not done yet."""
+def settled(st: State, task_id: str) -> bool:
+    """Nothing more will come of it: done, or dropped (`SubTaskDropped`)."""
     t = st.tasks.get(task_id)
-    return () if t is None else tuple(d for d in t.depends_on if not task_done(st, d))
+    return t is not None and (t.verdict == TaskVerdict.CANCELLED or task_done(st, task_id))
+
+
+def waiting_on(st: State, task_id: str) -> tuple[str, ...]:
+    """The tasks `task_id` depends on that are not settled yet."""
+    t = st.tasks.get(task_id)
+    return () if t is None else tuple(d for d in t.depends_on if not settled(st, d))
 
 
 def live_session(st: State, t: Task) -> str:
@@ -90,6 +97,19 @@ def refusal(st: State, e: ev.Event) -> str | None:
                 return f"no steering note {n} for session {sid}"
             return f"steering note {n} was already received" if s.steers[n - 1].received \
                 else None
+        case ev.SubTaskDropped(task_id=tid):
+            t = st.tasks.get(tid)
+            if t is None:
+                return f"no task {tid}"
+            if not t.parent:
+                return f"task {tid} is no sub-task"
+            if t.verdict == TaskVerdict.CANCELLED:
+                return f"sub-task {tid} was already dropped"
+            if task_done(st, tid):
+                return f"sub-task {tid} is done; nothing to call off"
+            if (live := live_session(st, t)):
+                return f"sub-task {tid} has session {live}: kill it first, then cancel"
+            return None
         case ev.TaskPrioritised(task_id=tid, priority=priority):
             t = st.tasks.get(tid)
             if t is None:
@@ -200,6 +220,13 @@ def _steer_received(st: State, e: ev.SteerReceived, at: float) -> None:
         s.last_message = f"steered: {steer.note}"
 
 
+def _sub_task_dropped(st: State, e: ev.SubTaskDropped, at: float) -> None:
+    if refusal(st, e) is None:
+        t = st.tasks[e.task_id]
+        t.verdict = TaskVerdict.CANCELLED
+        t.verdict_reason = f"dropped by {e.by}" + (f": {e.reason}" if e.reason else "")
+
+
 def _task_prioritised(st: State, e: ev.TaskPrioritised, at: float) -> None:
     if refusal(st, e) is not None:
         return
@@ -216,4 +243,5 @@ DELEGATION_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.SessionSteered: _session_steered,
     ev.SteerReceived: _steer_received,
     ev.TaskPrioritised: _task_prioritised,
+    ev.SubTaskDropped: _sub_task_dropped,
 }

@@ -107,6 +107,17 @@ class Editor:
                     return row
         return None
 
+    def inbox(self) -> list[dict[str, Any]]:
+        """The inbox as a client keeps it from the deltas (each names what changed)."""
+        items: dict[str, dict[str, Any]] = {}
+        for change in self.changes:
+            assert "inbox" not in change  # never the whole inbox again
+            for key in change.get("inboxRemoved", []):  # omitted when empty
+                items.pop(key, None)
+            items.update((f"{i['kind']}\n{i['ref']}\n{i['title']}", i)
+                         for i in change.get("inboxChanged", []))
+        return sorted(items.values(), key=lambda i: i["since"])
+
     def logs(self) -> str:
         return "\n".join(m.message for m in self.client.log_messages)
 
@@ -233,7 +244,9 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         sid = row["sessionId"]
         assert row["hasReview"] and row["needsYou"]
         last = ed.changes[-1]
-        assert [i["kind"] for i in last["inbox"]] == ["review"]
+        assert [i["kind"] for i in ed.inbox()] == ["review"]
+        assert all(d["since"] == before["seq"]  # every delta follows on from the last
+                   for before, d in zip(ed.changes, ed.changes[1:], strict=False))
         assert last["needYou"] == 1
         await ed.until(lambda: ed.reveals)
         assert ed.reveals == [{"kind": "review", "ref": sid, "sessionId": sid}]
@@ -281,14 +294,17 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
 
         assert git(root, "show", "main:notes.txt") == changed.rstrip("\n")
         assert f"Loopwright-Session: {sid}" in git(root, "log", "-1", "--format=%B", "main")
-        # Each stretch of activity (working, then landing) had a progress that began and
-        # ended; the end may come just after the notification that said "landed".
+        # Each stretch of activity (working, then landing) had the one progress of the
+        # sessions at work begin and end; the end may come just after the notification
+        # that said "landed".
         def progresses() -> list[list[Any]]:
-            return [r for token, r in ed.client.progress_reports.items() if sid in str(token)]
+            return [r for token, r in ed.client.progress_reports.items()
+                    if str(token).startswith("loopwright/sessions/")]
 
         await ed.until(lambda: len(progresses()) == 2
                        and all(r[-1].kind == "end" for r in progresses()))
-        assert all(r[0].kind == "begin" for r in progresses())
+        assert all(r[0].kind == "begin" and r[0].title == "Loopwright" for r in progresses())
+        assert all("1 session working · edit-notes: " in r[0].message for r in progresses())
         # No code lenses once the change has landed.
         assert await ed.lenses(head_uri) == []
     # shutdown stopped the hosted manager and released the lock
@@ -330,9 +346,9 @@ async def test_bad_input_gets_a_clear_error_and_the_server_stays_up(
         await expect_error(ed.request("loopwright/answer", {"decision": "d-x", "answer": "a"}),
                            INVALID_PARAMS, "no decision matches")
         await expect_error(ed.request("loopwright/dispatch", {"title": "  "}),
-                           REQUEST_FAILED, "a task needs a title")
+                           INVALID_PARAMS, "loopwright/dispatch: a task needs a title")
         await expect_error(ed.request("loopwright/dispatch", {"title": "T", "backend": "claud"}),
-                           REQUEST_FAILED, "unknown worker backend 'claud'; did you mean")
+                           INVALID_PARAMS, "unknown worker backend 'claud'; did you mean")
         await expect_error(ed.request("loopwright/cancel", {"task": "t-nope"}),
                            INVALID_PARAMS, "no task matches 't-nope'")
         await expect_error(ed.request("loopwright/nope", {}), METHOD_NOT_FOUND,

@@ -122,6 +122,7 @@ async def test_a_steering_note_reaches_the_running_worker_at_its_next_step(
         steer = cli(project_repo, "steer", s.name, "Also write steered.txt:\n" + STEERED)
         assert steer.returncode == 0, steer.stderr
         assert f"steered {s.name}" in steer.stdout
+        assert "[1 steering note(s) not taken yet]" in cli(project_repo, "status").stdout
         [d] = st.decisions.values()
         run.api.answer(d.decision_id, "yes")
         st = await run.until(lambda st: st.sessions[s.session_id].state == S.LANDED)
@@ -205,6 +206,86 @@ async def test_a_split_that_does_not_hold_together_is_refused_and_writes_nothing
                                           name="big", branch="b", backend="script"))
         assert refusal(SubTaskSpec(title="A")) == (
             f"task {task.task_id} has session big queued: kill it first, then split")
+        # a sub-task not at work can be dropped: what waited on it no longer does
+        other = api.split(api.dispatch("Other", "").task_id, [
+            SubTaskSpec(key="a", title="Drop me"),
+            SubTaskSpec(key="b", title="Keep me", depends_on=("a",))])
+        drop, keep = other.children
+        out = cli(project_repo, "cancel", drop, "--why", "not needed")
+        assert out.returncode == 0, out.stderr
+        assert api.refresh().tasks[drop].verdict_reason == "dropped by human: not needed"
+        status = cli(project_repo, "status").stdout
+        assert f"    {drop}  Drop me  (dropped)" in status
+        assert f"    {keep}  Keep me  (not started; after {drop})" in status
     finally:
         api.close()
     assert git(project_repo, "status", "--porcelain") == "?? bad.toml"
+
+
+async def test_a_split_and_a_taken_note_survive_a_restart(project_repo: Path) -> None:
+    """The manager stops while a sub-task waits on the human, after its worker took a
+    steering note: restarted, the note is not taken again, no step runs twice, and the
+    sub-task that depends on it starts once it lands."""
+    project = init(project_repo)
+    first = script({"ask": "First?", "options": ["yes"], "blocking": True},
+                   {"ask": "Second?", "options": ["yes"], "blocking": True},
+                   {"append": "log.txt", "content": "after both\n"}, {"finish": "first"})
+    api = FrontEndApi.open(project)
+    try:
+        parent = api.dispatch("Two steps", "")
+        t = api.split(parent.task_id, [
+            SubTaskSpec(key="a", title="Step A", body=first),
+            SubTaskSpec(key="b", title="Step B", depends_on=("a",),
+                        body=script({"write": "b.txt", "content": "b\n"}))])
+        step_a, step_b = t.children
+    finally:
+        api.close()
+    async with Running(project) as run:
+        st = await run.until(lambda st: st.count(S.WAITING) == 1)
+        sid = session_of(st, step_a)
+        run.api.steer(sid, "Log it:\n" + script({"append": "log.txt", "content": "steered\n"}))
+        [d1] = [d for d in st.decisions.values() if d.question == "First?"]
+        run.api.answer(d1.decision_id, "yes")
+        st = await run.until(lambda st: any(d.question == "Second?"
+                                            for d in st.decisions.values()))
+        assert not st.tasks[step_b].sessions  # B waits on A
+    async with Running(project) as run:  # restarted from the log
+        st = await run.until(lambda st: st.sessions[sid].state == S.WAITING)
+        [d2] = [d for d in st.decisions.values() if d.question == "Second?"]
+        run.api.answer(d2.decision_id, "yes")
+        st = await run.until(lambda st: st.tasks[parent.task_id].sub_tasks_landed)
+        assert run.events(ev.SessionResumed)  # its worker was picked up where it was
+        assert len(run.events(ev.SteerReceived)) == 1
+        steps = [e.step for e in run.events(ev.WorkerActed)
+                 if isinstance(e, ev.WorkerActed) and e.session_id == sid]
+        assert len(steps) == len(set(steps))  # no step done twice
+        assert seq_of(run, ev.SessionQueued, task_id=step_b) > seq_of(
+            run, ev.ChangeLanded, session_id=sid)
+    assert (project_repo / "log.txt").read_text() == "steered\nafter both\n"
+    assert (project_repo / "b.txt").read_text() == "b\n"
+
+
+async def test_a_split_github_issue_is_told_it_was_split_and_when_it_landed(
+        project_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from loopwright.testing.fake_github import FakeGitHub
+
+    with FakeGitHub(repo="octo/project") as fake:
+        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+        project = init(project_repo)
+        configure(project, f'[github]\nrepo = "{fake.repo}"\napi_url = "{fake.url}"\n'
+                           "poll_seconds = 0.2\n[parallel]\npredict_conflicts = false\n")
+        n = fake.add_issue("Too big", script({"fail": "too big for one go"}),
+                           labels=("loopwright",))
+        async with Running(project) as run:
+            st = await run.until(lambda st: "failed" in st.world.issue_status.values())
+            [task] = st.tasks.values()
+            run.api.split(task.task_id, [
+                SubTaskSpec(title="Half one", body=script({"write": "one.txt",
+                                                             "content": "1\n"})),
+                SubTaskSpec(title="Half two", depends_on=("1",),
+                            body=script({"write": "two.txt", "content": "2\n"}))])
+            await run.until(lambda st: st.world.issue_status.get(task.task_id) == "landed")
+        said = fake.comment_bodies(n)
+        assert "Loopwright split this into 2 sub-tasks: Half one; Half two" in said
+        assert said[-1] == "Loopwright landed every sub-task of this issue."
+        assert fake.labels_of(n) == ["loopwright", "loopwright:landed"]

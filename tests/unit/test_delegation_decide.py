@@ -189,3 +189,25 @@ def test_the_tree_survives_a_replay_of_the_log() -> None:
 def test_find_cycle_names_the_way_round() -> None:
     assert find_cycle({"a": ("b",), "b": ("c",), "c": ("a",)}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": (), "b": ("a",), "c": ("a", "b")}) == []
+
+
+def test_a_dropped_sub_task_lets_what_waited_on_it_go_ahead_and_the_parent_close() -> None:
+    from loopwright.views.overview import inbox
+
+    st, _ = split_state(sub("t-a"), sub("t-b", "t-a"), sub("t-c", "t-b"))
+    feed(st, ev.SessionQueued(session_id="s-a", task_id="t-a", name="do-a", branch="a",
+                              backend="script"))
+    assert illegal(st, ev.SubTaskDropped(task_id="t-a")) == (
+        "sub-task t-a has session do-a queued: kill it first, then cancel")
+    feed(st, ev.WorkerFailed(session_id="s-a", reason="broke"))
+    assert [i.kind for i in inbox(st)] == ["failed"]
+    assert queued(feed(st, ev.SubTaskDropped(task_id="t-a", reason="not needed"))) == ["t-b"]
+    assert inbox(st) == []  # its failed attempt no longer waits on anyone
+    assert st.tasks["t-a"].verdict_reason == "dropped by human: not needed"
+    assert tree.open_reason(st, "t-p") == "1 of 3 sub-tasks done; t-b not started, t-c waits on t-b"
+    land(st, "t-b")
+    assert recorded(feed(st, ev.SubTaskDropped(task_id="t-c"))) == [
+        ev.SubTasksLanded(task_id="t-p")]
+    assert illegal(st, ev.SubTaskDropped(task_id="t-p")) == "task t-p is no sub-task"
+    assert illegal(st, ev.SubTaskDropped(task_id="t-b")) == (
+        "sub-task t-b is done; nothing to call off")

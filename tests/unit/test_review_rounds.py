@@ -8,6 +8,7 @@ from test_state import feed, review, started, to_approval
 
 from loopwright import events as ev
 from loopwright.state import State, illegal
+from loopwright.views import overview as views
 
 
 def at_review() -> State:
@@ -76,3 +77,19 @@ def test_a_round_moves_threads_through_the_latest_comparison_only() -> None:
         session_id="s-1", from_commit="head", to_commit="elsewhere", files=("a.py",),
         hunks=())), head="head2")
     assert st.sessions["s-1"].rounds.threads["th-a"].line == 4
+
+
+def test_thread_records_read_as_one_line_each_in_the_log() -> None:
+    st = at_review()
+    lines = [views.describe(ev.Record(1, 0.0, e), st) for e in (
+        ev.ThreadOpened(session_id="s-1", thread_id="th-a", path="a.py", line=1,
+                        body="Why?\nSee the issue."),
+        ev.ThreadReplied(session_id="s-1", thread_id="th-a", body="Because.", by="worker"),
+        ev.ThreadResolved(session_id="s-1", thread_id="th-a"),
+        ev.FileViewed(session_id="s-1", path="a.py", viewed=False),
+        ev.RoundCompared(session_id="s-1", from_commit="a", to_commit="b", files=(),
+                         hunks=()))]
+    assert lines == ["fix-it: human opened thread th-a on a.py:1: Why?…",
+                     "fix-it: worker replied in th-a: Because.",
+                     "fix-it: human resolved thread th-a", "fix-it: a.py marked not viewed",
+                     None]

@@ -8,6 +8,7 @@ facts (the manager's slot appends it), so it shows in the session's totals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import anthropic
@@ -28,8 +29,10 @@ async def verdict(
     config: Config, *, system: list[dict[str, Any]], text: str, tool: dict[str, Any],
     agent: Literal["reviewer", "triage"], user_id: str,
     client: anthropic.AsyncAnthropic | None = None, on_retry: OnRetry | None = None,
+    blocks: Sequence[dict[str, Any]] = (),
 ) -> tuple[dict[str, Any], ev.ModelReplied]:
-    """The verdict tool's input, and the reply as an event to record (no content)."""
+    """The verdict tool's input, and the reply as an event to record (no content).
+    `blocks` follow the text in the request (the preview's screenshots, as images)."""
     own = client is None
     client = client or make_client(config.agent)
     params: dict[str, Any] = {
@@ -37,7 +40,8 @@ async def verdict(
         "max_tokens": min(config.agent.max_tokens, MAX_VERDICT_TOKENS),
         "system": system, "tools": [tool],
         "tool_choice": {"type": "tool", "name": tool["name"]},
-        "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+        "messages": [{"role": "user",
+                      "content": [{"type": "text", "text": text}, *blocks]}],
         "metadata": {"user_id": user_id},
     }
     try:

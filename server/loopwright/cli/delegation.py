@@ -70,7 +70,9 @@ def tree_lines(st: State) -> list[str]:
         if not root_of_split:
             continue
         if t.children and tree.task_done(st, t.task_id):
-            status = f"done: {len(t.children)} of {len(t.children)} sub-tasks landed"
+            dropped = sum(1 for c in t.children if st.tasks[c].verdict == "cancelled")
+            status = (f"done: {len(t.children) - dropped} of {len(t.children)} sub-tasks "
+                      "landed" + (f", {dropped} dropped" if dropped else ""))
         elif t.children:
             status = tree.open_reason(st, t.task_id)
         else:

@@ -23,6 +23,9 @@ from ..insight.report import render_report
 from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
 from ..store import Store
+from ..views.preview import PreviewView, preview_view
+from ..web import qr
+from ..web.server import page_link
 from ..workspace.diff import file_at
 from . import lenses, reviews, threads, wire
 from . import params as p
@@ -136,11 +139,35 @@ async def dismiss(live: ClientSync, q: p.DismissParams) -> Any:
     return wire.DismissResult(file=q.file)
 
 
+async def presence(live: ClientSync, q: p.PresenceParams) -> Any:
+    return wire.PresenceResult(recorded=live.repo.api.presence(q.active, by="editor"))
+
+
 async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
     st = live.follower.state
     return reviews.review_result(st, st.sessions[sid], live.repo.api.config.gate)
+
+
+PREVIEW_SLACK_SECONDS = 30.0  # besides ready_seconds: the manager notices, starts, waits
+
+
+async def preview(live: ClientSync, q: p.SessionParams) -> Any:
+    """Start (or keep up) the session's preview; answers once it is ready or failed."""
+    api = live.repo.api
+    s = api.request_preview(session(api, q.session).session_id, by="lsp")
+    asked = s.environment.preview_requested_at
+    deadline = time.monotonic() + api.config.preview.ready_seconds + PREVIEW_SLACK_SECONDS
+    while time.monotonic() < deadline:
+        live.pump()
+        current = live.follower.state.sessions[s.session_id]
+        got = current.environment.preview
+        if got is not None and (got.status == "ready" or (
+                got.status == "failed" and got.started_at >= asked)):
+            return preview_view(current)
+        await asyncio.sleep(0.05)
+    raise p.RequestFailed(f"the preview of {s.name} did not come up in time")
 
 
 async def review_document(live: ClientSync, q: p.ReviewDocumentParams) -> Any:
@@ -170,10 +197,10 @@ async def dashboard(live: ClientSync, _: p.NoParams) -> Any:
 def _render_dashboard(db_path: Path, title: str) -> str:
     store = Store(db_path)
     try:
-        records = store.read_after(0)
+        history = History.of(store.read_all())
     finally:
         store.close()
-    return render_report(History.of(records), time.time(), title=title)
+    return render_report(history, time.time(), title=title)
 
 
 async def tell(live: ClientSync, q: p.TellParams) -> Any:
@@ -182,11 +209,18 @@ async def tell(live: ClientSync, q: p.TellParams) -> Any:
 
 async def manager(live: ClientSync, q: p.ManagerParams) -> Any:
     live.pump()
-    return live.repo.api.thread(q.after)
+    return live.repo.api.manager_thread(q.after)
 
 
 async def overrule_act(live: ClientSync, q: p.OverruleActParams) -> Any:
     return live.repo.api.overrule_act(q.act, q.answer, q.why)
+async def web_link(live: ClientSync, _: p.NoParams) -> Any:
+    """The phone page's link and its QR code as SVG, for the editor to show: the running
+    page's, else the one `[web]` would serve."""
+    project = live.repo.project
+    link = page_link(project, live.repo.api.config)
+    return wire.WebLinkResult(url=link.url, base_url=link.base, served=link.served,
+                              svg=qr.svg(link.url))
 
 
 ACTIONS = (
@@ -208,10 +242,15 @@ ACTIONS = (
     Action("split", p.SplitParams, wire.SplitResult, split),
     Action("steer", p.SteerParams, wire.SessionResult, steer),
     Action("priority", p.PriorityParams, wire.TaskResult, priority),
+    Action("presence", p.PresenceParams, wire.PresenceResult, presence),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
+    Action("preview", p.SessionParams, PreviewView, preview),
     Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
+    Action("tell", p.TellParams, wire.ThreadEntry, tell),
+    Action("manager", p.ManagerParams, wire.ManagerThread, manager),
+    Action("overruleAct", p.OverruleActParams, wire.ThreadEntry, overrule_act),
     Action("threads", p.ThreadsParams, threads.ThreadsResult, threads.threads),
     Action("openThread", p.OpenThreadParams, threads.ThreadResult, threads.open_thread),
     Action("replyThread", p.ReplyThreadParams, threads.ThreadResult, threads.reply_thread),
@@ -221,9 +260,7 @@ ACTIONS = (
     Action("interdiff", p.SessionParams, threads.InterdiffResult, threads.interdiff),
     Action("reviewLenses", p.ReviewLensesParams, lenses.ReviewLensesResult,
            lenses.review_lenses),
-    Action("tell", p.TellParams, wire.ThreadEntry, tell),
-    Action("manager", p.ManagerParams, wire.ManagerThread, manager),
-    Action("overruleAct", p.OverruleActParams, wire.ThreadEntry, overrule_act),
+    Action("webLink", p.NoParams, wire.WebLinkResult, web_link),
 )
 
 

@@ -36,8 +36,8 @@ TS_NAMES = {
     "CommentRow": "ReviewerComment", "Context": "SelectionContext",
     "ThreadRow": "ReviewThread", "ThreadCommentRow": "ThreadComment", "LensRow": "ReviewLens",
 }
-EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.Ready,
-                                       wire.ThreadParams)
+EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.ThreadParams,
+                                      wire.Ready)
 
 
 def components() -> dict[str, Schema]:
@@ -106,10 +106,10 @@ def typescript() -> str:
         f'  changed: "{CHANGED}",',
         "  /** The user picked \"Open\" / \"Open diff\" on one of the server's prompts. */",
         f'  reveal: "{REVEAL}",',
-        "  /** Startup is over (also after Set up Loopwright): ask for the state then. */",
-        f'  ready: "{READY}",',
         "  /** The manager agent's new thread entries (docs/manager.md). */",
         f'  thread: "{THREAD}",',
+        "  /** Startup is over (also after Set up Loopwright): ask for the state then. */",
+        f'  ready: "{READY}",',
         "} as const;",
         "",
         f'export const REVIEW_SCHEME = "{reviews.SCHEME}";',

@@ -9,7 +9,9 @@ itself and answers what it cannot handle (docs/protocol.md, Errors):
 - a body that is not JSON: -32700 (id null);
 - not a JSON-RPC 2.0 message (not an object, no valid id or method, another version),
   a refused frame, a request after `shutdown`: -32600;
-- params that do not fit the method: -32602, saying where.
+- params that do not fit the method: -32602, saying where. An empty array `[]` is
+  taken as `{}` (or as no params, for `shutdown` and `exit`): Lua clients encode an
+  empty table so.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .lenses import Encoded
 log = logging.getLogger(__name__)
 
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
+_NO_PARAMS = frozenset({types.SHUTDOWN, types.EXIT})
 
 
 class LoopwrightProtocol(LanguageServerProtocol):
@@ -74,6 +77,12 @@ class LoopwrightProtocol(LanguageServerProtocol):
             else:
                 log.warning("ignored a message that is not JSON-RPC 2.0: %s", why)
             return
+        if data.get("params") == [] and isinstance(method, str):
+            # LSP params are objects (or none): `[]` is how Lua encodes an empty `{}`.
+            if method in _NO_PARAMS:
+                del data["params"]
+            else:
+                data["params"] = {}
         try:
             message = self._structure(data)
         except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as e:

@@ -65,6 +65,14 @@ class AnswerParams(Params, frozen=True):
     answer: str
 
 
+class PresenceParams(Params, frozen=True):
+    """The human is active on this window now (`true`: focused, typing, selecting), or
+    left it (`false`). Send it at most every 15 s; while active in the last minute, a
+    push waits `[push] hold_seconds` in case they answer here."""
+
+    active: bool
+
+
 class SessionParams(Params, frozen=True):
     session: Ref
 
@@ -161,6 +169,25 @@ def _json_kind(value: Any) -> str:
             float: "a number"}.get(type(value), type(value).__name__)
 
 
+class TellParams(Params, frozen=True):
+    """`loopwright/tell`: a message to the manager agent."""
+
+    text: Ref
+
+
+class ManagerParams(Params, frozen=True):
+    """`loopwright/manager`: the thread's entries after record `after` (0: from the
+    start; the last 500)."""
+
+    after: int = 0
+
+
+class OverruleActParams(Params, frozen=True):
+    """`loopwright/overruleAct`: undo a decision the manager took alone."""
+
+    act: Ref
+    answer: str = ""  # with an `answer` act: the right answer, for the worker
+    why: str = ""
 class ThreadsParams(Params, frozen=True):
     session: Ref
     path: str = ""  # "": every file's threads
@@ -195,22 +222,3 @@ class ViewedParams(Params, frozen=True):
 class ReviewLensesParams(Params, frozen=True):
     session: Ref
     path: Ref
-class TellParams(Params, frozen=True):
-    """`loopwright/tell`: a message to the manager agent."""
-
-    text: Ref
-
-
-class ManagerParams(Params, frozen=True):
-    """`loopwright/manager`: the thread's entries after record `after` (0: from the
-    start; the last 500)."""
-
-    after: int = 0
-
-
-class OverruleActParams(Params, frozen=True):
-    """`loopwright/overruleAct`: undo a decision the manager took alone."""
-
-    act: Ref
-    answer: str = ""  # with an `answer` act: the right answer, for the worker
-    why: str = ""

@@ -12,6 +12,7 @@ from .. import events as ev
 from ..config import GateConfig
 from ..review.waiting import waiting_line
 from ..state import Session, State
+from ..views.preview import PreviewView, preview_view
 from . import wire
 from .lenses import LensIndex as LensIndex
 from .lenses import code_lenses as code_lenses
@@ -126,6 +127,9 @@ class ReviewResult(wire.Wire):
     file_count: Annotated[int, D(description="files of the change")]
     threads: Annotated[list[ThreadRow], D(description="every comment thread, as "
                                                       "`loopwright/threads`")]
+    preview: Annotated[PreviewView | None, D(description="the change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
 def review_result(state: State, s: Session, gate: GateConfig | None = None) -> ReviewResult:
@@ -166,6 +170,7 @@ def review_result(state: State, s: Session, gate: GateConfig | None = None) -> R
         notes=list(s.feedback), round=rounds.round, reviewed_round=rounds.reviewed_round,
         reviewed_commit=rounds.reviewed_commit, waiting_because=waiting,
         viewed_count=done, file_count=total, threads=thread_rows(s),
+        preview=preview_view(s),
     )
 
 

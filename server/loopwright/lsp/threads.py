@@ -14,6 +14,7 @@ from ..manager.api import FrontEndApi
 from ..review_state import Thread
 from ..state import Session
 from ..workspace.diff import diff_text
+from ..workspace.repo import WorkspaceError
 from . import params as p
 from . import wire
 from .live import ClientSync
@@ -167,14 +168,16 @@ async def interdiff(live: ClientSync, q: p.SessionParams) -> Any:
             f"{r.round}; last sent back: {r.reviewed_round or 'none'}): the whole change "
             "is in loopwright/review")
     head = s.review.head_commit
-    text = await asyncio.to_thread(diff_text, live.repo.project.root, r.reviewed_commit,
-                                   head)
+    try:
+        text = await asyncio.to_thread(diff_text, live.repo.project.root,
+                                       r.reviewed_commit, head)
+    except WorkspaceError as e:  # the reviewed head is gone (a rebase, a gc)
+        raise p.RequestFailed(f"the round you last reviewed is gone: {e}") from None
+    changed = [f for f in s.review.files if f in r.since_reviewed]
+    changed += sorted(r.since_reviewed - set(s.review.files))  # reverted to the base
     return InterdiffResult(
         session_id=s.session_id, from_commit=r.reviewed_commit, to_commit=head,
         from_round=r.reviewed_round, to_round=r.round, diff=text,
         files=[InterdiffFile(path=f, from_uri=str(ReviewUri(s.session_id, "reviewed", f)),
                              to_uri=str(ReviewUri(s.session_id, "head", f)))
-               for f in s.review.files if f in r.since_reviewed]
-        + [InterdiffFile(path=f, from_uri=str(ReviewUri(s.session_id, "reviewed", f)),
-                         to_uri=str(ReviewUri(s.session_id, "head", f)))
-           for f in sorted(r.since_reviewed - set(s.review.files))])
+               for f in changed])

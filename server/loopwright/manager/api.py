@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
+from .. import store_snapshot
 from ..backends import load, unknown_worker
 from ..config import Config
 from ..core.ids import LookupFailed, new_id, resolve
@@ -21,14 +22,22 @@ from ..core.split_plan import SubTaskSpec, keyed
 from ..delegation_state import find_cycle
 from ..project import Project
 from ..review_state import Thread
-from ..state import Decision, Session, SessionState, State, Task, apply, illegal
+from ..state import (
+    Decision,
+    Session,
+    SessionState,
+    State,
+    Task,
+    TaskVerdict,
+    apply,
+    illegal,
+)
 from ..store import Store
 from ..views import overview as views
 from ..views import thread as thread_view
-from ..workspace import diff as diff_mod
-from ..workspace import worktrees
-from ..workspace.session_git import git, session_git
 from .lock import holder_pid
+
+PRESENCE_EVERY_SECONDS = 15.0
 
 
 class ActionRefused(Exception):
@@ -53,7 +62,7 @@ class FrontEndApi:
     def open(cls, project: Project) -> FrontEndApi:
         config = load(project.config_path)
         store = Store(project.db_path)
-        state = State()
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
         api = cls(project, config, store, state)
         api.refresh()
         return api
@@ -78,21 +87,21 @@ class FrontEndApi:
             return resolve("session", ref, st.sessions,
                            {k: s.name for k, s in st.sessions.items()})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def decision(self, ref: str) -> Decision:
         st = self.refresh()
         try:
             return resolve("decision", ref, st.decisions, {})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def task(self, ref: str) -> Task:
         st = self.refresh()
         try:
             return resolve("task", ref, st.tasks, {})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     # --- actions -----------------------------------------------------------------
 
@@ -100,9 +109,9 @@ class FrontEndApi:
                  priority: int = 0, backend: str = "", source: ev.TaskSource = "cli") -> Task:
         title = title.strip()
         if not title:
-            raise ActionRefused("a task needs a title")
+            raise BadInput("a task needs a title")
         if (why := unknown_worker(backend.strip())) is not None:
-            raise ActionRefused(why)
+            raise BadInput(why)
         task_id = new_id("t")
         self._append(ev.TaskFiled(task_id=task_id, title=title, body=body, source=source,
                                   labels=labels, priority=priority, backend=backend.strip(),
@@ -111,6 +120,8 @@ class FrontEndApi:
 
     def answer(self, ref: str, text: str, by: str = "human") -> Decision:
         d = self.decision(ref)
+        if d.answer is None and d.options and text not in d.options:
+            raise BadInput(f"answer must be one of: {', '.join(d.options)}")
         self._append(ev.DecisionAnswered(decision_id=d.decision_id, answer=text, by=by))
         return self.refresh().decisions[d.decision_id]
 
@@ -132,10 +143,23 @@ class FrontEndApi:
     def retry(self, ref: str, by: str = "human") -> Session:
         return self._act(ref, lambda sid: ev.SessionRetried(session_id=sid, by=by))
 
+    def request_preview(self, ref: str, by: str = "human") -> Session:
+        """Ask the manager for the session's preview (started if it is not running; its
+        idle clock starts again if it is)."""
+        s = self.session(ref)
+        if not self.config.preview.enabled:
+            raise ActionRefused("no preview is configured: set [preview] command in "
+                                ".loopwright/config.toml (docs/preview.md)")
+        if s.state not in (SessionState.REVIEWING, SessionState.AWAITING_APPROVAL):
+            raise ActionRefused(f"session {s.name} is {s.state}; a preview runs while its "
+                                "change is under review")
+        self._append(ev.PreviewRequested(session_id=s.session_id, by=by))
+        return self.refresh().sessions[s.session_id]
+
     def judge_hunk(self, ref: str, hunk_id: str, verdict: str, comment: str = "",
                    by: str = "human") -> Session:
         if verdict not in ("accept", "reject", "comment"):
-            raise ActionRefused("a hunk verdict is accept, reject or comment")
+            raise BadInput("a hunk verdict is accept, reject or comment")
         return self._act(ref, lambda sid: ev.HunkJudged(
             session_id=sid, hunk_id=hunk_id, verdict=verdict, comment=comment,  # type: ignore[arg-type]
             by=by))
@@ -157,6 +181,8 @@ class FrontEndApi:
         if not body.strip():
             raise BadInput("a thread needs its first comment")
         if s.review is not None and path in s.review.files:
+            from ..workspace import diff as diff_mod  # git: only the acts that use it
+
             commit = s.review.head_commit if side == "head" else s.review.base_commit
             text = diff_mod.file_at(self.project.root, commit, path)
             count = len((text or "").splitlines())
@@ -201,10 +227,14 @@ class FrontEndApi:
         return self.refresh().tasks[t.task_id]
 
     def cancel(self, ref: str, reason: str = "", by: str = "human") -> Task:
-        """Call off a task no session works on: pending (triage has not settled it) or
-        declined (it leaves the inbox for good)."""
+        """Call off a task no session works on: pending (triage has not settled it),
+        declined (it leaves the inbox for good), or a sub-task (what depended on it goes
+        ahead without it)."""
         t = self.task(ref)
-        self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
+        if t.parent and t.verdict == TaskVerdict.ACCEPTED:  # a sub-task no session works on
+            self._append(ev.SubTaskDropped(task_id=t.task_id, by=by, reason=reason))
+        else:
+            self._append(ev.TaskCancelled(task_id=t.task_id, by=by, reason=reason))
         return self.refresh().tasks[t.task_id]
 
     # --- delegation and steering (docs/manager.md, "Delegation") ---------------------
@@ -266,6 +296,8 @@ class FrontEndApi:
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""
+        from ..workspace import worktrees
+
         removed = []
         for s in list(self.refresh().sessions.values()):
             if s.terminal and s.worktree and not s.worktree_removed:
@@ -279,6 +311,16 @@ class FrontEndApi:
         """Focus mode: interruptions are held until it ends (after `minutes`, or off)."""
         until = time.time() + minutes * 60 if on and minutes > 0 else 0.0
         self._append(ev.FocusChanged(on=on, until=until, by=by))
+
+    def presence(self, active: bool, by: str = "editor") -> bool:
+        """The human is active on a front end now (or left it), which holds pushes while
+        they could answer there. The same news is recorded at most every 15 s, so a
+        front end may say it on every keystroke; False when it was not recorded."""
+        att = self.refresh().attention
+        if att.present == active and time.time() - att.present_at < PRESENCE_EVERY_SECONDS:
+            return False
+        self._append(ev.PresenceReported(active=active, by=by))
+        return True
 
     def digest(self, *, mark_read: bool = True, by: str = "human") -> tuple[str, ...]:
         """The progress since the last digest; with `mark_read`, it becomes the last."""
@@ -305,7 +347,7 @@ class FrontEndApi:
         assert entry is not None
         return entry
 
-    def thread(self, after: int = 0, limit: int = 500) -> thread_view.ManagerThread:
+    def manager_thread(self, after: int = 0, limit: int = 500) -> thread_view.ManagerThread:
         """The manager agent's thread: entries after record `after`, the last `limit`."""
         st = self.refresh()
         m = st.manager
@@ -359,9 +401,15 @@ class FrontEndApi:
         return views.sessions(self.refresh(), time.time())
 
     def diff(self, ref: str) -> str:
-        s = self.session(ref)
+        return self.diff_of(self.session(ref))
+
+    def diff_of(self, s: Session) -> str:
+        """The session's diff: git only, never the log, so a thread may run it."""
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
+        from ..workspace import diff as diff_mod  # git: only the commands that use it
+        from ..workspace.session_git import git, session_git
+
         text = diff_mod.diff_text(self.project.root, s.base_commit,
                                   s.head_commit or s.base_commit)
         worktree = Path(s.worktree)

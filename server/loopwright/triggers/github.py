@@ -53,6 +53,8 @@ def desired_status(state: State, task: Task) -> str:
         return "declined"
     if task.verdict != "accepted":
         return ""
+    if task.children:  # split: its sub-tasks do the work
+        return "landed" if task.sub_tasks_landed else "split"
     if not task.sessions:
         return "accepted"
     s = state.sessions[task.sessions[-1]]
@@ -71,6 +73,11 @@ def status_comment(status: str, state: State, task: Task) -> str:
     """What the issue is told when its status becomes `status` ("" for a label only)."""
     s = state.sessions[task.sessions[-1]] if task.sessions else None
     match status:
+        case "split":
+            return (f"Loopwright split this into {len(task.children)} sub-tasks: "
+                    + "; ".join(state.tasks[c].title for c in task.children if c in state.tasks))
+        case "landed" if task.children:
+            return "Loopwright landed every sub-task of this issue."
         case "declined":
             return f"Loopwright declined this issue: {task.verdict_reason}"
         case "working" if s is not None and s.attempt == 1 and not s.feedback:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from .. import events as ev
-from ..delegation_state import task_done, waiting_on
+from ..delegation_state import settled, task_done, waiting_on
 from ..lifecycle import LIVE, SESSION_TRANSITIONS
 from ..state import State, Task
 
@@ -18,6 +18,8 @@ def child_status(st: State, task_id: str) -> str:
     """How a task stands, in a few words: `landed`, `running`, `failed`, `waits on t-a`,
     `not started`, or for a split one `2 of 3 sub-tasks done`."""
     t = st.tasks[task_id]
+    if t.parent and t.verdict == "cancelled":
+        return "dropped"
     if task_done(st, task_id):
         return "done" if t.children else "landed"
     if t.children:
@@ -36,7 +38,7 @@ def open_reason(st: State, task_id: str) -> str:
     t = st.tasks.get(task_id)
     if t is None or not t.children or task_done(st, task_id):
         return ""
-    done = [c for c in t.children if task_done(st, c)]
+    done = [c for c in t.children if settled(st, c)]
     rest = [f"{c} {child_status(st, c)}" for c in t.children if c not in done]
     return f"{len(done)} of {len(t.children)} sub-tasks done; {', '.join(rest)}"
 
@@ -105,6 +107,9 @@ def describe(e: ev.Event, name: Callable[[str], str]) -> str | None:
         case ev.SteerReceived(step=step):
             how = f"as step {step}" if step is not None else "in its conversation"
             return f"{name(e.session_id)}: the worker took steering note {e.steer} ({how})"
+        case ev.SubTaskDropped():
+            why = f": {e.reason}" if e.reason else ""
+            return f"task {e.task_id}: sub-task dropped by {e.by}{why}"
         case ev.TaskPrioritised():
             why = f": {e.reason}" if e.reason else ""
             return f"task {e.task_id}: priority set to {e.priority} by {e.by}{why}"

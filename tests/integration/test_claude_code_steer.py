@@ -1,0 +1,57 @@
+"""A steering note reaches Claude Code at its next start: the real CLI, driven by the
+real manager against the local fake Messages API (as test_claude_code_worker.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_claude_code_worker import main_loop, needs_cli
+
+from helpers.git import MakeRepo
+from helpers.loop import Running, configure, init
+from loopwright import events as ev
+from loopwright.state import SessionState
+from loopwright.testing.fake_api import FakeMessagesAPI, Script
+
+S = SessionState
+NOTE = "Use the word howdy, not hello."
+
+
+@needs_cli
+async def test_claude_code_takes_a_steering_note_in_the_prompt_of_its_next_start(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    root = make_repo({"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"})
+    project = init(root)
+    configure(project, '[manager]\ndefault_backend = "claude-code"\n'
+                       '[agent]\nmodel = "claude-sonnet-4-5"\n'
+                       "[parallel]\npredict_conflicts = false\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    with FakeMessagesAPI(Script([main_loop] * 80), strict_roles=False) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        async with Running(project) as run:
+            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
+            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
+                                 timeout=90)
+            [s] = st.sessions.values()
+            run.api.steer(s.session_id, NOTE)  # mid-run: Claude Code cannot be told now
+            assert not run.events(ev.SteerReceived)
+        before = len(api.requests)
+        async with Running(project) as run:  # its next start: a new conversation
+            st = await run.until(lambda st: st.sessions[s.session_id].steers[0].received,
+                                 timeout=90)
+            [d] = [d for d in st.decisions.values() if d.open]
+            run.api.answer(d.decision_id, "allow")
+            st = await run.until(lambda st: st.sessions[s.session_id].state == S.LANDED,
+                                 timeout=90)
+            [received] = run.events(ev.SteerReceived)
+            assert isinstance(received, ev.SteerReceived) and received.step is None
+    sent = [json.dumps(r.messages) for r in api.requests]
+    assert not any(NOTE in m for m in sent[:before])
+    assert any(NOTE in m for m in sent[before:])
