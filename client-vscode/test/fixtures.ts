@@ -31,6 +31,7 @@ export function row(over: Partial<SessionRow> & { sessionId: string }): SessionR
     parent: "",
     dependsOn: [],
     steersPending: 0,
+    node: "",
     ...over,
   };
 }
@@ -45,6 +46,7 @@ export function inboxItem(over: Partial<InboxItem> & { ref: string }): InboxItem
     sessionName: "s-1-name",
     options: ["yes", "no"],
     actions: ["answer"],
+    preview: null,
     ...over,
   };
 }

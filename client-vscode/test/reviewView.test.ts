@@ -12,7 +12,7 @@ function review(over: Partial<Review> = {}): Review {
     baseCommit: "a".repeat(40), headCommit: "b".repeat(40), added: 3, removed: 1,
     files: [file("a.txt", true), file("b.txt", false), file("c.txt", true)],
     hunks: [], checks: null, gateReasons: ["auto_land is off"], reviewer: null, notes: [],
-    round: 1, reviewedRound: 0, reviewedCommit: "", waitingBecause: "", viewedCount: 2, fileCount: 3, threads: [],
+    round: 1, reviewedRound: 0, reviewedCommit: "", waitingBecause: "", viewedCount: 2, fileCount: 3, threads: [], preview: null,
     ...over,
   };
 }

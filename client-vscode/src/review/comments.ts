@@ -12,6 +12,7 @@ import {
   Range,
   Uri,
   comments,
+  workspace,
   type Comment,
   type CommentController,
   type CommentReply,
@@ -71,6 +72,14 @@ export class ReviewComments implements Disposable {
     this.disposables = [
       this.controller,
       cache.onDidChange((session) => this.render(session)),
+      // A review document read again (a new round) has its lines moved under the threads,
+      // and VS Code carries threads along with edits: put them back where the server says.
+      workspace.onDidChangeTextDocument((e) => {
+        const ref = parseReviewUri(e.document.uri.toString());
+        if (ref !== undefined && e.contentChanges.length > 0) {
+          this.render(ref.sessionId, true);
+        }
+      }),
       registerCommand("loopwright.thread.create", (reply: CommentReply) => this.submit(reply)),
       registerCommand("loopwright.thread.reply", (reply: CommentReply) => this.submit(reply)),
       registerCommand("loopwright.thread.resolve", (t: CommentThread | CommentReply) => this.setResolved(t, true)),
@@ -90,8 +99,8 @@ export class ReviewComments implements Disposable {
     return [new Range(0, 0, Math.max(0, document.lineCount - 1), 0)];
   }
 
-  /** Show a session's threads as its review now has them. */
-  private render(session: string): void {
+  /** Show a session's threads as its review now has them (`fresh`: make them all again). */
+  private render(session: string, fresh = false): void {
     const review = this.cache.get(session);
     const before = this.shown.get(session) ?? new Map<string, Shown>();
     const now = new Map<string, Shown>();
@@ -100,7 +109,7 @@ export class ReviewComments implements Disposable {
     for (const m of models) {
       const key = JSON.stringify([m, canReply]);
       const old = before.get(m.id);
-      if (old !== undefined && old.key === key) {
+      if (old !== undefined && old.key === key && !fresh) {
         now.set(m.id, old);
         before.delete(m.id);
         continue;

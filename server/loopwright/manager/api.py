@@ -166,7 +166,7 @@ class FrontEndApi:
 
     # --- review threads and viewed marks (review_state.py) --------------------------
 
-    def thread(self, ref: str, thread_id: str) -> tuple[Session, Thread]:
+    def review_thread(self, ref: str, thread_id: str) -> tuple[Session, Thread]:
         s = self.session(ref)
         t = s.rounds.threads.get(thread_id)
         if t is None:
@@ -198,7 +198,7 @@ class FrontEndApi:
         return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
 
     def reply_thread(self, ref: str, thread_id: str, body: str, by: str = "human") -> Thread:
-        s, _ = self.thread(ref, thread_id)
+        s, _ = self.review_thread(ref, thread_id)
         if not body.strip():
             raise BadInput("a reply needs its text")
         self._append(ev.ThreadReplied(session_id=s.session_id, thread_id=thread_id,
@@ -207,7 +207,7 @@ class FrontEndApi:
 
     def resolve_thread(self, ref: str, thread_id: str, resolved: bool = True,
                        by: str = "human") -> Thread:
-        s, _ = self.thread(ref, thread_id)
+        s, _ = self.review_thread(ref, thread_id)
         self._append(ev.ThreadResolved(session_id=s.session_id, thread_id=thread_id,
                                        resolved=resolved, by=by))
         return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
