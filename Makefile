@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-python screenshots lint typecheck docs check-docs bench clean
+.PHONY: setup demo test test-python test-cluster screenshots lint typecheck docs check-docs bench clean
 
 setup: $(STAMP)
 
@@ -22,14 +22,28 @@ demo: setup
 # Everything: Python checks and tests, the extension's unit tests, and the extension
 # end to end in a real VS Code (code-server). Screenshots of that run go to a scratch
 # folder; `make screenshots` refreshes the ones in docs/.
-test: test-python test-extension
+test: test-python test-cluster test-extension
 	$(MAKE) test-e2e-vscode SCREENSHOTS=$$(mktemp -d)
 
 test-python: setup lint typecheck check-docs
 	$(PY) -m pytest -q
 
+# The Ray cluster tests (tests/cluster): a real multi-node cluster on this machine, in a
+# network namespace of its own with only loopback, which needs root (`unshare --net`).
+# Without Ray or without root they say why and do not run (`pip install -e '.[ray]'`).
+test-cluster: setup
+	@if ! $(PY) -c "import ray" 2>/dev/null; then \
+	  echo "cluster tests not run: Ray is not installed (pip install -e '.[ray]')"; \
+	elif ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null; then \
+	  echo "cluster tests not run: they need root, unshare and ip (iproute2) for a" \
+	       "network namespace of their own"; \
+	else \
+	  unshare --net sh -c 'ip link set lo up && $(PY) -m pytest -q tests/cluster'; \
+	fi
+
 screenshots:
 	$(MAKE) test-e2e-vscode
+	LOOPWRIGHT_WEB_SCREENSHOTS=docs/images $(PY) -m pytest -q tests/e2e/test_web_phone.py
 
 lint: setup
 	$(VENV)/bin/ruff check server tests bench
@@ -55,15 +69,9 @@ check-docs: setup
 	@$(PY) -m loopwright.lsp.generate doc docs/protocol.md | diff -u docs/protocol.md - \
 	  || (echo "docs/protocol.md's tables are stale: run 'make docs'" >&2; exit 1)
 
+# Every bench to the end, then a summary of the goals met and missed (bench/README.md).
 bench: setup
-	$(PY) bench/session_start.py
-	$(PY) bench/event_log.py
-	$(PY) bench/many_sessions.py
-	$(PY) bench/manager_day.py
-	$(PY) bench/manager_context.py
-	$(PY) bench/simulated_day.py
-	$(PY) bench/lsp_latency.py
-	$(PY) bench/lsp_codelens.py
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import median, percentile, sample_repo
+from _common import goal, median, percentile, sample_repo
 from loopwright import events as ev
 from loopwright.manager.lock import holder_pid
 from loopwright.project import Project
@@ -89,10 +89,9 @@ async def attached(root: Path) -> tuple[list[float], list[float]]:
 def report(label: str, measured: tuple[list[float], list[float]]) -> None:
     delays, deltas = measured
     p50, p99 = median(delays), percentile(delays, 99)
-    verdict = "ok" if p99 <= GOAL_P99 else "OVER GOAL"
     print(f"{label:<36} n={len(delays):<4} p50 {p50 * 1000:6.1f} ms   "
-          f"p99 {p99 * 1000:6.1f} ms   max {max(delays) * 1000:6.1f} ms   "
-          f"p99/goal {p99 / GOAL_P99:.2f}  {verdict}")
+          f"p99 {p99 * 1000:6.1f} ms   max {max(delays) * 1000:6.1f} ms")
+    goal(f"decision -> prompt p99, {label}", p99 * 1000, GOAL_P99 * 1000, " ms")
     late = sum(1 for d in deltas if d > 0.050)
     print(f"{'  record -> its delta':<36} n={len(deltas):<4} p50 "
           f"{median(deltas) * 1000:6.1f} ms   p99 {percentile(deltas, 99) * 1000:6.1f} ms   "

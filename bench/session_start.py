@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import median, sample_repo
+from _common import goal, median, sample_repo
 from loopwright import events as ev
 from loopwright.config import Config
 from loopwright.manager.loop import Manager
@@ -69,7 +69,7 @@ def main() -> None:
     print(f"session start, {RUNS} runs on a {files}-file repository:")
     print(f"  inbox file -> worker running: median {median(ours) * 1000:.1f} ms")
     print(f"  bare `git worktree add`:       median {median(floor) * 1000:.1f} ms")
-    print(f"  ratio {ratio:.2f}x  (goal <= 1.5x)")
+    goal("session start vs a bare `git worktree add`", ratio, 1.5)
 
 
 if __name__ == "__main__":

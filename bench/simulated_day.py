@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import git, sample_repo
+from _common import git, goal, sample_repo
 from loopwright import events as ev
 from loopwright.config import Config
 from loopwright.insight.history import History
@@ -283,21 +283,23 @@ def main() -> int:
     print(f"simulated day: {len(by_title)} tasks, {m.landed} landed, {killed} killed as "
           f"stalled, in {wall:.0f} s (human answers {HUMAN_DELAY:.0f} s after each "
           f"interruption; focus {FOCUS[0]:.0f}-{FOCUS[1]:.0f} s)")
-    print(f"  interruptions per landed change: {ipl:.2f} ({m.interruptions} / {m.landed})"
-          f"   goal <= 1.0   {'ok' if ipl <= 1.0 else 'MISSED'}")
-    print(f"  silent idle: {m.silent_idle_s:.2f} s   goal 0 s   "
-          f"{'ok' if m.silent_idle_s < 0.5 else 'MISSED'}")
+    print(f"  interruptions per landed change: {ipl:.2f} ({m.interruptions} / {m.landed})")
+    goal("simulated day: interruptions per landed change", ipl, 1.0, "")
+    print(f"  silent idle: {m.silent_idle_s:.2f} s")
+    goal("simulated day: silent idle", m.silent_idle_s, 0.5, " s")
     print(f"  blocked beyond the human's delay: max {max(waits, default=0):.2f} s, total "
-          f"{sum(waits):.2f} s over {len(waits)} waits   goal <= 1 s each   "
-          f"{'ok' if max(waits, default=0) <= 1.0 else 'MISSED'}")
+          f"{sum(waits):.2f} s over {len(waits)} waits")
+    goal("simulated day: blocked beyond the human's delay, max", max(waits, default=0),
+         1.0, " s")
     missing = sorted(stalling - set(flagged))
     false = sorted(set(flagged) - stalling)
-    ok = not missing and not false and late <= TICK + 0.5
     print(f"  stalls flagged: {len(set(flagged) & stalling)}/{len(stalling)}, at most "
           f"{late:.2f} s past the threshold (tick {TICK} s)"
           f"{'; missed ' + ', '.join(missing) if missing else ''}"
-          f"{'; flagged wrongly ' + ', '.join(false) if false else ''}   "
-          f"{'ok' if ok else 'MISSED'}")
+          f"{'; flagged wrongly ' + ', '.join(false) if false else ''}")
+    goal("simulated day: stalls flagged, missed or wrong", len(missing) + len(false), 0,
+         "")
+    goal("simulated day: stall flagged past its threshold", late, TICK + 0.5, " s")
     print(f"  lost to stalls: {m.stall_total_s / 60:.2f} min from onset to resolution "
           f"({m.stall_lost_before_flag_s:.1f} s of it before the flag)")
     print(f"  also: {m.decisions} decisions, {m.reviews} reviews ("
@@ -308,7 +310,7 @@ def main() -> int:
         args.report.write_text(render_report(history, end, "Loopwright · a simulated day"),
                                encoding="utf-8")
         print(f"  report: {args.report}")
-    return 0 if ipl <= 1.0 and ok and max(waits, default=0) <= 1.0 else 1
+    return 0  # a missed goal is reported above; `make bench` goes on to the next bench
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 // install the built .vsix, open a sample repository, dispatch a scripted task from the
 // command palette, see its session, open its diff, accept a hunk by its code lens,
 // approve and land, and check the commit on main; then a decision, request changes,
-// reject, a server crash, and the dashboard webview. Screenshots go to docs/screenshots/.
+// reject, review threads over two rounds (a `claude` worker and reviewer on the fake
+// model, e2e/fake_model.py), a server crash, and the dashboard webview. Screenshots go
+// to docs/screenshots/. E2E_ONLY=threads runs the threads scenario alone (while
+// developing it).
 //
 //   CODE_SERVER=…/code-server LOOPWRIGHT_PYTHON=…/.venv/bin/python VSIX=…/loopwright.vsix node e2e/run.mjs
 //
@@ -20,6 +23,7 @@ import {
   CHANGED_FILE, QUESTION_FILE, QUESTION_TITLE, TASK_FILE, TASK_TITLE, fileAtMain, gitLog, makeSampleRepo,
 } from "./sample.mjs";
 import { Workbench } from "./workbench.mjs";
+import { reviewThreads, viewedSurvivesAndLand } from "./threads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const extDir = resolve(here, "..");
@@ -29,7 +33,8 @@ const codeServer = process.env.CODE_SERVER ?? join(homedir(), ".cache", "loopwri
 const python = resolve(process.env.LOOPWRIGHT_PYTHON ?? join(repoRoot, ".venv", "bin", "python"));
 const vsix = resolve(process.env.VSIX ?? join(extDir, "loopwright.vsix"));
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const timeoutSeconds = Number(process.env.E2E_TIMEOUT_SECONDS ?? 300);
+const timeoutSeconds = Number(process.env.E2E_TIMEOUT_SECONDS ?? 600);
+const only = process.env.E2E_ONLY ?? "";
 const keep = process.env.E2E_KEEP === "1";
 
 const t0 = Date.now();
@@ -74,7 +79,18 @@ async function main() {
     "git.enabled": false,
     "editor.minimap.enabled": false,
     "workbench.colorTheme": "Default Light Modern",
+    "workbench.view.alwaysShowHeaderActions": true,
+    "comments.openView": "never",
+    "remote.autoForwardPorts": false,
   }, null, 2));
+
+  // The model the `claude` worker and the reviewer agent talk to: local, scripted.
+  const modelPort = await freePort();
+  const modelLog = join(tmp, "fake-model.log");
+  start(python, [join(here, "fake_model.py"), String(modelPort)], { cwd: tmp, env: process.env, logFile: modelLog });
+  await waitFor(() => existsSync(modelLog) && readFileSync(modelLog, "utf8").includes(`127.0.0.1:${modelPort}`), 30_000, "the fake model to listen");
+  const modelEnv = { ANTHROPIC_BASE_URL: `http://127.0.0.1:${modelPort}`, ANTHROPIC_API_KEY: "e2e-fake-key" };
+  say(`fake model listening on ${modelPort}`);
 
   const csArgs = ["--user-data-dir", userData, "--extensions-dir", extensions];
   run(codeServer, [...csArgs, "--install-extension", vsix], { env: { ...process.env, HOME: tmp } });
@@ -87,7 +103,7 @@ async function main() {
     ...csArgs, "--config", configFile, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`,
     "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
     "--disable-getting-started-override", repo,
-  ], { cwd: repo, env: { ...process.env, HOME: tmp }, logFile: join(tmp, "code-server.log") });
+  ], { cwd: repo, env: { ...process.env, ...modelEnv, HOME: tmp }, logFile: join(tmp, "code-server.log") });
   server.on("exit", (code, signal) => say(`code-server exited (${code ?? signal})`));
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
   say(`code-server listening on ${port}`);
@@ -114,6 +130,15 @@ async function main() {
   await wb.waitForStatus(/^(?![\s\S]*Activating Extensions)/, 30_000);
   await page.waitForTimeout(500);
   await wb.shot("01-loopwright-view", "The Loopwright views and the status bar after start");
+  const ctx = { python, repo, run, say, waitFor, fileAtMain };
+  if (only === "threads") {
+    await reviewThreads(wb, ctx);
+    await crashAndRestart(wb, page, server.pid, /tidy-the-greeter awaiting approval/);
+    await viewedSurvivesAndLand(wb, ctx);
+    return;
+  }
+
+  await tellTheManager(wb);
 
   // Dispatch from the command palette with the task file's text as the body.
   await wb.openFile(TASK_FILE);
@@ -132,16 +157,16 @@ async function main() {
   say(`session row: ${await row.getAttribute("aria-label")}`);
 
   await row.click();
-  const accept = await wb.waitForCodeLens("Accept hunk", 30_000);
-  await wb.waitForCodeLens("Approve & land", 5_000);
-  await wb.shot("05-diff-with-code-lenses", "The diff, base ↔ head, with the server's code lenses");
+  const judge = await wb.waitForCodeLens("Accept · Reject · Comment", 30_000);
+  await wb.page.waitForTimeout(300);
+  await wb.shot("05-diff-with-code-lenses", "The diff, base ↔ head: one short lens per hunk, Approve & Land in the title bar");
 
-  await accept.click();
+  await judge.click();
+  await wb.pickQuickItem("Accept", "06a-judge-hunk");
   await wb.waitForCodeLens("Accepted ✓", 15_000);
-  await wb.shot("06-hunk-accepted", "The hunk's lens reads Accepted after the click");
+  await wb.shot("06-hunk-accepted", "The hunk's lens reads Accepted after the pick");
 
-  const approve = await wb.waitForCodeLens("Approve & land", 5_000);
-  await approve.click();
+  await wb.clickEditorAction("Approve & Land");
   await waitFor(() => gitLog(repo).length > 1, 60_000, "a new commit on main");
   const content = fileAtMain(repo, CHANGED_FILE);
   if (content !== "hi\n") {
@@ -153,8 +178,21 @@ async function main() {
   say(`git log of the sample:\n  ${gitLog(repo).join("\n  ")}`);
 
   await decideRequestChangesAndReject(wb);
-  await crashAndRestart(wb, page, server.pid);
+  await reviewThreads(wb, ctx);
+  await crashAndRestart(wb, page, server.pid, /say-hello landed/);
+  await viewedSurvivesAndLand(wb, ctx);
   await showDashboard(wb, repo);
+}
+
+/** The Manager view: its status line, and a message told from its box into the thread. */
+async function tellTheManager(wb) {
+  const view = await wb.webviewFrameWith("textarea#text", 30_000);
+  await waitFor(async () => /manager is off/.test(await view.locator("#status").innerText().catch(() => "")), 15_000, "the Manager view's status");
+  await view.locator("textarea#text").fill("Prioritise the greeting tasks; never touch README.md without asking me");
+  await view.locator("#send").click();
+  await waitFor(async () => /You[\s\S]*Prioritise the greeting tasks/.test(await view.locator("#entries").innerText().catch(() => "")), 15_000, "the told message in the Manager view");
+  await waitFor(async () => (await view.locator("textarea#text").inputValue()) === "", 5_000, "the box to be emptied");
+  await wb.shot("20-manager-view", "The Manager view: the manager's thread and a box to tell it something (the manager is off here)");
 }
 
 /** The dashboard webview: the report of what ran, kept up to date while it is open. */
@@ -197,20 +235,22 @@ async function decideRequestChangesAndReject(wb) {
   await wb.pickQuickItem("hello", "09-answer-decision");
   say("decision answered from the palette");
 
-  let row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
-  await row.click();
-  await (await wb.waitForCodeLens("Comment", 30_000)).click();
+  await wb.openSession("Sessions", /pick-a-greeting awaiting approval/, "pick-a-greeting");
+  await (await wb.waitForCodeLens("Accept · Reject · Comment", 30_000)).click();
+  await wb.pickQuickItem("Comment…");
   await wb.typeInput("Why not hi?");
   await wb.waitForCodeLens("Commented", 15_000);
   await wb.waitForTreeItem("Activity", /hunk \w+ commented/, 10_000);
-  await (await wb.waitForCodeLens("Request changes", 5_000)).click();
+  // Two files: the multi-file diff editor; the Review view's title bar has the actions.
+  await wb.clickViewAction("Review", "Request Changes");
   await wb.typeInput("Say it louder", { name: "10-request-changes-note", caption: "Request changes asks for the note to the worker" });
   await wb.waitForTreeItem("Activity", /changes requested by human: Say it louder/, 15_000);
   say("changes requested; waiting for the worker's next attempt");
 
-  row = await wb.waitForTreeItem("Sessions", /pick-a-greeting awaiting approval/, 60_000);
-  await row.click();
-  await (await wb.waitForCodeLens(/^Reject$/, 30_000)).click();
+  await wb.waitForTreeItem("Review", /pick-a-greeting: .* round 2/, 60_000);
+  await wb.openSession("Sessions", /pick-a-greeting awaiting approval/, "pick-a-greeting");
+  await wb.waitForCodeLens("Accept · Reject · Comment", 30_000);
+  await wb.clickViewAction("Review", "Reject");
   await wb.typeInput("Not needed after all");
   await wb.waitForTreeItem("Sessions", /pick-a-greeting rejected/, 30_000);
   await wb.waitForTreeItem("Activity", /rejected by human: Not needed after all/, 10_000);
@@ -219,7 +259,7 @@ async function decideRequestChangesAndReject(wb) {
 }
 
 /** Kill `loopwright serve` (by its pid, found in code-server's process group). */
-async function crashAndRestart(wb, page, group) {
+async function crashAndRestart(wb, page, group, sessionAfter) {
   const ps = run("ps", ["-eo", "pid=,pgid=,args="]);
   const serve = ps.split("\n").map((l) => l.trim().split(/\s+/)).find(
     ([, pgid, ...args]) => Number(pgid) === group && args.join(" ").includes("loopwright serve"));
@@ -233,7 +273,7 @@ async function crashAndRestart(wb, page, group) {
   await waitFor(() => /Received response 'loopwright\/state[\s\S]*Server is running[\s\S]*Received response 'loopwright\/state/.test(extensionLog()),
     30_000, "the state to be read again after the restart");
   await wb.waitForStatus(/\d+ running · \d+ need you/, 30_000);
-  await wb.waitForTreeItem("Sessions", /say-hello landed/, 10_000);
+  await wb.waitForTreeItem("Sessions", sessionAfter, 10_000);
   await page.waitForTimeout(300);
   await wb.shot("12-server-restarted", "After a crash the server is restarted and the user told once");
 }

@@ -18,7 +18,7 @@ import {
   showQuickPick,
 } from "./common/vscodeapi";
 import { askAnswer, askDispatch, askNote, askWhy } from "./ask";
-import { openReview } from "./review/open";
+import { openReview, type ReviewOpener } from "./review/open";
 import { VIEW_IDS } from "./views/trees";
 
 export interface CommandDeps {
@@ -28,6 +28,10 @@ export interface CommandDeps {
   readonly refresh: () => Promise<void>;
   /** Open the dashboard webview (or bring it to the front). */
   readonly showDashboard: () => Promise<void>;
+  /** Where reviews are read and shown. */
+  readonly reviews: ReviewOpener;
+  /** The session the Review view shows (its title-bar buttons pass no argument). */
+  readonly currentReview: () => string | undefined;
 }
 
 type SessionWant = Parameters<typeof sessionsFor>[1];
@@ -159,9 +163,16 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     run("loopwright.openDiff", async (arg?: unknown) => {
       const session = await pickSession(arg, "diff", "Open the change of which session?");
       if (session !== undefined) {
-        await openReview(server, session);
+        await openReview(deps.reviews, session);
       }
     }),
+
+    // The Review view's title bar: the same acts on the change it shows.
+    ...(["approveSession", "requestChangesSession", "rejectSession"] as const).map((verb) =>
+      run(`loopwright.review.${verb}`, async () => {
+        const session = deps.currentReview();
+        return session === undefined ? undefined : executeCommand(`loopwright.${verb}`, session);
+      })),
 
     run("loopwright.showDashboard", async () => deps.showDashboard()),
     run("loopwright.showLog", async () => logChannel().show()),

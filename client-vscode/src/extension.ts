@@ -2,7 +2,7 @@
 // documents and the commands, and connect them. Each part lives in its own module.
 
 import type { ExtensionContext } from "vscode";
-import { Methods, type RevealParams } from "./protocol";
+import { Methods, type Ready, type RevealParams } from "./protocol";
 import { LoopStore } from "./model/store";
 import { parseCommandSetting } from "./model/serverCommand";
 import { parseReviewUri } from "./model/reviewUri";
@@ -16,7 +16,15 @@ import { registerCommands } from "./commands";
 import { DashboardPanel } from "./dashboard/panel";
 import { ReviewDocuments } from "./review/documents";
 import { lensCommandMiddleware } from "./review/lensCommands";
-import { openReview } from "./review/open";
+import { openReview, type ReviewOpener } from "./review/open";
+import { ReviewActions } from "./review/actions";
+import { ReviewCache } from "./review/cache";
+import { ReviewComments } from "./review/comments";
+import { threadModels } from "./model/threads";
+import { ReviewView } from "./views/reviewView";
+import { ManagerView } from "./views/managerView";
+import { registerPhoneLink } from "./away/phoneLink";
+import { PresenceReporter } from "./away/presence";
 import { LoopStatusBar } from "./views/statusBar";
 import { LoopViews } from "./views/trees";
 
@@ -34,11 +42,12 @@ export async function activate(context: ExtensionContext): Promise<void> {
     traceInfo("No workspace folder: the server is not started");
     return;
   }
+  let reviews: ReviewOpener | undefined;
   const srv = new LoopwrightServer(folder, {
     showReviewDocument: async (uri) => {
       const ref = parseReviewUri(uri);
-      if (ref !== undefined) {
-        await openReview(srv, ref.sessionId);
+      if (ref !== undefined && reviews !== undefined) {
+        await openReview(reviews, ref.sessionId);
       }
       return ref !== undefined;
     },
@@ -48,13 +57,36 @@ export async function activate(context: ExtensionContext): Promise<void> {
 
   const sync = new StateSync(srv, store, statusBar);
   const dashboard = new DashboardPanel(srv, store);
-  srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(srv, p));
+  const cache = new ReviewCache(srv, store);
+  const actions = new ReviewActions(srv, cache);
+  const reviewView = new ReviewView(cache, (session, path, viewed) => actions.setViewed(session, path, viewed));
+  const opener: ReviewOpener = { load: (session) => cache.load(session), show: (session) => reviewView.show(session) };
+  reviews = opener;
+  srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(opener, p));
+  // Startup (or Set up Loopwright) is over: read the state now rather than on the next retry.
+  srv.onNotification(Methods.ready, (p: Ready) => {
+    if (p.ok) {
+      void sync.refresh().catch(() => undefined);
+    } else {
+      statusBar.setOffline(`Loopwright: ${p.problem}`);
+    }
+  });
   context.subscriptions.push(
     srv,
     sync,
     dashboard,
+    cache,
+    reviewView,
+    new ManagerView(srv, store),
+    registerPhoneLink(srv),
+    new PresenceReporter(srv),
     new ReviewDocuments(srv, store),
-    ...registerCommands({ server: srv, store, refresh: () => sync.refresh(), showDashboard: () => dashboard.show() }),
+    new ReviewComments(cache, actions, (r) => threadModels(r.threads, r.reviewer?.name ?? "")),
+    ...actions.register(() => reviewView.session),
+    ...registerCommands({
+      server: srv, store, reviews: opener, refresh: () => sync.refresh(), showDashboard: () => dashboard.show(),
+      currentReview: () => reviewView.session,
+    }),
     onDidChangeConfiguration((e) => {
       if (changesServerCommand(e)) {
         traceInfo("Server settings changed: restarting the server");
@@ -76,10 +108,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
   void srv.start();
 }
 
-async function reveal(srv: LoopwrightServer, p: RevealParams): Promise<void> {
+async function reveal(reviews: ReviewOpener, p: RevealParams): Promise<void> {
   try {
     if (p.kind === "review") {
-      await openReview(srv, p.sessionId || p.ref);
+      await openReview(reviews, p.sessionId || p.ref);
     } else if (p.kind === "decision") {
       await executeCommand("loopwright.answerDecision", p.ref);
     } else {

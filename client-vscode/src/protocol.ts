@@ -17,23 +17,35 @@ export const Methods = {
   split: "loopwright/split",
   steer: "loopwright/steer",
   priority: "loopwright/priority",
+  presence: "loopwright/presence",
   hunk: "loopwright/hunk",
   review: "loopwright/review",
   reviewDocument: "loopwright/reviewDocument",
+  preview: "loopwright/preview",
   dashboard: "loopwright/dashboard",
   tell: "loopwright/tell",
   manager: "loopwright/manager",
   overruleAct: "loopwright/overruleAct",
+  threads: "loopwright/threads",
+  openThread: "loopwright/openThread",
+  replyThread: "loopwright/replyThread",
+  resolveThread: "loopwright/resolveThread",
+  viewed: "loopwright/viewed",
+  interdiff: "loopwright/interdiff",
+  reviewLenses: "loopwright/reviewLenses",
+  webLink: "loopwright/webLink",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
   reveal: "$/loopwright/reveal",
   /** The manager agent's new thread entries (docs/manager.md). */
   thread: "$/loopwright/thread",
+  /** Startup is over (also after Set up Loopwright): ask for the state then. */
+  ready: "$/loopwright/ready",
 } as const;
 
 export const REVIEW_SCHEME = "loopwright-review";
 
-export type InboxKind = "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+export type InboxKind = "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
 
 export type HunkVerdict = "accept" | "comment" | "reject";
 
@@ -52,13 +64,23 @@ export interface Requests {
   "loopwright/split": { params: SplitParams; result: SplitResult };
   "loopwright/steer": { params: SteerParams; result: SessionResult };
   "loopwright/priority": { params: PriorityParams; result: TaskResult };
+  "loopwright/presence": { params: PresenceParams; result: PresenceResult };
   "loopwright/hunk": { params: HunkParams; result: HunkResult };
   "loopwright/review": { params: SessionParams; result: Review };
   "loopwright/reviewDocument": { params: ReviewDocumentParams; result: DocumentResult };
+  "loopwright/preview": { params: SessionParams; result: PreviewView };
   "loopwright/dashboard": { params: NoParams; result: DashboardResult };
   "loopwright/tell": { params: TellParams; result: ThreadEntry };
   "loopwright/manager": { params: ManagerParams; result: ManagerThread };
   "loopwright/overruleAct": { params: OverruleActParams; result: ThreadEntry };
+  "loopwright/threads": { params: ThreadsParams; result: ThreadsResult };
+  "loopwright/openThread": { params: OpenThreadParams; result: ThreadResult };
+  "loopwright/replyThread": { params: ReplyThreadParams; result: ThreadResult };
+  "loopwright/resolveThread": { params: ResolveThreadParams; result: ThreadResult };
+  "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
+  "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
+  "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
+  "loopwright/webLink": { params: NoParams; result: WebLinkResult };
 }
 
 /** `loopwright/state`: everything a client shows. */
@@ -177,12 +199,14 @@ export interface SessionRow {
   dependsOn: string[];
   /** steering notes its worker has not taken yet */
   steersPending: number;
+  /** the cluster node its worker runs (or ran) on; empty on this machine */
+  node: string;
 }
 
 /** Something that waits on the human, as every front end shows it. */
 export interface InboxItem {
-  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task */
-  kind: "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
+  /** what waits: a question, a change to review, a blocked landing, a failure, a declined task, a pull request, a conflict, a config.toml edit that did not apply, an inbox file that could not become a task, a push channel that keeps failing, a compute cluster that cannot be reached */
+  kind: "channel" | "cluster" | "config" | "conflict" | "decision" | "declined" | "failed" | "landing_blocked" | "pull_request" | "refused" | "review";
   /** the decision id for a decision, the task id for a declined task, else the session id: what to pass to the CLI command or request */
   ref: string;
   /** the question, or the task's title */
@@ -199,6 +223,8 @@ export interface InboxItem {
   options: string[];
   /** the CLI verbs that apply: `answer`, `approve`, `request-changes`, `reject`, `kill`, `retry`, `diff`, `overrule`, `cancel`, `dismiss` */
   actions: string[];
+  /** a change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** One readable line per new record, for the Activity view. */
@@ -213,10 +239,13 @@ export interface ActivityLine {
   text: string;
 }
 
-/** `$/loopwright/changed`: what one batch of appended records changed. */
+/** `$/loopwright/changed`: what one batch of appended records changed; its size does
+not grow with the inbox or the history. */
 export interface Changed {
   /** the last record included */
   seq: number;
+  /** the `seq` this delta applies to: the previous delta's, or the state's; a client at another `seq` fell behind and asks `loopwright/state` again */
+  since: number;
   /** as in `State`, as of now */
   hostedManager: boolean;
   /** as in `State`, as of now */
@@ -227,14 +256,18 @@ export interface Changed {
   sessions: SessionRow[];
   /** always `[]` today: sessions stay in the log; kept for clients that prune */
   removedSessions: string[];
-  /** the **whole** inbox (it is short) */
-  inbox: InboxItem[];
   /** as in `State` */
   running: number;
   /** as in `State` */
   needYou: number;
   /** one line per new record (records another line already tells, such as a script's `run` step, have none) */
   activity: ActivityLine[];
+  /** inbox items that appeared or changed in this batch (omitted when none) */
+  inboxChanged: InboxItem[];
+  /** items that left the inbox in this batch, by key: `kind`, `ref` and `title` joined by `\n` (omitted when none) */
+  inboxRemoved: string[];
+  /** never sent (older servers sent the whole inbox here) */
+  inbox: InboxItem[];
 }
 
 /** `loopwright/review`: the session's reviewable change. */
@@ -267,6 +300,22 @@ export interface Review {
   reviewer: ReviewerVerdict | null;
   /** every request-changes note so far, oldest first */
   notes: string[];
+  /** 1, 2, …: each prepared review is a round */
+  round: number;
+  /** the round the human last sent back (0: none yet) */
+  reviewedRound: number;
+  /** that round's head (`""`: none) */
+  reviewedCommit: string;
+  /** one line: the gate rule that holds it, with its numbers, and what would have let it land alone */
+  waitingBecause: string;
+  /** files marked viewed ("3 of 7 files viewed") */
+  viewedCount: number;
+  /** files of the change */
+  fileCount: number;
+  /** every comment thread, as `loopwright/threads` */
+  threads: ReviewThread[];
+  /** the change's running build and its screenshots, when `[preview]` is set */
+  preview: PreviewView | null;
 }
 
 /** A changed file (also one without hunks: a binary file, a pure rename). */
@@ -279,6 +328,12 @@ export interface ReviewFile {
   headUri: string;
   /** its hunk ids, in diff order */
   hunks: string[];
+  /** marked viewed in this round (`loopwright/viewed`); a file that changes in a later round is unviewed again */
+  viewed: boolean;
+  /** changed since the round the human last sent back */
+  changedSinceReviewed: boolean;
+  /** the file as the human last reviewed it (`reviewed` side); `""` before a round was sent back */
+  reviewedUri: string;
 }
 
 /** One hunk of a review. */
@@ -408,9 +463,55 @@ export interface HunkResult {
   verdict: string | null;
 }
 
+/** A file that changed since the human last reviewed. */
+export interface InterdiffFile {
+  /** repository-relative */
+  path: string;
+  /** as last reviewed (`reviewed` side) */
+  fromUri: string;
+  /** as it is now (`head` side) */
+  toUri: string;
+}
+
+/** `loopwright/interdiff`: only what changed since the human last reviewed. */
+export interface InterdiffResult {
+  /** the session */
+  sessionId: string;
+  /** the head the human last sent back */
+  fromCommit: string;
+  /** the head under review now */
+  toCommit: string;
+  /** the round the human last sent back */
+  fromRound: number;
+  /** the current round */
+  toRound: number;
+  /** the unified diff between the two */
+  diff: string;
+  /** the files it changes */
+  files: InterdiffFile[];
+}
+
 export interface KillParams {
   session: string;
   reason?: string;
+}
+
+/** An LSP `Command`. */
+export interface LensCommand {
+  /** what the user sees */
+  title: string;
+  /** a `loopwright.*` command, for `workspace/executeCommand` */
+  command: string;
+  /** its one argument, the params of its request */
+  arguments: Record<string, unknown>[];
+}
+
+/** An LSP `CodeLens`, resolved. `range` is 0-based, as LSP positions are. */
+export interface ReviewLens {
+  /** `{start, end}`: the hunk's first line on the new side */
+  range: Record<string, unknown>;
+  /** what it runs */
+  command: LensCommand;
 }
 
 /** `loopwright/manager`: the thread's entries after record `after` (0: from the
@@ -445,11 +546,49 @@ export interface ManagerThread {
 
 export type NoParams = Record<string, never>;
 
+export interface OpenThreadParams {
+  session: string;
+  path: string;
+  line: number;
+  body: string;
+  side?: "base" | "head";
+}
+
 /** `loopwright/overruleAct`: undo a decision the manager took alone. */
 export interface OverruleActParams {
   act: string;
   answer?: string;
   why?: string;
+}
+
+/** The human is active on this window now (`true`: focused, typing, selecting), or
+left it (`false`). Send it at most every 15 s; while active in the last minute, a
+push waits `[push] hold_seconds` in case they answer here. */
+export interface PresenceParams {
+  active: boolean;
+}
+
+/** Whether the presence was recorded (false: the same was said under 15 s ago). */
+export interface PresenceResult {
+  recorded: boolean;
+}
+
+/** A session's running build (`[preview]`). */
+export interface PreviewView {
+  /** `starting` until its URL answers, `ready`, `failed` (it exited or never answered), `stopped` (landed, rejected, idle) */
+  state: "failed" | "ready" | "starting" | "stopped";
+  /** where it answers (noVNC's page for a desktop app) */
+  url: string;
+  /** why it failed or stopped */
+  reason: string;
+  /** the end of its output, when it failed */
+  outputTail: string;
+  /** `vnc`: a desktop app on a virtual display */
+  display: "none" | "vnc";
+  /** of the change under review, page by page */
+  screenshots: ScreenshotPair[];
+  /** screenshots that could not be taken, and why */
+  problems: string[];
 }
 
 export interface PriorityParams {
@@ -458,14 +597,39 @@ export interface PriorityParams {
   reason?: string;
 }
 
+/** `$/loopwright/ready`: startup is over (after `initialized`, and again after Set
+up Loopwright). Requests sent before it wait for it. */
+export interface Ready {
+  /** the repository (or the folder) the server opened */
+  root: string;
+  /** requests will be answered; false: see `problem` */
+  ok: boolean;
+  /** why not (not a repository, not set up); `""` when ok */
+  problem: string;
+  /** this server hosts the manager (else it attached to one, or none runs) */
+  hosted: boolean;
+}
+
 export interface RejectParams {
   session: string;
   why?: string;
 }
 
+export interface ReplyThreadParams {
+  session: string;
+  thread: string;
+  body: string;
+}
+
 export interface RequestChangesParams {
   session: string;
   note: string;
+}
+
+export interface ResolveThreadParams {
+  session: string;
+  thread: string;
+  resolved?: boolean;
 }
 
 /** `$/loopwright/reveal`: show this (the user chose Open on a prompt). */
@@ -480,6 +644,33 @@ export interface RevealParams {
 
 export interface ReviewDocumentParams {
   uri: string;
+}
+
+export interface ReviewLensesParams {
+  session: string;
+  path: string;
+}
+
+/** `loopwright/reviewLenses`: the review lenses of one file, ready to show. */
+export interface ReviewLensesResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** three per hunk: Accept, Reject, Comment (`loopwright.hunk`); `[]` unless the session awaits approval */
+  lenses: ReviewLens[];
+  /** the whole change: Approve & land, Request changes, Reject */
+  actions: LensCommand[];
+}
+
+/** One page of the preview, before and after the change. */
+export interface ScreenshotPair {
+  /** the page's path under the URL (`"/"`), or `"display"` for a desktop app */
+  page: string;
+  /** absolute path of a PNG: the session's build */
+  after: string;
+  /** absolute path of a PNG: the target branch's build; `""` when it could not be taken */
+  before: string;
 }
 
 export interface SessionParams {
@@ -538,6 +729,18 @@ export interface TellParams {
   text: string;
 }
 
+/** One comment of a thread. */
+export interface ThreadComment {
+  /** `human` `reviewer` `worker` */
+  author: string;
+  /** its text */
+  body: string;
+  /** the review round it was written on (a worker's reply: the round it answers) */
+  round: number;
+  /** when (Unix time) */
+  at: number;
+}
+
 /** One entry of the manager's thread. */
 export interface ThreadEntry {
   /** the log record it comes from */
@@ -578,4 +781,85 @@ export interface ThreadEntry {
 export interface ThreadParams {
   /** oldest first; append them to what `loopwright/manager` gave (drop `seq` ≤ the one you have) */
   entries: ThreadEntry[];
+}
+
+/** One thread, as it is after the action. */
+export interface ThreadResult {
+  /** the session */
+  sessionId: string;
+  /** the thread */
+  thread: ReviewThread;
+}
+
+/** A comment thread on a line of the change. */
+export interface ReviewThread {
+  /** `th-…` (a human's) or `rv<round>-<k>` (the reviewer agent's) */
+  threadId: string;
+  /** its session */
+  sessionId: string;
+  /** repository-relative */
+  path: string;
+  /** `head` (the change's new side) or `base` */
+  side: string;
+  /** 1-based, where it is now: carried through every later round */
+  line: number;
+  /** where it was opened, on its round */
+  originalLine: number;
+  /** the review round it was opened on (1: the first) */
+  round: number;
+  /** its own line changed (or its file left the change) in a later round */
+  outdated: boolean;
+  /** resolved threads do not go back to the worker */
+  resolved: boolean;
+  /** who opened it: `human` or `reviewer` */
+  author: string;
+  /** oldest first; the first opened it */
+  comments: ThreadComment[];
+}
+
+export interface ThreadsParams {
+  session: string;
+  path?: string;
+}
+
+/** `loopwright/threads`: a session's threads. */
+export interface ThreadsResult {
+  /** the session */
+  sessionId: string;
+  /** its current review round */
+  round: number;
+  /** resolved and outdated included */
+  threads: ReviewThread[];
+}
+
+export interface ViewedParams {
+  session: string;
+  path: string;
+  viewed?: boolean;
+}
+
+/** `loopwright/viewed`: the file's mark and the count. */
+export interface ViewedResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** its mark now */
+  viewed: boolean;
+  /** files of the change marked viewed */
+  viewedCount: number;
+  /** files of the change */
+  fileCount: number;
+}
+
+/** The phone page's link (with its access token) and the same as a QR code. */
+export interface WebLinkResult {
+  /** the link with the token in its fragment: whoever has it can act on the loop */
+  url: string;
+  /** the page without the token */
+  baseUrl: string;
+  /** a `run --web` or `serve --web` serves it now; else it is where `[web]` would serve it */
+  served: boolean;
+  /** the link as a QR code, one SVG element */
+  svg: string;
 }

@@ -1,6 +1,6 @@
 // Rows shaped like the server's (server/loopwright/lsp/wire.py), for the tests.
 
-import type { InboxItem, SessionRow, State } from "../src/protocol";
+import type { InboxItem, SessionRow, State, TaskRow } from "../src/protocol";
 
 export function row(over: Partial<SessionRow> & { sessionId: string }): SessionRow {
   return {
@@ -28,6 +28,10 @@ export function row(over: Partial<SessionRow> & { sessionId: string }): SessionR
     landedCommit: "",
     tokens: 0,
     costUsd: 0,
+    parent: "",
+    dependsOn: [],
+    steersPending: 0,
+    node: "",
     ...over,
   };
 }
@@ -42,6 +46,7 @@ export function inboxItem(over: Partial<InboxItem> & { ref: string }): InboxItem
     sessionName: "s-1-name",
     options: ["yes", "no"],
     actions: ["answer"],
+    preview: null,
     ...over,
   };
 }
@@ -50,5 +55,14 @@ export function state(over: Partial<State> = {}): State {
   return {
     seq: 10, root: "/repo", hostedManager: true, managerPid: 1, tasks: [], sessions: [], inbox: [],
     running: 0, needYou: 0, ...over,
+  };
+}
+
+export function task(over: Partial<TaskRow> & { taskId: string }): TaskRow {
+  return {
+    title: `Task ${over.taskId}`, source: "cli", labels: [], priority: 0, verdict: "accepted",
+    verdictReason: "", filedAt: 1000, sessions: [], triageRetrying: "",
+    parent: "", children: [], dependsOn: [], waitingOn: [], done: false, openReason: "",
+    ...over,
   };
 }

@@ -1,4 +1,5 @@
-"""The fold of the human's attention: open notifications, focus, the last digest, stalls.
+"""The fold of the human's attention: open notifications, focus, the last digest, stalls,
+the human's presence and the push channels' health.
 
 `state.py` folds everything; it hands this part of the vocabulary to `ATTENTION_APPLY`
 here, so every front end that folds the log (the manager, the CLI, the editor) knows the
@@ -36,6 +37,7 @@ class Notification(msgspec.Struct, kw_only=True):
     held: bool
     raised_at: float
     cause_seq: int
+    pushed: bool = False  # its push got through (PushSent): a restart does not resend it
 
 
 class Stall(msgspec.Struct, kw_only=True):
@@ -51,6 +53,17 @@ class Stall(msgspec.Struct, kw_only=True):
     killed: bool
 
 
+class Channel(msgspec.Struct, kw_only=True):
+    """A push channel's health, from its deliveries: failing since the first failure
+    after the last success; `down` once that lasted `[push] outage_seconds`."""
+
+    failing_since: float = 0.0  # 0: the last delivery got through (or none was tried)
+    last_error: str = ""
+    last_status: int = 0
+    down: bool = False
+    down_at: float = 0.0
+
+
 class Attention(msgspec.Struct, kw_only=True):
     notes: dict[str, Notification] = msgspec.field(default_factory=dict)  # open, by id
     by_key: dict[str, str] = msgspec.field(default_factory=dict)  # key -> open id
@@ -60,6 +73,9 @@ class Attention(msgspec.Struct, kw_only=True):
     digest_at: float = 0.0
     stalls: dict[str, Stall] = msgspec.field(default_factory=dict)  # open, by session
     stall_decisions: dict[str, str] = msgspec.field(default_factory=dict)  # -> session
+    present: bool = False  # a front end said the human is active on it (PresenceReported)
+    present_at: float = 0.0  # ... when it last said so
+    channels: dict[str, Channel] = msgspec.field(default_factory=dict)  # push, by name
 
     def open_for(self, key: str) -> Notification | None:
         nid = self.by_key.get(key)
@@ -131,6 +147,42 @@ def _stall_cleared(st: State, e: ev.StallCleared, at: float) -> None:
     st.attention.stalls.pop(e.session_id, None)
 
 
+def _presence(st: State, e: ev.PresenceReported, at: float) -> None:
+    st.attention.present, st.attention.present_at = e.active, at
+
+
+def _channel(st: State, name: str) -> Channel:
+    channels = st.attention.channels
+    old = channels.get(name) or Channel()
+    channels[name] = new = msgspec.structs.replace(old)  # a copy: `ahead` shares the rest
+    return new
+
+
+def _push_sent(st: State, e: ev.PushSent, at: float) -> None:
+    notes = st.attention.notes
+    if (note := notes.get(e.notification_id)) is not None:
+        notes[e.notification_id] = msgspec.structs.replace(note, pushed=True)
+    ch = _channel(st, e.channel)
+    ch.failing_since, ch.last_error, ch.last_status = 0.0, "", e.status
+
+
+def _push_failed(st: State, e: ev.PushFailed, at: float) -> None:
+    ch = _channel(st, e.channel)
+    ch.failing_since = ch.failing_since or at
+    ch.last_error, ch.last_status = e.error, e.status
+
+
+def _channel_down(st: State, e: ev.PushChannelDown, at: float) -> None:
+    ch = _channel(st, e.channel)
+    ch.down, ch.down_at = True, at
+    ch.failing_since = ch.failing_since or e.since
+
+
+def _channel_recovered(st: State, e: ev.PushChannelRecovered, at: float) -> None:
+    ch = _channel(st, e.channel)
+    ch.down, ch.down_at, ch.failing_since = False, 0.0, 0.0
+
+
 def _nothing(st: State, e: ev.Event, at: float) -> None:
     """Facts for the stall detector and the metrics; the state keeps nothing of them."""
 
@@ -141,7 +193,7 @@ def ahead(st: State, records: list[ev.Record]) -> State:
     att = st.attention
     view = msgspec.structs.replace(st, attention=msgspec.structs.replace(
         att, notes=dict(att.notes), by_key=dict(att.by_key), stalls=dict(att.stalls),
-        stall_decisions=dict(att.stall_decisions)))
+        stall_decisions=dict(att.stall_decisions), channels=dict(att.channels)))
     for r in records:
         if (part := ATTENTION_APPLY.get(type(r.event))) is not None:
             part(view, r.event, r.at)
@@ -157,4 +209,11 @@ ATTENTION_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.NotificationsReleased: _released,
     ev.DigestPublished: _digest,
     ev.FocusChanged: _focus,
+    ev.PresenceReported: _presence,
+    ev.PushHeld: _nothing,
+    ev.PushDropped: _nothing,
+    ev.PushSent: _push_sent,
+    ev.PushFailed: _push_failed,
+    ev.PushChannelDown: _channel_down,
+    ev.PushChannelRecovered: _channel_recovered,
 }

@@ -11,15 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError
 from .config import load as load_file
 from .config.suggest import did_you_mean
 from .project import Project
-from .review.reviewer import Reviewer, UnknownReviewer
-from .review.triage import AcceptEverything, Triager, UnknownTriager
-from .workers.base import UnknownBackend, Worker
-from .workers.script import ScriptWorker
+
+if TYPE_CHECKING:  # the slots load when something is made: `load` and the names do not
+    from .review.reviewer import Reviewer  # need them (`loopwright status` stays light)
+    from .review.triage import Triager
+    from .workers.base import Worker
+
+
+def _script_worker(_config: Config) -> Worker:
+    from .workers.script import ScriptWorker
+
+    return ScriptWorker()
 
 
 def _claude_worker(config: Config) -> Worker:
@@ -53,7 +61,7 @@ def _claude_triager(project: Project, config: Config) -> Triager:
 
 
 WORKERS: dict[str, Callable[[Config], Worker]] = {
-    "script": lambda _config: ScriptWorker(),
+    "script": _script_worker,
     "claude": _claude_worker,
     "claude-code": _claude_code_worker,
     "codex": _codex_worker,
@@ -66,6 +74,8 @@ MANAGER_AGENTS = ("off", "claude")  # the manager agent: none, or the built-in o
 def make_worker(name: str, config: Config) -> Worker:
     factory = WORKERS.get(name)
     if factory is None:
+        from .workers.base import UnknownBackend
+
         raise UnknownBackend(f"unknown worker backend {name!r}; known: {_known(WORKERS)}")
     return factory(config)
 
@@ -84,6 +94,8 @@ def make_reviewer(project: Project, config: Config) -> Reviewer | None:
         return None
     factory = REVIEWERS.get(name)
     if factory is None:
+        from .review.reviewer import UnknownReviewer
+
         raise UnknownReviewer(f"unknown reviewer {name!r} in [review]; known: "
                               f"{_known(REVIEWERS)}")
     return factory(project, config)
@@ -92,9 +104,13 @@ def make_reviewer(project: Project, config: Config) -> Reviewer | None:
 def make_triager(project: Project, config: Config) -> Triager:
     name = config.triage.agent
     if not name:
+        from .review.triage import AcceptEverything
+
         return AcceptEverything()
     factory = TRIAGERS.get(name)
     if factory is None:
+        from .review.triage import UnknownTriager
+
         raise UnknownTriager(f"unknown triage agent {name!r} in [triage]; known: "
                              f"{_known(TRIAGERS)}")
     return factory(project, config)

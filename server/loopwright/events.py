@@ -776,6 +776,238 @@ class TaskPrioritised(_Event, frozen=True, tag="task_prioritised"):
     priority: int
     by: str = "human"
     reason: str = ""
+# --- review threads, rounds and viewed marks (issue 14) ----------------------------
+
+
+class ThreadOpened(_Event, frozen=True, tag="thread_opened"):
+    """A comment thread on a line of a session's change (the human's; the reviewer
+    agent's comments become threads when their review is prepared). `line` is 1-based on
+    `side` of the current review."""
+
+    session_id: str
+    thread_id: str
+    path: str
+    line: int
+    body: str
+    side: Literal["head", "base"] = "head"
+    by: str = "human"
+
+
+class ThreadReplied(_Event, frozen=True, tag="thread_replied"):
+    """A reply in a thread: the human's, or the worker's answer after changes were
+    requested (`by` "worker")."""
+
+    session_id: str
+    thread_id: str
+    body: str
+    by: str = "human"
+
+
+class ThreadResolved(_Event, frozen=True, tag="thread_resolved"):
+    """A thread resolved (or reopened, `resolved` false). Resolved threads do not go
+    back to the worker."""
+
+    session_id: str
+    thread_id: str
+    resolved: bool = True
+    by: str = "human"
+
+
+class FileViewed(_Event, frozen=True, tag="file_viewed"):
+    """A changed file marked viewed (or not) in the session's current review round."""
+
+    session_id: str
+    path: str
+    viewed: bool = True
+    by: str = "human"
+
+
+class RoundCompared(_Event, frozen=True, tag="round_compared"):
+    """What changed between the last review's head and the next one's, as zero-context
+    hunks: threads move through it, changed files become unviewed. Appended with the
+    next `ReviewPrepared`, just before it."""
+
+    session_id: str
+    from_commit: str
+    to_commit: str
+    files: tuple[str, ...]
+    hunks: tuple[Hunk, ...]
+# --- push: interruptions sent to the phone (ntfy), and the human's presence ------------
+
+
+class PresenceReported(_Event, frozen=True, tag="presence_reported"):
+    """A front end says the human is active on it now (`active`), or has left it: while
+    they were active in the last minute, a push waits `[push] hold_seconds` first."""
+
+    active: bool
+    by: str = "editor"
+
+
+class PushHeld(_Event, frozen=True, tag="push_held"):
+    """The push of notification `notification_id` waits `seconds`: the human is active
+    in the editor and may answer there first."""
+
+    notification_id: str
+    seconds: float
+    reason: str
+
+
+class PushDropped(_Event, frozen=True, tag="push_dropped"):
+    """The push of a notification was not sent (or not retried): the item was answered
+    or withdrawn meanwhile."""
+
+    notification_id: str
+    reason: str
+
+
+class PushSent(_Event, frozen=True, tag="push_sent"):
+    """The channel took the push of `notification_id` (`attempt` 1, or a retry)."""
+
+    notification_id: str
+    channel: str
+    attempt: int
+    status: int  # the HTTP status the server answered
+
+
+class PushFailed(_Event, frozen=True, tag="push_failed"):
+    """The channel did not take it: `status` is the HTTP status (0: no answer, `error`
+    says why); retried after `retry_in` seconds (0: not retried)."""
+
+    notification_id: str
+    channel: str
+    attempt: int
+    status: int
+    error: str
+    retry_in: float
+
+
+class PushChannelDown(_Event, frozen=True, tag="push_channel_down"):
+    """Every delivery on `channel` failed for `outage_seconds` or more since `since`: it
+    shows in the inbox until a delivery gets through."""
+
+    channel: str
+    since: float
+    error: str
+
+
+class PushChannelRecovered(_Event, frozen=True, tag="push_channel_recovered"):
+    """A delivery on a channel that was down got through."""
+
+    channel: str
+    down_seconds: float
+# --- a session's environment and its preview (issue 15) ------------------------------
+
+
+class PortsReserved(_Event, frozen=True, tag="ports_reserved"):
+    """`[environment] ports`: the session's own free ports, held until it ends (a
+    restart keeps them: the fold holds every live session's)."""
+    session_id: str
+    ports: tuple[int, ...]
+
+
+class EnvironmentReleased(_Event, frozen=True, tag="environment_released"):
+    """The ended session's teardown is done and its ports are free for others."""
+    session_id: str
+    ports: tuple[int, ...] = ()
+
+
+class TeardownRan(_Event, frozen=True, tag="teardown_ran"):
+    """One `[environment] teardown` command, run once the session ended."""
+    session_id: str
+    command: str
+    exit_code: int
+    output_tail: str
+    seconds: float
+    timed_out: bool = False
+
+
+class PreviewRequested(_Event, frozen=True, tag="preview_requested"):
+    """A human asked for the session's preview (`loopwright preview`, the editor)."""
+    session_id: str
+    by: str = "human"
+
+
+class PreviewStarted(_Event, frozen=True, tag="preview_started"):
+    session_id: str
+    url: str
+    command: str
+    head_commit: str = ""  # the change it serves
+    display: Literal["none", "vnc"] = "none"
+
+
+class PreviewReady(_Event, frozen=True, tag="preview_ready"):
+    """The preview answers at its URL, `seconds` after it was started."""
+    session_id: str
+    url: str
+    seconds: float
+
+
+class PreviewFailed(_Event, frozen=True, tag="preview_failed"):
+    """The preview exited, or never answered within `[preview] ready_seconds`."""
+    session_id: str
+    reason: str
+    output_tail: str = ""
+
+
+class PreviewStopped(_Event, frozen=True, tag="preview_stopped"):
+    session_id: str
+    reason: str  # "landed", "rejected", "idle for 30 min", "the manager stopped"
+
+
+class Screenshot(msgspec.Struct, frozen=True, kw_only=True):
+    """One page, after (the session's build) and before (the target's), as PNG files
+    under `.loopwright/previews/`; "" when that side could not be taken."""
+    page: str
+    after: str
+    before: str = ""
+
+
+class ScreenshotsTaken(_Event, frozen=True, tag="screenshots_taken"):
+    session_id: str
+    head_commit: str
+    shots: tuple[Screenshot, ...]
+    problems: tuple[str, ...] = ()  # what could not be taken, and why
+# --- compute: the Ray cluster (docs/cluster.md) ------------------------------------
+
+
+class ClusterUnreachable(_Event, frozen=True, tag="cluster_unreachable"):
+    """The cluster in `[compute]` could not be reached (or was lost); work meant for it
+    waits, or runs here under `fallback = "local"`."""
+
+    address: str
+    error: str
+    waiting: int = 0  # how many runs wait for it
+
+
+class ClusterReached(_Event, frozen=True, tag="cluster_reached"):
+    address: str
+    nodes: int
+    cpus: float
+
+
+class SessionPlaced(_Event, frozen=True, tag="session_placed"):
+    """A session's worker went to a cluster node; nothing of it is on this machine until
+    its work comes back (`WorkBroughtBack`)."""
+
+    session_id: str
+    node: str
+
+
+class SessionCheckpointed(_Event, frozen=True, tag="session_checkpointed"):
+    """The node sent the session's tree back as `commit` after `steps` steps (kept under
+    refs/loopwright/checkpoints/): a lost node resumes from here."""
+
+    session_id: str
+    commit: str
+    steps: int
+
+
+class WorkBroughtBack(_Event, frozen=True, tag="work_brought_back"):
+    """A session's work came back from its node onto its branch, checked out here."""
+
+    session_id: str
+    worktree: str
+    commit: str
 
 
 Event = (
@@ -858,6 +1090,32 @@ Event = (
     | SteerReceived
     | TaskPrioritised
     | SubTaskDropped
+    | ThreadOpened
+    | ThreadReplied
+    | ThreadResolved
+    | FileViewed
+    | RoundCompared
+    | PresenceReported
+    | PushHeld
+    | PushDropped
+    | PushSent
+    | PushFailed
+    | PushChannelDown
+    | PushChannelRecovered
+    | PortsReserved
+    | EnvironmentReleased
+    | TeardownRan
+    | PreviewRequested
+    | PreviewStarted
+    | PreviewReady
+    | PreviewFailed
+    | PreviewStopped
+    | ScreenshotsTaken
+    | ClusterUnreachable
+    | ClusterReached
+    | SessionPlaced
+    | SessionCheckpointed
+    | WorkBroughtBack
 )
 
 EVENT_TYPES: tuple[type[_Event], ...] = Event.__args__
@@ -875,6 +1133,11 @@ HUMAN_EVENTS: tuple[type[_Event], ...] = (
     FocusChanged,
     ManagerTold,
     ManagerOverruled,
+    ThreadOpened,
+    ThreadResolved,
+    FileViewed,
+    PresenceReported,
+    PreviewRequested,
 )
 
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import events as ev
 from .config import Config
@@ -30,8 +31,14 @@ class Runtime:
     # Held while git changes a session's worktree from outside its worker (bringing it
     # up to a moved target) and while the worker's work is committed: never both at once.
     worktree_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Held while a session's ports are picked and recorded: one reservation at a time.
+    ports_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set when a session took a warm worktree: the pool refills (manager/warm.py).
+    warm_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # Check runs compete for the same cores: at most this many at once.
     checks_slots: asyncio.Semaphore = field(init=False)
+    # The handle on the Ray cluster (manager/checks_run.py), made when first needed.
+    compute: Any = None
 
     def __post_init__(self) -> None:
         self.checks_slots = asyncio.Semaphore(

@@ -20,6 +20,9 @@ from . import events as ev
 from .attention_state import ATTENTION_APPLY, Attention
 from .delegation_state import DELEGATION_APPLY, Steer
 from .delegation_state import refusal as delegation_refusal
+from .environment_state import EVENTS as ENVIRONMENT_EVENTS
+from .environment_state import SessionEnvironment
+from .environment_state import record as record_environment
 from .lifecycle import (
     ACTIVE,
     DECISION_TRANSITIONS,
@@ -34,6 +37,8 @@ from .lifecycle import (
     TaskVerdict,
 )
 from .manager_state import MANAGER_APPLY, ManagerPart, spent
+from .review_state import REVIEW_APPLY, Rounds, changes_requested, review_prepared, threads_note
+from .review_state import refused as review_refused
 from .world_state import WORLD_APPLY, World, rebase_note, record_session_detail
 from .world_state import manager_started as world_manager_started
 
@@ -125,6 +130,7 @@ class Session(msgspec.Struct, kw_only=True):
     gate_reasons: tuple[str, ...] = ()
     hunk_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
     hunk_comments: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    rounds: Rounds = msgspec.field(default_factory=Rounds)  # threads, viewed marks
     landing_blocked: str = ""
     landed_commit: str = ""
     worktree_removed: bool = False
@@ -133,11 +139,16 @@ class Session(msgspec.Struct, kw_only=True):
     tokens: int = 0  # every token billed for this session's agents (cache included)
     cost_usd: float = 0.0
     reviewer_rounds: int = 0  # times the reviewer agent sent the change back
+    node: str = ""  # the cluster node its worker runs on ([compute]); "" on this machine
+    checkpoint_commit: str = ""  # the node's last checkpoint of its tree
+    checkpoint_steps: int = 0  # the steps that checkpoint holds
     # Non-blocking questions answered against the assumption the worker went on with:
     # not yet sent to the worker (`unheeded`), and sent (`heeded`), by decision id.
     unheeded: list[str] = msgspec.field(default_factory=list)
     heeded: list[str] = msgspec.field(default_factory=list)
     steers: list[Steer] = msgspec.field(default_factory=list)  # notes steered to its worker
+    # Ports, teardown and preview (environment_state.py).
+    environment: SessionEnvironment = msgspec.field(default_factory=SessionEnvironment)
 
     @property
     def terminal(self) -> bool:
@@ -192,11 +203,12 @@ class State(msgspec.Struct, kw_only=True):
     manager: ManagerPart = msgspec.field(default_factory=ManagerPart)  # the manager agent
     last_seq: int = 0
     manager_pid: int | None = None
+    # The open decisions' ids by session, in the order asked: an index the fold keeps, so
+    # finding a session's questions is not a scan of every decision ever asked.
+    open_by_session: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
     def open_decisions(self, session_id: str) -> list[Decision]:
-        return [
-            d for d in self.decisions.values() if d.session_id == session_id and d.open
-        ]
+        return [self.decisions[d] for d in self.open_by_session.get(session_id, ())]
 
     def count(self, *states: SessionState) -> int:
         return sum(1 for s in self.sessions.values() if s.state in states)
@@ -275,6 +287,8 @@ def illegal(state: State, event: ev.Event) -> str | None:
             return (f"task {t.task_id} was accepted and has a session: to stop it, "
                     "`loopwright kill` the session")
         return refused(state, event)
+    if type(event) in REVIEW_APPLY:
+        return review_refused(state, event)
     if isinstance(event, ev.HunkJudged):
         s = state.sessions.get(event.session_id)
         if s is None:
@@ -368,11 +382,14 @@ def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
 
 
 def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
+    if (old := st.decisions.get(e.decision_id)) is not None and old.open:  # asked again
+        st.open_by_session[old.session_id].remove(e.decision_id)
     st.decisions[e.decision_id] = Decision(
         decision_id=e.decision_id, question=e.question, options=e.options,
         default=e.default, blocking=e.blocking, session_id=e.session_id,
         task_id=e.task_id, asked_at=at,
     )
+    st.open_by_session.setdefault(e.session_id, []).append(e.decision_id)
     if not e.session_id and (t := st.tasks.get(e.task_id)) is not None:
         t.triage_retrying = ""  # triage has asked the human: it is no longer retrying
     s = st.sessions.get(e.session_id)
@@ -385,6 +402,10 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
     if d is None or d.status not in DECISION_TRANSITIONS[ev.DecisionAnswered]:
         return
     d.answer, d.answered_at, d.answered_by = e.answer, at, e.by
+    still_open = st.open_by_session[d.session_id]
+    still_open.remove(d.decision_id)
+    if not still_open:
+        del st.open_by_session[d.session_id]
     s = st.sessions.get(d.session_id)
     if s is not None and st.answered_against_worker(d) and not s.terminal:
         s.unheeded.append(d.decision_id)
@@ -401,11 +422,15 @@ def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
             s.hunk_comments.setdefault(e.hunk_id, []).append(e.comment.strip())
 
 
-def note_for_worker(s: Session, note: str) -> str:
-    """The human's note, followed by what they said hunk by hunk: a rejected hunk and
-    every comment, placed by file and line so the worker can find them."""
+def note_for_worker(s: Session, note: str, *, threads: bool = True) -> str:
+    """The human's note, followed by every open review thread (`threads`: the reviewer
+    agent's own note already lists its comments) and what they said hunk by hunk: a
+    rejected hunk and every comment, placed by file and line so the worker can find
+    them."""
     if s.review is None:
         return note
+    if threads and (threads_text := threads_note(s)):
+        note = note.rstrip() + "\n\n" + threads_text
     lines = []
     for h in s.review.hunks:
         where = f"{h.path} line {h.new_start}"
@@ -452,6 +477,7 @@ _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     **ATTENTION_APPLY,
     **MANAGER_APPLY,
     **DELEGATION_APPLY,
+    **REVIEW_APPLY,
 }
 
 
@@ -475,13 +501,25 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     s = st.sessions.get(session_id) if session_id else None
     if s is None:
         return
-    if type(e) is ev.WorkerActed:  # by far the most frequent event: skip the match
+    # The most frequent events skip the match below: none of them moves a session.
+    if type(e) is ev.WorkerActed:
         s.steps_done = max(s.steps_done, e.step + 1)
         s.last_message = f"{e.action} {e.detail}".strip()
         return
+    if type(e) is ev.ModelReplied:
+        s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
+                     + e.cache_read_tokens)
+        s.cost_usd += e.cost_usd
+        if e.agent == "worker":
+            s.turns += 1
+        return
+    if type(e) is ev.ModelPrompted or type(e) is ev.CommandRan:  # the state keeps nothing of
+        return  # them (the transcript is read from the log, the stall tracker folds them)
     sent_back = type(e) is ev.ChangesRequested and s.state in (S.AWAITING_APPROVAL,
                                                                S.REVIEWING)
-    _record_details(s, e)
+    if type(e) is ev.ReviewPrepared and s.state == S.REVIEWING:
+        review_prepared(s, e, at)
+    _record_details(s, e, at)
     if sent_back and s.unheeded:  # every note back carries the answers not yet sent
         s.instruction = s.feedback[-1] = (s.instruction.rstrip() + "\n\n"
                                           + answers_note(st, s.unheeded))
@@ -502,7 +540,10 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
     _move(s, nxt, at)
 
 
-def _record_details(s: Session, e: ev.Event) -> None:
+def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
+    if type(e) in ENVIRONMENT_EVENTS:
+        record_environment(s.environment, e, at)
+        return
     match e:
         case ev.SessionStarted():
             if s.state == S.QUEUED:
@@ -514,6 +555,12 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.last_message = message
             if step is not None:
                 s.steps_done = max(s.steps_done, step + 1)
+        case ev.SessionPlaced(node=node):
+            s.node = node
+        case ev.SessionCheckpointed(commit=commit, steps=steps):
+            s.checkpoint_commit, s.checkpoint_steps = commit, steps
+        case ev.WorkBroughtBack(worktree=worktree) if not s.worktree:
+            s.worktree = worktree
         case ev.SetupRan(command=command, exit_code=0) if not e.timed_out:
             s.setup_passed.append(command)
         case ev.WorkerFinished() if s.state in (S.RUNNING, S.WAITING):
@@ -533,8 +580,9 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.gate_reasons = reasons
         case ev.ChangesRequested(note=note) if s.state in (S.AWAITING_APPROVAL,
                                                            S.REVIEWING):
-            s.instruction = note_for_worker(s, note)
+            s.instruction = note_for_worker(s, note, threads=e.by != "reviewer")
             s.feedback.append(s.instruction)
+            changes_requested(s, e.by)
             if e.by == "reviewer":
                 s.reviewer_rounds += 1
         case ev.PullRequestReviewed(note=note) if s.state == S.LANDING:
@@ -542,12 +590,6 @@ def _record_details(s: Session, e: ev.Event) -> None:
             s.feedback.append(note)
         case ev.SessionKilled(reason=reason) if reason and s.state not in TERMINAL:
             s.failure = reason  # a retry tells the next attempt why this one was stopped
-        case ev.ModelReplied():
-            s.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
-                         + e.cache_read_tokens)
-            s.cost_usd += e.cost_usd
-            if e.agent == "worker":
-                s.turns += 1
         case ev.SessionRebased() if not s.terminal:
             s.base_commit, s.head_commit = e.base_commit, e.head_commit
         case ev.RebaseConflicted() if not s.terminal:

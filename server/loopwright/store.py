@@ -3,22 +3,30 @@
 One table, `events(seq, at, type, body)`; `seq` is the rowid, so reading what came after
 a sequence number is an index range scan, never a table scan. SQLite serialises writers,
 so sequence order is commit order across processes. Other processes' appends are noticed
-by polling `PRAGMA data_version`, which changes only when another connection commits.
+by `PRAGMA data_version`, which changes only when another connection commits; a waiting
+store looks at it when the log's WAL file changes (an inotify watch, `store_watch.py`),
+so waiting costs nothing while nothing happens. Without a watch it polls.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from . import events as ev
+from .store_watch import WATCH
 
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.02  # without a watch on the WAL
+# Woken by the WAL, the commit may not be visible yet (SQLite updates the WAL's index
+# just after writing it): look again this soon, this many times.
+RECHECK_SECONDS = 0.005
+RECHECKS = 4
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 REDACTED = "[redacted]"
 _REDACTED = REDACTED.encode()
@@ -42,7 +50,7 @@ _HEADER_SHAPES = re.compile(
     rb"|((?<![A-Za-z])(?i:bearer)[\x20\t]+)[A-Za-z0-9._~+/-]{12,}=*"
 )
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq  INTEGER PRIMARY KEY AUTOINCREMENT,
     at   REAL NOT NULL,
@@ -52,7 +60,18 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_transcript
     ON events(json_extract(CAST(body AS TEXT), '$.session_id'), seq)
     WHERE type IN ('model_prompted', 'model_replied');
+CREATE TABLE IF NOT EXISTS snapshots (
+    version TEXT PRIMARY KEY,
+    seq     INTEGER NOT NULL,
+    body    BLOB NOT NULL
+);
 """
+# Keep the newest snapshot of one version; drop the other versions' (they are stale).
+_SAVE_SNAPSHOT = """INSERT INTO snapshots(version, seq, body) VALUES (?, ?, ?)
+    ON CONFLICT(version) DO UPDATE SET seq = excluded.seq, body = excluded.body
+    WHERE excluded.seq > snapshots.seq"""
+_TAGS: dict[type, str] = {}  # an event's tag by its type: `tag_of` once per type
+_INSERT = "INSERT INTO events(at, type, body) VALUES (?, ?, ?)"
 # A worker's conversation, read through the index above (the WHERE must match it).
 _TRANSCRIPT = """SELECT seq, at, body FROM events
     WHERE type IN ('model_prompted', 'model_replied')
@@ -110,15 +129,20 @@ class Store:
             self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open the event log at {path}: {e}") from e
         self._secrets = [s.encode() for s in (secrets if secrets is not None
                                                else secrets_from_environment())]
         self._data_version = self._version()
         self._appended = asyncio.Event()  # binds to no loop until awaited
+        self._own = False  # appended here since the last read
+        self._watch: tuple[asyncio.AbstractEventLoop, int | None] | None = None
 
     def close(self) -> None:
+        if self._watch is not None and self._watch[1] is not None:
+            WATCH.unsubscribe(self.path, self._watch[1])
+        self._watch = None
         self._db.close()
 
     def checkpoint_elsewhere(self) -> None:
@@ -137,6 +161,28 @@ class Store:
         finally:
             db.close()
 
+    # --- snapshots of the fold (store_snapshot.py says what is in them) ----------
+
+    def read_snapshot(self, version: str) -> tuple[int, bytes] | None:
+        """The sequence number and body of the last snapshot of `version`, if any."""
+        row = self._db.execute("SELECT seq, body FROM snapshots WHERE version = ?",
+                               (version,)).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def write_snapshot(self, version: str, seq: int, body: bytes, *,
+                       own_connection: bool = False) -> None:
+        """Save a snapshot folded up to `seq` (an older one of the same version is kept
+        if it is newer). `own_connection`: on a connection of its own, from a thread."""
+        db = (sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+              if own_connection else self._db)
+        try:
+            with _Transaction(db):
+                db.execute("DELETE FROM snapshots WHERE version != ?", (version,))
+                db.execute(_SAVE_SNAPSHOT, (version, seq, body))
+        finally:
+            if own_connection:
+                db.close()
+
     # --- writing ---------------------------------------------------------------
 
     def append(self, *events: ev.Event) -> list[ev.Record]:
@@ -147,11 +193,18 @@ class Store:
         for e in events:
             raw = ev.encode(e)
             body = self._redact(raw)
-            rows.append((at, ev.tag_of(e), body))
+            kind = type(e)
+            if (tag := _TAGS.get(kind)) is None:
+                tag = _TAGS[kind] = ev.tag_of(kind)
+            rows.append((at, tag, body))
             stored.append(e if body == raw else ev.decode(body))
         with _Transaction(self._db):
-            self._db.executemany("INSERT INTO events(at, type, body) VALUES (?, ?, ?)", rows)
-            last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            if len(rows) == 1:  # the manager's usual append: one statement, no lookup
+                last = int(self._db.execute(_INSERT, rows[0]).lastrowid or 0)
+            else:
+                self._db.executemany(_INSERT, rows)
+                last = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        self._own = True
         self._appended.set()
         # One writer at a time: the rows of one transaction have consecutive seqs.
         first = last - len(rows) + 1
@@ -170,12 +223,20 @@ class Store:
     def read_after(self, seq: int = 0, limit: int | None = None) -> list[ev.Record]:
         # Cleared before reading, so an append after this read wakes the next wait().
         self._appended.clear()
+        self._own = False
         sql = "SELECT seq, at, body FROM events WHERE seq > ? ORDER BY seq"
         args: tuple[int, ...] = (seq,)
         if limit is not None:
             sql += " LIMIT ?"
             args = (seq, limit)
         return self._decoded(self._db.execute(sql, args).fetchall())
+
+    def read_all(self, after: int = 0, chunk: int = 10_000) -> Iterator[ev.Record]:
+        """Every record after `after`, decoded a chunk at a time: a pass over a long log
+        (the metrics, the report) holds one chunk in memory, not the whole history."""
+        while batch := self.read_after(after, limit=chunk):
+            yield from batch
+            after = batch[-1].seq
 
     @staticmethod
     def _decoded(rows: list[tuple[int, float, bytes]]) -> list[ev.Record]:
@@ -207,15 +268,46 @@ class Store:
         """Return when something may have been appended (here or by another process),
         or after `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        while not self.changed_elsewhere():
+        watching = self._watching()
+        rechecks = 0
+        while True:
+            if self._own:
+                return
+            self._appended.clear()  # from here on, a wake is news
+            if self.changed_elsewhere():
+                return
             left = deadline - time.monotonic()
             if left <= 0:
                 return
+            step = (left if not rechecks else min(RECHECK_SECONDS, left)) if watching \
+                else min(POLL_SECONDS, left)
+            rechecks = max(0, rechecks - 1)
             try:
-                await asyncio.wait_for(self._appended.wait(), min(POLL_SECONDS, left))
-                return
+                await asyncio.wait_for(self._appended.wait(), step)
+                rechecks = RECHECKS  # an append here (returns above) or the WAL moved
             except TimeoutError:
                 continue
+
+    def wake(self) -> None:
+        """End a `wait()` under way now (a stop that should not wait for the timeout)."""
+        self._own = True
+        self._appended.set()
+
+    def _watching(self) -> bool:
+        """Subscribe to the WAL watch on first wait (on this loop); False: poll."""
+        loop = asyncio.get_running_loop()
+        if self._watch is not None and self._watch[0] is loop:
+            return self._watch[1] is not None
+        if self._watch is not None and self._watch[1] is not None:
+            WATCH.unsubscribe(self.path, self._watch[1])
+        event = self._appended
+
+        def wake() -> None:  # on the observer's thread
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(event.set)
+
+        self._watch = (loop, WATCH.subscribe(self.path, wake))
+        return self._watch[1] is not None
 
     async def follow(self, after: int = 0) -> AsyncIterator[ev.Record]:
         """Yield every record after `after`, then each new one as it is appended."""

@@ -54,6 +54,17 @@ class Conflict(msgspec.Struct, kw_only=True):
     at: float
 
 
+class Cluster(msgspec.Struct, kw_only=True):
+    """What the manager last knew of the Ray cluster in `[compute]`."""
+
+    address: str = ""
+    reachable: bool | None = None  # None: not tried yet
+    error: str = ""
+    since: float = 0.0  # when it became what it is
+    nodes: int = 0
+    cpus: float = 0.0
+
+
 class ConfigFile(msgspec.Struct, kw_only=True):
     """What the running manager made of `config.toml` since it started."""
 
@@ -71,6 +82,7 @@ class World(msgspec.Struct, kw_only=True):
     conflicts: dict[str, Conflict] = msgspec.field(default_factory=dict)  # conflict_key
     rebase_conflicts: dict[str, ev.RebaseConflicted] = msgspec.field(default_factory=dict)
     config: ConfigFile = msgspec.field(default_factory=ConfigFile)
+    cluster: Cluster = msgspec.field(default_factory=Cluster)
 
 
 def conflict_key(sessions: tuple[str, ...]) -> str:
@@ -163,6 +175,18 @@ def manager_started(st: State) -> None:
     st.world.config = ConfigFile()
 
 
+def _cluster_unreachable(st: State, e: ev.ClusterUnreachable, at: float) -> None:
+    c = st.world.cluster
+    since = c.since if c.reachable is False else at
+    st.world.cluster = Cluster(address=e.address, reachable=False, error=e.error,
+                               since=since, nodes=0, cpus=0.0)
+
+
+def _cluster_reached(st: State, e: ev.ClusterReached, at: float) -> None:
+    st.world.cluster = Cluster(address=e.address, reachable=True, since=at,
+                               nodes=e.nodes, cpus=e.cpus)
+
+
 WORLD_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.ConfigReloaded: _config_reloaded,
     ev.ConfigRefused: _config_refused,
@@ -175,4 +199,6 @@ WORLD_APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.RebaseConflicted: _rebase_conflicted,
     ev.ConflictPredicted: _conflict_predicted,
     ev.ConflictCleared: _conflict_cleared,
+    ev.ClusterUnreachable: _cluster_unreachable,
+    ev.ClusterReached: _cluster_reached,
 }

@@ -24,7 +24,7 @@ S = SessionState
 PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo ok\n"}
 COMMANDS = ["init", "run", "dispatch", "status", "inbox", "diff", "answer", "approve",
             "request-changes", "reject", "kill", "retry", "overrule", "cancel", "log", "clean",
-            "config", "demo"]
+            "config", "demo", "web"]
 
 
 def wait_for(project: Project, what: object, timeout: float = 30.0) -> State:

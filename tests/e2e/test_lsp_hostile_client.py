@@ -126,6 +126,24 @@ def test_a_lua_client_may_send_empty_params_as_an_empty_array(make_repo: MakeRep
         assert missing["code"] == INVALID_PARAMS and "`session`" in missing["message"]
 
 
+def test_a_lua_client_may_send_empty_params_to_standard_methods_too(
+        make_repo: MakeRepo) -> None:
+    root = make_repo({"a.txt": "a\n"})
+    set_up(root)
+    server = RawServer(root)
+    try:
+        uri = root.as_uri()
+        assert "result" in server.request("init", "initialize", {
+            "processId": None, "rootUri": uri, "capabilities": {},
+            "workspaceFolders": [{"uri": uri, "name": root.name}]})
+        server.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": []}))
+        state = server.request(1, "loopwright/state", [])
+        assert state["result"]["hostedManager"] is True, state
+        assert "result" in server.request("bye", "shutdown", [])
+    finally:
+        server.stop()
+
+
 def test_a_request_after_shutdown_is_answered_not_dropped(make_repo: MakeRepo) -> None:
     with server_on(make_repo({"a.txt": "a\n"})) as server:
         assert server.request(1, "shutdown", None)["result"] is None

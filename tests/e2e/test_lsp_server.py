@@ -64,6 +64,8 @@ class Editor:
         self.prompts: list[types.ShowMessageRequestParams] = []
         self.reveals: list[dict[str, Any]] = []
         self.threads: list[dict[str, Any]] = []  # `$/loopwright/thread` params
+        self.ready: list[dict[str, Any]] = []
+        self.initialized: types.InitializeResult | None = None
         self.lens_refreshes = 0
         self.on_prompt: Prompt = lambda _params: None
         self._news = asyncio.Event()
@@ -89,6 +91,11 @@ class Editor:
         return await self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(command=name, arguments=list(arguments)))
 
+    async def resolve(self, lens: types.CodeLens) -> types.Command:
+        resolved = await self.client.code_lens_resolve_async(lens)
+        assert resolved.command is not None
+        return resolved.command
+
     async def lenses(self, uri: str) -> list[types.CodeLens]:
         result = await self.client.text_document_code_lens_async(
             types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri)))
@@ -100,6 +107,17 @@ class Editor:
                 if name_or_id in (row["sessionId"], row["name"]):
                     return row
         return None
+
+    def inbox(self) -> list[dict[str, Any]]:
+        """The inbox as a client keeps it from the deltas (each names what changed)."""
+        items: dict[str, dict[str, Any]] = {}
+        for change in self.changes:
+            assert "inbox" not in change  # never the whole inbox again
+            for key in change.get("inboxRemoved", []):  # omitted when empty
+                items.pop(key, None)
+            items.update((f"{i['kind']}\n{i['ref']}\n{i['title']}", i)
+                         for i in change.get("inboxChanged", []))
+        return sorted(items.values(), key=lambda i: i["since"])
 
     def logs(self) -> str:
         return "\n".join(m.message for m in self.client.log_messages)
@@ -134,6 +152,9 @@ def _client_factory(editor: list[Editor]) -> Callable[[], LanguageClient]:
         @client.feature("$/loopwright/thread")
         def thread(_ls: LanguageClient, params: dict[str, Any]) -> None:
             ed.threads.append(params)
+        @client.feature("$/loopwright/ready")
+        def ready(_ls: LanguageClient, params: dict[str, Any]) -> None:
+            ed.ready.append(params)
             ed.heard()
 
         @client.feature("$/loopwright/reveal")
@@ -174,7 +195,7 @@ async def editor_on(root: Path, *, on_prompt: Prompt | None = None
     if on_prompt is not None:
         made[0].on_prompt = on_prompt
     uri = root.as_uri()
-    await client.initialize_session(types.InitializeParams(
+    made[0].initialized = await client.initialize_session(types.InitializeParams(
         capabilities=CAPABILITIES, root_uri=uri,
         workspace_folders=[types.WorkspaceFolder(uri, root.name)]))
     try:
@@ -205,7 +226,8 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
     )
     async with editor_on(root, on_prompt=lambda p: "drop" if "asks" in p.message
                          else "Open diff") as ed:
-        await ed.until(lambda: "hosting the Loopwright manager" in ed.logs())
+        await ed.until(lambda: ed.ready)
+        assert ed.ready == [{"root": str(root), "ok": True, "problem": "", "hosted": True}]
         state = await ed.request("loopwright/state", {})
         assert state["hostedManager"] is True
         assert state["managerPid"] == server_pid(ed)
@@ -226,7 +248,9 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         sid = row["sessionId"]
         assert row["hasReview"] and row["needsYou"]
         last = ed.changes[-1]
-        assert [i["kind"] for i in last["inbox"]] == ["review"]
+        assert [i["kind"] for i in ed.inbox()] == ["review"]
+        assert all(d["since"] == before["seq"]  # every delta follows on from the last
+                   for before, d in zip(ed.changes, ed.changes[1:], strict=False))
         assert last["needYou"] == 1
         await ed.until(lambda: ed.reveals)
         assert ed.reveals == [{"kind": "review", "ref": sid, "sessionId": sid}]
@@ -245,24 +269,22 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         head = await ed.request("loopwright/reviewDocument", {"uri": head_uri})
         assert (base["text"], head["text"]) == (NOTES, changed)
 
+        # One lens per hunk, sent without its command; resolved as the editor shows it.
         lenses = await ed.lenses(head_uri)
-        by_line: dict[int, list[str]] = {}
-        for lens in lenses:
-            assert lens.command is not None
-            by_line.setdefault(lens.range.start.line, []).append(lens.command.title)
-        assert by_line == {0: ["Approve & land", "Request changes", "Reject"],
-                           6: ["Accept hunk", "Reject hunk", "Comment"],
-                           21: ["Accept hunk", "Reject hunk", "Comment"]}
-        accept = next(lens.command for lens in lenses
-                      if lens.range.start.line == 6 and lens.command
-                      and lens.command.title == "Accept hunk")
-        assert accept is not None
+        assert [(lens.range.start.line, lens.command) for lens in lenses] == [
+            (6, None), (21, None)]
+        shown = [await ed.resolve(lens) for lens in lenses]
+        assert [c.title for c in shown] == ["Accept · Reject · Comment"] * 2
+        assert shown[0].command == "loopwright.judgeHunk"
+        picked = (shown[0].arguments or [{}])[0]  # the client's pick: Accept
         refreshes = ed.lens_refreshes
-        result = await ed.command(accept.command, *(accept.arguments or []))
+        result = await ed.command("loopwright.hunk", {"session": picked["session"],
+                                                      "hunk": picked["hunk"],
+                                                      "verdict": "accept"})
         assert result["verdict"] == "accept"
         await ed.until(lambda: ed.lens_refreshes > refreshes)
-        titles = [lens.command.title for lens in await ed.lenses(head_uri) if lens.command]
-        assert "Accepted ✓" in titles
+        titles = [(await ed.resolve(lens)).title for lens in await ed.lenses(head_uri)]
+        assert titles == ["Accepted ✓", "Accept · Reject · Comment"]
 
         hunk2 = review["hunks"][1]["hunkId"]
         await ed.request("loopwright/hunk", {"session": sid, "hunk": hunk2,
@@ -271,22 +293,22 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         assert [h["verdict"] for h in review["hunks"]] == ["accept", "comment"]
         assert review["hunks"][1]["comments"] == ["nice"]
 
-        approve = next(lens.command for lens in lenses if lens.command
-                       and lens.command.title == "Approve & land")
-        assert approve is not None
-        await ed.command(approve.command, *(approve.arguments or []))
+        await ed.command("loopwright.approve", {"session": sid})
         await ed.until(lambda: (r := ed.session_row(sid)) and r["state"] == "landed", 60)
 
         assert git(root, "show", "main:notes.txt") == changed.rstrip("\n")
         assert f"Loopwright-Session: {sid}" in git(root, "log", "-1", "--format=%B", "main")
-        # Each stretch of activity (working, then landing) had a progress that began and
-        # ended; the end may come just after the notification that said "landed".
+        # Each stretch of activity (working, then landing) had the one progress of the
+        # sessions at work begin and end; the end may come just after the notification
+        # that said "landed".
         def progresses() -> list[list[Any]]:
-            return [r for token, r in ed.client.progress_reports.items() if sid in str(token)]
+            return [r for token, r in ed.client.progress_reports.items()
+                    if str(token).startswith("loopwright/sessions/")]
 
         await ed.until(lambda: len(progresses()) == 2
                        and all(r[-1].kind == "end" for r in progresses()))
-        assert all(r[0].kind == "begin" for r in progresses())
+        assert all(r[0].kind == "begin" and r[0].title == "Loopwright" for r in progresses())
+        assert all("1 session working · edit-notes: " in r[0].message for r in progresses())
         # No code lenses once the change has landed.
         assert await ed.lenses(head_uri) == []
     # shutdown stopped the hosted manager and released the lock
@@ -328,9 +350,9 @@ async def test_bad_input_gets_a_clear_error_and_the_server_stays_up(
         await expect_error(ed.request("loopwright/answer", {"decision": "d-x", "answer": "a"}),
                            INVALID_PARAMS, "no decision matches")
         await expect_error(ed.request("loopwright/dispatch", {"title": "  "}),
-                           REQUEST_FAILED, "a task needs a title")
+                           INVALID_PARAMS, "loopwright/dispatch: a task needs a title")
         await expect_error(ed.request("loopwright/dispatch", {"title": "T", "backend": "claud"}),
-                           REQUEST_FAILED, "unknown worker backend 'claud'; did you mean")
+                           INVALID_PARAMS, "unknown worker backend 'claud'; did you mean")
         await expect_error(ed.request("loopwright/cancel", {"task": "t-nope"}),
                            INVALID_PARAMS, "no task matches 't-nope'")
         await expect_error(ed.request("loopwright/nope", {}), METHOD_NOT_FOUND,
@@ -451,7 +473,12 @@ async def test_an_unset_repository_is_offered_set_up_and_then_works(
         return "Set up Loopwright" if "not set up" in p.message else None
 
     async with editor_on(root, on_prompt=accept) as ed:
-        await ed.until(lambda: "hosting the Loopwright manager" in ed.logs())
+        await ed.until(lambda: ed.prompts)
+        # Asked at once after Set up: it waits for the loop instead of failing.
+        state = await ed.request("loopwright/state")
+        assert state["hostedManager"] is True
+        assert [(r["ok"], "not set up" in r["problem"]) for r in ed.ready] == [
+            (False, True), (True, False)]
         state = await ed.request("loopwright/state")
         assert state["hostedManager"] is True
         assert state["sessions"] == []

@@ -89,6 +89,7 @@ class MemoryContext:
         self.events: list[TranscriptEvent] = []
         self.acts: list[tuple[str, str]] = []
         self.progress_lines: list[str] = []
+        self.thread_replies: list[tuple[str, str]] = []
         self.asked: list[tuple[str, bool]] = []
         self.given: dict[str, str] = {}
         self._later: dict[str, str] = {}
@@ -115,6 +116,12 @@ class MemoryContext:
 
     async def progress(self, message: str) -> None:
         self.progress_lines.append(message)
+
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        self.thread_replies.append((thread_id, text))
+        if step is not None:
+            self.acts.append(("reply", step))
+        return True
 
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._input.config

@@ -70,6 +70,20 @@ def session_events(sid: str) -> st.SearchStrategy[ev.Event]:
         st.just(ev.LandingBlocked(session_id=sid, reason="dirty checkout")),
         st.just(ev.SessionKilled(session_id=sid, by="human")),
         st.just(ev.StallCleared(session_id=sid, reason="it moved")),
+        # review threads and rounds (review_state.py)
+        st.tuples(st.sampled_from(["th-1", "th-2"]), st.integers(1, 9)).map(
+            lambda t: ev.ThreadOpened(session_id=sid, thread_id=t[0], path="a.py", line=t[1],
+                                      body="why?")),
+        st.sampled_from(["human", "worker"]).map(
+            lambda by: ev.ThreadReplied(session_id=sid, thread_id="th-1", body="because",
+                                        by=by)),
+        st.booleans().map(lambda r: ev.ThreadResolved(session_id=sid, thread_id="th-2",
+                                                      resolved=r)),
+        st.booleans().map(lambda v: ev.FileViewed(session_id=sid, path="a.py", viewed=v)),
+        st.integers(0, 5).map(lambda n: ev.RoundCompared(
+            session_id=sid, from_commit="c" * 40, to_commit="c" * 40, files=("a.py",),
+            hunks=(ev.Hunk(hunk_id="x", path="a.py", old_start=n, old_lines=0,
+                           new_start=n + 1, new_lines=2, header="", added=2, removed=0),))),
     )
 
 

@@ -79,7 +79,7 @@ async def test_a_question_answered_in_the_notes_never_reaches_the_human(
             run.api.overrule_act("m2.1")
         entry = run.api.overrule_act("m2.1", answer="sqlite")
         assert (entry.kind, entry.act_id) == ("overruled", "m2.1")
-        [acted] = [e for e in run.api.thread().entries if e.act_id == "m2.1"
+        [acted] = [e for e in run.api.manager_thread().entries if e.act_id == "m2.1"
                    and e.kind == "acted"]
         assert acted.overruled
         m = compute(History.of(run.api.store.read_after(0)), time.time()).manager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,16 @@ FILES = {"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"}
 def test_overlaps_are_the_files_two_sessions_both_changed() -> None:
     found = overlaps({"s2": {"a.py", "b.py"}, "s1": {"b.py", "c.py"}, "s3": {"d.py"}})
     assert found == {("s1", "s2"): ("b.py",)}
+
+
+def test_overlaps_of_many_sessions_are_every_pair_that_shares_a_file() -> None:
+    rng = random.Random(13)
+    changes = {f"s{n}": {f"f{rng.randrange(400)}.py" for _ in range(rng.randrange(6))}
+               for n in range(300)}
+    pairwise = {(a, b): tuple(sorted(changes[a] & changes[b]))
+                for a, b in itertools.combinations(sorted(changes), 2)
+                if changes[a] & changes[b]}
+    assert overlaps(changes) == pairwise and pairwise
 
 
 def asks(path: str, content: str) -> str:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+import msgspec
+
 from helpers.attention import Log
 from loopwright import events as ev
 from loopwright.lsp import follower as f
+from loopwright.lsp import wire
+from loopwright.views.overview import inbox, inbox_key
 
 _seq = itertools.count(1)
 NOW = 1060.0
@@ -78,7 +82,8 @@ def test_a_batch_becomes_one_delta_with_the_rows_it_touched() -> None:
     assert [t.task_id for t in batch.tasks] == ["t-1"]
     assert [(s.session_id, s.state) for s in batch.sessions] == [("s-1", "queued")]
     assert [a.text for a in batch.activity][-1].startswith("fix-it: queued")
-    assert (batch.running, batch.need_you, batch.inbox) == (0, 0, [])
+    assert (batch.running, batch.need_you, batch.inbox_changed, batch.inbox_removed) == (
+        0, 0, [], [])
     changed = batch.changed(hosted=True, pid=42)
     assert (changed.hosted_manager, changed.manager_pid, changed.removed_sessions) == (
         True, 42, [])
@@ -103,8 +108,8 @@ def test_a_session_that_starts_running_begins_a_progress_and_ends_it_on_review()
     assert kinds(batch.signals) == ["Notify", "ProgressEnd", "RefreshLenses"]
     assert batch.signals[1] == f.ProgressEnd("s-1", "awaiting approval")
     assert fol.state.attention.notes["n-1"].kind == "needs_review"
-    assert [i.kind for i in batch.inbox] == ["review"]
-    assert batch.inbox[0].session_id == "s-1" and batch.need_you == 1
+    assert [i.kind for i in batch.inbox_changed] == ["review"]
+    assert batch.inbox_changed[0].session_id == "s-1" and batch.need_you == 1
 
 
 def test_a_blocking_question_asks_once_and_its_answer_withdraws_the_prompt() -> None:
@@ -114,12 +119,14 @@ def test_a_blocking_question_asks_once_and_its_answer_withdraws_the_prompt() -> 
                              blocking=True, session_id="s-1", task_id="t-1")
     batch = fol.feed(r.records(asked))
     assert f.Notify("n-1") in batch.signals
-    assert [(i.kind, i.session_id, i.options) for i in batch.inbox] == [
+    assert [(i.kind, i.session_id, i.options) for i in batch.inbox_changed] == [
         ("decision", "s-1", ("a", "b"))]
+    question = batch.inbox_changed[0]
     assert batch.sessions[0].needs_you and batch.sessions[0].state == "waiting"
     batch = fol.feed(r.records(ev.DecisionAnswered(decision_id="d-1", answer="b")))
     assert f.Withdraw(f.note_key("n-1")) in batch.signals
-    assert batch.sessions[0].state == "running" and batch.inbox == []
+    assert batch.sessions[0].state == "running" and batch.inbox_changed == []
+    assert batch.inbox_removed == [inbox_key(question)] and not fol.inbox.items
 
 
 def test_a_question_answered_in_the_same_batch_never_pops_up() -> None:
@@ -138,7 +145,7 @@ def test_only_what_routing_says_interrupts_pops_up() -> None:
     batch = fol.feed(r.records(ev.DecisionAsked(decision_id="d-1", question="Q?",
                                                 session_id="s-1", task_id="t-1")))
     assert not any(isinstance(s, f.Notify) for s in batch.signals)
-    assert [i.kind for i in batch.inbox] == ["decision"]  # it waits in the inbox
+    assert [i.kind for i in batch.inbox_changed] == ["decision"]  # it waits in the inbox
     fol.feed(r.records(ev.FocusChanged(on=True)))
     batch = fol.feed(r.records(*ready_for_review()))
     assert not any(isinstance(s, f.Notify) for s in batch.signals)  # held
@@ -164,7 +171,7 @@ def test_killing_a_session_withdraws_its_open_questions() -> None:
     batch = fol.feed(r.records(ev.SessionKilled(session_id="s-1")))
     assert f.Withdraw(f.note_key("n-1")) in batch.signals
     assert f.ProgressEnd("s-1", "killed") in batch.signals
-    assert batch.inbox == []
+    assert len(batch.inbox_removed) == 1 and not fol.inbox.items
 
 
 def test_judging_a_hunk_refreshes_lenses_and_keeps_the_comment() -> None:
@@ -209,3 +216,40 @@ def test_records_told_elsewhere_add_no_activity_line() -> None:
         ev.WorkerActed(session_id="s-1", step=0, action="ask", detail="Q?"),
         ev.WorkerActed(session_id="s-1", step=1, action="write", detail="a.txt")))
     assert [a.text for a in batch.activity] == ["fix-it: write a.txt"]
+
+
+def test_a_delta_for_one_session_stays_small_whatever_the_inbox_holds() -> None:
+    fol, r = f.Follower(CLOCK), Routed()
+    waiting = []
+    for n in range(300):  # 300 questions and 300 reviews wait in the inbox
+        task, session = f"t-{n}", f"s-{n}"
+        waiting += [*filed(task, session), started(session),
+                    ev.DecisionAsked(decision_id=f"d-{n}", question=f"Question {n}?",
+                                     session_id=session, task_id=task),
+                    *ready_for_review(session)]
+    fol.feed(r.records(*waiting))
+    assert len(fol.inbox.items) == 600
+    batch = fol.feed(r.records(*filed("t-new", "s-new"), started("s-new")))
+    size = len(msgspec.json.encode(batch.changed(hosted=True, pid=1)))
+    assert size <= 2048, size
+    batch = fol.feed(r.records(ev.DecisionAnswered(decision_id="d-7", answer="yes"),
+                               ev.ChangeApproved(session_id="s-9")))
+    assert len(batch.inbox_removed) == 2 and batch.need_you == 598
+    assert len(msgspec.json.encode(batch.changed(hosted=True, pid=1))) <= 2048
+
+
+def test_the_inbox_kept_from_deltas_is_the_inbox_of_the_state() -> None:
+    fol, r = f.Follower(CLOCK), Routed()
+    fol.start([])
+    steps = [
+        [*filed("t-1", "s-1"), started("s-1")],
+        [ev.DecisionAsked(decision_id="d-1", question="Q?", blocking=True,
+                          session_id="s-1", task_id="t-1")],
+        [*filed("t-2", "s-2"), ev.TaskDeclined(task_id="t-2", reason="not ours")],
+        [ev.DecisionAnswered(decision_id="d-1", answer="x"), *ready_for_review("s-1")],
+        [ev.TaskOverruled(task_id="t-2"), ev.ChangeRejected(session_id="s-1")],
+    ]
+    for events in steps:
+        fol.feed(r.records(*events))
+        kept = sorted(fol.inbox.items.values(), key=lambda i: i.since)
+        assert [wire.to_json(i) for i in kept] == [wire.to_json(i) for i in inbox(fol.state)]

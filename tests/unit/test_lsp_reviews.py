@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any, cast
+
 import pytest
 
 from loopwright import events as ev
+from loopwright.lsp import lenses, reviews
 from loopwright.lsp import params as p
-from loopwright.lsp import reviews
 from loopwright.state import Session, SessionState
 
 
@@ -49,22 +52,35 @@ def session(state: SessionState, hunks: tuple[ev.Hunk, ...]) -> Session:
                    hunk_verdicts={"h2": "reject"})
 
 
-def lines_and_titles(lenses: list[dict[str, object]]) -> list[tuple[int, str]]:
-    return [(lens["range"]["start"]["line"], lens["command"]["title"])  # type: ignore[index]
-            for lens in lenses]
+def unresolved(got: object) -> list[dict[str, Any]]:
+    if isinstance(got, lenses.Encoded):
+        return cast(list[dict[str, Any]], json.loads(got.json))
+    return cast(list[dict[str, Any]], got)
 
 
-def test_lenses_sit_on_each_hunk_of_the_file_and_show_verdicts() -> None:
+def test_one_lens_per_hunk_of_the_file_without_its_command() -> None:
     s = session(SessionState.AWAITING_APPROVAL, (
         hunk("h1", "a.txt", 10, 2), hunk("h2", "a.txt", 30, 0), hunk("h3", "b.txt", 1, 1)))
     uri = reviews.ReviewUri("s-1", "head", "a.txt")
-    got = lines_and_titles(reviews.code_lenses(s, uri, reviews.LensIndex()))
-    assert got == [
-        (0, "Approve & land"), (0, "Request changes"), (0, "Reject"),
-        (9, "Accept hunk"), (9, "Reject hunk"), (9, "Comment"),
-        # a pure deletion has no new line: the lens goes on the line after it
-        (30, "Accept hunk"), (30, "Rejected ✗"), (30, "Comment"),
-    ]
+    got = unresolved(reviews.code_lenses(s, uri, reviews.LensIndex()))
+    # a pure deletion has no new line: the lens goes on the line after it
+    assert [(lens["range"]["start"]["line"], lens["data"]) for lens in got] == [
+        (9, {"session": "s-1", "hunk": "h1"}), (30, {"session": "s-1", "hunk": "h2"})]
+    assert all("command" not in lens for lens in got)
+
+
+def test_a_resolved_lens_says_the_hunks_verdict() -> None:
+    s = session(SessionState.AWAITING_APPROVAL, (
+        hunk("h1", "a.txt", 10, 2), hunk("h2", "a.txt", 30, 0)))
+    got = unresolved(reviews.code_lenses(s, reviews.ReviewUri("s-1", "head", "a.txt"),
+                                         reviews.LensIndex()))
+    titles = [lenses.resolve(s, lens)["command"]["title"] for lens in got]
+    assert titles == ["Accept · Reject · Comment", "Rejected ✗"]
+    command = lenses.resolve(s, got[0])["command"]
+    assert (command["command"], command["arguments"]) == (
+        "loopwright.judgeHunk", [{"session": "s-1", "hunk": "h1", "verdict": None}])
+    stale = lenses.resolve(s, {**got[0], "data": {"session": "s-1", "hunk": "gone"}})
+    assert stale["command"]["title"].startswith("(review changed")
 
 
 def test_no_lenses_on_the_base_side_or_once_the_review_is_settled() -> None:
@@ -73,20 +89,6 @@ def test_no_lenses_on_the_base_side_or_once_the_review_is_settled() -> None:
     assert reviews.code_lenses(s, reviews.ReviewUri("s-1", "base", "a.txt"), index) == []
     s.state = SessionState.LANDED
     assert reviews.code_lenses(s, reviews.ReviewUri("s-1", "head", "a.txt"), index) == []
-
-
-def test_lens_arguments_are_the_params_of_the_command() -> None:
-    s = session(SessionState.AWAITING_APPROVAL, (hunk("h1", "a.txt", 1, 1),))
-    lenses = reviews.code_lenses(s, reviews.ReviewUri("s-1", "head", "a.txt"),
-                                 reviews.LensIndex())
-    commands = [(lens["command"]["command"], lens["command"]["arguments"])  # type: ignore[index]
-                for lens in lenses]
-    assert commands[0] == ("loopwright.approve", [{"session": "s-1"}])
-    assert commands[3] == ("loopwright.hunk",
-                           [{"session": "s-1", "hunk": "h1", "verdict": "accept"}])
-    for name, arguments in commands:
-        kind = {"loopwright.hunk": p.HunkParams}.get(name, p.SessionParams)
-        p.parse(name, arguments[0], kind)  # each lens argument is valid params
 
 
 def test_params_errors_name_the_field() -> None:

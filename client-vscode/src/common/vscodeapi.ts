@@ -20,6 +20,7 @@ import {
   type TreeDataProvider,
   type TreeView,
   type WebviewPanel,
+  type WebviewViewProvider,
   type WebviewPanelOptions,
   type WebviewOptions,
   type WorkspaceConfiguration,
@@ -110,3 +111,8 @@ export function activeTextEditor() {
 }
 
 export type { StatusBarAlignment };
+
+/** A webview in a sidebar view (`"type": "webview"` in package.json), kept while hidden. */
+export function registerWebviewView(id: string, provider: WebviewViewProvider): Disposable {
+  return window.registerWebviewViewProvider(id, provider, { webviewOptions: { retainContextWhenHidden: true } });
+}

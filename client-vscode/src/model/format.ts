@@ -109,6 +109,8 @@ export function inboxIcon(kind: string): IconSpec {
       return { id: "error", color: "charts.red" };
     case "declined":
       return { id: "circle-slash" };
+    case "channel":
+      return { id: "bell-slash", color: "charts.red" };
     default:
       return { id: "bell" };
   }
@@ -122,6 +124,8 @@ export function inboxKindLabel(kind: string): string {
       return "needs review";
     case "landing_blocked":
       return "landing blocked";
+    case "channel":
+      return "push failing";
     default:
       return kind.replace(/_/g, " ");
   }

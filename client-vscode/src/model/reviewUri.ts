@@ -1,10 +1,11 @@
-// Review documents: `loopwright-review:/<session>/<base|head>/<path>`, the file at the
-// review's base or head commit (the server's format, server/loopwright/lsp/reviews.py).
+// Review documents: `loopwright-review:/<session>/<base|head|reviewed>/<path>`, the file at
+// the review's base or head commit, or as the human last reviewed it (the server's format, server/loopwright/lsp/reviews.py).
 // Pure string handling, so it is unit-tested without VS Code.
 
 import { REVIEW_SCHEME } from "../protocol";
 
-export type Side = "base" | "head";
+/** `reviewed`: the file as the human last reviewed it (for "Changes since my last review"). */
+export type Side = "base" | "head" | "reviewed";
 
 export interface ReviewRef {
   readonly sessionId: string;
@@ -31,7 +32,7 @@ export function parseReviewUri(uri: string): ReviewRef | undefined {
     return undefined;
   }
   const side = rest.slice(first + 1, second);
-  if (side !== "base" && side !== "head") {
+  if (side !== "base" && side !== "head" && side !== "reviewed") {
     return undefined;
   }
   try {

@@ -1,7 +1,7 @@
 // What the extension knows of the loop: the `loopwright/state` snapshot with every
 // `$/loopwright/changed` delta applied after it. Pure: no `vscode`, no I/O.
 
-import type { ActivityLine, Changed, InboxItem, SessionRow, State } from "../protocol";
+import type { ActivityLine, Changed, InboxItem, SessionRow, State, TaskRow } from "../protocol";
 
 /** A `$/loopwright/changed` delta; the store applies what it carries and keeps the rest. */
 export type Delta = Partial<Changed> & Pick<Changed, "seq">;
@@ -12,6 +12,8 @@ export interface Snapshot {
   /** -1 until the first `loopwright/state` arrives. */
   readonly seq: number;
   readonly sessions: ReadonlyMap<string, TimedRow>;
+  /** Every task by id (split tasks and their sub-tasks among them). */
+  readonly tasks: ReadonlyMap<string, TaskRow>;
   readonly inbox: readonly InboxItem[];
   readonly running: number;
   readonly needYou: number;
@@ -27,6 +29,7 @@ export interface TimedRow {
 export class LoopStore {
   private seq = -1;
   private sessions = new Map<string, TimedRow>();
+  private tasks = new Map<string, TaskRow>();
   private inbox: InboxItem[] = [];
   private running = 0;
   private needYou = 0;
@@ -37,6 +40,7 @@ export class LoopStore {
   reset(state: State, now: number): void {
     this.seq = state.seq ?? 0;
     this.sessions = new Map(state.sessions.map((r) => [r.sessionId, { row: r, receivedAt: now }]));
+    this.tasks = new Map((state.tasks ?? []).map((t) => [t.taskId, t]));
     this.inbox = sortInbox(state.inbox ?? []);
     this.running = state.running ?? 0;
     this.needYou = state.needYou ?? this.inbox.length;
@@ -57,6 +61,9 @@ export class LoopStore {
     }
     for (const row of delta.sessions ?? []) {
       this.sessions.set(row.sessionId, { row, receivedAt: now });
+    }
+    for (const t of delta.tasks ?? []) {
+      this.tasks.set(t.taskId, t);
     }
     for (const id of delta.removedSessions ?? []) {
       this.sessions.delete(id);
@@ -88,6 +95,7 @@ export class LoopStore {
     return {
       seq: this.seq,
       sessions: this.sessions,
+      tasks: this.tasks,
       inbox: this.inbox,
       running: this.running,
       needYou: this.needYou,

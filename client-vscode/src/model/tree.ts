@@ -16,6 +16,7 @@ import {
   type IconSpec,
 } from "./format";
 import type { Snapshot, TimedRow } from "./store";
+import { splitTrees } from "./taskTree";
 
 export interface NodeCommand {
   readonly command: string;
@@ -35,6 +36,10 @@ export interface Node {
   /** The session this node stands for, so commands run from a context menu know it. */
   readonly sessionId?: string;
   readonly decisionId?: string;
+  /** The file a review node stands for. */
+  readonly path?: string;
+  /** A checkbox (a file's viewed mark); undefined: none. */
+  readonly checked?: boolean;
 }
 
 const HAS_DIFF = new Set(["reviewing", "awaiting_approval", "landing", "landed", "failed", "rejected", "killed"]);
@@ -85,16 +90,21 @@ export function sessionNode(t: TimedRow, nowMs: number): Node {
   };
 }
 
-/** Sessions grouped by their group (a task or a label); newest groups first. */
+/** Sessions grouped by their group (a task or a label), split tasks as their tree of
+ *  sub-tasks; newest first. */
 export function sessionTree(snap: Snapshot, nowMs: number): Node[] {
+  const split = splitTrees(snap, (t) => sessionNode(t, nowMs));
   const groups = new Map<string, TimedRow[]>();
   for (const t of snap.sessions.values()) {
+    if (split.sessions.has(t.row.sessionId)) {
+      continue;
+    }
     const key = t.row.group || t.row.taskId;
     const list = groups.get(key) ?? [];
     list.push(t);
     groups.set(key, list);
   }
-  const out: Array<{ node: Node; newest: number }> = [];
+  const out: Array<{ node: Node; newest: number }> = split.nodes.map((node) => ({ node, newest: split.filedAt.get(node.id) ?? 0 }));
   for (const [key, rows] of groups) {
     rows.sort(bySessionOrder);
     const first = rows[0].row;

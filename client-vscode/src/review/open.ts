@@ -1,18 +1,24 @@
-// Opening a session's change: ask the server for the review, then show it as diffs of
-// its review documents (base ↔ head): one file in a diff editor, several in the multi-file
-// diff editor (`vscode.changes`). The server's code lenses sit on the head side:
-// Accept · Reject · Comment per hunk, Approve & land · Request changes · Reject on the
-// first line.
+// Opening a session's change: read the review (into the cache the threads and the Review
+// view share), show its header in the Review view, then its diffs (base ↔ head): one file
+// in a diff editor, several in the multi-file diff editor (`vscode.changes`). Approve &
+// land, Request changes and Reject are in the diff editor's title bar and the Review
+// view's; each hunk has one short lens (Accept · Reject · Comment).
 
 import { Uri } from "vscode";
-import { Methods, type Review } from "../protocol";
+import type { Review } from "../protocol";
 import { diffTitle } from "../model/reviewUri";
-import type { LoopwrightServer } from "../common/server";
 import { traceInfo, traceWarn, errorText } from "../common/log";
 import { executeCommand, showInformationMessage } from "../common/vscodeapi";
 
-export async function openReview(server: LoopwrightServer, session: string): Promise<Review | undefined> {
-  const review = await server.request<Review>(Methods.review, { session });
+/** Where a review is read and whose header shows it. */
+export interface ReviewOpener {
+  load(session: string): Promise<Review>;
+  show(session: string): void;
+}
+
+export async function openReview(reviews: ReviewOpener, session: string): Promise<Review | undefined> {
+  const review = await reviews.load(session);
+  reviews.show(review.sessionId);
   if (review.files.length === 0) {
     void showInformationMessage(`Loopwright: ${review.name} changed no files.`);
     return review;

@@ -6,6 +6,7 @@ import {
   ThemeColor,
   ThemeIcon,
   TreeItem,
+  TreeItemCheckboxState,
   TreeItemCollapsibleState,
   type Disposable,
   type Event,
@@ -23,15 +24,20 @@ export const VIEW_IDS = {
   activity: "loopwright.activity",
 } as const;
 
-class NodeTree implements TreeDataProvider<Node> {
+export class NodeTree implements TreeDataProvider<Node> {
   private readonly changed = new EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData: Event<Node | undefined> = this.changed.event;
   private roots: Node[] = [];
 
-  constructor(private readonly build: (snap: Snapshot, nowMs: number) => Node[]) {}
+  constructor(private readonly build: (snap: Snapshot, nowMs: number) => Node[] = () => []) {}
 
   update(snap: Snapshot): void {
-    this.roots = this.build(snap, Date.now());
+    this.show(this.build(snap, Date.now()));
+  }
+
+  /** Show these nodes (a view not built from the store's snapshot). */
+  show(roots: Node[]): void {
+    this.roots = roots;
     this.changed.fire(undefined);
   }
 
@@ -45,6 +51,9 @@ class NodeTree implements TreeDataProvider<Node> {
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
     item.iconPath = node.icon ? themeIcon(node.icon) : undefined;
+    if (node.checked !== undefined) {
+      item.checkboxState = node.checked ? TreeItemCheckboxState.Checked : TreeItemCheckboxState.Unchecked;
+    }
     if (node.command) {
       item.command = { command: node.command.command, title: node.command.title, arguments: [...node.command.args] };
     }

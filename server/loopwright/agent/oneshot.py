@@ -8,6 +8,7 @@ facts (the manager's slot appends it), so it shows in the session's totals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import anthropic
@@ -29,9 +30,11 @@ async def verdict(
     agent: Literal["reviewer", "triage"], user_id: str,
     client: anthropic.AsyncAnthropic | None = None, on_retry: OnRetry | None = None,
     model: str = "",
+    blocks: Sequence[dict[str, Any]] = (),
 ) -> tuple[dict[str, Any], ev.ModelReplied]:
     """The verdict tool's input, and the reply as an event to record (no content).
-    `model`: this role's own model; empty, `[agent] model`."""
+    `model`: this role's own model; empty, `[agent] model`. `blocks` follow the text in
+    the request (the preview's screenshots, as images)."""
     model = model or config.agent.model
     own = client is None
     client = client or make_client(config.agent)
@@ -40,7 +43,8 @@ async def verdict(
         "max_tokens": min(config.agent.max_tokens, MAX_VERDICT_TOKENS),
         "system": system, "tools": [tool],
         "tool_choice": {"type": "tool", "name": tool["name"]},
-        "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+        "messages": [{"role": "user",
+                      "content": [{"type": "text", "text": text}, *blocks]}],
         "metadata": {"user_id": user_id},
     }
     try:

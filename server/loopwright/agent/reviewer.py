@@ -4,7 +4,10 @@ for changes with comments anchored to file:line."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -20,6 +23,8 @@ from .project_notes import describe_task, project_notes
 from .tools.schemas import REVIEW_TOOL
 
 MAX_DIFF_CHARS = 80_000
+MAX_SCREENSHOT_PAGES = 5  # before and after each: ten images at most
+MAX_IMAGE_BYTES = 4 * 1024 * 1024  # the API's limit is 5 MB a base64 image
 
 
 class ClaudeReviewer:
@@ -33,10 +38,11 @@ class ClaudeReviewer:
         notes = await asyncio.to_thread(project_notes, root, self.config.project.goals,
                                         self.project.notes_path)
         diff = await asyncio.to_thread(diff_text, root, change.base_commit, change.head_commit)
+        shots = await asyncio.to_thread(screenshot_blocks, session, change.head_commit)
         answer, reply = await verdict(
             self.config, system=prompts.system_blocks("reviewer", notes),
             text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
-            agent="reviewer", user_id=f"review-{session.session_id}",
+            agent="reviewer", user_id=f"review-{session.session_id}", blocks=shots,
             model=self.config.review.model,
         )
         spent = msgspec.structs.replace(reply, session_id=session.session_id,
@@ -60,6 +66,30 @@ def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff
             f"\n\n## Checks\n\n{check_text}{earlier}\n\n## The diff "
             f"(+{change.added}/-{change.removed} in {len(change.files)} files)\n\n"
             f"```diff\n{diff}\n```")
+
+
+def screenshot_blocks(session: Session, head_commit: str) -> list[dict[str, Any]]:
+    """The preview's screenshots of this change, before (the target) and after (the
+    change) for each page, as image blocks each named by a text block before it."""
+    preview = session.environment.preview
+    if preview is None or preview.shots_of != head_commit or not preview.shots:
+        return []
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": (
+        "## Screenshots of the running preview\n\nEach page of the app, before the change "
+        "(the target branch) and after it. Say in your summary what you saw.")}]
+    for shot in preview.shots[:MAX_SCREENSHOT_PAGES]:
+        for side, path in (("before", shot.before), ("after", shot.after)):
+            try:
+                data = Path(path).read_bytes() if path else b""
+            except OSError:
+                data = b""
+            if not data or len(data) > MAX_IMAGE_BYTES:
+                continue
+            blocks.append({"type": "text", "text": f"{shot.page} {side} the change:"})
+            blocks.append({"type": "image", "source": {
+                "type": "base64", "media_type": "image/png",
+                "data": base64.b64encode(data).decode("ascii")}})
+    return blocks if len(blocks) > 1 else []
 
 
 def parse_verdict(answer: dict[str, object]) -> Verdict:

@@ -40,6 +40,8 @@ def _by_reviewer(e: ev.Event) -> Kind | None:
 def _by_manager(e: ev.Event) -> Kind | None:
     """A delegation act is news when the manager did it alone (the human knows their own)."""
     return PROGRESS if getattr(e, "by", "human") != "human" else None
+def _teardown(e: ev.Event) -> Kind | None:
+    return PROGRESS if isinstance(e, ev.TeardownRan) and e.exit_code != 0 else None
 
 
 def _build(e: ev.Event) -> Kind | None:
@@ -143,6 +145,35 @@ TABLE: Final[dict[type[ev._Event], Rule]] = {
     ev.SteerReceived: None,  # the worker's own bookkeeping
     ev.TaskPrioritised: _by_manager,
     ev.SubTaskDropped: _by_manager,
+    # review threads and rounds: the review itself is the news
+    ev.ThreadOpened: None,
+    ev.ThreadReplied: None,
+    ev.ThreadResolved: None,
+    ev.FileViewed: None,
+    ev.RoundCompared: None,
+    # push: deliveries and presence; a channel down shows in the inbox by itself
+    ev.PresenceReported: None,
+    ev.PushHeld: None,
+    ev.PushDropped: None,
+    ev.PushSent: None,
+    ev.PushFailed: None,
+    ev.PushChannelDown: None,
+    ev.PushChannelRecovered: None,
+    # a session's environment and preview: a failure is news, the rest is on the review
+    ev.PortsReserved: None,
+    ev.EnvironmentReleased: None,
+    ev.TeardownRan: _teardown,
+    ev.PreviewRequested: None,
+    ev.PreviewStarted: None,
+    ev.PreviewReady: None,
+    ev.PreviewFailed: PROGRESS,
+    ev.PreviewStopped: None,
+    ev.ScreenshotsTaken: None,
+    ev.ClusterUnreachable: PROGRESS,  # the inbox item is what asks for attention
+    ev.ClusterReached: PROGRESS,
+    ev.SessionPlaced: None,
+    ev.SessionCheckpointed: None,
+    ev.WorkBroughtBack: None,
 }
 
 

@@ -143,9 +143,9 @@ class Supervisor:
         self._append(self._digest(now))
 
     async def measure_diffs(self) -> None:
-        for sid, s in list(self.rt.state.sessions.items()):
-            t = self.tracker.tracks.get(sid)
-            if s.state != SessionState.RUNNING or not s.worktree or t is None:
+        for sid, t in list(self.tracker.tracks.items()):  # live sessions only
+            s = self.rt.state.sessions.get(sid)
+            if s is None or s.state != SessionState.RUNNING or not s.worktree:
                 continue
             if t.measured == t.heard:
                 continue  # the worker did nothing since the last look: nothing changed

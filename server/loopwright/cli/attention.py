@@ -18,7 +18,7 @@ from .common import OpenApi, clock, open_api, print_json
 def stats(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
         now = time.time()
-        m = compute(History.of(api.store.read_after(0)), now)
+        m = compute(History.of(api.store.read_all()), now)
     if args.json:
         print_json(m)
         return 0
@@ -75,7 +75,7 @@ reviews {dur(o.awaiting_review_s)})
 
 def report(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
-        page = render_report(History.of(api.store.read_after(0)), time.time(),
+        page = render_report(History.of(api.store.read_all()), time.time(),
                              title=f"Loopwright · {api.project.root.name}")
     path = Path(args.html)
     path.write_text(page, encoding="utf-8")

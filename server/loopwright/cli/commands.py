@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -17,16 +18,16 @@ from .. import events as ev
 from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
-from ..manager.loop import Manager, thread_pool
-from ..project import Project
+from ..project import NotARepository, Project
 from ..state import SESSION_TRANSITIONS, Session, SessionState
 from ..store import Store
-from ..triggers.webhook import WebhookError, parse_address
 from ..views import overview as views
-from ..workspace import repo as repo_mod
 from . import delegation as tree
 from . import show
-from .common import CliError, OpenApi, clock, open_api, print_json
+from .common import CliError, OpenApi, clock, open_api, print_json, project_of
+
+if TYPE_CHECKING:  # `run` loads the manager; the other commands never need it
+    from ..manager.loop import Manager
 
 
 def shown(text: str) -> str:
@@ -36,6 +37,11 @@ def shown(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..manager.loop import Manager
+    from ..triggers.webhook import WebhookError
+    from ..workspace import repo as repo_mod
+    from . import web
+
     api = open_api(args)
     project, config = api.project, api.config
     api.close()
@@ -48,18 +54,26 @@ def run(args: argparse.Namespace) -> int:
     webhook = getattr(args, "webhook", "") or ""
     if webhook:
         _check_webhook(config, webhook)
+    page = web.start_page(project, config, args.web, remote=args.web_remote)
     manager = Manager(project, config, once=args.once, webhook=webhook)
     printer = _Printer(project, manager)
+    if page is not None:
+        web.announce(page)
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(_run_with_printer(manager, printer))
         except WebhookError as e:
             raise CliError(str(e)) from None
+        finally:
+            if page is not None:
+                page.stop()
     return 0
 
 
 def _check_webhook(config: config_mod.Config, address: str) -> None:
     """Refuse, before anything starts, a webhook that could not do its job."""
+    from ..triggers.webhook import WebhookError, parse_address
+
     try:
         parse_address(address)
     except WebhookError as e:
@@ -73,6 +87,8 @@ def _check_webhook(config: config_mod.Config, address: str) -> None:
 
 
 async def _run_with_printer(manager: Manager, printer: _Printer) -> None:
+    from ..manager.loop import thread_pool
+
     asyncio.get_running_loop().set_default_executor(thread_pool())
     task = asyncio.create_task(printer.follow())
     try:
@@ -100,13 +116,28 @@ class _Printer:
     async def follow(self) -> None:
         while True:
             self.drain()
-            await self.store.wait(0.2)
+            await self.store.wait(1.0)  # woken by every commit: the timeout is a backstop
 
 
 def serve(args: argparse.Namespace) -> int:
     from ..lsp.server import serve as serve_lsp
+    from . import web
 
-    return serve_lsp(args.directory, verbose=args.verbose)
+    page = None
+    try:  # `--web`, or `[web] address` of the repository here (the editor's folder)
+        project = project_of(args)
+        if not project.dot.exists():
+            raise CliError(f"Loopwright is not set up in {project.root}")
+        page = web.start_page(project, config_mod.load(project.config_path), args.web,
+                              remote=args.web_remote)
+    except (CliError, config_mod.ConfigError, NotARepository) as e:
+        if args.web:  # the editor still gets its language server
+            print(f"loopwright: the web page is off: {e}", file=sys.stderr)
+    try:
+        return serve_lsp(args.directory, verbose=args.verbose)
+    finally:
+        if page is not None:
+            page.stop()
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -151,8 +182,9 @@ def status(args: argparse.Namespace) -> int:
                 if r.steers_pending:
                     health += f" [{r.steers_pending} steering note(s) not taken yet]"
                 cost = f"  ${r.cost_usd:.2f}" if r.cost_usd else ""
+                node = f"  on {shown(r.node)}" if r.node else ""
                 print(f"  {r.session_id}  {shown(r.name):<34} {r.state:<18}{health} "
-                      f"{views.duration(r.elapsed_seconds):>7}{cost}  "
+                      f"{views.duration(r.elapsed_seconds):>7}{cost}{node}  "
                       f"{shown(r.last_message[:60])}")
                 for line in show.failed_checks(st.sessions[r.session_id], "      "):
                     print(line)
@@ -186,6 +218,9 @@ def inbox(args: argparse.Namespace) -> int:
             if s is not None and i.kind in ("review", "failed"):
                 for line in show.failed_checks(s):
                     print(line)
+            if s is not None and i.kind == "review":
+                for line in show.preview_lines(s):
+                    print(line)
             if i.options:
                 print(f"    options: {shown(' | '.join(i.options))}")
             print(f"    -> {hint(i)}")
@@ -210,6 +245,8 @@ def hint(item: views.InboxItem) -> str:
         "refused": f"fix it and drop it in the inbox again, or loopwright dismiss {ref}",
         "config": "edit .loopwright/config.toml (read again when saved); restart "
                   "`loopwright run` for the keys that wait for it",
+        "channel": "check [push] url, topic and token (`loopwright log` shows each "
+                   "failure); it clears by itself once a push gets through",
     }[item.kind]
 
 

@@ -31,7 +31,7 @@ def tell(args: argparse.Namespace) -> int:
 
 def manager(args: argparse.Namespace) -> int:
     with OpenApi(args) as api:
-        thread = api.thread()
+        thread = api.manager_thread()
         if not args.json:
             state = "running" if thread.running else "not running"
             print(f"manager agent: {thread.agent} ({state}); {thread.turns} turn(s), "
@@ -58,7 +58,7 @@ def is_act(ref: str) -> bool:
 async def _follow(api: FrontEndApi, after: int, as_json: bool) -> None:
     while True:
         await api.store.wait(1.0)
-        thread = api.thread(after)
+        thread = api.manager_thread(after)
         after = _print(thread.entries, as_json, thread.seq)
 
 

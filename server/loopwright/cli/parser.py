@@ -4,6 +4,7 @@ attention.py, what they share in common.py."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -12,17 +13,7 @@ from pathlib import Path
 
 from .. import backends
 from ..config import ConfigError
-from ..manager.api import ActionRefused
-from ..manager.lock import AlreadyRunning
 from ..project import NotARepository
-from ..store import StoreError
-from ..workspace.repo import WorkspaceError
-from . import attention as a
-from . import commands as c
-from . import delegation as dl
-from . import manager as m
-from . import setup
-from .common import CliError
 
 log = logging.getLogger("loopwright")
 
@@ -43,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int | None = args.func(args)
         return result or 0
-    except (CliError, ActionRefused, ConfigError, NotARepository, AlreadyRunning,
-            StoreError, WorkspaceError) as e:
+    except Exception as e:
+        if not isinstance(e, _refusals()):
+            raise
         print(f"loopwright: {e}", file=sys.stderr)
         return 2 if isinstance(e, ConfigError | NotARepository) else 1
     except KeyboardInterrupt:
@@ -52,6 +44,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `loopwright log | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+# The errors a user is told in one line, by module: each command imports only what it
+# uses (`loopwright status` never loads the manager or git), so an error whose module was
+# never imported cannot have been raised.
+_REFUSALS = {
+    "loopwright.cli.common": "CliError", "loopwright.manager.api": "ActionRefused",
+    "loopwright.config": "ConfigError", "loopwright.project": "NotARepository",
+    "loopwright.manager.lock": "AlreadyRunning", "loopwright.store": "StoreError",
+    "loopwright.workspace.repo": "WorkspaceError",
+}
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    return tuple(getattr(sys.modules[m], name) for m, name in _REFUSALS.items()
+                 if m in sys.modules)
+
+
+Command = Callable[[argparse.Namespace], "int | None"]
+
+
+def _lazy(module: str, name: str) -> Command:
+    """`cli.<module>.<name>`, imported when the command runs."""
+    def command(args: argparse.Namespace) -> int | None:
+        func: Command = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return func(args)
+    command.__name__ = name
+    return command
+
+
+class _Commands:
+    """`c.status` and the like: a command of `cli.<module>`, loaded when it runs."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Command:
+        return _lazy(self._module, name)
+
+
+c, a, setup = _Commands("commands"), _Commands("attention"), _Commands("setup")
+dl, m, w = _Commands("delegation"), _Commands("manager"), _Commands("web")
+preview_cmd = _Commands("preview")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,8 +109,9 @@ def _parser() -> argparse.ArgumentParser:
         "; says which test command the checks will run, warns when the checks' Python has "
         "this checkout installed in editable mode, and proposes (as a comment in "
         "config.toml) git-ignored files a fresh worktree would miss")
-    cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; hosts "
-        "the manager, or attaches to a running one")
+    sp = cmd("serve", c.serve, "the language server for editors: LSP over stdin/stdout; "
+             "hosts the manager, or attaches to a running one")
+    _web_options(sp)
     sp = cmd("run", c.run, "run the manager loop until Ctrl-C",
              "; it reads .loopwright/config.toml again when the file changes: what can "
              "apply at once does, the inbox names edits that wait for a restart, and an "
@@ -85,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--webhook", metavar="[HOST:]PORT", default="",
                     help="also receive GitHub webhook deliveries here (host default "
                     "127.0.0.1; secret in LOOPWRIGHT_WEBHOOK_SECRET; docs/triggers.md)")
+    _web_options(sp)
     sp = cmd("dispatch", c.dispatch, "file a task from the shell")
     sp.add_argument("title", help="the task's title")
     sp.add_argument("--body", default="", help="the task body; '-' reads standard input")
@@ -133,6 +170,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--follow", "-f", action="store_true",
                     help="keep printing new entries until Ctrl-C")
     sp.add_argument("--json", action="store_true", help="one thread entry (JSON) a line")
+    sp = cmd("preview", preview_cmd.preview, "the running build of a session's change: "
+             "started if need be, its link printed once it answers",
+             " ([preview] in config.toml; a running manager starts it; docs/preview.md)")
+    sp.add_argument("session", help=SESSION)
     sp = cmd("cancel", c.cancel, "call off a task no session works on: one triage has not "
              "settled yet, or a declined one (it leaves the inbox)",
              "; or a sub-task of a split not at work: what depended on it goes ahead "
@@ -187,6 +228,18 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the configuration reference (Markdown) instead")
     sp.add_argument("--cli-reference", action="store_true",
                     help="print the command-line reference (Markdown) instead")
+    sp = cmd("web", _web_help, "the phone page: its link and QR code, or revoke access",
+             " (docs/anywhere.md)")
+    web_sub = sp.add_subparsers(dest="web_command", metavar="ACTION")
+    wp = web_sub.add_parser("url", help="print the page's link with its token, and a QR "
+                            "code of it for the phone", description="print the page's "
+                            "link with its token, and a QR code of it for the phone")
+    wp.add_argument("--no-qr", action="store_true", help="only the link")
+    wp.set_defaults(func=w.url)
+    wp = web_sub.add_parser("revoke", help="make a new token: every link and open page "
+                            "loses access at once", description="make a new token: every "
+                            "link and open page loses access at once")
+    wp.set_defaults(func=w.revoke)
     sp = cmd("demo", c.demo, "the whole loop on a sample repository, offline")
     sp.add_argument("--keep", action="store_true", help="keep the sample repository")
     sp.add_argument("--agents", action="store_true",
@@ -215,11 +268,25 @@ def reference_markdown() -> str:
 
 
 def _overrule(args: argparse.Namespace) -> int | None:
-    return m.overrule_act(args) if m.is_act(args.task) else c.overrule(args)
+    from .manager import is_act
+
+    return m.overrule_act(args) if is_act(args.task) else c.overrule(args)
+def _web_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--web", metavar="[HOST:]PORT", default="",
+                    help="also serve the phone page here (host default 127.0.0.1; "
+                    "`loopwright web url` prints its link; docs/anywhere.md)")
+    sp.add_argument("--web-remote", action="store_true",
+                    help="allow --web on an address that is not loopback: whoever reaches "
+                    "it with the link can answer, approve, land and kill")
+
+
+def _web_help(args: argparse.Namespace) -> int:
+    print("usage: loopwright web {url,revoke}  (loopwright web --help)", file=sys.stderr)
+    return 2
 
 
 def _config(args: argparse.Namespace) -> int:
     if args.cli_reference:
         sys.stdout.write(reference_markdown())
         return 0
-    return setup.config_cmd(args)
+    return setup.config_cmd(args) or 0

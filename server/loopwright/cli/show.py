@@ -8,6 +8,7 @@ import re
 from .. import events as ev
 from ..state import Session, SessionState, State
 from ..views import overview as views
+from ..views.preview import preview_line
 
 _BANNER = re.compile(r"^[=_-]{3,} (.*) [=_-]{3,}$")
 TAIL_LINES = 5  # enough for pytest's summary and the assertion, few enough to scan
@@ -28,6 +29,24 @@ def failed_checks(s: Session, indent: str = "    ") -> list[str]:
     head = f"{indent}checks failed ({what}): `{c.command}`"
     tail = checks_tail(c.output_tail)
     return [head + (", last lines:" if tail else ""), *(f"{indent}  | {t}" for t in tail)]
+
+
+def preview_lines(s: Session, indent: str = "    ") -> list[str]:
+    """The preview's link or why it is not up (with its output's end), and the
+    screenshots of the change, before and after."""
+    line = preview_line(s)
+    if not line:
+        return []
+    out = [f"{indent}{line}"]
+    p = s.environment.preview
+    if p is not None and p.status == "failed":
+        out += [f"{indent}| {t}" for t in checks_tail(p.output_tail)]
+    if p is not None and p.shots_of == s.head_commit:
+        for shot in p.shots:
+            before = f" | before {shot.before}" if shot.before else ""
+            out.append(f"{indent}screenshot {shot.page}: after {shot.after}{before}")
+        out += [f"{indent}screenshot problem: {x}" for x in p.problems]
+    return out
 
 
 def log_lines(record: ev.Record, state: State | None) -> list[str]:

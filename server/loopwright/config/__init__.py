@@ -11,6 +11,8 @@ from .attention import AttentionConfig, StallsConfig, parse_quiet_hours
 from .environment import EnvironmentConfig, copy_path_problem
 from .load import ConfigError, load, parse
 from .manager import ALL_DECISIONS, ManagerConfig, ManagerDecision
+from .preview import PreviewConfig
+from .push import PushConfig
 from .reference import reference_markdown, render_toml
 from .tree import (
     RESTART_KEYS,
@@ -31,6 +33,7 @@ from .triggers import (
     TimerConfig,
     WebhookConfig,
 )
+from .web import WebConfig, served_url
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 __all__ = [
@@ -54,12 +57,15 @@ __all__ = [
     "ManagerDecision",
     "ModelPrice",
     "ParallelConfig",
+    "PreviewConfig",
     "ProjectConfig",
+    "PushConfig",
     "ReviewConfig",
     "SandboxConfig",
     "StallsConfig",
     "TimerConfig",
     "TriageConfig",
+    "WebConfig",
     "WebhookConfig",
     "copy_path_problem",
     "load",
@@ -67,4 +73,5 @@ __all__ = [
     "parse_quiet_hours",
     "reference_markdown",
     "render_toml",
+    "served_url",
 ]

@@ -1,5 +1,6 @@
 """The `[environment]` section: what each session's fresh worktree gets before its
-worker starts (files copied from the main checkout, setup commands). Part of the one
+worker starts (files copied from the main checkout, setup commands, reserved ports) and
+what runs when it ends (teardown). Part of the one
 tree in `config/tree.py`; docs/environment.md says what it does and cannot do."""
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ class EnvironmentConfig(Section):
     setup_timeout_seconds: Annotated[float, doc(
         "Time limit for each setup command; past it the session fails as timed out.",
         ge=0.1, le=24 * HOUR)] = 600.0
+    teardown: Annotated[list[str], doc(
+        "Commands run in the session's worktree, in the worker's sandbox, once the "
+        "session has ended (landed, rejected, failed, killed, no change): drop its "
+        "database, say. Their output is in the log; one that fails is reported and "
+        "blocks nothing (the change has landed or been set aside by then).")] = (
+        msgspec.field(default_factory=list))
+    teardown_timeout_seconds: Annotated[float, doc(
+        "Time limit for each teardown command.", ge=0.1, le=24 * HOUR)] = 120.0
+    ports: Annotated[int, doc(
+        "How many free TCP ports to reserve for each session, never shared between live "
+        "sessions and kept across a restart of the manager. Every command of the session "
+        "(setup, the worker's, the checks, teardown, the preview) gets them as "
+        "`LOOPWRIGHT_PORT_0`, `LOOPWRIGHT_PORT_1`... beside `LOOPWRIGHT_SESSION`, the "
+        "session's name.", ge=0, le=64)] = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -54,3 +69,5 @@ class EnvironmentConfig(Section):
                 raise ValueError(f"copy: {path!r} {problem}")
         if any(not command.strip() for command in self.setup):
             raise ValueError("setup: a command is empty")
+        if any(not command.strip() for command in self.teardown):
+            raise ValueError("teardown: a command is empty")

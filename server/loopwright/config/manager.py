@@ -21,6 +21,11 @@ class ManagerConfig(Section):
         "How many sessions may run at once; the rest wait in the queue. A session waiting "
         "on your answer to a blocking question does not count: it goes on when answered.",
         ge=1, le=1000)] = 4
+    warm_worktrees: Annotated[int, doc(
+        "How many checkouts of the target's tip to keep ready, so a session on a large "
+        "repository starts by taking one instead of checking out every file (each is a "
+        "full checkout on disk, in `.loopwright/worktrees/.warm/`). 0: off.",
+        ge=0, le=64)] = 0
     default_backend: Annotated[str, doc(
         "Worker backend for tasks that do not name one: `script`, or `claude` for the "
         "built-in agent on the Anthropic API.")] = "script"

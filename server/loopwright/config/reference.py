@@ -123,4 +123,7 @@ def _toml_value(value: object) -> str:
         return msgspec.json.encode(value).decode()
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: `{ num_cpus = 1.0 }`
+        pairs = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
     return repr(value)

@@ -37,6 +37,12 @@ class Section(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 @functools.cache
 def _off_or_at_least(struct: type[msgspec.Struct]) -> dict[str, float]:
+    # Resolving a section's annotations costs milliseconds, paid by every CLI call for
+    # every section: only those that spell the bound out pay it.
+    written = (str(a) for cls in struct.__mro__
+               for a in vars(cls).get("__annotations__", {}).values())
+    if not any("off_or_at_least" in a for a in written):
+        return {}
     info = msgspec.inspect.type_info(struct)
     assert isinstance(info, msgspec.inspect.StructType)
     return {f.name: float(f.type.extra["off_or_at_least"]) for f in info.fields

@@ -13,8 +13,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from .attention import AttentionConfig, StallsConfig
+from .compute import ComputeConfig
 from .environment import EnvironmentConfig
 from .manager import ManagerConfig
+from .preview import PreviewConfig
+from .push import PushConfig
 from .sections import WEEK, Section, doc
 from .triggers import (
     BuildConfig,
@@ -24,6 +27,7 @@ from .triggers import (
     TimerConfig,
     WebhookConfig,
 )
+from .web import WebConfig
 from .workers import DEFAULT_PRICES, AgentConfig, BudgetConfig, CodexConfig, ModelPrice
 
 
@@ -49,6 +53,16 @@ class ChecksConfig(Section):
     output_tail_lines: Annotated[int, doc(
         "How many of the last lines of check output are kept in the log.", ge=1,
         le=10_000)] = 40
+    shards: Annotated[int, doc(
+        "Split one run of the checks into this many runs at once, each given its part "
+        "by `{shard}` (1 to N) and `{shards}` (N) in `command`; the checks pass when "
+        "every shard passes. 1: one run.", ge=1, le=256)] = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.shards > 1 and "{shard}" not in self.command:
+            raise ValueError("checks.shards needs a `command` with `{shard}` in it (and "
+                             "usually `{shards}`), to give each run its part")
 
 
 class GateConfig(Section):
@@ -134,6 +148,7 @@ RESTART_KEYS = (
     "webhook",  # the receiver's socket
     "timers",  # armed at start
     "manager.agent",  # the manager agent is started with the manager
+    "web",  # the page's socket and TLS
 )
 
 
@@ -148,6 +163,8 @@ class Config(Section):
     intake: IntakeConfig = msgspec.field(default_factory=IntakeConfig)
     # What each session's worktree gets before its worker starts (docs/environment.md).
     environment: EnvironmentConfig = msgspec.field(default_factory=EnvironmentConfig)
+    # A running build of each session's change, and screenshots on its review (docs/preview.md).
+    preview: PreviewConfig = msgspec.field(default_factory=PreviewConfig)
     agent: AgentConfig = msgspec.field(default_factory=AgentConfig)
     budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
     prices: Annotated[dict[str, ModelPrice], doc(
@@ -159,12 +176,17 @@ class Config(Section):
     github: GitHubConfig = msgspec.field(default_factory=GitHubConfig)
     land: LandConfig = msgspec.field(default_factory=LandConfig)
     webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    web: WebConfig = msgspec.field(default_factory=WebConfig)  # the phone page
     parallel: ParallelConfig = msgspec.field(default_factory=ParallelConfig)
     # What may interrupt, and what is wasting time (config/attention.py, docs/attention.md).
     attention: AttentionConfig = msgspec.field(default_factory=AttentionConfig)
     stalls: StallsConfig = msgspec.field(default_factory=StallsConfig)
+    # Interruptions pushed to the phone through ntfy (config/push.py, docs/anywhere.md).
+    push: PushConfig = msgspec.field(default_factory=PushConfig)
     timers: list[TimerConfig] = msgspec.field(default_factory=list)
     codex: CodexConfig = msgspec.field(default_factory=CodexConfig)  # the `codex` worker
+    # Where sessions and checks run: here, or a Ray cluster (config/compute.py).
+    compute: ComputeConfig = msgspec.field(default_factory=ComputeConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -25,8 +25,8 @@ import statistics
 
 import msgspec
 
-from ..state import ACTIVE, SessionState
-from .history import History, overlap, union
+from ..state import ACTIVE, Decision, SessionState
+from .history import History, Raised, Review, overlap, union
 from .manager_metrics import ManagerMetrics, manager_metrics
 
 S = SessionState
@@ -91,8 +91,29 @@ class Metrics(msgspec.Struct, kw_only=True):
     manager: ManagerMetrics | None = None  # the manager agent, when it ever ran
 
 
+class _BySession:
+    """What the per-session figures read, grouped by session once (not a scan of every
+    decision and notification per session: that was quadratic in the history)."""
+
+    def __init__(self, h: History) -> None:
+        st = h.state
+        self.decisions: dict[str, list[Decision]] = {}
+        for d in st.decisions.values():
+            self.decisions.setdefault(d.session_id, []).append(d)
+        self.notes: dict[str, list[Raised]] = {}
+        for n in h.notes.values():
+            self.notes.setdefault(n.key, []).append(n)
+        self.reviews: dict[str, list[Review]] = {}
+        for r in h.reviews:
+            self.reviews.setdefault(r.session_id, []).append(r)
+        self.stalls: dict[str, int] = {}
+        for x in h.stalls:
+            self.stalls[x.session_id] = self.stalls.get(x.session_id, 0) + 1
+
+
 def compute(h: History, now: float) -> Metrics:
-    rows = [_session(h, sid, now) for sid in h.state.sessions]
+    by = _BySession(h)
+    rows = [_session(h, by, sid, now) for sid in h.state.sessions]
     landed = sum(1 for r in rows if r.lead_time_s is not None)
     leads = [r.lead_time_s for r in rows if r.lead_time_s is not None]
     interruptions = _interruptions(h, None)
@@ -130,7 +151,7 @@ def compute(h: History, now: float) -> Metrics:
     ))
 
 
-def _session(h: History, sid: str, now: float) -> SessionMetrics:
+def _session(h: History, by: _BySession, sid: str, now: float) -> SessionMetrics:
     st = h.state
     s = st.sessions[sid]
     task = st.tasks.get(s.task_id)
@@ -139,13 +160,13 @@ def _session(h: History, sid: str, now: float) -> SessionMetrics:
     awaiting = h.intervals(sid, S.AWAITING_APPROVAL, now=now)
     landed = h.landed_at.get(sid)
     end = s.ended_at if s.ended_at is not None else now
+    decisions = by.decisions.get(sid, [])
+    notes = by.notes.get(sid, [])
     assumed = [(d.asked_at, d.answered_at if d.answered_at is not None else end)
-               for d in st.decisions.values()
-               if d.session_id == sid and not d.blocking
-               and d.decision_id not in st.attention.stall_decisions]
-    covered = union([(n.at, n.ended if n.ended is not None else now)
-                     for n in h.notes.values() if n.key == sid])
-    reviews = [r for r in h.reviews if r.session_id == sid]
+               for d in decisions
+               if not d.blocking and d.decision_id not in st.attention.stall_decisions]
+    covered = union([(n.at, n.ended if n.ended is not None else now) for n in notes])
+    reviews = by.reviews.get(sid, [])
     return SessionMetrics(
         session_id=sid, name=s.name, task_id=s.task_id, state=s.state.value,
         attempt=s.attempt,
@@ -153,9 +174,10 @@ def _session(h: History, sid: str, now: float) -> SessionMetrics:
         agent_s=_r(_length(running)), blocked_on_decisions_s=_r(_length(waiting)),
         awaiting_review_s=_r(_length(awaiting)), assumption_s=_r(overlap(union(assumed), running)),
         silent_idle_s=_r(_length(waiting + awaiting) - overlap(waiting + awaiting, covered)),
-        interruptions=_interruptions(h, sid), decisions=_decisions(h, sid),
+        interruptions=sum(1 for x in notes if x.interrupt and not x.replaces),
+        decisions=sum(1 for d in decisions if d.answered_by != "loopwright"),
         reviews=len(reviews), review_lines=sum(r.lines for r in reviews),
-        stalls=sum(1 for x in h.stalls if x.session_id == sid), tokens=s.tokens,
+        stalls=by.stalls.get(sid, 0), tokens=s.tokens,
         cost_usd=round(s.cost_usd, 4),
     )
 

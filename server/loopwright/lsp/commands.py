@@ -2,9 +2,10 @@
 
 One thin function per action: typed params in, the manager API called, a small JSON
 result out. A refused action becomes a JSON-RPC error whose message says why:
-InvalidParams (-32602) for bad or stale input (a missing field, an unknown session,
-a hunk id from an older review), RequestFailed (-32803) for an action that does not
-apply now (the session is in another state, the decision was already answered).
+InvalidParams (-32602) for what is wrong with the request itself (a missing or empty
+field, an unknown session, thread or hunk, a line outside the file), RequestFailed
+(-32803) for a well-formed action that does not apply now (the session is in another
+state, the decision was already answered). Every message starts with the method.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ from typing import Any
 from ..core.split_plan import PlanError, SubTaskSpec, parse_plan
 from ..insight.history import History
 from ..insight.report import render_report
-from ..manager.api import ActionRefused, FrontEndApi
+from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
 from ..store import Store
+from ..views.preview import PreviewView, preview_view
+from ..web import qr
+from ..web.server import page_link
 from ..workspace.diff import file_at
+from . import lenses, reviews, threads, wire
 from . import params as p
-from . import reviews, wire
 from .live import ClientSync
+from .review_uri import session
 
 Handler = Callable[[ClientSync, Any], Awaitable[Any]]
 
@@ -36,13 +41,6 @@ class Action:
     params: type[p.Params]
     result: type[Any]  # a wire struct: what protocol.ts and docs/protocol.md say it answers
     run: Handler
-
-
-def session(api: FrontEndApi, ref: str) -> Session:
-    try:
-        return api.session(ref)
-    except ActionRefused as e:
-        raise p.InvalidParams(str(e)) from None
 
 
 async def state(live: ClientSync, _: p.NoParams) -> Any:
@@ -141,11 +139,35 @@ async def dismiss(live: ClientSync, q: p.DismissParams) -> Any:
     return wire.DismissResult(file=q.file)
 
 
+async def presence(live: ClientSync, q: p.PresenceParams) -> Any:
+    return wire.PresenceResult(recorded=live.repo.api.presence(q.active, by="editor"))
+
+
 async def review(live: ClientSync, q: p.SessionParams) -> Any:
     sid = session(live.repo.api, q.session).session_id
     live.pump()
     st = live.follower.state
-    return reviews.review_result(st, st.sessions[sid])
+    return reviews.review_result(st, st.sessions[sid], live.repo.api.config.gate)
+
+
+PREVIEW_SLACK_SECONDS = 30.0  # besides ready_seconds: the manager notices, starts, waits
+
+
+async def preview(live: ClientSync, q: p.SessionParams) -> Any:
+    """Start (or keep up) the session's preview; answers once it is ready or failed."""
+    api = live.repo.api
+    s = api.request_preview(session(api, q.session).session_id, by="lsp")
+    asked = s.environment.preview_requested_at
+    deadline = time.monotonic() + api.config.preview.ready_seconds + PREVIEW_SLACK_SECONDS
+    while time.monotonic() < deadline:
+        live.pump()
+        current = live.follower.state.sessions[s.session_id]
+        got = current.environment.preview
+        if got is not None and (got.status == "ready" or (
+                got.status == "failed" and got.started_at >= asked)):
+            return preview_view(current)
+        await asyncio.sleep(0.05)
+    raise p.RequestFailed(f"the preview of {s.name} did not come up in time")
 
 
 async def review_document(live: ClientSync, q: p.ReviewDocumentParams) -> Any:
@@ -175,10 +197,10 @@ async def dashboard(live: ClientSync, _: p.NoParams) -> Any:
 def _render_dashboard(db_path: Path, title: str) -> str:
     store = Store(db_path)
     try:
-        records = store.read_after(0)
+        history = History.of(store.read_all())
     finally:
         store.close()
-    return render_report(History.of(records), time.time(), title=title)
+    return render_report(history, time.time(), title=title)
 
 
 async def tell(live: ClientSync, q: p.TellParams) -> Any:
@@ -187,11 +209,18 @@ async def tell(live: ClientSync, q: p.TellParams) -> Any:
 
 async def manager(live: ClientSync, q: p.ManagerParams) -> Any:
     live.pump()
-    return live.repo.api.thread(q.after)
+    return live.repo.api.manager_thread(q.after)
 
 
 async def overrule_act(live: ClientSync, q: p.OverruleActParams) -> Any:
     return live.repo.api.overrule_act(q.act, q.answer, q.why)
+async def web_link(live: ClientSync, _: p.NoParams) -> Any:
+    """The phone page's link and its QR code as SVG, for the editor to show: the running
+    page's, else the one `[web]` would serve."""
+    project = live.repo.project
+    link = page_link(project, live.repo.api.config)
+    return wire.WebLinkResult(url=link.url, base_url=link.base, served=link.served,
+                              svg=qr.svg(link.url))
 
 
 ACTIONS = (
@@ -213,13 +242,25 @@ ACTIONS = (
     Action("split", p.SplitParams, wire.SplitResult, split),
     Action("steer", p.SteerParams, wire.SessionResult, steer),
     Action("priority", p.PriorityParams, wire.TaskResult, priority),
+    Action("presence", p.PresenceParams, wire.PresenceResult, presence),
     Action("hunk", p.HunkParams, wire.HunkResult, hunk),
     Action("review", p.SessionParams, reviews.ReviewResult, review),
     Action("reviewDocument", p.ReviewDocumentParams, wire.DocumentResult, review_document),
+    Action("preview", p.SessionParams, PreviewView, preview),
     Action("dashboard", p.NoParams, wire.DashboardResult, dashboard),
     Action("tell", p.TellParams, wire.ThreadEntry, tell),
     Action("manager", p.ManagerParams, wire.ManagerThread, manager),
     Action("overruleAct", p.OverruleActParams, wire.ThreadEntry, overrule_act),
+    Action("threads", p.ThreadsParams, threads.ThreadsResult, threads.threads),
+    Action("openThread", p.OpenThreadParams, threads.ThreadResult, threads.open_thread),
+    Action("replyThread", p.ReplyThreadParams, threads.ThreadResult, threads.reply_thread),
+    Action("resolveThread", p.ResolveThreadParams, threads.ThreadResult,
+           threads.resolve_thread),
+    Action("viewed", p.ViewedParams, threads.ViewedResult, threads.viewed),
+    Action("interdiff", p.SessionParams, threads.InterdiffResult, threads.interdiff),
+    Action("reviewLenses", p.ReviewLensesParams, lenses.ReviewLensesResult,
+           lenses.review_lenses),
+    Action("webLink", p.NoParams, wire.WebLinkResult, web_link),
 )
 
 
@@ -231,6 +272,8 @@ async def perform(action: Action, method: str, live: ClientSync, raw: Any) -> An
         result = await action.run(live, q)
         live.pump()
         return wire.to_json(result)
+    except BadInput as e:
+        raise p.InvalidParams(f"{method}: {e}") from None
     except ActionRefused as e:
         raise p.RequestFailed(f"{method}: {e}") from None
     except p.InvalidParams as e:

@@ -19,6 +19,7 @@ from .. import events as ev
 from ..state import ACTIVE, SessionState, State, apply
 from ..views import delegation as tree
 from . import wire
+from .inbox_delta import InboxIndex
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,11 @@ class Batch:
     """What one batch of records changed."""
 
     seq: int
+    since: int = 0
     tasks: list[wire.TaskRow] = field(default_factory=list)
     sessions: list[wire.SessionRow] = field(default_factory=list)
-    inbox: list[wire.InboxItem] = field(default_factory=list)
+    inbox_changed: list[wire.InboxItem] = field(default_factory=list)
+    inbox_removed: list[str] = field(default_factory=list)
     running: int = 0
     need_you: int = 0
     activity: list[wire.ActivityLine] = field(default_factory=list)
@@ -89,8 +92,9 @@ class Batch:
 
     def changed(self, *, hosted: bool, pid: int | None) -> wire.Changed:
         return wire.Changed(
-            seq=self.seq, hosted_manager=hosted, manager_pid=pid, tasks=self.tasks,
-            sessions=self.sessions, removed_sessions=[], inbox=self.inbox,
+            seq=self.seq, since=self.since, hosted_manager=hosted, manager_pid=pid,
+            tasks=self.tasks, sessions=self.sessions, removed_sessions=[],
+            inbox_changed=self.inbox_changed, inbox_removed=self.inbox_removed,
             running=self.running, need_you=self.need_you, activity=self.activity,
         )
 
@@ -105,17 +109,22 @@ class Follower:
     def __init__(self, clock: Clock) -> None:
         self.state = State()
         self._clock = clock
+        self.inbox = InboxIndex()
 
     @property
     def seq(self) -> int:
         return self.state.last_seq
 
-    def start(self, records: list[ev.Record]) -> list[Signal]:
-        """Fold the log so far without reporting it; the signals bring the editor up to
-        date with what already waits (the notifications that interrupt, running sessions)."""
+    def start(self, records: list[ev.Record], state: State | None = None) -> list[Signal]:
+        """Fold the log so far (`records`, after `state` when given: a snapshot caught up)
+        without reporting it; the signals bring the editor up to date with what already
+        waits (the notifications that interrupt, running sessions)."""
+        if state is not None:
+            self.state = state
         for r in records:
             apply(self.state, r)
         st = self.state
+        self.inbox.reset(st)
         signals: list[Signal] = [Notify(n.notification_id)
                                  for n in st.attention.interrupting()]
         for sid, s in st.sessions.items():
@@ -126,8 +135,10 @@ class Follower:
 
     def feed(self, records: list[ev.Record]) -> Batch:
         st = self.state
+        since = st.last_seq
         before: dict[str, _Look | None] = {}
         touched_tasks: dict[str, None] = {}
+        touched_decisions: dict[str, None] = {}
         refresh = False
         activity = []
         shown: list[str] = []
@@ -143,6 +154,8 @@ class Follower:
                 touched_tasks[tid] = None
             for tid in tree.touched(st, r.event):  # sub-tasks, and the tasks above them
                 touched_tasks[tid] = None
+            if did := getattr(r.event, "decision_id", ""):
+                touched_decisions[did] = None
             if isinstance(r.event, ev.ReviewPrepared | ev.HunkJudged):
                 refresh = True
             if (line := wire.activity(r, st)) is not None:
@@ -160,14 +173,15 @@ class Follower:
                 refresh = refresh or s.review is not None
         if refresh:
             signals.append(RefreshLenses())
-        box = wire.inbox(st)
+        changed, removed = self.inbox.update(st, sessions=before, tasks=touched_tasks,
+                                             decisions=touched_decisions)
         at = self._clock()
         return Batch(
-            seq=st.last_seq,
+            seq=st.last_seq, since=since,
             tasks=[wire.task_row(st, t) for t in touched_tasks if t in st.tasks],
             sessions=[wire.session_row(st, s, at) for s in before if s in st.sessions],
-            inbox=box, running=wire.running(st), need_you=len(box), activity=activity,
-            signals=signals,
+            inbox_changed=changed, inbox_removed=removed, running=wire.running(st),
+            need_you=len(self.inbox.items), activity=activity, signals=signals,
         )
 
     # --- helpers -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from . import params, reviews, wire
 from .commands import ACTIONS
 from .live import CHANGED, THREAD
 from .prompts import REVEAL
+from .startup import READY
 
 Schema = dict[str, Any]
 
@@ -33,8 +34,10 @@ TS_NAMES = {
     "StateResult": "State", "ReviewResult": "Review", "HunkRow": "ReviewHunk",
     "FileRow": "ReviewFile", "ChecksRow": "ReviewChecks", "ReviewerRow": "ReviewerVerdict",
     "CommentRow": "ReviewerComment", "Context": "SelectionContext",
+    "ThreadRow": "ReviewThread", "ThreadCommentRow": "ThreadComment", "LensRow": "ReviewLens",
 }
-EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.ThreadParams)
+EXTRA_TYPES: tuple[type[Any], ...] = (wire.Changed, wire.RevealParams, wire.ThreadParams,
+                                      wire.Ready)
 
 
 def components() -> dict[str, Schema]:
@@ -105,6 +108,8 @@ def typescript() -> str:
         f'  reveal: "{REVEAL}",',
         "  /** The manager agent's new thread entries (docs/manager.md). */",
         f'  thread: "{THREAD}",',
+        "  /** Startup is over (also after Set up Loopwright): ask for the state then. */",
+        f'  ready: "{READY}",',
         "} as const;",
         "",
         f'export const REVIEW_SCHEME = "{reviews.SCHEME}";',

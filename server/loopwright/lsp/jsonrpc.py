@@ -9,7 +9,9 @@ itself and answers what it cannot handle (docs/protocol.md, Errors):
 - a body that is not JSON: -32700 (id null);
 - not a JSON-RPC 2.0 message (not an object, no valid id or method, another version),
   a refused frame, a request after `shutdown`: -32600;
-- params that do not fit the method: -32602, saying where.
+- params that do not fit the method: -32602, saying where. An empty array `[]` is
+  taken as `{}` (or as no params, for `shutdown` and `exit`): Lua clients encode an
+  empty table so.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from pygls.protocol.json_rpc import (
 )
 
 from .framing import BadFrame
+from .lenses import Encoded
 
 log = logging.getLogger(__name__)
 
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
+_NO_PARAMS = frozenset({types.SHUTDOWN, types.EXIT})
 
 
 class LoopwrightProtocol(LanguageServerProtocol):
@@ -73,6 +77,12 @@ class LoopwrightProtocol(LanguageServerProtocol):
             else:
                 log.warning("ignored a message that is not JSON-RPC 2.0: %s", why)
             return
+        if data.get("params") == [] and isinstance(method, str):
+            # LSP params are objects (or none): `[]` is how Lua encodes an empty `{}`.
+            if method in _NO_PARAMS:
+                del data["params"]
+            else:
+                data["params"] = {}
         try:
             message = self._structure(data)
         except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as e:
@@ -92,6 +102,25 @@ class LoopwrightProtocol(LanguageServerProtocol):
                         f"{message.method}: the server is shutting down")
             return
         super().handle_message(message)
+
+    def _send_response(self, msg_id: MsgId, result: Any | None = None,
+                       error: Any | None = None) -> None:
+        if error is None and isinstance(result, Encoded):
+            # Already JSON (code lenses by the thousand): sent as it is, not walked by
+            # the converter and encoded again.
+            self._result_types.pop(msg_id, None)
+            self._write_body(b'{"jsonrpc":"2.0","id":' + json.dumps(msg_id).encode()
+                             + b',"result":' + result.json + b"}")
+            return
+        super()._send_response(msg_id, result, error)
+
+    def _write_body(self, body: bytes) -> None:
+        if self.writer is None:
+            log.error("no transport to send a response on")
+            return
+        header = (f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; "
+                  f"charset={self.CHARSET}\r\n\r\n").encode("ascii")
+        self.writer.write(header + body)
 
     def refuse(self, msg_id: MsgId | None, code: int, message: str) -> None:
         log.debug("refused (%s): %s", code, message)

@@ -20,14 +20,15 @@ import time
 
 from pygls.lsp.server import LanguageServer
 
+from .. import store_snapshot
 from ..store import Store
 from ..views.thread import entries_of
 from . import follower as f
 from . import wire
 from .host import OpenRepository
+from .lenses import LensIndex
 from .progress import SessionProgress
 from .prompts import Prompts
-from .reviews import LensIndex
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class ClientSync:
         """Catch up with the log, then follow it in an owned task."""
         if self.progress is not None:
             self.tasks.start("progress", self.progress.run())
-        self._carry_out(self.follower.start(self.store.read_after(0)))
+        # The last snapshot of the fold and what came after it, not the whole log.
+        self._carry_out(self.follower.start([], store_snapshot.load(self.store)))
         self.tasks.start("follow", self._follow())
 
     async def close(self) -> None:

@@ -65,6 +65,14 @@ class AnswerParams(Params, frozen=True):
     answer: str
 
 
+class PresenceParams(Params, frozen=True):
+    """The human is active on this window now (`true`: focused, typing, selecting), or
+    left it (`false`). Send it at most every 15 s; while active in the last minute, a
+    push waits `[push] hold_seconds` in case they answer here."""
+
+    active: bool
+
+
 class SessionParams(Params, frozen=True):
     session: Ref
 
@@ -180,3 +188,37 @@ class OverruleActParams(Params, frozen=True):
     act: Ref
     answer: str = ""  # with an `answer` act: the right answer, for the worker
     why: str = ""
+class ThreadsParams(Params, frozen=True):
+    session: Ref
+    path: str = ""  # "": every file's threads
+
+
+class OpenThreadParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    line: int  # 1-based, on `side`
+    body: str
+    side: Literal["head", "base"] = "head"
+
+
+class ReplyThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    body: str
+
+
+class ResolveThreadParams(Params, frozen=True):
+    session: Ref
+    thread: Ref
+    resolved: bool = True
+
+
+class ViewedParams(Params, frozen=True):
+    session: Ref
+    path: Ref
+    viewed: bool = True
+
+
+class ReviewLensesParams(Params, frozen=True):
+    session: Ref
+    path: Ref

@@ -1,64 +1,29 @@
-"""Review documents and their code lenses, as pure functions of the state.
+"""The review as the editor sees it (`loopwright/review`): hunks, files, checks, the
+reviewer, threads and viewed marks, the round, and why it waits for a human.
 
-A session's changed files are readable through the URI scheme
-`loopwright-review:/<session_id>/<base|head>/<path>`: the file at the review's base or
-head commit. On a head-side document, each hunk gets Accept · Reject · Comment on its
-first new line, and line 0 gets Approve & land · Request changes · Reject.
+Review documents are in review_uri.py, code lenses in lenses.py, threads in threads.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
-from urllib.parse import quote, unquote, urlsplit
+from typing import Annotated
 
 from .. import events as ev
-from ..state import Session, SessionState, State
+from ..config import GateConfig
+from ..review.waiting import waiting_line
+from ..state import Session, State
+from ..views.preview import PreviewView, preview_view
 from . import wire
+from .lenses import LensIndex as LensIndex
+from .lenses import code_lenses as code_lenses
 from .params import InvalidParams
-
-SCHEME = "loopwright-review"
-Side = Literal["base", "head"]
-
-
-@dataclass(frozen=True)
-class ReviewUri:
-    session_id: str
-    side: Side
-    path: str
-
-    def __str__(self) -> str:
-        return f"{SCHEME}:/{quote(self.session_id)}/{self.side}/{quote(self.path)}"
-
-
-def parse_uri(uri: str) -> ReviewUri | None:
-    """The review document `uri` names; None for a document of another scheme;
-    InvalidParams for a review URI that is malformed."""
-    parts = urlsplit(uri)
-    if parts.scheme != SCHEME:
-        return None
-    segments = parts.path.lstrip("/").split("/", 2)
-    if len(segments) != 3 or not all(segments) or segments[1] not in ("base", "head"):
-        raise InvalidParams(
-            f"malformed review URI {uri!r}: expected "
-            f"{SCHEME}:/<session>/<base|head>/<path>")
-    session_id, side, path = (unquote(s) for s in segments)
-    return ReviewUri(session_id, side, path)  # type: ignore[arg-type]
-
-
-def session_of(state: State, uri: ReviewUri) -> Session:
-    s = state.sessions.get(uri.session_id)
-    if s is None:
-        raise InvalidParams(f"no session {uri.session_id} (from {uri})")
-    return s
-
-
-def commit_of(s: Session, side: Side) -> str:
-    """The commit a side of the session's review shows ('' before the session started)."""
-    if s.review is not None:
-        return s.review.base_commit if side == "base" else s.review.head_commit
-    return s.base_commit if side == "base" else (s.head_commit or s.base_commit)
-
+from .review_uri import SCHEME as SCHEME
+from .review_uri import ReviewUri as ReviewUri
+from .review_uri import Side as Side
+from .review_uri import commit_of as commit_of
+from .review_uri import parse_uri as parse_uri
+from .review_uri import session_of as session_of
+from .threads import ThreadRow, thread_rows, viewed_count
 
 # --- the review as the editor sees it ---------------------------------------------
 
@@ -92,6 +57,14 @@ class FileRow(wire.Wire):
     base_uri: Annotated[str, D(description="its base-side review document")]
     head_uri: Annotated[str, D(description="its head-side review document")]
     hunks: Annotated[list[str], D(description="its hunk ids, in diff order")]
+    viewed: Annotated[bool, D(description="marked viewed in this round (`loopwright/viewed`)"
+                                          "; a file that changes in a later round is "
+                                          "unviewed again")]
+    changed_since_reviewed: Annotated[bool, D(description="changed since the round the "
+                                                          "human last sent back")]
+    reviewed_uri: Annotated[str, D(description="the file as the human last reviewed it "
+                                               "(`reviewed` side); `\"\"` before a round "
+                                               "was sent back")]
 
 
 class ChecksRow(wire.Wire):
@@ -142,9 +115,24 @@ class ReviewResult(wire.Wire):
                                                           "is configured")]
     notes: Annotated[list[str], D(description="every request-changes note so far, oldest "
                                               "first")]
+    round: Annotated[int, D(description="1, 2, …: each prepared review is a round")]
+    reviewed_round: Annotated[int, D(description="the round the human last sent back (0: "
+                                                 "none yet)")]
+    reviewed_commit: Annotated[str, D(description="that round's head (`\"\"`: none)")]
+    waiting_because: Annotated[str, D(description="one line: the gate rule that holds it, "
+                                                  "with its numbers, and what would have "
+                                                  "let it land alone")]
+    viewed_count: Annotated[int, D(description="files marked viewed (\"3 of 7 files "
+                                               "viewed\")")]
+    file_count: Annotated[int, D(description="files of the change")]
+    threads: Annotated[list[ThreadRow], D(description="every comment thread, as "
+                                                      "`loopwright/threads`")]
+    preview: Annotated[PreviewView | None, D(description="the change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
-def review_result(state: State, s: Session) -> ReviewResult:
+def review_result(state: State, s: Session, gate: GateConfig | None = None) -> ReviewResult:
     r = s.review
     if r is None:
         raise InvalidParams(f"session {s.name} has no review yet (it is {s.state})")
@@ -152,12 +140,23 @@ def review_result(state: State, s: Session) -> ReviewResult:
     for h in r.hunks:
         by_file.setdefault(h.path, []).append(h.hunk_id)
     c = s.checks
+    rounds = s.rounds
+    done, total = viewed_count(s)
+    task = state.tasks[s.task_id]
+    waiting = "" if gate is None else waiting_line(
+        gate, review=r, reasons=s.gate_reasons,
+        checks_passed=None if c is None else c.passed and not c.timed_out,
+        labels=task.labels)
     return ReviewResult(
-        session_id=s.session_id, name=s.name, title=state.tasks[s.task_id].title,
+        session_id=s.session_id, name=s.name, title=task.title,
         state=s.state.value, base_commit=r.base_commit, head_commit=r.head_commit,
         added=r.added, removed=r.removed,
         files=[FileRow(path=p, base_uri=str(ReviewUri(s.session_id, "base", p)),
-                       head_uri=str(ReviewUri(s.session_id, "head", p)), hunks=ids)
+                       head_uri=str(ReviewUri(s.session_id, "head", p)), hunks=ids,
+                       viewed=p in rounds.viewed,
+                       changed_since_reviewed=p in rounds.since_reviewed,
+                       reviewed_uri=str(ReviewUri(s.session_id, "reviewed", p))
+                       if rounds.reviewed_commit else "")
                for p, ids in by_file.items()],
         hunks=[_hunk_row(h, s.hunk_verdicts.get(h.hunk_id), s.hunk_comments.get(h.hunk_id, []))
                for h in r.hunks],
@@ -168,7 +167,10 @@ def review_result(state: State, s: Session) -> ReviewResult:
         reviewer=None if not r.reviewer else ReviewerRow(
             name=r.reviewer, verdict=r.reviewer_verdict, summary=r.reviewer_summary,
             comments=[CommentRow(path=k.path, line=k.line, body=k.body) for k in r.comments]),
-        notes=list(s.feedback),
+        notes=list(s.feedback), round=rounds.round, reviewed_round=rounds.reviewed_round,
+        reviewed_commit=rounds.reviewed_commit, waiting_because=waiting,
+        viewed_count=done, file_count=total, threads=thread_rows(s),
+        preview=preview_view(s),
     )
 
 
@@ -177,75 +179,3 @@ def _hunk_row(h: ev.Hunk, verdict: str | None, comments: list[str]) -> HunkRow:
                    old_lines=h.old_lines, new_start=h.new_start, new_lines=h.new_lines,
                    header=h.header, added=h.added, removed=h.removed, verdict=verdict,
                    comments=list(comments))
-
-
-# --- code lenses --------------------------------------------------------------------
-
-# "hunk" in the titles: a hunk near the top shares line 0 with the whole-change lenses,
-# and two bare "Reject"s side by side would not say which is which.
-_TITLES = {"accept": ("Accept hunk", "Accepted ✓"), "reject": ("Reject hunk", "Rejected ✗"),
-           "comment": ("Comment", "Commented 💬")}
-
-
-class LensIndex:
-    """Per review (immutable once prepared): its hunks by path, and each hunk's three
-    lenses per verdict, built once. A request for a document's lenses is then a lookup
-    and a list of references, whatever the size of the review."""
-
-    def __init__(self) -> None:
-        self._reviews: dict[int, _Indexed] = {}
-
-    def lenses(self, s: Session, path: str) -> list[dict[str, Any]]:
-        review = s.review
-        assert review is not None
-        indexed = self._reviews.get(id(review))
-        if indexed is None or indexed.review is not review:
-            if len(self._reviews) > 64:
-                self._reviews.clear()
-            indexed = self._reviews[id(review)] = _Indexed(review)
-        out = list(indexed.whole)
-        for h in indexed.by_path.get(path, ()):
-            out += indexed.hunk_lenses(h, s.hunk_verdicts.get(h.hunk_id))
-        return out
-
-
-class _Indexed:
-    def __init__(self, review: ev.ReviewPrepared) -> None:
-        self.review = review
-        self.by_path: dict[str, list[ev.Hunk]] = {}
-        for h in review.hunks:
-            self.by_path.setdefault(h.path, []).append(h)
-        sid = review.session_id
-        self.whole = (
-            _lens(0, "Approve & land", "loopwright.approve", {"session": sid}),
-            _lens(0, "Request changes", "loopwright.requestChanges", {"session": sid}),
-            _lens(0, "Reject", "loopwright.reject", {"session": sid}),
-        )
-        self._built: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-
-    def hunk_lenses(self, h: ev.Hunk, verdict: str | None) -> list[dict[str, Any]]:
-        key = (h.hunk_id, verdict)
-        built = self._built.get(key)
-        if built is None:
-            line = max(0, h.new_start - 1) if h.new_lines else max(0, h.new_start)
-            built = self._built[key] = [
-                _lens(line, done if verdict == choice else title, "loopwright.hunk",
-                      {"session": self.review.session_id, "hunk": h.hunk_id,
-                       "verdict": choice})
-                for choice, (title, done) in _TITLES.items()]
-        return built
-
-
-def code_lenses(s: Session, uri: ReviewUri, index: LensIndex) -> list[dict[str, Any]]:
-    """The lenses of a review document, as plain LSP JSON (they can number thousands):
-    Approve & land · Request changes · Reject on line 0, and Accept · Reject · Comment on
-    the first line of each hunk (on the new side), titled with the verdict once judged."""
-    if uri.side != "head" or s.review is None or s.state != SessionState.AWAITING_APPROVAL:
-        return []
-    return index.lenses(s, uri.path)
-
-
-def _lens(line: int, title: str, command: str, argument: dict[str, str]) -> dict[str, Any]:
-    position = {"line": line, "character": 0}
-    return {"range": {"start": position, "end": position},
-            "command": {"title": title, "command": command, "arguments": [argument]}}

@@ -4,7 +4,9 @@
 - host.py       hosting or attaching to the repository's manager
 - live.py       following the log: `$/loopwright/changed`, prompts, progress, lens refresh
 - commands.py   `loopwright/*` requests and `loopwright.*` commands
-- reviews.py    review documents and their code lenses
+- reviews.py    the review (`loopwright/review`); review_uri.py its documents
+- lenses.py     code lenses on review documents, resolved on demand
+- threads.py    review threads, viewed marks, the interdiff
 - framing.py, jsonrpc.py   reading frames and answering every request, even a bad one
 """
 
@@ -23,12 +25,12 @@ from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from . import commands, host, logs, reviews
+from . import commands, host, lenses, logs, reviews
 from .convert import make_converter
 from .framing import FrameReader
 from .jsonrpc import LoopwrightProtocol
 from .live import ClientSync
-from .params import InvalidParams
+from .params import InvalidParams, RequestFailed
 from .startup import Startup
 from .tasks import Tasks
 
@@ -95,15 +97,27 @@ def setup(ls: LoopwrightServer) -> None:
     async def shutdown(ls: LoopwrightServer, _params: None) -> None:
         await ls.startup.close()
 
-    @ls.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    @ls.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=True))
     async def code_lens(ls: LoopwrightServer, params: types.CodeLensParams) -> Any:
-        uri = reviews.parse_uri(params.text_document.uri)
-        if uri is None:
-            return []
-        live = await ls.ready()
-        live.pump()
-        s = reviews.session_of(live.follower.state, uri)
+        try:
+            uri = reviews.parse_uri(params.text_document.uri)
+            if uri is None:
+                return []
+            live = await ls.ready()
+            live.pump()
+            s = reviews.session_of(live.follower.state, uri)
+        except (InvalidParams, RequestFailed) as e:
+            raise type(e)(f"{types.TEXT_DOCUMENT_CODE_LENS}: {e.message}") from None
         return reviews.code_lenses(s, uri, live.lenses)
+
+    @ls.feature(types.CODE_LENS_RESOLVE)
+    async def code_lens_resolve(ls: LoopwrightServer, lens: types.CodeLens) -> Any:
+        live = await _ready(ls, types.CODE_LENS_RESOLVE)
+        live.pump()
+        data = lens.data if isinstance(lens.data, dict) else {}
+        s = live.follower.state.sessions.get(str(data.get("session", "")))
+        raw = ls.protocol._converter.unstructure(lens)
+        return lenses.resolve(s, raw)
 
     for action in commands.ACTIONS:
         _register(ls, action)
@@ -113,18 +127,25 @@ def _register(ls: LoopwrightServer, action: commands.Action) -> None:
     method, command = f"loopwright/{action.name}", f"loopwright.{action.name}"
 
     async def request(ls: LoopwrightServer, raw: Any) -> Any:
-        return await commands.perform(action, method, await ls.ready(), raw)
+        return await commands.perform(action, method, await _ready(ls, method), raw)
 
     async def execute(ls: LoopwrightServer, *args: Any) -> Any:
         if len(args) > 1:
             raise InvalidParams(
                 f"{command} takes one argument, the params object of {method}; got "
                 f"{len(args)}")
-        return await commands.perform(action, command, await ls.ready(),
+        return await commands.perform(action, command, await _ready(ls, command),
                                       args[0] if args else None)
 
     ls.feature(method)(request)
     ls.command(command)(execute)
+
+
+async def _ready(ls: LoopwrightServer, method: str) -> ClientSync:
+    try:
+        return await ls.ready()
+    except RequestFailed as e:
+        raise RequestFailed(f"{method}: {e.message}") from None
 
 
 def serve(default_root: Path | None = None, *, verbose: bool = False) -> int:

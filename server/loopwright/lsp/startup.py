@@ -18,7 +18,7 @@ from ..config import ConfigError
 from ..project import NotARepository, Project
 from ..store import StoreError
 from ..workspace.repo import WorkspaceError
-from . import host
+from . import host, wire
 from .live import ClientSync
 from .params import RequestFailed
 from .tasks import Tasks
@@ -26,6 +26,7 @@ from .tasks import Tasks
 log = logging.getLogger(__name__)
 SET_UP = "Set up Loopwright"
 READY_SECONDS = 30.0
+READY = "$/loopwright/ready"
 
 
 class Startup:
@@ -50,11 +51,12 @@ class Startup:
         try:
             project = Project.find(root)
         except NotARepository as e:
-            self._fail(f"{e}: Loopwright works on a git repository", show=True)
+            self._fail(f"{e}: Loopwright works on a git repository", show=True, root=root)
             return
         if not project.dot.exists():
             self._fail(f"Loopwright is not set up in {project.root}: choose "
-                       f"'{SET_UP}' or run `loopwright init` there", show=False)
+                       f"'{SET_UP}' or run `loopwright init` there", show=False,
+                       root=project.root)
             self._tasks.start("offer-init", self._offer_init(project))
             return
         await self._start(project)
@@ -70,13 +72,15 @@ class Startup:
         try:
             repo = await host.start(project, _exit_on_signal)
         except (ConfigError, StoreError, WorkspaceError) as e:
-            self._fail(f"Loopwright cannot open {project.root}: {e}", show=True)
+            self._fail(f"Loopwright cannot open {project.root}: {e}", show=True,
+                       root=project.root)
             return
         live = ClientSync(self._ls, repo, self._tasks)
         self.repo, self.live = repo, live
         live.begin()
         self._ready.set()
         log.info("%s", repo.describe())
+        self._announce(project.root, problem="", hosted=repo.hosted)
 
     async def _offer_init(self, project: Project) -> None:
         item = await self._ls.window_show_message_request_async(
@@ -84,19 +88,26 @@ class Startup:
                                            actions=[types.MessageActionItem(SET_UP)]))
         if item is None or item.title != SET_UP:
             return
+        self._ready.clear()  # requests from now on wait for the set-up loop, not refused
         try:
             out = await host.run_init(project.root)
         except host.NotReady as e:
-            self._fail(str(e), show=True)
+            self._fail(str(e), show=True, root=project.root)
             return
         log.info("%s", out)
-        self._ready.clear()
         await self._start(project)
 
-    def _fail(self, problem: str, *, show: bool) -> None:
+    def _announce(self, root: Path, *, problem: str, hosted: bool = False) -> None:
+        """Startup is over: requests are answered from now on (`ok`), or refused with
+        `problem` until Set up Loopwright runs."""
+        self._ls.protocol.notify(READY, wire.to_json(wire.Ready(
+            root=str(root), ok=not problem, problem=problem, hosted=hosted)))
+
+    def _fail(self, problem: str, *, show: bool, root: Path | None = None) -> None:
         self.problem = problem
         self._ready.set()
         log.warning("%s", problem)
+        self._announce(root or Path(), problem=problem)
         if show:
             self._ls.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Error, message=problem))

@@ -91,10 +91,15 @@ class StateResult(Wire):
     need_you: Annotated[int, D(description="`inbox.length`")]
 
 
-class Changed(Wire):
-    """`$/loopwright/changed`: what one batch of appended records changed."""
+class Changed(Wire, omit_defaults=True):
+    """`$/loopwright/changed`: what one batch of appended records changed; its size does
+    not grow with the inbox or the history."""
 
     seq: Annotated[int, D(description="the last record included")]
+    since: Annotated[int, D(description="the `seq` this delta applies to: the previous "
+                                        "delta's, or the state's; a client at another "
+                                        "`seq` fell behind and asks `loopwright/state` "
+                                        "again")]
     hosted_manager: Annotated[bool, D(description="as in `State`, as of now")]
     manager_pid: Annotated[int | None, D(description="as in `State`, as of now")]
     tasks: Annotated[list[TaskRow], D(description="the tasks that changed (whole rows)")]
@@ -103,13 +108,21 @@ class Changed(Wire):
     removed_sessions: Annotated[list[str], D(description="always `[]` today: sessions stay "
                                                          "in the log; kept for clients "
                                                          "that prune")]
-    inbox: Annotated[list[InboxItem], D(description="the **whole** inbox (it is short)")]
     running: Annotated[int, D(description="as in `State`")]
     need_you: Annotated[int, D(description="as in `State`")]
     activity: Annotated[list[ActivityLine], D(description="one line per new record "
                                                           "(records another line already "
                                                           "tells, such as a script's `run` "
                                                           "step, have none)")]
+    inbox_changed: Annotated[list[InboxItem], D(description="inbox items that appeared or "
+                                                            "changed in this batch (omitted "
+                                                            "when none)")] = []
+    inbox_removed: Annotated[list[str], D(description="items that left the inbox in this "
+                                                      "batch, by key: `kind`, `ref` and "
+                                                      "`title` joined by `\\n` (omitted "
+                                                      "when none)")] = []
+    inbox: Annotated[list[InboxItem], D(description="never sent (older servers sent the "
+                                                    "whole inbox here)")] = []
 
 
 RevealKind = Literal["decision", "review", "session", "inbox"]
@@ -163,6 +176,12 @@ class DismissResult(Wire):
     file: str
 
 
+class PresenceResult(Wire):
+    """Whether the presence was recorded (false: the same was said under 15 s ago)."""
+
+    recorded: bool
+
+
 class HunkResult(Wire):
     session_id: str
     hunk: str
@@ -177,6 +196,17 @@ class DashboardResult(Wire):
     """The report page, one self-contained HTML document."""
 
     html: str
+
+
+class WebLinkResult(Wire):
+    """The phone page's link (with its access token) and the same as a QR code."""
+
+    url: Annotated[str, D(description="the link with the token in its fragment: whoever "
+                                      "has it can act on the loop")]
+    base_url: Annotated[str, D(description="the page without the token")]
+    served: Annotated[bool, D(description="a `run --web` or `serve --web` serves it now; "
+                                          "else it is where `[web]` would serve it")]
+    svg: Annotated[str, D(description="the link as a QR code, one SVG element")]
 
 
 def task_row(state: State, task_id: str) -> TaskRow:
@@ -222,6 +252,18 @@ def state_result(state: State, *, root: str, hosted: bool, pid: int | None,
         sessions=[session_row(state, s, now) for s in state.sessions],
         inbox=box, running=running(state), need_you=len(box),
     )
+
+
+class Ready(Wire):
+    """`$/loopwright/ready`: startup is over (after `initialized`, and again after Set
+    up Loopwright). Requests sent before it wait for it."""
+
+    root: Annotated[str, D(description="the repository (or the folder) the server opened")]
+    ok: Annotated[bool, D(description="requests will be answered; false: see `problem`")]
+    problem: Annotated[str, D(description="why not (not a repository, not set up); `\"\"` "
+                                          "when ok")]
+    hosted: Annotated[bool, D(description="this server hosts the manager (else it attached "
+                                          "to one, or none runs)")]
 
 
 def to_json(value: object) -> object:

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import events as ev
+from .. import store_snapshot
 from ..backends import load, unknown_worker
 from ..config import Config
 from ..core.ids import LookupFailed, new_id, resolve
 from ..core.split_plan import SubTaskSpec, keyed
 from ..delegation_state import find_cycle
 from ..project import Project
+from ..review_state import Thread
 from ..state import (
     Decision,
     Session,
@@ -33,15 +35,19 @@ from ..state import (
 from ..store import Store
 from ..views import overview as views
 from ..views import thread as thread_view
-from ..workspace import diff as diff_mod
-from ..workspace import worktrees
-from ..workspace.session_git import git, session_git
 from .lock import holder_pid
 from .wakes import wake_of
+
+PRESENCE_EVERY_SECONDS = 15.0
 
 
 class ActionRefused(Exception):
     """A human action that does not apply; the message says why."""
+
+
+class BadInput(ActionRefused):
+    """What was sent is wrong in itself (an empty text, an unknown thread, a line outside
+    the file), whatever the state: front ends report it as bad input."""
 
 
 @dataclass
@@ -57,7 +63,7 @@ class FrontEndApi:
     def open(cls, project: Project) -> FrontEndApi:
         config = load(project.config_path)
         store = Store(project.db_path)
-        state = State()
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
         api = cls(project, config, store, state)
         api.refresh()
         return api
@@ -82,21 +88,21 @@ class FrontEndApi:
             return resolve("session", ref, st.sessions,
                            {k: s.name for k, s in st.sessions.items()})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def decision(self, ref: str) -> Decision:
         st = self.refresh()
         try:
             return resolve("decision", ref, st.decisions, {})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def task(self, ref: str) -> Task:
         st = self.refresh()
         try:
             return resolve("task", ref, st.tasks, {})
         except LookupFailed as e:
-            raise ActionRefused(str(e)) from None
+            raise BadInput(str(e)) from None
 
     # --- actions -----------------------------------------------------------------
 
@@ -104,9 +110,9 @@ class FrontEndApi:
                  priority: int = 0, backend: str = "", source: ev.TaskSource = "cli") -> Task:
         title = title.strip()
         if not title:
-            raise ActionRefused("a task needs a title")
+            raise BadInput("a task needs a title")
         if (why := unknown_worker(backend.strip())) is not None:
-            raise ActionRefused(why)
+            raise BadInput(why)
         task_id = new_id("t")
         self._append(ev.TaskFiled(task_id=task_id, title=title, body=body, source=source,
                                   labels=labels, priority=priority, backend=backend.strip(),
@@ -115,6 +121,8 @@ class FrontEndApi:
 
     def answer(self, ref: str, text: str, by: str = "human") -> Decision:
         d = self.decision(ref)
+        if d.answer is None and d.options and text not in d.options:
+            raise BadInput(f"answer must be one of: {', '.join(d.options)}")
         self._append(ev.DecisionAnswered(decision_id=d.decision_id, answer=text, by=by))
         return self.refresh().decisions[d.decision_id]
 
@@ -123,7 +131,7 @@ class FrontEndApi:
 
     def request_changes(self, ref: str, note: str, by: str = "human") -> Session:
         if not note.strip():
-            raise ActionRefused("say what to change: the note goes to the worker")
+            raise BadInput("say what to change: the note goes to the worker")
         return self._act(ref, lambda sid: ev.ChangesRequested(session_id=sid, note=note, by=by))
 
     def reject(self, ref: str, why: str = "", by: str = "human") -> Session:
@@ -136,13 +144,83 @@ class FrontEndApi:
     def retry(self, ref: str, by: str = "human") -> Session:
         return self._act(ref, lambda sid: ev.SessionRetried(session_id=sid, by=by))
 
+    def request_preview(self, ref: str, by: str = "human") -> Session:
+        """Ask the manager for the session's preview (started if it is not running; its
+        idle clock starts again if it is)."""
+        s = self.session(ref)
+        if not self.config.preview.enabled:
+            raise ActionRefused("no preview is configured: set [preview] command in "
+                                ".loopwright/config.toml (docs/preview.md)")
+        if s.state not in (SessionState.REVIEWING, SessionState.AWAITING_APPROVAL):
+            raise ActionRefused(f"session {s.name} is {s.state}; a preview runs while its "
+                                "change is under review")
+        self._append(ev.PreviewRequested(session_id=s.session_id, by=by))
+        return self.refresh().sessions[s.session_id]
+
     def judge_hunk(self, ref: str, hunk_id: str, verdict: str, comment: str = "",
                    by: str = "human") -> Session:
         if verdict not in ("accept", "reject", "comment"):
-            raise ActionRefused("a hunk verdict is accept, reject or comment")
+            raise BadInput("a hunk verdict is accept, reject or comment")
         return self._act(ref, lambda sid: ev.HunkJudged(
             session_id=sid, hunk_id=hunk_id, verdict=verdict, comment=comment,  # type: ignore[arg-type]
             by=by))
+
+    # --- review threads and viewed marks (review_state.py) --------------------------
+
+    def review_thread(self, ref: str, thread_id: str) -> tuple[Session, Thread]:
+        s = self.session(ref)
+        t = s.rounds.threads.get(thread_id)
+        if t is None:
+            raise BadInput(f"no thread {thread_id} in the review of {s.name} (it has "
+                           f"{len(s.rounds.threads)}): ask for its threads again")
+        return s, t
+
+    def open_thread(self, ref: str, path: str, line: int, body: str, side: str = "head",
+                    by: str = "human") -> Thread:
+        """A thread on any line of a changed file, on either side of the review."""
+        s = self.session(ref)
+        if not body.strip():
+            raise BadInput("a thread needs its first comment")
+        if s.review is not None and path in s.review.files:
+            from ..workspace import diff as diff_mod  # git: only the actions that use it
+
+            commit = s.review.head_commit if side == "head" else s.review.base_commit
+            text = diff_mod.file_at(self.project.root, commit, path)
+            count = len((text or "").splitlines())
+            if not 1 <= line <= max(count, 1):
+                raise BadInput(f"{path} has {count} lines on the {side} side; line {line} "
+                               "is not one of them (lines are 1-based)")
+        elif s.review is not None:
+            raise BadInput(f"{path} is not a file of the change of {s.name}")
+        thread_id = new_id("th")
+        self._append(ev.ThreadOpened(session_id=s.session_id, thread_id=thread_id,
+                                     path=path, line=line, body=body, side=side,  # type: ignore[arg-type]
+                                     by=by))
+        return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
+
+    def reply_thread(self, ref: str, thread_id: str, body: str, by: str = "human") -> Thread:
+        s, _ = self.review_thread(ref, thread_id)
+        if not body.strip():
+            raise BadInput("a reply needs its text")
+        self._append(ev.ThreadReplied(session_id=s.session_id, thread_id=thread_id,
+                                      body=body, by=by))
+        return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
+
+    def resolve_thread(self, ref: str, thread_id: str, resolved: bool = True,
+                       by: str = "human") -> Thread:
+        s, _ = self.review_thread(ref, thread_id)
+        self._append(ev.ThreadResolved(session_id=s.session_id, thread_id=thread_id,
+                                       resolved=resolved, by=by))
+        return self.refresh().sessions[s.session_id].rounds.threads[thread_id]
+
+    def mark_viewed(self, ref: str, path: str, viewed: bool = True,
+                    by: str = "human") -> Session:
+        s = self.session(ref)
+        if s.review is not None and path not in s.review.files:
+            raise BadInput(f"{path} is not a file of the change of {s.name}")
+        self._append(ev.FileViewed(session_id=s.session_id, path=path, viewed=viewed,
+                                   by=by))
+        return self.refresh().sessions[s.session_id]
 
     def overrule(self, ref: str, by: str = "human") -> Task:
         t = self.task(ref)
@@ -219,6 +297,8 @@ class FrontEndApi:
     def clean(self) -> list[Session]:
         """Remove the worktrees of ended sessions, keeping their branches; each removal
         is recorded, checked, like every other action."""
+        from ..workspace import worktrees  # git: only the commands that use it
+
         removed = []
         for s in list(self.refresh().sessions.values()):
             if s.terminal and s.worktree and not s.worktree_removed:
@@ -232,6 +312,16 @@ class FrontEndApi:
         """Focus mode: interruptions are held until it ends (after `minutes`, or off)."""
         until = time.time() + minutes * 60 if on and minutes > 0 else 0.0
         self._append(ev.FocusChanged(on=on, until=until, by=by))
+
+    def presence(self, active: bool, by: str = "editor") -> bool:
+        """The human is active on a front end now (or left it), which holds pushes while
+        they could answer there. The same news is recorded at most every 15 s, so a
+        front end may say it on every keystroke; False when it was not recorded."""
+        att = self.refresh().attention
+        if att.present == active and time.time() - att.present_at < PRESENCE_EVERY_SECONDS:
+            return False
+        self._append(ev.PresenceReported(active=active, by=by))
+        return True
 
     def digest(self, *, mark_read: bool = True, by: str = "human") -> tuple[str, ...]:
         """The progress since the last digest; with `mark_read`, it becomes the last."""
@@ -258,7 +348,7 @@ class FrontEndApi:
         assert entry is not None
         return entry
 
-    def thread(self, after: int = 0, limit: int = 500) -> thread_view.ManagerThread:
+    def manager_thread(self, after: int = 0, limit: int = 500) -> thread_view.ManagerThread:
         """The manager agent's thread: entries after record `after`, the last `limit`."""
         st = self.refresh()
         m = st.manager
@@ -313,9 +403,15 @@ class FrontEndApi:
         return views.sessions(self.refresh(), time.time())
 
     def diff(self, ref: str) -> str:
-        s = self.session(ref)
+        return self.diff_of(self.session(ref))
+
+    def diff_of(self, s: Session) -> str:
+        """The session's diff: git only, never the log, so a thread may run it."""
         if not s.base_commit:
             raise ActionRefused(f"session {s.name} has not started yet: no diff")
+        from ..workspace import diff as diff_mod  # git: only the commands that use it
+        from ..workspace.session_git import git, session_git
+
         text = diff_mod.diff_text(self.project.root, s.base_commit,
                                   s.head_commit or s.base_commit)
         worktree = Path(s.worktree)

@@ -19,13 +19,14 @@ from ..core.commands import CommandResult
 from ..core.keys import EffectKey
 from ..review import gate
 from ..state import LIVE, Checks, SessionState, State
-from . import delegation
+from . import delegation, environment_decide
 from .effects import (
     AdvanceTarget,
     BringUpToDate,
     CheckBuild,
     DeliverAnswer,
     Effect,
+    EndEnvironment,
     Land,
     Later,
     PrepareReview,
@@ -33,18 +34,40 @@ from .effects import (
     Record,
     RemoveWorktree,
     RunChecks,
+    StartPreview,
     StartWorker,
     StillBlocked,
+    StopPreview,
     StopWorker,
     Triage,
     WriteIssueStatuses,
 )
 
 __all__ = [
-    "AdvanceTarget", "BringUpToDate", "CheckBuild", "DeliverAnswer", "Effect",
-    "EffectKey", "Land", "Later", "PrepareReview", "QueueSession", "Record",
-    "RemoveWorktree", "RunChecks", "StartWorker", "StillBlocked", "StopWorker", "Triage",
-    "WriteIssueStatuses", "decide", "recover", "schedule",
+    "AdvanceTarget",
+    "BringUpToDate",
+    "CheckBuild",
+    "DeliverAnswer",
+    "Effect",
+    "EffectKey",
+    "EndEnvironment",
+    "Land",
+    "Later",
+    "PrepareReview",
+    "QueueSession",
+    "Record",
+    "RemoveWorktree",
+    "RunChecks",
+    "StartPreview",
+    "StartWorker",
+    "StillBlocked",
+    "StopPreview",
+    "StopWorker",
+    "Triage",
+    "WriteIssueStatuses",
+    "decide",
+    "recover",
+    "schedule",
 ]
 
 S = SessionState
@@ -71,7 +94,8 @@ def decide(state: State, event: ev.Event | StillBlocked, config: Config) -> list
     if isinstance(event, StillBlocked):
         return [_retry_advance(event.session_id, event.merged_commit, event.target_commit)]
     return (_pipeline(state, event, config) + _world(event, config)
-            + delegation.decide(state, event))
+            + delegation.decide(state, event)
+            + environment_decide.decide(state, event, config))
 
 
 def _pipeline(state: State, event: ev.Event, config: Config) -> list[Effect]:
@@ -287,7 +311,7 @@ def recover(state: State, config: Config) -> list[Effect]:
                 effects.append(RemoveWorktree(s.session_id, delete_branch=True))
             case _:
                 pass
-    return effects
+    return effects + environment_decide.recover(state, config)
 
 
 def _is(state: State, session_id: str, *states: SessionState) -> bool:

@@ -151,9 +151,41 @@ class WriteIssueStatuses:
         return EffectKey("github-status")
 
 
+# --- a session's environment and preview (manager/environment_decide.py) -------------
+
+
+@dataclass(frozen=True)
+class StartPreview:
+    """Run the session's preview (until it is stopped, exits or goes idle)."""
+
+    session_id: str
+
+    @property
+    def key(self) -> EffectKey:
+        return EffectKey("preview", self.session_id)
+
+
+@dataclass(frozen=True)
+class StopPreview:
+    session_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EndEnvironment:
+    """Teardown and release the ports of a session that ended with its worktree kept."""
+
+    session_id: str
+
+    @property
+    def key(self) -> EffectKey:
+        return EffectKey("environment", self.session_id)
+
+
 Keyed = (
     Triage | StartWorker | RunChecks | PrepareReview | Land | AdvanceTarget
     | RemoveWorktree | CheckBuild | BringUpToDate | WriteIssueStatuses
+    | StartPreview | EndEnvironment
 )
 
 
@@ -170,7 +202,7 @@ class Later:
         return self.effect.key
 
 
-Effect = Keyed | Later | QueueSession | Record | StopWorker | DeliverAnswer
+Effect = Keyed | Later | QueueSession | Record | StopWorker | DeliverAnswer | StopPreview
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""A session's environment, made before its worker starts (`[environment]`): the files
-copied in from the main checkout, then the setup commands, in the worker's sandbox."""
+"""A session's environment (`[environment]`): made before its worker starts (its ports,
+the files copied in from the main checkout, the setup commands, in the worker's
+sandbox), named to every command it runs, and undone when it ends (teardown, ports
+released)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,43 @@ import logging
 from pathlib import Path
 
 from .. import events as ev
+from ..environment_state import ports_in_use
 from ..runtime import Runtime
-from ..workspace import copy_in, sandbox
+from ..workspace import copy_in, ports, sandbox
 
 log = logging.getLogger(__name__)
 
 
+def session_env(rt: Runtime, session_id: str) -> dict[str, str]:
+    """`LOOPWRIGHT_SESSION` and `LOOPWRIGHT_PORT_n` for every command of the session."""
+    s = rt.state.sessions[session_id]
+    return ports.session_env(s.name, s.environment.ports)
+
+
+async def reserve_ports(rt: Runtime, session_id: str) -> tuple[int, ...]:
+    """The session's ports: those it holds (after a restart), or new ones no live
+    session holds, recorded before anything uses them. One reservation at a time, each
+    folded before the next looks."""
+    wanted = rt.config.environment.ports
+    s = rt.state.sessions[session_id]
+    if s.environment.ports or wanted == 0:
+        return s.environment.ports
+    async with rt.ports_lock:
+        held = ports_in_use(x.environment for x in rt.state.sessions.values())
+        picked = ports.reserve(wanted, held)
+        await rt.append_applied(ev.PortsReserved(session_id=session_id, ports=picked))
+    return picked
+
+
 async def prepare(rt: Runtime, session_id: str, worktree: Path) -> str | None:
-    """Copy the files in and run the setup; return why the session cannot go on (a
-    setup command failed, with its output), or None. A command this session already
-    ran with success (before a restart) is not run again."""
+    """Reserve the ports, copy the files in and run the setup; return why the session
+    cannot go on (a setup command failed, with its output), or None. A command this
+    session already ran with success (before a restart) is not run again."""
     env = rt.config.environment
+    try:
+        await reserve_ports(rt, session_id)
+    except OSError as e:
+        return f"could not reserve {env.ports} ports: {e}"
     if env.copy:
         result = await asyncio.to_thread(copy_in.copy_in, rt.project.root, worktree,
                                          env.copy)
@@ -34,6 +62,7 @@ async def prepare(rt: Runtime, session_id: str, worktree: Path) -> str | None:
         ran = await sandbox.run(
             command, worktree, timeout=env.setup_timeout_seconds, config=rt.config.sandbox,
             tail_lines=rt.config.checks.output_tail_lines, repo_root=rt.project.root,
+            extra_env=session_env(rt, session_id),
         )
         rt.append(ev.SetupRan(session_id=session_id, command=command,
                               exit_code=ran.exit_code, output_tail=ran.output,
@@ -44,3 +73,40 @@ async def prepare(rt: Runtime, session_id: str, worktree: Path) -> str | None:
         if ran.exit_code != 0:
             return f"setup `{command}` failed (exit {ran.exit_code}):\n{ran.output}".rstrip()
     return None
+
+
+def needs_ending(rt: Runtime, session_id: str) -> bool:
+    s = rt.state.sessions[session_id]
+    return not s.environment.released and bool(
+        s.environment.ports or rt.config.environment.teardown)
+
+
+async def end(rt: Runtime, session_id: str) -> None:
+    """The session has ended: run its teardown in its worktree (each command once, its
+    output in the log; a failure is reported and stops nothing), then free its ports.
+    Called before the worktree is removed, and for a failed or killed session, whose
+    worktree stays."""
+    if not needs_ending(rt, session_id):
+        return
+    s = rt.state.sessions[session_id]
+    worktree = Path(s.worktree) if s.worktree else None
+    env = rt.config.environment
+    for command in env.teardown:
+        if worktree is None or not worktree.is_dir() or s.worktree_removed:
+            break
+        if command in s.environment.teardown_ran:
+            continue
+        ran = await sandbox.run(
+            command, worktree, timeout=env.teardown_timeout_seconds,
+            config=rt.config.sandbox, tail_lines=rt.config.checks.output_tail_lines,
+            repo_root=rt.project.root, extra_env=session_env(rt, session_id),
+        )
+        if ran.exit_code != 0:
+            log.warning("teardown `%s` of %s failed (exit %s)", command, s.name,
+                        ran.exit_code)
+        await rt.append_applied(ev.TeardownRan(
+            session_id=session_id, command=command, exit_code=ran.exit_code,
+            output_tail=ran.output, seconds=round(ran.seconds, 3),
+            timed_out=ran.timed_out))
+    await rt.append_applied(ev.EnvironmentReleased(session_id=session_id,
+                                                   ports=s.environment.ports))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import __version__
+from .. import __version__, store_snapshot
 from .. import events as ev
 from ..attention.supervisor import Supervisor
 from ..backends import make_triager
@@ -27,11 +27,12 @@ from ..config import Config
 from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
 from ..project import Project
+from ..push.sender import Pusher
 from ..runtime import Runtime
-from ..state import State, apply, fold, refused
+from ..state import State, apply, refused
 from ..store import Store, secrets_from_environment
+from . import checks_run, environment, intake, pipeline, preview, warm
 from . import decide as d
-from . import intake, pipeline
 from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
@@ -42,6 +43,7 @@ from .world import LISTENING, WorldTriggers
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
+IDLE_WAIT_SECONDS = 5.0
 
 
 class Manager:
@@ -53,6 +55,7 @@ class Manager:
         self._world: WorldTriggers | None = None
         self._clock = clock  # stamps the log, drives timers and attention; tests drive it
         self._attention: Supervisor | None = None
+        self._push: Pusher | None = None
         self.watch_inbox = watch_inbox
         self._tasks: dict[EffectKey, asyncio.Task[None]] = {}
         self._landing = asyncio.Lock()
@@ -85,24 +88,30 @@ class Manager:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._rt is not None:
+            self._rt.store.wake()  # the loop waits on the log: end that wait now
 
     async def run(self) -> None:
         """Run until stopped (or, with `once`, until nothing moves without the human)."""
         lock = ManagerLock(self.project.lock_path)
         lock.acquire()
         store = Store(self.project.db_path, clock=self._clock)
-        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env]))
+        store.also_redact(secrets_from_environment(names=[self.config.webhook.secret_env,
+                                                          self.config.push.token_env]))
         try:
             await self._run(store)
         finally:
             await self._cancel_all()
+            if self._push is not None:  # its deliveries are over: their HTTP client closes
+                await self._push.aclose()
             store.append(ev.ManagerStopped(pid=os.getpid(),
                                            reason="done" if self.once else "stopped"))
             store.close()
             lock.release()
 
     async def _run(self, store: Store) -> None:
-        state = fold(store.read_after(0))
+        state = store_snapshot.load(store)  # the last snapshot and what came after it
+        snapshots = store_snapshot.Checkpoints(state.last_seq)
         self._rt = rt = Runtime(self.project, self._config, store, state)
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
                                     version=__version__))
@@ -111,12 +120,15 @@ class Manager:
         store.checkpoint_elsewhere()
         self._spawn(EffectKey("checkpoint"), _checkpoint_every(store, CHECKPOINT_SECONDS))
         self._spawn(EffectKey("config"), ConfigWatcher(rt).run())
+        self._spawn(EffectKey("warm"), warm.keep_warm(rt))
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
         if self._config.manager.agent != "off" or state.manager.agent:
             self._steward = Steward(rt)
             self._spawn(EffectKey("steward"), self._steward.run())
+        self._push = Pusher(rt, self._spawn)
+        self._push.start()
         inbox = intake.Intake(rt, self._spawn)
         inbox.start(watch=self.watch_inbox)
         self._world = world = WorldTriggers(rt, self._spawn, webhook=self.webhook)
@@ -129,15 +141,21 @@ class Manager:
                 for record in batch:
                     self._handle(record)
                 self._schedule()  # once a batch: it looks at every session
+                if (body := snapshots.due(state)) is not None:  # encoded here, written
+                    self._spawn(EffectKey("snapshot"), asyncio.to_thread(  # off the loop
+                        store.write_snapshot, store_snapshot.fold_version(),
+                        state.last_seq, body, own_connection=True))
                 if batch:
                     await asyncio.sleep(0)  # let owned tasks run between batches
                     continue
                 if self.once and self._idle() and inbox.idle() and world.idle():
                     return
-                await store.wait(0.05 if self.once else 0.5)
+                # Woken by any commit (the WAL watch) or a stop; nothing else is news.
+                await store.wait(0.05 if self.once else IDLE_WAIT_SECONDS)
         finally:
             inbox.stop()
             world.stop()
+            await checks_run.close(rt)
 
     def _handle(self, record: ev.Record) -> None:
         rt = self._rt
@@ -151,6 +169,8 @@ class Manager:
             self._attention.observe(record)
         if self._steward is not None:
             self._steward.observe(record)
+        if self._push is not None:
+            self._push.observe(record)
 
     def _schedule(self) -> None:
         rt = self._rt
@@ -167,11 +187,14 @@ class Manager:
                    for kind in ("worker", "land")}
         # always there; intake says if it has work
         waiting.update(EffectKey(kind) for kind in ("intake", "checkpoint", "attention",
-                                                    "config"))
+                                                    "config", "snapshot", "warm"))
         waiting |= LISTENING  # the triggers' listeners; WorldTriggers.idle() says
         if self._steward is None or self._steward.idle():
             waiting.add(EffectKey("steward"))
-        return all(key in waiting for key in self._tasks)
+        if self._push is not None:  # a push held, or waiting to retry
+            waiting.update(k for k in self._tasks if self._push.idle(k))
+        # a running preview waits for the human to look at it
+        return all(key in waiting or key.kind == "preview" for key in self._tasks)
 
     # --- effects ---------------------------------------------------------------
 
@@ -188,6 +211,10 @@ class Manager:
                     if (task := self._tasks.get(EffectKey(kind, sid))) is not None:
                         task.cancel()
                 rt.waiting_on_human.discard(sid)
+            case d.StopPreview(session_id=sid, reason=reason):
+                if (task := self._tasks.get(EffectKey("preview", sid))) is not None:
+                    task.cancel()
+                preview.record_stopped(rt, sid, reason)
             case d.DeliverAnswer(decision_id=did, answer=answer):
                 future = rt.answers.get(did)
                 if future is not None and not future.done():
@@ -228,6 +255,10 @@ class Manager:
                         self._execute(step)
             case d.RemoveWorktree(session_id=sid, delete_branch=delete):
                 await pipeline.remove_worktree(rt, sid, delete)
+            case d.StartPreview(session_id=sid):
+                await preview.run_preview(rt, sid)
+            case d.EndEnvironment(session_id=sid):
+                await environment.end(rt, sid)
             case _:
                 self._execute(effect)
 
@@ -299,9 +330,12 @@ class Manager:
 
 
 async def _checkpoint_every(store: Store, seconds: float) -> None:
+    done = -1
     while True:
         await asyncio.sleep(seconds)
-        await asyncio.to_thread(store.checkpoint)
+        if (last := store.last_seq()) != done:  # nothing appended: nothing to copy
+            await asyncio.to_thread(store.checkpoint)
+            done = last
 
 
 def thread_pool() -> ThreadPoolExecutor:

@@ -11,8 +11,12 @@ tip, and a conflict is told the same way, since landing it would fail.
 
 Every few seconds the changed files of live sessions are compared; two sessions that
 share files are a likely conflict (`ConflictPredicted`), and git's merge of their work as
-it stands says whether it is a textual one. Landings themselves go one at a time (the
-manager's landing lock), each re-checked on the merged result: that is the merge queue.
+it stands says whether it is a textual one. A session's worktree is looked at again
+only when the log says its worker did something since the last look (a step, a model
+turn, a commit, a move); every `FULL_EVERY` rounds all are, in case a worker changed
+files without a word. Sharing is found through an index of paths, not pair by pair.
+Landings themselves go one at a time (the manager's landing lock), each re-checked on the
+merged result: that is the merge queue.
 """
 
 from __future__ import annotations
@@ -36,14 +40,35 @@ TRIED = frozenset({S.CHECKING, S.REVIEWING, S.AWAITING_APPROVAL})
 COMPARED = MOVABLE | TRIED
 
 
+FULL_EVERY = 10  # rounds between looks at every worktree, acted or not
+
+
 def overlaps(changes: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Pairs of sessions (sorted ids) and the files both changed. Pure."""
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
-    for a, b in itertools.combinations(sorted(changes), 2):
-        shared = changes[a] & changes[b]
-        if shared:
-            out[(a, b)] = tuple(sorted(shared))
-    return out
+    """Pairs of sessions (sorted ids) and the files both changed. Pure; the cost is the
+    paths and the pairs that share one, not every pair of sessions."""
+    by_path: dict[str, list[str]] = {}
+    for sid in sorted(changes):
+        for path in changes[sid]:
+            by_path.setdefault(path, []).append(sid)
+    shared: dict[tuple[str, str], set[str]] = {}
+    for path, sids in by_path.items():
+        for pair in itertools.combinations(sids, 2):
+            shared.setdefault(pair, set()).add(path)
+    return {pair: tuple(sorted(paths)) for pair, paths in sorted(shared.items())}
+
+
+def _acted(s: Session) -> tuple[object, ...]:
+    """What changes in the state when a session's worker does something, or it moves."""
+    return (s.state, s.steps_done, s.turns, s.last_message, s.head_commit, s.base_commit,
+            s.worktree)
+
+
+class Looks:
+    """The changed paths of each live session as last looked at, and when."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, tuple[tuple[object, ...], set[str]]] = {}
+        self.rounds = 0
 
 
 def _with_worktree(state: State, states: frozenset[SessionState]) -> list[Session]:
@@ -88,17 +113,28 @@ def _record(rt: Runtime, session_id: str, onto: str,
                                       paths=outcome.paths))
 
 
-async def predict_once(rt: Runtime) -> None:
+async def predict_once(rt: Runtime, looks: Looks | None = None) -> None:
     root = rt.project.root
     live = _with_worktree(rt.state, COMPARED)
+    looks = looks if looks is not None else Looks()
+    full = looks.rounds % FULL_EVERY == 0
+    looks.rounds += 1
     changes: dict[str, set[str]] = {}
     for s in live:
+        stamp = _acted(s)
+        seen = looks.paths.get(s.session_id)
+        if seen is not None and seen[0] == stamp and not full:
+            changes[s.session_id] = seen[1]  # its worker did nothing since: no git call
+            continue
         try:
             changes[s.session_id] = await asyncio.to_thread(
                 git_meet.changed_paths, root, Path(s.worktree), s.base_commit,
                 rt.config.environment.copy)
         except WorkspaceError:
             continue  # its worktree is changing under us (landing, removal): next time
+        looks.paths[s.session_id] = (stamp, changes[s.session_id])
+    for gone in looks.paths.keys() - {s.session_id for s in live}:
+        del looks.paths[gone]
     found = overlaps(changes)
     known = rt.state.world.conflicts
     by_id = {s.session_id: s for s in live}
@@ -121,7 +157,8 @@ async def predict_once(rt: Runtime) -> None:
 
 
 async def predict_forever(rt: Runtime) -> None:
+    looks = Looks()
     while True:
         await asyncio.sleep(rt.config.parallel.predict_seconds)
         if len(_with_worktree(rt.state, COMPARED)) >= 2 or rt.state.world.conflicts:
-            await predict_once(rt)
+            await predict_once(rt, looks)

@@ -20,6 +20,8 @@ from ..review.reviewer import Reviewer, Verdict
 from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
+from ..workspace.repo import WorkspaceError
+from . import checks_run, environment, preview
 from .effects import StillBlocked
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,8 @@ async def run_checks(rt: Runtime, session_id: str) -> None:
     command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command))
-        result = await checks_mod.run_checks(worktree, rt.config, command,
-                                              rt.project.root)
+        result = await checks_run.run_checks(rt, session_id, worktree, command,
+                                             s.head_commit)
     if result is None:
         rt.append(ev.ChecksFinished(
             session_id=session_id, command="", passed=False, exit_code=0,
@@ -63,9 +65,28 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
     spent: tuple[ev.ModelReplied, ...] = ()
     reviewer = make_reviewer(rt.project, rt.config)
     if reviewer is not None:
+        await preview.screenshots_settled(rt, session_id)  # the reviewer sees them too
+        s = rt.state.sessions[session_id]
         verdict, review = await _ask_reviewer(reviewer, task, s, review)
         spent = verdict.spent if verdict is not None else ()
-    rt.append(*spent, review)
+    rt.append(*spent, *await _round_compared(rt, s), review)
+
+
+async def _round_compared(rt: Runtime, s: Session) -> tuple[ev.RoundCompared, ...]:
+    """The change since the last round's head, line by line, for the threads to move
+    through (none on the first round, or when the head did not move)."""
+    last = s.review
+    if last is None or last.head_commit == s.head_commit:
+        return ()
+    try:
+        hunks, files, _, _ = await asyncio.to_thread(
+            diff.compute_hunks, rt.project.root, last.head_commit, s.head_commit, context=0)
+    except WorkspaceError as e:  # the old head is gone: threads stay where they were
+        log.warning("threads of %s not carried to the new round: %s", s.name, e)
+        return ()
+    return (ev.RoundCompared(session_id=s.session_id, from_commit=last.head_commit,
+                             to_commit=s.head_commit, files=tuple(files),
+                             hunks=tuple(hunks)),)
 
 
 async def _ask_reviewer(
@@ -122,7 +143,7 @@ async def land_session(rt: Runtime, session_id: str, lock: asyncio.Lock,
                     reason=f"conflicts with {target} in: {', '.join(merged)}",
                 ))
                 return
-            if not await _merged_checks_pass(rt, session_id, worktree):
+            if not await _merged_checks_pass(rt, session_id, worktree, merged):
                 await asyncio.to_thread(land.restore_session_checkout, root, worktree,
                                         s.branch)
                 return
@@ -161,14 +182,14 @@ async def _advance(rt: Runtime, session_id: str, merged: str, old: str
     return None
 
 
-async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> bool:
+async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path,
+                              merged: str) -> bool:
     command = await asyncio.to_thread(checks_mod.command_for, worktree, rt.config)
     if not command:
         return True
     async with rt.checks_slots:
         rt.append(ev.ChecksStarted(session_id=session_id, command=command, on_merge=True))
-        result = await checks_mod.run_checks(worktree, rt.config, command,
-                                              rt.project.root)
+        result = await checks_run.run_checks(rt, session_id, worktree, command, merged)
     if result is None:
         return True
     rt.append(ev.ChecksFinished(
@@ -186,6 +207,7 @@ async def _merged_checks_pass(rt: Runtime, session_id: str, worktree: Path) -> b
 
 
 async def remove_worktree(rt: Runtime, session_id: str, delete_branch: bool) -> None:
+    await environment.end(rt, session_id)  # the teardown runs in the worktree, first
     s = rt.state.sessions[session_id]
     if not s.worktree:
         return

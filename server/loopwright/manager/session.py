@@ -11,11 +11,12 @@ from ..backends import make_worker
 from ..core.commands import CommandResult
 from ..core.ids import new_id
 from ..delegation_state import Steer
+from ..review_state import refused as review_refused
 from ..runtime import Runtime
 from ..state import Health
 from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox, worktrees
-from . import environment
+from . import environment, remote_session, warm
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +48,34 @@ class SessionContext:
     async def progress(self, message: str) -> None:
         self._rt.append(ev.WorkerProgressed(session_id=self._sid, message=message))
 
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        reply = ev.ThreadReplied(session_id=self._sid, thread_id=thread_id, body=text,
+                                 by="worker")
+        known = review_refused(self._rt.state, reply) is None
+        acted: tuple[ev.Event, ...] = ()
+        if step is not None:
+            acted = (ev.WorkerActed(session_id=self._sid, step=self._next_step,
+                                    action="reply", detail=step),)
+            self._next_step += 1
+        if known or acted:
+            self._rt.append(*((reply,) if known else ()), *acted)
+        return known
+
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         cfg = self._rt.config
         result = await sandbox.run(
             command, self._input.worktree, timeout=cfg.sandbox.command_timeout_seconds,
             config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
             repo_root=self._rt.project.root,
+            extra_env=environment.session_env(self._rt, self._sid),
         )
+        self.record_command(result, step)
+        return result
+
+    def record_command(self, result: CommandResult, step: str | None) -> int:
+        """Record a command that ran (here, or on a cluster node); the steps done now."""
         ran = ev.CommandRan(
-            session_id=self._sid, command=command, exit_code=result.exit_code,
+            session_id=self._sid, command=result.command, exit_code=result.exit_code,
             output_tail=result.output, seconds=round(result.seconds, 3),
             timed_out=result.timed_out,
         )
@@ -65,7 +85,7 @@ class SessionContext:
             self._rt.append(ran, ev.WorkerActed(session_id=self._sid, step=self._next_step,
                                                 action="run", detail=step))
             self._next_step += 1
-        return result
+        return self._next_step
 
     async def ask(
         self, question: str, options: tuple[str, ...] = (), default: str = "",
@@ -134,16 +154,32 @@ class SessionContext:
 
 
 async def run_session(rt: Runtime, session_id: str, resume: bool, reason: str) -> None:
-    """Prepare the worktree, run the worker, and record how it ended."""
+    """Prepare the worktree, run the worker, and record how it ended. A session meant
+    for the cluster (`[compute]`) runs there until its work first comes back."""
     s = rt.state.sessions[session_id]
     task = rt.state.tasks[s.task_id]
+    if remote_session.goes_remote(rt, s, task):
+        try:
+            if await remote_session.run_remote(rt, session_id, resume, reason,
+                                               SessionContext):
+                return
+        except Exception as e:  # it ends this session, not the loop
+            log.exception("session %s on the cluster failed", s.name)
+            rt.append(ev.WorkerFailed(session_id=session_id,
+                                      reason=f"could not run it on the cluster: {e}"))
+            return
+        s = rt.state.sessions[session_id]  # unreachable, `fallback = "local"`: run here
     root = rt.project.root
     path = Path(s.worktree) if s.worktree else rt.project.worktrees / s.name
     target = s.target_branch or rt.config.project.target_branch
     try:
-        base = await asyncio.to_thread(
-            worktrees.create_worktree, root, path, s.branch, s.base_commit or target
-        )
+        taken = None if resume or s.worktree else await warm.take(rt, path, s.branch, target)
+        if taken is not None:
+            base = taken
+        else:
+            base = await asyncio.to_thread(
+                worktrees.create_worktree, root, path, s.branch, s.base_commit or target
+            )
     except Exception as e:  # noqa: BLE001 - any git failure ends this session, not the loop
         rt.append(ev.WorkerFailed(session_id=session_id,
                                   reason=f"could not prepare the worktree: {e}"))

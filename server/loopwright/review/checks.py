@@ -8,6 +8,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..config import Config
@@ -59,7 +60,8 @@ def command_for(worktree: Path, config: Config) -> str:
 
 
 async def run_checks(worktree: Path, config: Config, command: str | None = None,
-                     repo_root: Path | None = None) -> CommandResult | None:
+                     repo_root: Path | None = None,
+                     extra_env: Mapping[str, str] | None = None) -> CommandResult | None:
     """Run the checks in the sandbox; None when no command is configured or detected.
     A caller that already looked the command up passes it; `repo_root` is the repository
     the worktree belongs to (see `sandbox.run`). Failed checks whose Python imports
@@ -69,7 +71,7 @@ async def run_checks(worktree: Path, config: Config, command: str | None = None,
         return None
     result = await sandbox.run(
         command, worktree, timeout=config.checks.timeout_seconds, config=config.sandbox,
-        tail_lines=config.checks.output_tail_lines, repo_root=repo_root,
+        tail_lines=config.checks.output_tail_lines, repo_root=repo_root, extra_env=extra_env,
     )
     if result.ok or repo_root is None:
         return result

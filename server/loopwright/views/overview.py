@@ -11,11 +11,15 @@ from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import delegation as delegation_views
 from . import manager as manager_views
+from . import preview as preview_views
+from . import push as push_views
+from . import review as review_views
 from . import thread as thread_views
 from . import world as world_views
+from .preview import PreviewView, preview_view
 
 InboxKind = Literal["decision", "review", "landing_blocked", "failed", "declined",
-                    "pull_request", "conflict", "config", "refused"]
+                    "pull_request", "conflict", "config", "refused", "channel", "cluster"]
 D = msgspec.Meta  # a field's description: the protocol's doc tables are made of them
 
 
@@ -26,7 +30,9 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                              "a blocked landing, a failure, a declined task, "
                                              "a pull request, a conflict, a config.toml edit "
                                              "that did not apply, an inbox file that "
-                                             "could not become a task")]
+                                             "could not become a task, a push channel "
+                                             "that keeps failing, a compute cluster that "
+                                             "cannot be reached")]
     ref: Annotated[str, D(description="the decision id for a decision, the task id for a "
                                       "declined task, else the session id: what to pass "
                                       "to the CLI command or request")]
@@ -42,6 +48,9 @@ class InboxItem(msgspec.Struct, kw_only=True, rename="camel"):
                                                       "`approve`, `request-changes`, "
                                                       "`reject`, `kill`, `retry`, `diff`, "
                                                       "`overrule`, `cancel`, `dismiss`")] = ()
+    preview: Annotated[PreviewView | None, D(description="a change's running build and "
+                                                         "its screenshots, when "
+                                                         "`[preview]` is set")] = None
 
 
 class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
@@ -88,6 +97,8 @@ class SessionRow(msgspec.Struct, kw_only=True, rename="camel"):
                                                          "started)")] = ()
     steers_pending: Annotated[int, D(description="steering notes its worker has not "
                                                  "taken yet")] = 0
+    node: Annotated[str, D(description="the cluster node its worker runs (or ran) on; "
+                                       "empty on this machine")] = ""
 
 
 def elapsed_seconds(s: Session, now: float) -> float:
@@ -140,6 +151,7 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
         landed_commit=s.landed_commit, tokens=s.tokens, cost_usd=round(s.cost_usd, 4),
         parent=task.parent, depends_on=task.depends_on,
         steers_pending=delegation_views.live_steers(state, session_id),
+        node=s.node,
     )
 
 
@@ -149,62 +161,96 @@ def sessions(state: State, now: float) -> list[SessionRow]:
 
 def inbox(state: State) -> list[InboxItem]:
     """What needs the human, oldest first. Nothing that waits on them is left out."""
-    items: list[InboxItem] = []
-    for d in state.decisions.values():
-        s = state.sessions.get(d.session_id)
-        t = state.tasks.get(d.task_id)
-        if not d.open or (s is not None and s.terminal) or (t is not None and (
-                t.verdict == "cancelled" or (t.children and s is None))):
-            continue  # (triage's question about a task since split: nothing waits on it)
-        detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
-        items.append(InboxItem(
-            kind="decision", ref=d.decision_id, title=d.question, detail=detail,
-            since=d.asked_at, session_id=d.session_id, session_name=s.name if s else "",
-            options=d.options, actions=("answer",),
-        ))
-    for s in state.sessions.values():
-        title = state.tasks[s.task_id].title
-        if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
-            r = s.review
-            why = " ".join(s.gate_reasons) or "needs review"
-            items.append(InboxItem(
-                kind="review", ref=s.session_id, session_id=s.session_id,
-                session_name=s.name, title=title,
-                detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
-                since=s.changed_at, actions=("approve", "request-changes", "reject"),
-            ))
-        elif s.state == SessionState.LANDING and s.landing_blocked:
-            items.append(InboxItem(
-                kind="landing_blocked", ref=s.session_id, session_id=s.session_id,
-                session_name=s.name, title=title, detail=s.landing_blocked,
-                since=s.changed_at, actions=("kill",),
-            ))
-        elif (s.state == SessionState.FAILED and not s.retried
-              and not state.tasks[s.task_id].children
-              and state.tasks[s.task_id].verdict != "cancelled"):
-            items.append(InboxItem(
-                kind="failed", ref=s.session_id, session_id=s.session_id,
-                session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
-                actions=("retry", "diff"),
-            ))
-    for t in state.tasks.values():
-        if t.verdict == "declined":
-            items.append(InboxItem(
-                kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
-                since=t.filed_at, actions=("overrule", "cancel"),
-            ))
-    for refused in state.refused_files.values():
-        items.append(InboxItem(
-            kind="refused", ref=refused.origin,
-            title=f"inbox file {refused.origin} was refused",
-            detail=(f"{refused.error} (kept at {refused.kept_at})" if refused.kept_at
-                    else refused.error),
-            since=refused.refused_at, actions=("dismiss",),
-        ))
-    items += world_views.inbox_items(state, InboxItem)
-    items += manager_views.inbox_items(state, InboxItem)
+    items = [i for d in state.decisions.values() if (i := decision_item(state, d.decision_id))]
+    items += [i for sid in state.sessions if (i := session_item(state, sid))]
+    items += [i for tid in state.tasks if (i := task_item(state, tid))]
+    items += other_items(state)
     items.sort(key=lambda i: i.since)
     return items
+
+
+# The inbox item of one decision, session or task (None: it waits on nobody), and the
+# rest (refused files, the world's, the manager's): what changed in a batch is found
+# from the records' own ids, so a front end never rebuilds the inbox by scanning.
+
+def decision_item(state: State, decision_id: str) -> InboxItem | None:
+    d = state.decisions.get(decision_id)
+    if d is None:
+        return None
+    s = state.sessions.get(d.session_id)
+    t = state.tasks.get(d.task_id)
+    if not d.open or (s is not None and s.terminal) or (t is not None and (
+            t.verdict == "cancelled" or (t.children and s is None))):
+        return None  # (triage's question about a task since split: nothing waits on it)
+    detail = "blocked until answered" if d.blocking else f"working on: {d.default!r}"
+    return InboxItem(
+        kind="decision", ref=d.decision_id, title=d.question, detail=detail,
+        since=d.asked_at, session_id=d.session_id, session_name=s.name if s else "",
+        options=d.options, actions=("answer",),
+    )
+
+
+def session_item(state: State, session_id: str) -> InboxItem | None:
+    s = state.sessions.get(session_id)
+    if s is None:
+        return None
+    title = state.tasks[s.task_id].title
+    if s.state == SessionState.AWAITING_APPROVAL and s.review is not None:
+        r = s.review
+        why = " ".join(s.gate_reasons) or "needs review"
+        return InboxItem(
+            kind="review", ref=s.session_id, session_id=s.session_id,
+            session_name=s.name, title=title,
+            detail=f"+{r.added} -{r.removed} in {len(r.files)} file(s); {why}",
+            since=s.changed_at, actions=("approve", "request-changes", "reject"),
+            preview=preview_view(s),
+        )
+    if s.state == SessionState.LANDING and s.landing_blocked:
+        return InboxItem(
+            kind="landing_blocked", ref=s.session_id, session_id=s.session_id,
+            session_name=s.name, title=title, detail=s.landing_blocked,
+            since=s.changed_at, actions=("kill",),
+        )
+    if (s.state == SessionState.FAILED and not s.retried
+            and not state.tasks[s.task_id].children
+            and state.tasks[s.task_id].verdict != "cancelled"):
+        return InboxItem(
+            kind="failed", ref=s.session_id, session_id=s.session_id,
+            session_name=s.name, title=title, detail=s.failure, since=s.changed_at,
+            actions=("retry", "diff"),
+        )
+    return None
+
+
+def task_item(state: State, task_id: str) -> InboxItem | None:
+    t = state.tasks.get(task_id)
+    if t is None or t.verdict != "declined":
+        return None
+    return InboxItem(
+        kind="declined", ref=t.task_id, title=t.title, detail=t.verdict_reason,
+        since=t.filed_at, actions=("overrule", "cancel"),
+    )
+
+
+def other_items(state: State) -> list[InboxItem]:
+    """Refused inbox files, the world's items and the manager's (all few)."""
+    items = [InboxItem(
+        kind="refused", ref=refused.origin,
+        title=f"inbox file {refused.origin} was refused",
+        detail=(f"{refused.error} (kept at {refused.kept_at})" if refused.kept_at
+                else refused.error),
+        since=refused.refused_at, actions=("dismiss",),
+    ) for refused in state.refused_files.values()]
+    items += world_views.inbox_items(state, InboxItem)
+    items += manager_views.inbox_items(state, InboxItem)
+    items += push_views.inbox_items(state, InboxItem)
+    return items
+
+
+def inbox_key(item: InboxItem) -> str:
+    """An item's identity in the inbox, kept while it waits: its kind, ref and title,
+    joined by `\\n` (a client computes the same from the items it holds)."""
+    return f"{item.kind}\n{item.ref}\n{item.title}"
 
 
 # Steps whose own event (CommandRan, DecisionAsked) already says what happened.
@@ -245,8 +291,16 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
             return f"task {e.task_id}: decline overruled by {e.by}"
         case ev.SessionQueued():
             return f"{e.name}: queued on branch {e.branch} ({e.backend})"
+        case ev.SessionStarted() if not e.worktree:
+            return f"{name(e.session_id)}: started for the cluster"
         case ev.SessionStarted():
             return f"{name(e.session_id)}: started in {e.worktree}"
+        case ev.SessionPlaced():
+            return f"{name(e.session_id)}: runs on {e.node}"
+        case ev.SessionCheckpointed():
+            return f"{name(e.session_id)}: checkpoint after {e.steps} step(s)"
+        case ev.WorkBroughtBack():
+            return f"{name(e.session_id)}: work brought back to {e.worktree}"
         case ev.SessionResumed():
             return f"{name(e.session_id)}: resumed ({e.reason})"
         case ev.WorkerActed():
@@ -316,10 +370,13 @@ def describe(record: ev.Record, state: State | None = None) -> str | None:
         case ev.FocusChanged():
             return f"focus {'on' if e.on else 'off'} ({e.by})"
         case (ev.DiffMeasured() | ev.NotificationRaised() | ev.NotificationWithdrawn()
-              | ev.ManagerPrompted()):
+              | ev.ManagerPrompted() | ev.RoundCompared()):
             return None  # bookkeeping: the lines around it say what happened
         case ev.ModelPrompted() | ev.ModelReplied() | ev.BudgetExceeded() | ev.BudgetExtended():
             return agent_views.describe(e, name)
+    if isinstance(e, ev.PresenceReported):
+        return None
     return (world_views.describe(e, name) or manager_views.describe(e, name)
             or thread_views.describe(e, name) or delegation_views.describe(e, name)
-            or ev.tag_of(e))
+            or review_views.describe(e, name) or push_views.describe(e, name)
+            or preview_views.describe(e, name) or ev.tag_of(e))

@@ -46,6 +46,11 @@ def describe(e: ev.Event, name: Callable[[str], str]) -> str | None:
             return f"likely conflict: {who} {how}: {', '.join(e.paths)}"
         case ev.ConflictCleared():
             return f"conflict cleared: {' and '.join(name(s) for s in e.sessions)}"
+        case ev.ClusterUnreachable():
+            return f"the Ray cluster at {e.address} cannot be reached: {e.error}"
+        case ev.ClusterReached():
+            return (f"the Ray cluster at {e.address} is reachable: {e.nodes} node(s), "
+                    f"{e.cpus:g} CPUs")
     return None
 
 
@@ -77,5 +82,14 @@ def inbox_items(state: State, make: Callable[..., Item]) -> list[Item]:
             session_name=live[0].name,
             title=f"{live[0].name} and {live[1].name} will likely conflict",
             detail=f"{how}: {', '.join(c.paths)}", since=c.at, actions=("kill",),
+        ))
+    cluster = state.world.cluster
+    if cluster.reachable is False:
+        items.append(make(
+            kind="cluster", ref=cluster.address,
+            title=f"the Ray cluster at {cluster.address} cannot be reached",
+            detail=(f"{cluster.error}; work meant for it waits and goes on when it is "
+                    "back ([compute] fallback = \"local\" runs it here instead)"),
+            since=cluster.since, actions=(),
         ))
     return items

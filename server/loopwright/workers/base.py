@@ -61,6 +61,12 @@ class WorkerContext(Protocol):
 
     async def progress(self, message: str) -> None: ...
 
+    async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
+        """Answer a review thread the last note carried (what was changed, or why not);
+        it shows in the thread on the next review. False: no such thread. With `step`,
+        the reply is also the worker's next step, in the same write."""
+        ...
+
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
         """Run a shell command in the worktree, sandboxed, scrubbed and time-limited.
         With `step` (its detail), the command is also the worker's next step, recorded

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..workspace import sandbox
+from ..workspace import ports, sandbox
 from ..workspace.repo import WorkspaceError
 from .base import Failed, Finished, Outcome, WorkerContext
 
@@ -138,6 +138,8 @@ class ClaudeCodeWorker:
             cwd=str(worktree), can_use_tool=can_use_tool, permission_mode="default",
             model=self.config.agent.model or None, max_turns=budget_turns or None,
             setting_sources=[], cli_path=cli,
+            env=ports.session_env(ctx.input.session.name,  # the session's ports and name
+                                  ctx.input.session.environment.ports),
         )
         result: ResultMessage | None = None
         try:

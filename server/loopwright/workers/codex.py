@@ -35,7 +35,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
-from ..workspace import sandbox
+from ..workspace import ports, sandbox
 from ..workspace.repo import WorkspaceError
 from ..workspace.sandbox_mounts import HOME
 from .base import Failed, Finished, Outcome, WorkerContext
@@ -98,6 +98,9 @@ class CodexWorker:
         if walled is not None:
             args, data = walled
             env = walled_env(self.config.sandbox.pass_env, cfg.config, home)
+        session = ctx.input.session  # its ports and name, for every command Codex runs
+        env = {**(os.environ if env is None else env),
+               **ports.session_env(session.name, session.environment.ports)}
         fds = sandbox.bind_fds(data)
         blobs = iter(fds)
         args = [str(next(blobs)) if a == "{fd}" else a for a in args]

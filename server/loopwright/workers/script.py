@@ -26,6 +26,7 @@ from .script_format import (
     Finish,
     Progress,
     Replace,
+    Reply,
     Run,
     ScriptError,
     Sleep,
@@ -90,7 +91,7 @@ class ScriptWorker:
                 return outcome  # the outcome itself is recorded; no step needed
             if isinstance(step, Progress):
                 action, detail, last_progress = "progress", step.message, step.message
-            if not isinstance(step, Run):  # a run is recorded with its result
+            if not isinstance(step, Run | Reply):  # recorded with what they did
                 await ctx.act(action, detail)
         summary = last_progress or f"ran {len(steps)} script step(s)"
         if inp.notes and not find_scripts(inp.notes[-1]):
@@ -120,6 +121,8 @@ class ScriptWorker:
                 await asyncio.sleep(seconds)
             case Progress():
                 pass  # recorded by ctx.act("progress", ...) as the step itself
+            case Reply(thread=thread, text=text):
+                await ctx.reply(thread, text, step=describe(step)[1])
             case Finish(summary=summary):
                 return Finished(summary)
             case Fail(reason=reason):

@@ -86,6 +86,13 @@ class Progress(_Step, frozen=True):
     message: str = msgspec.field(name="progress")
 
 
+class Reply(_Step, frozen=True):
+    """Answer a review thread of the note (its id, as the note shows it in brackets)."""
+
+    thread: _NonEmpty = msgspec.field(name="reply")
+    text: str
+
+
 class Finish(_Step, frozen=True):
     summary: str = msgspec.field(name="finish")
 
@@ -94,11 +101,13 @@ class Fail(_Step, frozen=True):
     reason: str = msgspec.field(name="fail")
 
 
-Step = Write | Append | Replace | Delete | Run | Ask | Sleep | Progress | Finish | Fail
+Step = (Write | Append | Replace | Delete | Run | Ask | Sleep | Progress | Reply | Finish
+        | Fail)
 
 _ACTIONS: dict[str, type[Step]] = {
     "write": Write, "append": Append, "replace": Replace, "delete": Delete, "run": Run,
-    "ask": Ask, "sleep": Sleep, "progress": Progress, "finish": Finish, "fail": Fail,
+    "ask": Ask, "sleep": Sleep, "progress": Progress, "reply": Reply, "finish": Finish,
+    "fail": Fail,
 }
 
 
@@ -168,6 +177,8 @@ def describe(step: Step) -> tuple[str, str]:
             detail = path
         case Run(command=detail) | Ask(question=detail) | Progress(message=detail):
             pass
+        case Reply(thread=thread):
+            detail = thread
         case Sleep(seconds=seconds):
             detail = f"{seconds:g}s"
         case Finish(summary=detail) | Fail(reason=detail):

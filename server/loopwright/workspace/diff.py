@@ -30,15 +30,14 @@ _DIFF_OPTIONS = (
     "--find-renames",
     "--src-prefix=a/",
     "--dst-prefix=b/",
-    "-U3",
 )
 _HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _BINARY_SNIFF = 8000  # git's own heuristic: a NUL in the first 8000 bytes means binary
 _SNIFF_FILES = 200  # files whose content file_kinds reads itself (one git process each)
 
 
-def _diff_bytes(root: Path, base: str, head: str) -> bytes:
-    result = run_ok(root, *_DIFF_OPTIONS, base, head, "--")
+def _diff_bytes(root: Path, base: str, head: str, context: int = 3) -> bytes:
+    result = run_ok(root, *_DIFF_OPTIONS, f"-U{context}", base, head, "--")
     if result.status != 0:
         raise WorkspaceError(f"could not diff {base} against {head} in {root}: {result.stderr}")
     return result.stdout
@@ -49,14 +48,15 @@ def diff_text(root: Path, base: str, head: str) -> str:
     return _diff_bytes(root, base, head).decode("utf-8", "replace")
 
 
-def compute_hunks(root: Path, base: str, head: str) -> tuple[list[Hunk], list[str], int, int]:
+def compute_hunks(root: Path, base: str, head: str, *, context: int = 3,
+                  ) -> tuple[list[Hunk], list[str], int, int]:
     """(hunks, changed files, lines added, lines removed) from `base` to `head`.
 
     A hunk's id depends only on its path and its removed/added lines, so it survives a
     recomputation and changes elsewhere in the file. Files without hunks (binary, pure
     renames, mode changes, empty new files) are listed in `files` all the same.
     """
-    files = _parse(_diff_bytes(root, base, head))
+    files = _parse(_diff_bytes(root, base, head, context))
     hunks: list[Hunk] = []
     for entry in files:
         seen: Counter[str] = Counter()

@@ -20,6 +20,7 @@ import shutil
 import signal
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -65,6 +66,42 @@ def scrubbed_env(
     return env
 
 
+@dataclass(frozen=True)
+class Walled:
+    """A command ready to start: its argv (bwrap's, with `{fd}` where a blob of `data`
+    is fed), its environment, and the folders it can read (empty without bubblewrap)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    data: list[bytes]
+    readable: list[Path]
+
+
+async def walled(
+    command: str, cwd: Path, *, config: SandboxConfig,
+    extra_env: Mapping[str, str] | None = None, repo_root: Path | None = None,
+) -> Walled | str:
+    """`command` inside the wall `config` asks for, or why it cannot run there."""
+    env = scrubbed_env(config.pass_env, extra_env)
+    argv = ["/bin/sh", "-c", command]
+    if config.bubblewrap == "never":
+        return Walled(argv, env, [], [])
+    bwrap, why_not = await _working_bwrap()
+    if not bwrap:
+        if config.bubblewrap == "always":
+            return f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: {why_not}"
+        return Walled(argv, env, [], [])
+    try:
+        prefix, data, readable = await asyncio.to_thread(wall, bwrap, cwd, config, env,
+                                                         repo_root)
+    except WorkspaceError as e:
+        return f"not run: {e}"
+    env.update(HOME=HOME, TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache",
+               XDG_CONFIG_HOME=f"{HOME}/.config", XDG_DATA_HOME=f"{HOME}/.local/share",
+               npm_config_cache="/tmp/.npm")
+    return Walled([*prefix, *argv], env, data, readable)
+
+
 async def run(
     command: str, cwd: Path, *, timeout: float, config: SandboxConfig,
     tail_lines: int = 40, extra_env: Mapping[str, str] | None = None,
@@ -75,35 +112,22 @@ async def run(
 
     `repo_root` is the repository `cwd` is a linked worktree of: its git dir is then
     mounted read-only (found from the repository, never from the worktree's `.git`), and
-    its main checkout stays hidden. Without it the command sees no repository at all."""
+    its main checkout stays hidden. Without it the command sees no repository at all.
+    `extra_env` is added to the scrubbed environment (a session's ports and name)."""
     started = time.monotonic()
-    env = scrubbed_env(config.pass_env, extra_env)
-    argv = ["/bin/sh", "-c", command]
-    data: list[bytes] = []
-    readable: list[Path] = []
-    if config.bubblewrap != "never":
-        bwrap, why_not = await _working_bwrap()
-        if bwrap:
-            try:
-                prefix, data, readable = await asyncio.to_thread(
-                    wall, bwrap, cwd, config, env, repo_root)
-            except WorkspaceError as e:
-                return CommandResult(command, 127, f"not run: {e}", time.monotonic() - started)
-            argv = [*prefix, *argv]
-            env.update(HOME=HOME, TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache",
-                       XDG_CONFIG_HOME=f"{HOME}/.config", XDG_DATA_HOME=f"{HOME}/.local/share",
-                       npm_config_cache="/tmp/.npm")
-        elif config.bubblewrap == "always":
-            message = f"sandbox.bubblewrap is 'always' but bubblewrap cannot run: {why_not}"
-            return CommandResult(command, 127, message, time.monotonic() - started)
+    ready = await walled(command, cwd, config=config, extra_env=extra_env,
+                         repo_root=repo_root)
+    if isinstance(ready, str):
+        return CommandResult(command, 127, ready, time.monotonic() - started)
     tail = _Tail()
     try:
-        exit_code, timed_out = await _spawn(argv, cwd, env, timeout, tail, data)
+        exit_code, timed_out = await _spawn(ready.argv, cwd, ready.env, timeout, tail,
+                                            ready.data)
     except OSError as e:
         return CommandResult(command, 127, f"cannot start: {e}", time.monotonic() - started)
     output = tail.render(tail_lines)
-    if exit_code in (126, 127) and readable:
-        output += explain_missing(command, cwd, env.get("PATH", ""), readable)
+    if exit_code in (126, 127) and ready.readable:
+        output += explain_missing(command, cwd, ready.env.get("PATH", ""), ready.readable)
     return CommandResult(command, exit_code, output, time.monotonic() - started, timed_out)
 
 

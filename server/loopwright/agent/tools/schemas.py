@@ -58,6 +58,11 @@ WORKER_TOOLS: list[Schema] = [
                        "until answered."},
            "blocking": {"type": "boolean", "default": False}},
           ["question"]),
+    _tool("reply_to_thread", "Answer one review thread of the note you were sent back "
+          "with (its id is in brackets, e.g. [th-1a2b3c4d]): what you changed for it, or "
+          "why you did not. The reply appears in that thread on the next review.",
+          {"thread": {"type": "string", "description": "The thread's id."},
+           "text": {"type": "string"}}, ["thread", "text"]),
     _tool("progress", "Tell the human, in a line, what you have done or are doing.",
           {"message": {"type": "string"}}, ["message"]),
     _tool("finish", "Finish the task: the change is complete and the checks pass. The "

@@ -80,6 +80,11 @@ class Toolbox:
             case "progress":
                 await ctx.progress(str(args["message"]))
                 return "noted", None
+            case "reply_to_thread":
+                thread, text = str(args["thread"]).strip("[] "), str(args["text"])
+                if not await ctx.reply(thread, text, step=f"reply {thread}"):
+                    raise ToolError(f"there is no open review thread {thread!r}")
+                return "replied; the reviewer sees it in the thread", None
             case "finish":
                 return "finished", str(args.get("summary", "")).strip() or "done"
         raise ToolError(f"there is no tool {name!r}")

@@ -8,6 +8,7 @@ only part that touches shared state, under one lock.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import socket
@@ -54,6 +55,13 @@ class RecordedRequest:
     @property
     def system(self) -> str:
         return system_text(self.body) if isinstance(self.body, dict) else ""
+
+    @property
+    def images(self) -> list[bytes]:
+        """The base64 images of the request's messages, decoded, in order."""
+        return [base64.b64decode(b["source"]["data"]) for m in self.messages
+                if isinstance(m.get("content"), list) for b in m["content"]
+                if b.get("type") == "image" and b.get("source", {}).get("type") == "base64"]
 
 
 class FakeMessagesAPI:

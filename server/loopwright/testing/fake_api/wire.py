@@ -8,6 +8,8 @@ message_stop).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -92,6 +94,27 @@ def _check_message(i: int, message: Any) -> None:
         raise RequestRejected(
             400, f"messages.{i}.content: a string or a list of blocks with a 'type'"
         )
+    for j, block in enumerate(content):
+        if block["type"] == "image":
+            _check_image(f"messages.{i}.content.{j}", block)
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+def _check_image(where: str, block: dict[str, Any]) -> None:
+    """An image block as the real API takes it: base64 data of a known media type."""
+    source = block.get("source")
+    if not isinstance(source, dict) or source.get("type") not in ("base64", "url"):
+        raise RequestRejected(400, f"{where}.source: a base64 or url image source")
+    if source["type"] == "url":
+        return
+    if source.get("media_type") not in IMAGE_TYPES:
+        raise RequestRejected(400, f"{where}.source.media_type: one of {', '.join(IMAGE_TYPES)}")
+    try:
+        base64.b64decode(str(source.get("data", "")), validate=True)
+    except binascii.Error as e:
+        raise RequestRejected(400, f"{where}.source.data: not base64: {e}") from e
 
 
 def _check_roles(messages: list[dict[str, Any]]) -> None:

@@ -1,0 +1,105 @@
+"""Sessions on a real Ray cluster: the worker runs on a node, its every step recorded
+here; its work comes back as a bundle and lands; a lost node resumes it elsewhere from
+its last checkpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from helpers.git import MakeRepo, git
+from helpers.loop import Running, cli, configure, init, task_file
+from loopwright import events as ev
+from loopwright.state import SessionState
+
+from .conftest import Nodes
+
+PASSING = {"README.md": "# sample\n", "Makefile": "test:\n\t@echo checks ok\n"}
+
+
+def _config(address: str, extra: str = "") -> str:
+    return (f'[compute]\nengine = "ray"\naddress = "{address}"\n'
+            f'remote = ["sessions", "checks"]\nresources = {{ num_cpus = 1 }}\n{extra}')
+
+
+def all_landed(count: int):  # type: ignore[no-untyped-def]
+    return lambda st: len(st.sessions) == count and all(
+        s.state == SessionState.LANDED for s in st.sessions.values())
+
+
+@pytest.mark.timeout(600)
+async def test_ten_sessions_spread_over_both_nodes_and_land(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address))
+    for i in range(10):
+        (project.inbox / f"t{i}.md").write_text(task_file(
+            f"Add file {i}", {"write": f"f{i}.txt", "content": f"{i}\n"},
+            {"run": f"test -f f{i}.txt"}, {"finish": f"added f{i}.txt"}))
+    async with Running(project) as run:
+        st = await run.until(all_landed(10), timeout=540)
+        ran = run.events(ev.CommandRan)
+    for i in range(10):
+        assert (root / f"f{i}.txt").read_text() == f"{i}\n"
+    nodes = {s.node for s in st.sessions.values()}
+    assert len(nodes) == 2 and all("(node " in n for n in nodes), nodes
+    # each command ran on its node and its result was recorded here, once per session
+    assert sorted(e.session_id for e in ran  # type: ignore[union-attr]
+                  if e.exit_code == 0) == sorted(st.sessions)  # type: ignore[union-attr]
+
+
+async def test_while_a_session_runs_on_a_node_nothing_of_it_is_on_this_side(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address))
+    (project.inbox / "t.md").write_text(task_file(
+        "Slow change", {"write": "slow.txt", "content": "slow\n"}, {"sleep": 3},
+        {"finish": "slow"}))
+    async with Running(project) as run:
+        st = await run.until(lambda st: any(
+            s.node and s.steps_done >= 1 for s in st.sessions.values()), timeout=120)
+        s = next(iter(st.sessions.values()))
+        assert s.worktree == "" and not list(project.worktrees.glob("*"))
+        assert s.branch not in git(root, "branch", "--list")
+        on_nodes = [p for f in two_nodes.folders.values()
+                    for p in f.glob(f"loopwright-node/*/sessions/{s.session_id}/tree/slow.txt")]
+        assert len(on_nodes) == 1
+        st = await run.until(all_landed(1), timeout=120)
+    assert (root / "slow.txt").read_text() == "slow\n"
+    status = cli(root, "status")
+    assert status.returncode == 0 and f"on {s.node}" in status.stdout, status.stdout
+
+
+@pytest.mark.timeout(600)
+async def test_a_node_lost_in_the_middle_resumes_the_session_from_its_checkpoint(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address))
+    (project.inbox / "t.md").write_text(task_file(
+        "Two halves", {"write": "first.txt", "content": "1\n"}, {"sleep": 6},
+        {"write": "second.txt", "content": "2\n"}, {"finish": "both halves"}))
+    async with Running(project) as run:
+        st = await run.until(lambda st: any(
+            s.checkpoint_steps >= 1 and s.node for s in st.sessions.values()), timeout=180)
+        s = next(iter(st.sessions.values()))
+        node_id = next(nid for nid in two_nodes.workers if nid[:8] in s.node)
+        two_nodes.remove(node_id)
+        st = await run.until(all_landed(1), timeout=400)
+        log = run.events(ev.WorkerActed)
+        resumed = run.events(ev.SessionResumed)
+    s = next(iter(st.sessions.values()))
+    assert node_id[:8] not in s.node  # it finished on the other node
+    assert any("its node was lost" in e.reason for e in resumed  # type: ignore[union-attr]
+               ), resumed
+    # the step before the checkpoint was not done again; nothing landed twice
+    writes = [e for e in log if getattr(e, "detail", "") == "first.txt"]
+    assert len(writes) == 1, log
+    assert (root / "first.txt").read_text() == "1\n" and (root / "second.txt").exists()
+    assert git(root, "log", "--format=%s").splitlines().count("Two halves") == 1
+    await asyncio.sleep(0)
+    assert not Path(s.worktree).exists()
