@@ -47,6 +47,7 @@ class Steward:
         self._woken = asyncio.Event()
         self._news = False  # a record since the last turn that is not the manager's own
         self.busy = False
+        self._caught_up = False  # it has read what arrived before it started
         # For bench/manager_*.py: a batch opened by a wake while idle, and the time from
         # that wake's append to its turn's start beyond the batching window (seconds).
         self._opened_at: float | None = None
@@ -66,7 +67,7 @@ class Steward:
         return self.on and "triage" in self.rt.config.manager.decides
 
     def idle(self) -> bool:
-        return not self.busy and not self.pending
+        return (self._caught_up or not self.on) and not self.busy and not self.pending
 
     def observe(self, record: ev.Record) -> None:
         """Each record, after the fold applied it (the manager's loop calls this)."""
@@ -105,6 +106,7 @@ class Steward:
         try:
             for r in rt.store.read_after(st.manager.until_seq):
                 self.observe(r)
+            self._caught_up = True
             if st.manager.open_turn:
                 await self._turn(resume=True)
             await self._serve()
