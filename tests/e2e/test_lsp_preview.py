@@ -30,7 +30,7 @@ async def test_the_editor_asks_for_a_preview_and_opens_its_link(make_repo: MakeR
                              and r["state"] == "awaiting_approval" and r, 60)
         review = await ed.request("loopwright/review", {"session": row["sessionId"]})
         assert review["preview"]["state"] in ("starting", "ready")
-        await ed.until(lambda: (i := ed.changes[-1]["inbox"]) and i[0]["preview"]
+        await ed.until(lambda: (i := ed.inbox()) and i[0]["preview"]
                        and i[0]["preview"]["state"] == "stopped", 60)  # idle: it went
         shown = await ed.request("loopwright/preview", {"session": "retitle"})
         assert shown["state"] == "ready" and shown["url"].startswith("http://127.0.0.1:")
