@@ -3,6 +3,7 @@ beside the tree, never inside it."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from helpers.git import MakeRepo, git
@@ -30,3 +31,21 @@ def test_a_commit_travels_as_a_bundle_and_checks_out_elsewhere(
     second = git(root, "rev-parse", "HEAD")
     unpack(bundle_of(root, second), second, tmp_path / "node" / "git", tree)
     assert (tree / "a.txt").read_text() == "two\n"
+
+
+def test_a_bundle_since_a_base_carries_only_what_the_commit_adds(
+        make_repo: MakeRepo, tmp_path: Path) -> None:
+    big = secrets.token_hex(100_000)  # does not compress: the base is what weighs
+    root = make_repo({"big.txt": big})
+    base = git(root, "rev-parse", "HEAD")
+    (root / "small.txt").write_text("new\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "small")
+    head = git(root, "rev-parse", "HEAD")
+    node = tmp_path / "node"
+    unpack(bundle_of(root, base), base, node / "git", node / "first")  # the node has base
+    since = bundle_of(root, head, since=base)
+    assert len(since) < len(bundle_of(root, head)) // 10
+    unpack(since, head, node / "git", node / "second")
+    assert (node / "second" / "small.txt").read_text() == "new\n"
+    assert (node / "second" / "big.txt").read_text() == big

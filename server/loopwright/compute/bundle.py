@@ -29,17 +29,19 @@ def _head_of(git_dir: Path, path: Path) -> str:
     return heads[1]
 
 
-def bundle_of(root: Path, commit: str) -> bytes:
-    """The commit `commit` of the repository at `root` (with its history) as a bundle."""
+def bundle_of(git_dir: Path, commit: str, since: str = "") -> bytes:
+    """`commit` of the repository at `git_dir` as a bundle: with its whole history, or
+    only what it adds to `since`, for a repository that already has `since`."""
     ref = _ship_ref(commit)
-    repo.run(root, "update-ref", ref, commit)
+    repo.run(git_dir, "update-ref", ref, commit)
+    without = [f"^{since}"] if since and since != commit else []
     try:
         with tempfile.TemporaryDirectory(prefix="loopwright-bundle-") as tmp:
             path = Path(tmp) / "ship.bundle"
-            repo.run(root, "bundle", "create", "--quiet", str(path), ref)
+            repo.run(git_dir, "bundle", "create", "--quiet", str(path), *without, ref)
             return path.read_bytes()
     finally:
-        repo.run_ok(root, "update-ref", "-d", ref)
+        repo.run_ok(git_dir, "update-ref", "-d", ref)
 
 
 def unpack(bundle: bytes, commit: str, git_dir: Path, tree: Path) -> None:
@@ -59,22 +61,6 @@ def unpack(bundle: bytes, commit: str, git_dir: Path, tree: Path) -> None:
         path.unlink(missing_ok=True)
     repo.run(git_dir, f"--work-tree={tree}", "checkout", "--quiet", "--force", commit,
              "--", ".")
-
-
-def bundle_range(git_dir: Path, base: str, commit: str) -> bytes:
-    """What `commit` adds to `base`, as a bundle the repository that has `base` takes."""
-    ref = _ship_ref(commit)
-    repo.run(git_dir, "update-ref", ref, commit)
-    path = git_dir / f"outgoing-{secrets.token_hex(4)}.bundle"
-    try:
-        if commit == base:  # nothing new: a bundle of the ref alone still names it
-            repo.run(git_dir, "bundle", "create", "--quiet", str(path), ref)
-        else:
-            repo.run(git_dir, "bundle", "create", "--quiet", str(path), f"^{base}", ref)
-        return path.read_bytes()
-    finally:
-        path.unlink(missing_ok=True)
-        repo.run_ok(git_dir, "update-ref", "-d", ref)
 
 
 def commit_tree(git_dir: Path, tree: Path, parent: str, message: str) -> str:

@@ -141,14 +141,14 @@ class NodeSession:
                                      text=outcome.reason, bundle=b"", commit="")
         message = f"{task.title}\n\n{outcome.summary}".strip()
         commit = self._commit(message)
-        shipped = bundle_mod.bundle_range(self.git_dir, start.base_commit, commit)
+        shipped = bundle_mod.bundle_of(self.git_dir, commit, since=start.base_commit)
         shutil.rmtree(self.home, ignore_errors=True)
         return wire.SessionEnded(session_id=start.session_id, finished=True,
                                  text=outcome.summary, bundle=shipped, commit=commit)
 
     async def _checkpoint(self, steps: int) -> None:
         commit = self._commit(f"checkpoint after {steps} step(s)")
-        shipped = bundle_mod.bundle_range(self.git_dir, self.start.base_commit, commit)
+        shipped = bundle_mod.bundle_of(self.git_dir, commit, since=self.start.base_commit)
         await self.call("checkpoint", {"commit": commit, "steps": steps, "bundle": shipped})
 
     def _commit(self, message: str) -> str:
