@@ -952,6 +952,9 @@ class PreviewFailed(_Event, frozen=True, tag="preview_failed"):
 class PreviewStopped(_Event, frozen=True, tag="preview_stopped"):
     session_id: str
     reason: str  # "landed", "rejected", "idle for 30 min", "the manager stopped"
+    # When idle: the last ask the preview had seen. A later ask in the log came while it
+    # was stopping, and starts it again (manager/environment_decide.py).
+    idle_since: float = 0.0
 
 
 class Screenshot(msgspec.Struct, frozen=True, kw_only=True):

@@ -60,6 +60,20 @@ def test_a_human_asking_starts_it_again_while_the_change_is_under_review() -> No
     assert envd.decide(under_review(asked), asked, PREVIEW) == []  # still checking
 
 
+
+def test_an_ask_the_idle_preview_had_not_seen_starts_it_again() -> None:
+    """The ask came while the preview was stopping (the manager read it first, with the
+    preview still up, and took it for that run): the stop's record starts a new one."""
+    st = under_review(CHECKED, *UP)
+    apply(st, ev.Record(next(_seq), 200.0, ev.PreviewRequested(session_id=SID)))
+    stale = ev.PreviewStopped(session_id=SID, reason="idle for 1 min", idle_since=150.0)
+    apply(st, ev.Record(next(_seq), 210.0, stale))
+    assert envd.decide(st, stale, PREVIEW) == [d.StartPreview(SID)]
+    seen = ev.PreviewStopped(session_id=SID, reason="idle for 1 min", idle_since=200.0)
+    assert envd.decide(st, seen, PREVIEW) == []  # it had the ask: its idle time ran out
+    apply(st, ev.Record(next(_seq), 220.0, ev.SessionKilled(session_id=SID)))
+    assert envd.decide(st, stale, PREVIEW) == []  # the session ended
+
 @pytest.mark.parametrize(("event", "reason"), [
     (ev.ChangeRejected(session_id=SID), "rejected"),
     (ev.ChangesRequested(session_id=SID, note="again"), "changes requested"),

@@ -1,9 +1,10 @@
 """Decide, for a session's environment and preview: pure, like `manager.decide`, which
 adds these effects to its own. The preview starts with the review (so the reviewer can
-see it), on a human's request, and again after a restart while the change waits; it
-stops when the change lands, is rejected, goes back to the worker or the session ends.
-A session that ended with its worktree kept (failed, killed) has its teardown here; the
-others' runs before their worktree is removed (`pipeline.remove_worktree`)."""
+see it), on a human's request, again after a restart while the change waits, and again
+when it stopped idle without having seen an ask already in the log. It stops when the
+change lands, is rejected, goes back to the worker or the session ends. A session that
+ended with its worktree kept (failed, killed) has its teardown here; the others' runs
+before their worktree is removed (`pipeline.remove_worktree`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def decide(state: State, event: ev.Event, config: Config) -> list[Effect]:
             return []
         if (config.preview.enabled and s.state in PREVIEW_STATES and s.worktree
                 and not s.worktree_removed):
+            return [StartPreview(s.session_id)]
+        return []
+    if isinstance(event, ev.PreviewStopped) and event.idle_since:
+        missed = s.environment.preview_requested_at > event.idle_since
+        if (missed and config.preview.enabled and s.state in PREVIEW_STATES
+                and s.worktree and not s.worktree_removed):
             return [StartPreview(s.session_id)]
         return []
     if (reason := _STOPS.get(type(event))) is not None:

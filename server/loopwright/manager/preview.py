@@ -45,7 +45,9 @@ def base_of(cfg: PreviewConfig, env: dict[str, str]) -> str:
 
 
 async def run_preview(rt: Runtime, session_id: str) -> None:
-    """The preview's life, until it exits, goes idle, or the task is cancelled."""
+    """The preview's life, until it exits, goes idle, or the task is cancelled. Its end
+    is recorded once its process has stopped: an ask read after that record starts a
+    new run, never one taken for this run, still stopping."""
     cfg = rt.config.preview
     s = rt.state.sessions[session_id]
     if not cfg.enabled or not s.worktree or s.worktree_removed or s.terminal:
@@ -65,47 +67,52 @@ async def run_preview(rt: Runtime, session_id: str) -> None:
         await rt.append_applied(ev.PreviewStarted(session_id=session_id, url=url,
                                                   command=cfg.command, display=cfg.display,
                                                   head_commit=s.head_commit))
-        if isinstance(running, str):
-            rt.append(ev.PreviewFailed(session_id=session_id, reason=running))
-            return
-        why = await readiness.wait_ready(url, cfg.ready_seconds, running)
-        if why is not None:
-            rt.append(ev.PreviewFailed(session_id=session_id, reason=why,
-                                       output_tail=running.tail(cfg.output_tail_lines)))
-            return
-        await rt.append_applied(ev.PreviewReady(
-            session_id=session_id, url=url, seconds=round(time.monotonic() - started, 3)))
-        preview = rt.state.sessions[session_id].environment.preview
-        if (shots_expected(rt.config) and preview is not None
-                and preview.shots_of != s.head_commit):
-            await _screenshots(rt, session_id, base_of(cfg, env), folder)
-        await _while_used(rt, session_id, running)
+        ended = (ev.PreviewFailed(session_id=session_id, reason=running)
+                 if isinstance(running, str) else
+                 await _serve(rt, session_id, running, url, base_of(cfg, env), folder,
+                              started))
     finally:
         if not isinstance(running, str):
             await asyncio.shield(process.stop(running))
+    rt.append(ended)
 
 
-async def _while_used(rt: Runtime, session_id: str, running: Running) -> None:
-    """Until the preview exits (recorded as failed) or nobody asked for it in
-    `idle_minutes` (recorded as stopped)."""
+async def _serve(rt: Runtime, session_id: str, running: Running, url: str, base: str,
+                 folder: Path, started: float) -> ev.Event:
+    """Ready, photographed and kept up while used: how it ended, to be recorded."""
+    cfg = rt.config.preview
+    why = await readiness.wait_ready(url, cfg.ready_seconds, running)
+    if why is not None:
+        return ev.PreviewFailed(session_id=session_id, reason=why,
+                                output_tail=running.tail(cfg.output_tail_lines))
+    await rt.append_applied(ev.PreviewReady(
+        session_id=session_id, url=url, seconds=round(time.monotonic() - started, 3)))
+    s = rt.state.sessions[session_id]
+    preview = s.environment.preview
+    if shots_expected(rt.config) and preview is not None and preview.shots_of != s.head_commit:
+        await _screenshots(rt, session_id, base, folder)
+    return await _while_used(rt, session_id, running)
+
+
+async def _while_used(rt: Runtime, session_id: str, running: Running) -> ev.Event:
+    """Until the preview exits (failed) or nobody asked for it in `idle_minutes`
+    (stopped)."""
     while True:
         idle = rt.config.preview.idle_seconds
         env = rt.state.sessions[session_id].environment
         since = max(env.preview.started_at if env.preview else 0.0, env.preview_requested_at)
         left = since + idle - rt.clock() if idle else IDLE_CHECK_SECONDS
         if idle and left <= 0:
-            rt.append(ev.PreviewStopped(
-                session_id=session_id,
-                reason=f"idle for {rt.config.preview.idle_minutes:g} min"))
-            return
+            return ev.PreviewStopped(
+                session_id=session_id, idle_since=since,
+                reason=f"idle for {rt.config.preview.idle_minutes:g} min")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(running.proc.wait()),
                                    min(left, IDLE_CHECK_SECONDS))
         if running.exit_code is not None:
-            rt.append(ev.PreviewFailed(
+            return ev.PreviewFailed(
                 session_id=session_id, reason=f"it exited ({running.exit_code})",
-                output_tail=running.tail(rt.config.preview.output_tail_lines)))
-            return
+                output_tail=running.tail(rt.config.preview.output_tail_lines))
 
 
 async def _screenshots(rt: Runtime, session_id: str, url: str, folder: Path) -> None:
