@@ -2,7 +2,7 @@
 // documents and the commands, and connect them. Each part lives in its own module.
 
 import type { ExtensionContext } from "vscode";
-import { Methods, type Ready, type RevealParams } from "./protocol";
+import { Methods, type HunkLensesResult, type Ready, type RevealParams } from "./protocol";
 import { LoopStore } from "./model/store";
 import { parseCommandSetting } from "./model/serverCommand";
 import { parseReviewUri } from "./model/reviewUri";
@@ -16,6 +16,7 @@ import { registerCommands } from "./commands";
 import { DashboardPanel } from "./dashboard/panel";
 import { ReviewDocuments } from "./review/documents";
 import { lensCommandMiddleware } from "./review/lensCommands";
+import { hunkLensMiddleware } from "./review/hunkLenses";
 import { openReview, type ReviewOpener } from "./review/open";
 import { ReviewActions } from "./review/actions";
 import { ReviewCache } from "./review/cache";
@@ -43,7 +44,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     return;
   }
   let reviews: ReviewOpener | undefined;
-  const srv = new LoopwrightServer(folder, {
+  const srv: LoopwrightServer = new LoopwrightServer(folder, {
     showReviewDocument: async (uri) => {
       const ref = parseReviewUri(uri);
       if (ref !== undefined && reviews !== undefined) {
@@ -52,6 +53,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       return ref !== undefined;
     },
     executeCommand: lensCommandMiddleware((id) => store.findSession(id)?.name ?? id),
+    codeLenses: hunkLensMiddleware(async (session, path): Promise<HunkLensesResult> => srv.request<HunkLensesResult>(Methods.hunkLenses, { session, path })),
   });
   server = srv;
 
