@@ -17,6 +17,7 @@ import { DashboardPanel } from "./dashboard/panel";
 import { ReviewDocuments } from "./review/documents";
 import { lensCommandMiddleware } from "./review/lensCommands";
 import { hunkLensMiddleware } from "./review/hunkLenses";
+import { MultiDiffReviews } from "./review/multiDiff";
 import { openReview, type ReviewOpener } from "./review/open";
 import { ReviewActions } from "./review/actions";
 import { ReviewCache } from "./review/cache";
@@ -62,6 +63,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const cache = new ReviewCache(srv, store);
   const actions = new ReviewActions(srv, cache);
   const reviewView = new ReviewView(cache, (session, path, viewed) => actions.setViewed(session, path, viewed));
+  const multiDiff = new MultiDiffReviews(store);
   const opener: ReviewOpener = { load: (session) => cache.load(session), show: (session) => reviewView.show(session) };
   reviews = opener;
   srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(opener, p));
@@ -79,6 +81,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     dashboard,
     cache,
     reviewView,
+    multiDiff,
     new ManagerView(srv, store),
     registerPhoneLink(srv),
     new PresenceReporter(srv),
@@ -88,6 +91,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     ...registerCommands({
       server: srv, store, reviews: opener, refresh: () => sync.refresh(), showDashboard: () => dashboard.show(),
       currentReview: () => reviewView.session,
+      multiDiffReview: () => multiDiff.session(),
     }),
     onDidChangeConfiguration((e) => {
       if (changesServerCommand(e)) {
