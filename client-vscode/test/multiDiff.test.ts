@@ -10,6 +10,7 @@ const sessions = [
 test("a multi-file diff tab opened for a review names its session by its title", () => {
   assert.equal(sessionOfChanges(changesTitle("edit-notes", "Edit the notes"), undefined, sessions), "s-2");
   assert.equal(sessionOfChanges(interdiffTitle("pick-a-greeting", 1, 2), undefined, sessions), "s-1");
+  assert.equal(sessionOfChanges("edit-notes: Edit the notes (2 files)", undefined, sessions), "s-2");
   assert.equal(sessionOfChanges("Working Tree (git)", undefined, sessions), undefined);
   assert.equal(sessionOfChanges("edit-notes: Something else", undefined, sessions), undefined);
 });

@@ -33,7 +33,9 @@ export function sessionOfChanges(label: string, modified: readonly string[] | un
     }
   }
   for (const s of sessions) {
-    if (label === changesTitle(s.name, s.title) || label.startsWith(`${s.name}: changes since my last review (`)) {
+    const title = changesTitle(s.name, s.title);
+    // VS Code may add the file count to the label: "<title> (2 files)".
+    if (label === title || label.startsWith(`${title} (`) || label.startsWith(`${s.name}: changes since my last review (`)) {
       return s.sessionId;
     }
   }
