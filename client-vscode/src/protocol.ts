@@ -463,7 +463,7 @@ export interface HunkLensesResult {
   lines: number[];
   /** each hunk's id, in the same order */
   hunks: string[];
-  /** the verdicts given so far, by hunk id: `accept` `reject` `comment` */
+  /** the verdicts given so far on these hunks, by id: `accept` `reject` `comment` */
   judged: Record<string, string>;
   /** a lens's title by verdict (`""`: none yet), as `codeLens/resolve` gives it */
   titles: Record<string, string>;

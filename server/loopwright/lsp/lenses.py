@@ -149,8 +149,9 @@ class HunkLensesResult(wire.Wire):
                                               "line on the new side (a pure deletion: "
                                               "the line after it)")]
     hunks: Annotated[list[str], D(description="each hunk's id, in the same order")]
-    judged: Annotated[dict[str, str], D(description="the verdicts given so far, by hunk "
-                                                    "id: `accept` `reject` `comment`")]
+    judged: Annotated[dict[str, str], D(description="the verdicts given so far on these "
+                                                    "hunks, by id: `accept` `reject` "
+                                                    "`comment`")]
     titles: Annotated[dict[str, str], D(description="a lens's title by verdict (`\"\"`: "
                                                     "none yet), as `codeLens/resolve` "
                                                     "gives it")]
@@ -170,10 +171,11 @@ async def hunk_lenses(live: ClientSync, q: p.ReviewLensesParams) -> Encoded:
     hunks: list[str] = []
     if s.review is not None and s.state == SessionState.AWAITING_APPROVAL:
         lines, hunks = live.lenses.of(s.review).lines(q.path)
-    judged = {h: v for h, v in s.hunk_verdicts.items() if v is not None}
+    verdicts = s.hunk_verdicts
+    judged = {h: v for h in hunks if (v := verdicts.get(h))} if verdicts else {}
     return Encoded(_encoder.encode(HunkLensesResult(
-        session_id=s.session_id, path=q.path, lines=lines, hunks=hunks,
-        judged=judged if lines else {}, titles=_TITLES)))
+        session_id=s.session_id, path=q.path, lines=lines, hunks=hunks, judged=judged,
+        titles=_TITLES)))
 
 
 # --- loopwright/reviewLenses ------------------------------------------------------
