@@ -9,9 +9,9 @@ the hunk's verdict, and the command is `loopwright.judgeHunk`, a client command 
 choice of Accept, Reject, Comment, then `loopwright/hunk`).
 
 Even so a client parses an object per lens, a few times an empty round trip for a file
-of 2,000 hunks. `loopwright/hunkLenses` answers the same lenses as three flat lists
-(lines, hunk ids, verdicts), which a client parses at the cost of one object: the VS
-Code extension makes its lenses from it and resolves them itself.
+of 2,000 hunks. `loopwright/hunkLenses` answers the same lenses as two flat lists (lines,
+hunk ids) and the verdicts given, which a client parses at about the cost of one object:
+the VS Code extension makes its lenses from it and resolves them itself.
 
 The whole-change actions are no lenses any more (clients put them in the diff editor's
 title bar). `loopwright/reviewLenses` returns the same lenses resolved to explicit
