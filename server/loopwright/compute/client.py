@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from ..config.tree import SandboxConfig
+from ..workspace.sandbox import SECRET_NAME
 from . import wire
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,13 @@ async def _probe(address: str) -> None:
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
+
+
+def driver_env() -> dict[str, str]:
+    """The driver's environment: this one without its keys. What a node needs of them
+    (`[compute] pass_keys`) travels with the session; the rest stays in the manager."""
+    return {k: v for k, v in os.environ.items()
+            if k.startswith("RAY_") or not SECRET_NAME.search(k)}
 
 
 class SessionLost(Exception):
@@ -80,7 +89,8 @@ class ClusterClient:
                 proc = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "loopwright.compute.driver", self.address,
                     self.namespace, stdin=asyncio.subprocess.PIPE,
-                    stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=wire.MAX_FRAME)
+                    stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=wire.MAX_FRAME,
+                    env=driver_env())
             finally:
                 if not isinstance(stderr, int):
                     stderr.close()

@@ -24,7 +24,7 @@ from ..state import Session, Task
 from ..workers.base import Failed, TranscriptEvent, WorkerInput
 from ..workspace import sandbox
 from . import bundle as bundle_mod
-from . import wire
+from . import node_tools, wire
 from .node import node_folder
 
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -132,8 +132,12 @@ class NodeSession:
                           resume_step=start.resume_step, notes=tuple(start.notes))
         ctx = NodeContext(inp, self.call, self._checkpoint, start.checkpoint_steps)
         try:
-            worker = make_worker(session.backend, config)
-            outcome = await worker.run(ctx)
+            if start.serve_tools:
+                outcome = await node_tools.serve(self.tree, config, self.call,
+                                                 self._checkpoint, {})
+            else:
+                worker = make_worker(session.backend, config)
+                outcome = await worker.run(ctx)
         except Exception as e:  # noqa: BLE001 - a crashing worker ends its session, not the node
             outcome = Failed(f"the {session.backend} worker crashed: {type(e).__name__}: {e}")
         if isinstance(outcome, Failed):

@@ -74,6 +74,9 @@ class SessionStart(msgspec.Struct, frozen=True, tag="session_start"):
     resources: dict[str, float]
     env: dict[str, str]  # what the worker's agent CLI gets from `[compute] pass_keys`
     spare: bool = True  # keep an idle actor started for the next session
+    # The built-in agent: its loop runs on the manager's machine, and the node only
+    # carries out its tool calls (`node_tools`), so no key ever travels.
+    serve_tools: bool = False
 
 
 class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):
@@ -81,7 +84,7 @@ class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):
 
     session_id: str
     call_id: int
-    method: str  # act, progress, command, ask, checkpoint, placed
+    method: str  # act, progress, command, ask, checkpoint, placed, tool
     args: dict[str, Any]
 
 
