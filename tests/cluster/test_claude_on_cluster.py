@@ -77,3 +77,38 @@ async def test_a_claude_session_on_a_node_runs_its_tools_there_and_keeps_the_key
     assert edit.get("is_error") and "not found" in edit["content"], edit
     assert [getattr(e, "action", "") for e in acted][:2] == ["read_file", "write_file"]
     assert fake_api.errors == []
+
+
+@pytest.mark.timeout(600)
+async def test_a_claude_session_whose_node_is_lost_goes_on_from_its_checkpoint(
+        make_repo: MakeRepo, two_nodes: Nodes, fake_api: FakeMessagesAPI) -> None:
+    root = make_repo(REPO)
+    project = init(root)
+    configure(project, '[manager]\ndefault_backend = "claude"\n' + agent_toml(rest=(
+        f'[compute]\nengine = "ray"\naddress = "{two_nodes.address}"\n'
+        'remote = ["sessions"]\nresources = { num_cpus = 1 }\n')))
+    fake_api.add_script(Script([
+        Turn.tool_use("write_file", {"path": "hello.txt", "content": "hello\n"}),
+        Turn.tool_use("run_command", {"command": "sleep 8"}),
+        Turn.tool_use("write_file", {"path": "second.txt", "content": "2\n"}),
+        Turn.tool_use("finish", {"summary": "Both files."}),
+    ], name="worker", system_contains="You are the worker"))
+    (project.inbox / "hello.md").write_text("# Say hello\n\nWrite hello.txt.\n")
+    async with Running(project) as run:
+        st = await run.until(lambda st: any(
+            s.checkpoint_steps >= 1 and s.node for s in st.sessions.values()), timeout=180)
+        [s] = st.sessions.values()
+        node_id = next(nid for nid in two_nodes.workers if nid[:8] in s.node)
+        two_nodes.remove(node_id)  # while its `sleep 8` runs there
+        st = await run.until(lambda st: all(
+            s.state == SessionState.LANDED for s in st.sessions.values()), timeout=400)
+        acted = run.events(ev.WorkerActed)
+        resumed = run.events(ev.SessionResumed)
+    [s] = st.sessions.values()
+    assert node_id[:8] not in s.node
+    assert any("its node was lost" in e.reason for e in resumed), resumed  # type: ignore[union-attr]
+    # the file written before the checkpoint is there, and was written once; the
+    # conversation went on where it was: the model was asked each turn once
+    assert (root / "hello.txt").read_text() == "hello\n" and (root / "second.txt").exists()
+    assert [getattr(e, "detail", "") for e in acted].count("hello.txt") == 1, acted
+    assert len(fake_api.requests_for("worker")) == 4 and fake_api.errors == []
