@@ -61,8 +61,9 @@ class SessionActor:
 
     def __init__(self) -> None:
         # What a session needs is loaded while the actor waits as a spare, not when a
-        # session is handed to it.
-        from . import node_session  # noqa: F401
+        # session is handed to it: the node's side, and the workers it runs.
+        from ..workers import script  # noqa: F401
+        from . import node_session, node_tools  # noqa: F401
 
         self._replies: dict[int, asyncio.Future[Any]] = {}
         self._outbox: asyncio.Queue[wire.SessionCall] = asyncio.Queue()
@@ -120,17 +121,18 @@ class Driver:
         # process and its imports take seconds, a session should not wait for them.
         self._spares: dict[tuple[tuple[str, float], ...], Any] = {}
 
-    def _take_actor(self, resources: dict[str, float], keep_spare: bool) -> Any:
+    def _take_actor(self, resources: dict[str, float]) -> Any:
+        actor = self._spares.pop(tuple(sorted(resources.items())), None)
+        return actor or self._actor_class.options(**_options(resources)).remote()
+
+    def _refill(self, resources: dict[str, float]) -> None:
+        """Start the next spare. Not while a session starts on the last one: a new
+        worker process and its imports would take the cores that start needs."""
         key = tuple(sorted(resources.items()))
-        actor = self._spares.pop(key, None)
-        if actor is None:
-            actor = self._actor_class.options(**_options(resources)).remote()
-        if not keep_spare:
-            return actor
-        spare = self._actor_class.options(**_options(resources)).remote()
-        spare.ready.remote()  # start it now
-        self._spares[key] = spare
-        return actor
+        if key not in self._spares:
+            spare = self._actor_class.options(**_options(resources)).remote()
+            spare.ready.remote()  # start it now
+            self._spares[key] = spare
 
     def send(self, message: wire.FromDriver) -> None:
         self._writer.write(wire.frame(message))
@@ -166,12 +168,14 @@ class Driver:
             ray.kill(old)
         actor = None
         try:
-            actor = self._take_actor(req.resources, req.spare)
+            actor = self._take_actor(req.resources)
             self._sessions[sid] = actor
             async for ref in actor.run.remote(req):
                 message = await ref
                 self.send(message)
                 await self._writer.drain()
+                if req.spare and not _placed(message):  # it started: refill the spare
+                    self._refill(req.resources)
                 if isinstance(message, wire.SessionEnded):
                     break
         except Exception as e:  # noqa: BLE001 -- the actor, its node or the cluster is gone
@@ -187,6 +191,10 @@ class Driver:
         actor = self._sessions.get(req.session_id)
         if actor is not None:
             actor.reply.remote(req.call_id, req.value)
+
+
+def _placed(message: wire.FromDriver) -> bool:
+    return isinstance(message, wire.SessionCall) and message.method == "placed"
 
 
 def _said(error: BaseException) -> str:

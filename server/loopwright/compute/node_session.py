@@ -28,6 +28,10 @@ from . import node_tools, wire
 from .node import node_folder
 
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
+# Made once, when a spare actor loads this module, not when a session starts on it.
+_config = msgspec.msgpack.Decoder(Config)
+_task = msgspec.msgpack.Decoder(Task)
+_session = msgspec.msgpack.Decoder(Session)
 
 
 class NodeContext:
@@ -125,9 +129,9 @@ class NodeSession:
         start = self.start
         shutil.rmtree(self.home, ignore_errors=True)  # a resumed session starts clean
         bundle_mod.unpack(start.bundle, start.commit, self.git_dir, self.tree)
-        config = msgspec.msgpack.decode(start.config, type=Config)
-        task = msgspec.msgpack.decode(start.task, type=Task)
-        session = msgspec.msgpack.decode(start.session, type=Session)
+        config = _config.decode(start.config)
+        task = _task.decode(start.task)
+        session = _session.decode(start.session)
         inp = WorkerInput(task=task, session=session, worktree=self.tree, config=config,
                           resume_step=start.resume_step, notes=tuple(start.notes))
         ctx = NodeContext(inp, self.call, self._checkpoint, start.checkpoint_steps)
