@@ -102,3 +102,26 @@ async def test_a_node_lost_in_the_middle_resumes_the_session_from_its_checkpoint
     assert (root / "first.txt").read_text() == "1\n" and (root / "second.txt").exists()
     assert git(root, "log", "--format=%s").splitlines().count("Two halves") == 1
     assert not Path(s.worktree).exists()
+
+
+async def test_a_key_named_in_pass_keys_reaches_the_worker_on_the_node_and_no_other(
+        make_repo: MakeRepo, two_nodes: Nodes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Names a command may see (the sandbox drops secret-looking ones), so the command
+    # tells what the worker's process on the node was given.
+    monkeypatch.setenv("LOOPWRIGHT_TEST_PASSED", "given")
+    monkeypatch.setenv("LOOPWRIGHT_TEST_KEPT", "here")
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address, (
+        'pass_keys = ["LOOPWRIGHT_TEST_PASSED"]\n[sandbox]\nbubblewrap = "never"\n'
+        'pass_env = ["LOOPWRIGHT_TEST_PASSED", "LOOPWRIGHT_TEST_KEPT"]\n')))
+    (project.inbox / "t.md").write_text(task_file(
+        "Env", {"run": 'echo "passed=$LOOPWRIGHT_TEST_PASSED kept=$LOOPWRIGHT_TEST_KEPT"'},
+        {"finish": "env"}))
+    async with Running(project) as run:
+        st = await run.until(lambda st: bool(st.sessions) and all(
+            s.state in (SessionState.LANDED, SessionState.NO_CHANGE, SessionState.FAILED)
+            for s in st.sessions.values()), timeout=120)
+        [ran] = run.events(ev.CommandRan)
+    assert next(iter(st.sessions.values())).node
+    assert "passed=given kept=\n" in ran.output_tail, ran  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ base, so a lost node costs at most those steps.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -129,6 +130,9 @@ class NodeSession:
         start = self.start
         shutil.rmtree(self.home, ignore_errors=True)  # a resumed session starts clean
         bundle_mod.unpack(start.bundle, start.commit, self.git_dir, self.tree)
+        # `[compute] pass_keys`: for an agent CLI, which reads them from this process's
+        # environment. The actor is this session's alone and ends with it.
+        os.environ.update(start.env)
         config = _config.decode(start.config)
         task = _task.decode(start.task)
         session = _session.decode(start.session)
