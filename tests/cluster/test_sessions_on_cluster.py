@@ -125,3 +125,37 @@ async def test_a_key_named_in_pass_keys_reaches_the_worker_on_the_node_and_no_ot
         [ran] = run.events(ev.CommandRan)
     assert next(iter(st.sessions.values())).node
     assert "passed=given kept=\n" in ran.output_tail, ran  # type: ignore[union-attr]
+
+
+@pytest.mark.timeout(300)
+async def test_the_spare_checks_the_target_out_ahead_and_the_next_session_starts_on_it(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address))
+    (project.inbox / "t1.md").write_text(task_file(
+        "First", {"write": "first.txt", "content": "1\n"}, {"finish": "first"}))
+
+    def warm_at_first() -> list[Path]:
+        return [p for f in two_nodes.folders.values()
+                for p in f.glob("loopwright-node/*/spares/*/tree/first.txt")]
+
+    async with Running(project) as run:
+        await run.until(all_landed(1), timeout=120)
+        # the target moved: a spare checks its new head out before any session asks
+        await run.until(lambda _: warm_at_first(), timeout=60)
+        (project.inbox / "t2.md").write_text(task_file(
+            "Second", {"write": "second.txt", "content": "2\n"}, {"sleep": 3},
+            {"finish": "second"}))
+        st = await run.until(lambda st: any(
+            s.node and s.steps_done >= 1 and st.tasks[s.task_id].title == "Second"
+            for s in st.sessions.values()), timeout=60)
+        [second] = [s for s in st.sessions.values()
+                    if st.tasks[s.task_id].title == "Second"]
+        # its tree is the one the spare checked out: nothing was unpacked for it
+        [git_config] = [p for f in two_nodes.folders.values() for p in f.glob(
+            f"loopwright-node/*/sessions/{second.session_id}/git/config")]
+        assert "/spares/" in git_config.read_text()
+        assert (git_config.parent.parent / "tree" / "first.txt").read_text() == "1\n"
+        await run.until(all_landed(2), timeout=120)
+    assert (root / "second.txt").read_text() == "2\n"

@@ -14,10 +14,11 @@ from typing import Any
 
 from ..config.tree import SandboxConfig
 from ..workspace.sandbox import SECRET_NAME
-from . import wire
+from . import bundle, wire
 
 log = logging.getLogger(__name__)
 
+SHIPMENTS_KEPT = 4
 CONNECT_SECONDS = 60.0  # joining a cluster starts Ray's own processes: give it time
 
 
@@ -71,6 +72,8 @@ class ClusterClient:
         self._reader: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self.reported: bool | None = None  # what the log last said of its reachability
+        self._shipped: dict[str, bytes] = {}  # the last few commits shipped, as bundles
+        self.warmer: asyncio.Task[None] | None = None  # keeps the spare's tree warm
 
     @property
     def connected(self) -> wire.Connected | None:
@@ -112,6 +115,24 @@ class ClusterClient:
             self._proc, self._connected = proc, first
             self._reader = asyncio.create_task(self._read(proc))
             return first
+
+    def shipment(self, root: Path, commit: str) -> bytes:
+        """`commit` of the repository at `root` as a bundle, made once for the last few
+        commits shipped: a burst of sessions on one base, or a warm spare's commit."""
+        shipped = self._shipped.get(commit)
+        if shipped is None:
+            shipped = self._shipped[commit] = bundle.bundle_of(root, commit)
+            while len(self._shipped) > SHIPMENTS_KEPT:
+                self._shipped.pop(next(iter(self._shipped)))
+        return shipped
+
+    async def warm_spare(self, resources: dict[str, float], commit: str, shipped: bytes
+                         ) -> None:
+        """Have the spare session actors check `commit` out ahead (wire.SpareWarm); only
+        while the driver runs: this never starts it."""
+        if self.connected is not None:
+            await self._send(wire.SpareWarm(resources=resources, commit=commit,
+                                            bundle=shipped))
 
     async def run_checks(self, *, bundle: bytes, commit: str, commands: list[str],
                          timeout: float, sandbox: SandboxConfig, tail_lines: int,
@@ -226,6 +247,9 @@ class ClusterClient:
                     future.set_result(lost)
 
     async def close(self) -> None:
+        if self.warmer is not None:
+            self.warmer.cancel()
+            await asyncio.gather(self.warmer, return_exceptions=True)
         await self._stop()
 
     async def _stop(self) -> None:

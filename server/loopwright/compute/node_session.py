@@ -9,9 +9,12 @@ base, so a lost node costs at most those steps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -24,6 +27,7 @@ from ..delegation_state import Steer
 from ..state import Session, Task
 from ..workers.base import Failed, TranscriptEvent, WorkerInput
 from ..workspace import sandbox
+from ..workspace.repo import WorkspaceError
 from . import bundle as bundle_mod
 from . import node_tools, wire
 from .node import node_folder
@@ -118,18 +122,62 @@ class NodeContext:
         return bool(await self._call("over_budget", {"reason": reason, "round": round}))
 
 
+@dataclass(frozen=True)
+class Warmed:
+    """A spare's tree, checked out ahead at `commit` (the target's head), in `home`."""
+
+    commit: str
+    home: Path  # its git/ and tree/, as a session's home holds them
+
+
+def warm_tree(bundle: bytes, commit: str, node_id: str) -> Warmed:
+    """Check `commit` out for the spare actor of this process, before any session asks:
+    a session that starts there then needs no unpacking."""
+    spares = node_folder(node_id) / "spares"
+    _sweep(spares)
+    home = spares / str(os.getpid())
+    shutil.rmtree(home, ignore_errors=True)
+    bundle_mod.unpack(bundle, commit, home / "git", home / "tree")
+    return Warmed(commit, home)
+
+
+def _sweep(spares: Path) -> None:
+    """The trees of spares whose process is gone (their driver ended)."""
+    for home in spares.glob("*"):
+        with contextlib.suppress(ValueError, OSError):
+            os.kill(int(home.name), 0)
+            continue
+        shutil.rmtree(home, ignore_errors=True)
+
+
 class NodeSession:
-    def __init__(self, start: wire.SessionStart, node_id: str, call: Call) -> None:
+    def __init__(self, start: wire.SessionStart, node_id: str, call: Call,
+                 warmed: Warmed | None = None) -> None:
         self.start = start
         self.call = call
         home = node_folder(node_id) / "sessions" / start.session_id
         self.git_dir, self.tree = home / "git", home / "tree"
         self.home = home
+        self._warmed = warmed
+
+    def _tree(self) -> None:
+        """The session's tree: the spare's warm one when it is at the session's commit,
+        else out of the bundle."""
+        start, warmed = self.start, self._warmed
+        shutil.rmtree(self.home, ignore_errors=True)  # a resumed session starts clean
+        if warmed is not None and warmed.commit == start.commit:
+            self.home.parent.mkdir(parents=True, exist_ok=True)
+            warmed.home.rename(self.home)
+            return
+        if warmed is not None:
+            shutil.rmtree(warmed.home, ignore_errors=True)
+        if not start.bundle:
+            raise WorkspaceError(f"no bundle came for {start.commit}, and no warm tree")
+        bundle_mod.unpack(start.bundle, start.commit, self.git_dir, self.tree)
 
     async def run(self) -> wire.SessionEnded:
         start = self.start
-        shutil.rmtree(self.home, ignore_errors=True)  # a resumed session starts clean
-        bundle_mod.unpack(start.bundle, start.commit, self.git_dir, self.tree)
+        self._tree()
         # `[compute] pass_keys`: for an agent CLI, which reads them from this process's
         # environment. The actor is this session's alone and ends with it.
         os.environ.update(start.env)

@@ -79,6 +79,16 @@ class SessionStart(msgspec.Struct, frozen=True, tag="session_start"):
     serve_tools: bool = False
 
 
+class SpareWarm(msgspec.Struct, frozen=True, tag="spare_warm"):
+    """The target's head moved to `commit`: check it out in the spare session actor of
+    these `resources` (and each new one) ahead, so a session starting there starts at
+    once, and its bundle need not travel again."""
+
+    resources: dict[str, float]
+    commit: str
+    bundle: bytes
+
+
 class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):
     """The worker on the node asks the manager something (its context's methods)."""
 
@@ -112,7 +122,7 @@ class SessionLost(msgspec.Struct, frozen=True, tag="session_lost"):
     error: str
 
 
-ToDriver = CheckRun | SessionStart | SessionReply
+ToDriver = CheckRun | SessionStart | SessionReply | SpareWarm
 FromDriver = (CheckRunDone | RequestFailed | Connected | Unreachable | SessionCall
               | SessionEnded | SessionLost)
 

@@ -26,7 +26,7 @@ from ..runtime import Runtime
 from ..state import Session, Task
 from ..workers.base import WorkerContext, WorkerInput
 from ..workspace import repo, worktrees
-from . import checks_run, remote_tools
+from . import checks_run, remote_spare, remote_tools
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,11 @@ async def run_remote(rt: Runtime, session_id: str, resume: bool, reason: str,
         rt.append(ev.SessionStarted(session_id=session_id, worktree="", base_commit=base,
                                     target_branch=target))
     client = checks_run.cluster(rt)
+    remote_spare.ensure(rt, client)
     lost = 0
     while True:
         s = rt.state.sessions[session_id]
-        start = await asyncio.to_thread(_start, rt, s, base)
+        start = await asyncio.to_thread(_start, rt, client, s, base)
         tools_only = s.backend in TOOLS_ONLY
         ctx = make_context(rt, WorkerInput(
             task=rt.state.tasks[s.task_id], session=s, worktree=Path(),
@@ -132,13 +133,13 @@ async def _run_tools_only(rt: Runtime, client: ClusterClient, start: wire.Sessio
     return ended
 
 
-def _start(rt: Runtime, s: Session, base: str) -> wire.SessionStart:
+def _start(rt: Runtime, client: ClusterClient, s: Session, base: str) -> wire.SessionStart:
     """What the node starts from: the last checkpoint, else the base."""
     cfg = rt.config
     commit = s.checkpoint_commit or base
     tools_only = s.backend in TOOLS_ONLY
     return wire.SessionStart(
-        session_id=s.session_id, bundle=bundle.bundle_of(rt.project.root, commit),
+        session_id=s.session_id, bundle=client.shipment(rt.project.root, commit),
         commit=commit, base_commit=base,
         resume_step=s.checkpoint_steps if s.checkpoint_commit else 0,
         notes=list(s.feedback), task=msgspec.msgpack.encode(rt.state.tasks[s.task_id]),
