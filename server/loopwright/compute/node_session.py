@@ -25,11 +25,11 @@ from ..config import Config
 from ..core.commands import CommandResult
 from ..delegation_state import Steer
 from ..state import Session, Task
-from ..workers.base import Failed, TranscriptEvent, WorkerInput
+from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox
 from ..workspace.repo import WorkspaceError
 from . import bundle as bundle_mod
-from . import node_tools, wire
+from . import node_environment, node_tools, wire
 from .node import node_folder
 
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -43,8 +43,9 @@ class NodeContext:
     """What the worker sees of the loop, from a node: each call a round trip."""
 
     def __init__(self, inp: WorkerInput, call: Call, checkpoint: Callable[[int], Awaitable[None]],
-                 every: int) -> None:
+                 every: int, env: dict[str, str]) -> None:
         self._input = inp
+        self._env = env  # the session's name and ports, for every command
         self._call = call
         self._checkpoint = checkpoint
         self._every = every
@@ -76,7 +77,8 @@ class NodeContext:
         cfg = self._input.config
         result = await sandbox.run(command, self._input.worktree,
                                    timeout=cfg.sandbox.command_timeout_seconds,
-                                   config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines)
+                                   config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
+                                   extra_env=self._env)
         reply = await self._call("command", {
             "command": command, "exit_code": result.exit_code, "output": result.output,
             "seconds": result.seconds, "timed_out": result.timed_out, "step": step})
@@ -186,25 +188,33 @@ class NodeSession:
         session = _session.decode(start.session)
         inp = WorkerInput(task=task, session=session, worktree=self.tree, config=config,
                           resume_step=start.resume_step, notes=tuple(start.notes))
-        ctx = NodeContext(inp, self.call, self._checkpoint, start.checkpoint_steps)
-        try:
-            if start.serve_tools:
-                outcome = await node_tools.serve(self.tree, config, self.call,
-                                                 self._checkpoint, {})
-            else:
-                worker = make_worker(session.backend, config)
-                outcome = await worker.run(ctx)
-        except Exception as e:  # noqa: BLE001 - a crashing worker ends its session, not the node
-            outcome = Failed(f"the {session.backend} worker crashed: {type(e).__name__}: {e}")
+        env = node_environment.session_env(config, session.name)
+        ctx = NodeContext(inp, self.call, self._checkpoint, start.checkpoint_steps, env)
+        failed = await node_environment.setup(self.tree, config, env, self.call)
+        outcome = Failed(failed) if failed else await self._work(ctx, env)
+        # the work is committed before the teardown, which may change the tree
+        commit = "" if isinstance(outcome, Failed) else self._commit(
+            f"{task.title}\n\n{outcome.summary}".strip())
+        await node_environment.teardown(self.tree, config, env, self.call)
         if isinstance(outcome, Failed):
             return wire.SessionEnded(session_id=start.session_id, finished=False,
                                      text=outcome.reason, bundle=b"", commit="")
-        message = f"{task.title}\n\n{outcome.summary}".strip()
-        commit = self._commit(message)
         shipped = bundle_mod.bundle_of(self.git_dir, commit, since=start.base_commit)
         shutil.rmtree(self.home, ignore_errors=True)
         return wire.SessionEnded(session_id=start.session_id, finished=True,
                                  text=outcome.summary, bundle=shipped, commit=commit)
+
+    async def _work(self, ctx: NodeContext, env: dict[str, str]) -> Outcome:
+        """The worker's run here, or the built-in agent's tools for its loop there."""
+        inp = ctx.input
+        try:
+            if self.start.serve_tools:
+                return await node_tools.serve(self.tree, inp.config, self.call,
+                                              self._checkpoint, env)
+            return await make_worker(inp.session.backend, inp.config).run(ctx)
+        except Exception as e:  # noqa: BLE001 - a crashing worker ends its session, not the node
+            return Failed(f"the {inp.session.backend} worker crashed: "
+                          f"{type(e).__name__}: {e}")
 
     async def _checkpoint(self, steps: int) -> None:
         commit = self._commit(f"checkpoint after {steps} step(s)")
