@@ -201,8 +201,12 @@ class _Calls:
                 return self._with_news({"value": taken})
             case "checkpoint":
                 await asyncio.to_thread(self._keep_checkpoint, a["bundle"], str(a["commit"]))
-                self._rt.append(ev.SessionCheckpointed(
-                    session_id=self._sid, commit=str(a["commit"]), steps=int(a["steps"])))
+                kept = ev.SessionCheckpointed(session_id=self._sid, commit=str(a["commit"]),
+                                              steps=int(a["steps"]))
+                if self._tools is not None:  # recorded with the turn it was taken for
+                    self._tools.checkpointed = kept
+                else:
+                    self._rt.append(kept)
                 return None
             case "turn":
                 turn = [e for e in map(ev.decode, a["events"])

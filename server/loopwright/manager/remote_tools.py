@@ -28,8 +28,8 @@ from ..workspace import repo
 if TYPE_CHECKING:
     from .remote_session import Context
 
-# A prompt that carries what the tools did: the tree is sent back just before it is
-# recorded, so a resumed session's tree holds every tool result its conversation holds.
+# A prompt that carries what the tools did: the tree is sent back first, and recorded
+# with it, so a resumed session's tree holds every tool result its conversation holds.
 AFTER_TOOLS = frozenset({"tool_results", "note", "nudge"})
 
 
@@ -40,6 +40,7 @@ class ToolChannel:
     def __init__(self) -> None:
         self._requests: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._result: asyncio.Future[dict[str, Any]] | None = None
+        self.checkpointed: ev.SessionCheckpointed | None = None  # the last one taken
 
     async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send `request` to the node; its result."""
@@ -63,8 +64,9 @@ class RemoteToolsContext:
 
     def __init__(self, rt: Runtime, ctx: Context, channel: ToolChannel, every: int) -> None:
         self._rt, self._ctx, self._channel, self._every = rt, ctx, channel, every
-        self._sid = ctx.input.session.session_id
-        self._checkpointed = rt.state.sessions[self._sid].checkpoint_steps
+        self._checkpointed = rt.state.sessions[ctx.input.session.session_id].checkpoint_steps
+        # counted here, as the context numbers them: the fold may not have caught up
+        self._steps = ctx.input.resume_step
 
     @property
     def input(self) -> WorkerInput:
@@ -80,27 +82,37 @@ class RemoteToolsContext:
         r = await self._channel.ask({"op": "command", "command": command})
         result = CommandResult(str(r["command"]), int(r["exit_code"]), str(r["output"]),
                                float(r["seconds"]), bool(r["timed_out"]))
-        self._ctx.record_command(result, step)
+        self._steps = self._ctx.record_command(result, step)
         return result
 
     async def record_turn(self, *events: TranscriptEvent | ev.SteerReceived) -> None:
-        if self._every and any(isinstance(e, ev.ModelPrompted) and e.kind in AFTER_TOOLS
-                               for e in events):
-            steps = self._rt.state.sessions[self._sid].steps_done
-            if steps - self._checkpointed >= self._every:
-                await self._channel.ask({"op": "checkpoint", "steps": steps})
-                self._checkpointed = steps
+        after_tools = any(isinstance(e, ev.ModelPrompted) and e.kind in AFTER_TOOLS
+                          for e in events)
+        if after_tools and self._every and self._steps - self._checkpointed >= self._every:
+            self._channel.checkpointed = None
+            await self._channel.ask({"op": "checkpoint", "steps": self._steps})
+            if (done := self._channel.checkpointed) is not None:
+                # one write: a resumed session's tree holds exactly what its
+                # conversation says was done (a node lost before this write resumes
+                # from the checkpoint before, and runs this turn's tools again)
+                self._rt.append(done, *events)
+                self._checkpointed = self._steps
+                return
         await self._ctx.record_turn(*events)
 
     # What stays here: everything but the tools.
     async def act(self, action: str, detail: str = "") -> int:
-        return await self._ctx.act(action, detail)
+        step = await self._ctx.act(action, detail)
+        self._steps = step + 1
+        return step
 
     async def progress(self, message: str) -> None:
         await self._ctx.progress(message)
 
     async def reply(self, thread_id: str, text: str, *, step: str | None = None) -> bool:
-        return await self._ctx.reply(thread_id, text, step=step)
+        replied = await self._ctx.reply(thread_id, text, step=step)
+        self._steps += step is not None
+        return replied
 
     async def ask(self, question: str, options: tuple[str, ...] = (), default: str = "",
                   blocking: bool = False) -> str:
@@ -113,7 +125,10 @@ class RemoteToolsContext:
         return self._ctx.steers()
 
     async def take_steer(self, number: int, *, as_step: bool = True) -> int | None:
-        return await self._ctx.take_steer(number, as_step=as_step)
+        step = await self._ctx.take_steer(number, as_step=as_step)
+        if step is not None:
+            self._steps = step + 1
+        return step
 
     def transcript(self) -> list[TranscriptEvent]:
         return self._ctx.transcript()
