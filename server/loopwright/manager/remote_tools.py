@@ -28,9 +28,11 @@ from ..workspace import repo
 if TYPE_CHECKING:
     from .remote_session import Context
 
-# A prompt that carries what the tools did: the tree is sent back first, and recorded
-# with it, so a resumed session's tree holds every tool result its conversation holds.
+# A prompt that carries what the tools did: when they may have changed the tree, the
+# tree is sent back first and recorded with it, so a resumed session's tree holds every
+# tool result its conversation holds.
 AFTER_TOOLS = frozenset({"tool_results", "note", "nudge"})
+CHANGES_TREE = frozenset({"edit_file", "write_file"})  # and every command
 
 
 class ToolChannel:
@@ -63,22 +65,26 @@ class RemoteToolsContext:
     """The session's context, with the file tools and commands on the node."""
 
     def __init__(self, rt: Runtime, ctx: Context, channel: ToolChannel, every: int) -> None:
+        # `every` (`checkpoint_steps`) 0: no checkpoints; else one after each turn whose
+        # tools may have changed the tree, whatever the steps, so the two never differ
         self._rt, self._ctx, self._channel, self._every = rt, ctx, channel, every
-        self._checkpointed = rt.state.sessions[ctx.input.session.session_id].checkpoint_steps
         # counted here, as the context numbers them: the fold may not have caught up
         self._steps = ctx.input.resume_step
+        self._changed = False  # the tree, since the last checkpoint
 
     @property
     def input(self) -> WorkerInput:
         return self._ctx.input
 
     async def file_tool(self, name: str, args: dict[str, Any]) -> str:
+        self._changed |= name in CHANGES_TREE
         result = await self._channel.ask({"op": "file", "name": name, "args": args})
         if "error" in result:
             raise ToolError(str(result["error"]))
         return str(result["text"])
 
     async def run_command(self, command: str, *, step: str | None = None) -> CommandResult:
+        self._changed = True
         r = await self._channel.ask({"op": "command", "command": command})
         result = CommandResult(str(r["command"]), int(r["exit_code"]), str(r["output"]),
                                float(r["seconds"]), bool(r["timed_out"]))
@@ -88,7 +94,7 @@ class RemoteToolsContext:
     async def record_turn(self, *events: TranscriptEvent | ev.SteerReceived) -> None:
         after_tools = any(isinstance(e, ev.ModelPrompted) and e.kind in AFTER_TOOLS
                           for e in events)
-        if after_tools and self._every and self._steps - self._checkpointed >= self._every:
+        if after_tools and self._every and self._changed:
             self._channel.checkpointed = None
             await self._channel.ask({"op": "checkpoint", "steps": self._steps})
             if (done := self._channel.checkpointed) is not None:
@@ -96,7 +102,7 @@ class RemoteToolsContext:
                 # conversation says was done (a node lost before this write resumes
                 # from the checkpoint before, and runs this turn's tools again)
                 self._rt.append(done, *events)
-                self._checkpointed = self._steps
+                self._changed = False
                 return
         await self._ctx.record_turn(*events)
 
