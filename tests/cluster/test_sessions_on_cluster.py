@@ -102,3 +102,105 @@ async def test_a_node_lost_in_the_middle_resumes_the_session_from_its_checkpoint
     assert (root / "first.txt").read_text() == "1\n" and (root / "second.txt").exists()
     assert git(root, "log", "--format=%s").splitlines().count("Two halves") == 1
     assert not Path(s.worktree).exists()
+
+
+async def test_a_key_named_in_pass_keys_reaches_the_worker_on_the_node_and_no_other(
+        make_repo: MakeRepo, two_nodes: Nodes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Names a command may see (the sandbox drops secret-looking ones), so the command
+    # tells what the worker's process on the node was given.
+    monkeypatch.setenv("LOOPWRIGHT_TEST_PASSED", "given")
+    monkeypatch.setenv("LOOPWRIGHT_TEST_KEPT", "here")
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address, (
+        'pass_keys = ["LOOPWRIGHT_TEST_PASSED"]\n[sandbox]\nbubblewrap = "never"\n'
+        'pass_env = ["LOOPWRIGHT_TEST_PASSED", "LOOPWRIGHT_TEST_KEPT"]\n')))
+    (project.inbox / "t.md").write_text(task_file(
+        "Env", {"run": 'echo "passed=$LOOPWRIGHT_TEST_PASSED kept=$LOOPWRIGHT_TEST_KEPT"'},
+        {"finish": "env"}))
+    async with Running(project) as run:
+        st = await run.until(lambda st: bool(st.sessions) and all(
+            s.state in (SessionState.LANDED, SessionState.NO_CHANGE, SessionState.FAILED)
+            for s in st.sessions.values()), timeout=120)
+        [ran] = run.events(ev.CommandRan)
+    assert next(iter(st.sessions.values())).node
+    assert "passed=given kept=\n" in ran.output_tail, ran  # type: ignore[union-attr]
+
+
+@pytest.mark.timeout(300)
+async def test_the_spare_checks_the_target_out_ahead_and_the_next_session_starts_on_it(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address))
+    (project.inbox / "t1.md").write_text(task_file(
+        "First", {"write": "first.txt", "content": "1\n"}, {"finish": "first"}))
+
+    def warm_at_first() -> list[Path]:
+        return [p for f in two_nodes.folders.values()
+                for p in f.glob("loopwright-node/*/spares/*/tree/first.txt")]
+
+    async with Running(project) as run:
+        await run.until(all_landed(1), timeout=120)
+        # the target moved: a spare checks its new head out before any session asks
+        await run.until(lambda _: warm_at_first(), timeout=60)
+        (project.inbox / "t2.md").write_text(task_file(
+            "Second", {"write": "second.txt", "content": "2\n"}, {"sleep": 3},
+            {"finish": "second"}))
+        st = await run.until(lambda st: any(
+            s.node and s.steps_done >= 1 and st.tasks[s.task_id].title == "Second"
+            for s in st.sessions.values()), timeout=60)
+        [second] = [s for s in st.sessions.values()
+                    if st.tasks[s.task_id].title == "Second"]
+        # its tree is the one the spare checked out: nothing was unpacked for it
+        [git_config] = [p for f in two_nodes.folders.values() for p in f.glob(
+            f"loopwright-node/*/sessions/{second.session_id}/git/config")]
+        assert "/spares/" in git_config.read_text()
+        assert (git_config.parent.parent / "tree" / "first.txt").read_text() == "1\n"
+        await run.until(all_landed(2), timeout=120)
+    assert (root / "second.txt").read_text() == "2\n"
+
+
+@pytest.mark.timeout(300)
+async def test_a_remote_session_has_its_environment_on_its_node(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo({**PASSING, ".gitignore": ".setup-done\n"})
+    project = init(root)
+    configure(project, _config(two_nodes.address, (
+        '[environment]\nports = 1\nsetup = ["echo ready > .setup-done"]\n'
+        'teardown = ["echo bye from $LOOPWRIGHT_SESSION"]\n')))
+    (project.inbox / "t.md").write_text(task_file(
+        "Env", {"run": 'cat .setup-done && echo "$LOOPWRIGHT_SESSION on $LOOPWRIGHT_PORT_0"'},
+        {"write": "env.txt", "content": "x\n"}, {"finish": "env"}))
+    async with Running(project) as run:
+        st = await run.until(all_landed(1), timeout=120)
+        [ran] = run.events(ev.CommandRan)
+        said = [e.message for e in run.events(ev.WorkerProgressed)]  # type: ignore[union-attr]
+    [s] = st.sessions.values()
+    # the setup ran in the session's tree on the node, before the worker
+    assert ran.output_tail.startswith("ready\n"), ran  # type: ignore[union-attr]
+    name, port = ran.output_tail.splitlines()[1].split(" on ")  # type: ignore[union-attr]
+    assert name == s.name and port.isdigit(), ran
+    assert any(m.startswith("setup `echo ready > .setup-done` on the node passed")
+               for m in said), said
+    assert any(m.startswith("teardown `echo bye from $LOOPWRIGHT_SESSION` on the node passed")
+               and f"bye from {s.name}" in m for m in said), said
+    assert (root / "env.txt").exists() and not (root / ".setup-done").exists()
+
+
+async def test_a_setup_that_fails_on_the_node_fails_the_session_with_its_output(
+        make_repo: MakeRepo, two_nodes: Nodes) -> None:
+    root = make_repo(PASSING)
+    project = init(root)
+    configure(project, _config(two_nodes.address,
+                               '[environment]\nsetup = ["echo no database; exit 3"]\n'))
+    (project.inbox / "t.md").write_text(task_file(
+        "Env", {"write": "never.txt", "content": "x\n"}, {"finish": "never"}))
+    async with Running(project) as run:
+        st = await run.until(lambda st: bool(st.sessions) and all(
+            s.state == SessionState.FAILED for s in st.sessions.values()), timeout=120)
+        acted = run.events(ev.WorkerActed)
+    [s] = st.sessions.values()
+    assert s.failure.startswith(
+        "setup `echo no database; exit 3` failed on the node (exit 3):"), s.failure
+    assert "no database" in s.failure and acted == []

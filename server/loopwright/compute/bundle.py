@@ -46,17 +46,20 @@ def bundle_of(git_dir: Path, commit: str, since: str = "") -> bytes:
 
 def unpack(bundle: bytes, commit: str, git_dir: Path, tree: Path) -> None:
     """Check the tree of `commit` out of `bundle` into the folder `tree`, with the
-    objects kept in `git_dir` (created when missing)."""
-    git_dir.mkdir(parents=True, exist_ok=True)
+    objects kept in `git_dir`: a new one (two git processes: a session or a check run
+    on a node starts only after them), or one holding what the bundle was made since."""
     tree.mkdir(parents=True, exist_ok=True)
-    if not (git_dir / "HEAD").exists():
-        repo.run(git_dir, "init", "--quiet", "--bare")
-    path = git_dir / f"incoming-{secrets.token_hex(4)}.bundle"
+    git_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = git_dir.parent / f"incoming-{secrets.token_hex(4)}.bundle"
     path.write_bytes(bundle)
     try:
-        ref = _head_of(git_dir, path)
-        repo.run(git_dir, "fetch", "--quiet", str(path), f"+{ref}:{ref}")
-        repo.run_ok(git_dir, "update-ref", "-d", ref)
+        if not (git_dir / "HEAD").exists():  # a mirror: the bundle's ref as it is named
+            repo.run(git_dir.parent, "clone", "--quiet", "--mirror", str(path),
+                     str(git_dir))
+        else:
+            ref = _head_of(git_dir, path)
+            repo.run(git_dir, "fetch", "--quiet", str(path), f"+{ref}:{ref}")
+            repo.run_ok(git_dir, "update-ref", "-d", ref)
     finally:
         path.unlink(missing_ok=True)
     repo.run(git_dir, f"--work-tree={tree}", "checkout", "--quiet", "--force", commit,

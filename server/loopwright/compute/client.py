@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from ..config.tree import SandboxConfig
-from . import wire
+from ..workspace.sandbox import SECRET_NAME
+from . import bundle, wire
 
 log = logging.getLogger(__name__)
 
+SHIPMENTS_KEPT = 4
 CONNECT_SECONDS = 60.0  # joining a cluster starts Ray's own processes: give it time
 
 
@@ -38,6 +41,13 @@ async def _probe(address: str) -> None:
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
+
+
+def driver_env() -> dict[str, str]:
+    """The driver's environment: this one without its keys. What a node needs of them
+    (`[compute] pass_keys`) travels with the session; the rest stays in the manager."""
+    return {k: v for k, v in os.environ.items()
+            if k.startswith("RAY_") or not SECRET_NAME.search(k)}
 
 
 class SessionLost(Exception):
@@ -63,6 +73,8 @@ class ClusterClient:
         self._reader: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self.reported: bool | None = None  # what the log last said of its reachability
+        self._shipped: dict[str, bytes] = {}  # the last few commits shipped, as bundles
+        self.warmer: asyncio.Task[None] | None = None  # keeps the spare's tree warm
 
     @property
     def connected(self) -> wire.Connected | None:
@@ -81,7 +93,8 @@ class ClusterClient:
                 proc = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "loopwright.compute.driver", self.address,
                     self.namespace, stdin=asyncio.subprocess.PIPE,
-                    stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=wire.MAX_FRAME)
+                    stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=wire.MAX_FRAME,
+                    env=driver_env())
             finally:
                 if not isinstance(stderr, int):
                     stderr.close()
@@ -103,6 +116,24 @@ class ClusterClient:
             self._proc, self._connected = proc, first
             self._reader = asyncio.create_task(self._read(proc))
             return first
+
+    def shipment(self, root: Path, commit: str) -> bytes:
+        """`commit` of the repository at `root` as a bundle, made once for the last few
+        commits shipped: a burst of sessions on one base, or a warm spare's commit."""
+        shipped = self._shipped.get(commit)
+        if shipped is None:
+            shipped = self._shipped[commit] = bundle.bundle_of(root, commit)
+            while len(self._shipped) > SHIPMENTS_KEPT:
+                self._shipped.pop(next(iter(self._shipped)))
+        return shipped
+
+    async def warm_spare(self, resources: dict[str, float], commit: str, shipped: bytes
+                         ) -> None:
+        """Have the spare session actors check `commit` out ahead (wire.SpareWarm); only
+        while the driver runs: this never starts it."""
+        if self.connected is not None:
+            await self._send(wire.SpareWarm(resources=resources, commit=commit,
+                                            bundle=shipped))
 
     async def run_checks(self, *, bundle: bytes, commit: str, commands: list[str],
                          timeout: float, sandbox: SandboxConfig, tail_lines: int,
@@ -217,6 +248,9 @@ class ClusterClient:
                     future.set_result(lost)
 
     async def close(self) -> None:
+        if self.warmer is not None:
+            self.warmer.cancel()
+            await asyncio.gather(self.warmer, return_exceptions=True)
         await self._stop()
 
     async def _stop(self) -> None:

@@ -13,13 +13,18 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Coroutine
 from typing import Any, BinaryIO
+
+import msgspec
 
 from ..config.tree import SandboxConfig
 from ..core.commands import CommandResult
 from . import node, wire
+from .session_actor import SessionActor
 
 log = logging.getLogger(__name__)
+Key = tuple[tuple[str, float], ...]  # a shape of resources
 
 
 def _connect(address: str, namespace: str) -> Any:
@@ -55,60 +60,6 @@ def _options(resources: dict[str, float]) -> dict[str, Any]:
     return opts
 
 
-class SessionActor:
-    """One session on a node (a Ray actor, placed by its resources). `run` streams the
-    worker's calls to the manager; `reply` brings each answer back."""
-
-    def __init__(self) -> None:
-        # What a session needs is loaded while the actor waits as a spare, not when a
-        # session is handed to it.
-        from . import node_session  # noqa: F401
-
-        self._replies: dict[int, asyncio.Future[Any]] = {}
-        self._outbox: asyncio.Queue[wire.SessionCall] = asyncio.Queue()
-        self._next = 0
-        self._session_id = ""
-
-    async def ready(self) -> bool:
-        return True
-
-    async def call(self, method: str, args: dict[str, Any]) -> Any:
-        self._next += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._replies[self._next] = future
-        await self._outbox.put(wire.SessionCall(session_id=self._session_id,
-                                                call_id=self._next, method=method, args=args))
-        return await future
-
-    async def reply(self, call_id: int, value: Any) -> None:
-        future = self._replies.pop(call_id, None)
-        if future is not None and not future.done():
-            future.set_result(value)
-
-    async def run(self, start: wire.SessionStart) -> Any:
-        import ray
-
-        from .node import where
-        from .node_session import NodeSession
-
-        self._session_id = start.session_id
-        node_id = ray.get_runtime_context().get_node_id()
-        yield wire.SessionCall(session_id=start.session_id, call_id=0, method="placed",
-                               args={"node": where(node_id)})
-        job = asyncio.ensure_future(NodeSession(start, node_id, self.call).run())
-        while True:
-            get = asyncio.ensure_future(self._outbox.get())
-            await asyncio.wait({get, job}, return_when=asyncio.FIRST_COMPLETED)
-            if get.done():
-                yield get.result()
-                continue
-            get.cancel()
-            break
-        while not self._outbox.empty():
-            yield self._outbox.get_nowait()
-        yield job.result()
-
-
 class Driver:
     def __init__(self, ray: Any, writer: asyncio.StreamWriter) -> None:
         self._ray = ray
@@ -118,19 +69,55 @@ class Driver:
         self._sessions: dict[str, Any] = {}
         # One idle session actor kept started per shape of resources: a new worker
         # process and its imports take seconds, a session should not wait for them.
-        self._spares: dict[tuple[tuple[str, float], ...], Any] = {}
+        self._spares: dict[Key, Any] = {}
+        # What the spares check out ahead (`SpareWarm`): the commit, and its bundle in
+        # the object store; and the commit each spare's tree is at, once it is.
+        self._warm: dict[Key, tuple[str, Any]] = {}
+        self._warmed: dict[Key, str] = {}
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._warms = 0
 
-    def _take_actor(self, resources: dict[str, float], keep_spare: bool) -> Any:
-        key = tuple(sorted(resources.items()))
+    def _take_actor(self, resources: dict[str, float]) -> tuple[Any, str]:
+        """The spare (and the commit its tree is at), else a new actor."""
+        key = _key(resources)
         actor = self._spares.pop(key, None)
         if actor is None:
-            actor = self._actor_class.options(**_options(resources)).remote()
-        if not keep_spare:
-            return actor
-        spare = self._actor_class.options(**_options(resources)).remote()
-        spare.ready.remote()  # start it now
-        self._spares[key] = spare
-        return actor
+            return self._actor_class.options(**_options(resources)).remote(), ""
+        return actor, self._warmed.pop(key, "")
+
+    def _refill(self, resources: dict[str, float]) -> None:
+        """Start the next spare. Not while a session starts on the last one: a new
+        worker process and its imports would take the cores that start needs."""
+        key = _key(resources)
+        if key not in self._spares:
+            spare = self._actor_class.options(**_options(resources)).remote()
+            spare.ready.remote()  # start it now
+            self._spares[key] = spare
+            if key in self._warm:
+                self._background(self._warm_actor(key, spare))
+
+    async def spare_warm(self, req: wire.SpareWarm) -> None:
+        key = _key(req.resources)
+        self._warm[key] = (req.commit, self._ray.put(req.bundle))
+        spare = self._spares.get(key)
+        if spare is not None:
+            await self._warm_actor(key, spare)
+
+    async def _warm_actor(self, key: Key, spare: Any) -> None:
+        commit, shipped = self._warm[key]
+        self._warmed.pop(key, None)
+        try:
+            self._warms += 1
+            done = await spare.warm.remote(shipped, commit, self._warms)
+        except Exception:  # noqa: BLE001 -- the spare is gone: the next one is made anew
+            done = False
+        if done and self._spares.get(key) is spare and self._warm[key][0] == commit:
+            self._warmed[key] = commit
+
+    def _background(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(job)
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
 
     def send(self, message: wire.FromDriver) -> None:
         self._writer.write(wire.frame(message))
@@ -166,12 +153,16 @@ class Driver:
             ray.kill(old)
         actor = None
         try:
-            actor = self._take_actor(req.resources, req.spare)
+            actor, warmed = self._take_actor(req.resources)
+            if warmed and warmed == req.commit:  # its tree is there: no need to ship it
+                req = msgspec.structs.replace(req, bundle=b"")
             self._sessions[sid] = actor
             async for ref in actor.run.remote(req):
                 message = await ref
                 self.send(message)
                 await self._writer.drain()
+                if req.spare and not _placed(message):  # it started: refill the spare
+                    self._refill(req.resources)
                 if isinstance(message, wire.SessionEnded):
                     break
         except Exception as e:  # noqa: BLE001 -- the actor, its node or the cluster is gone
@@ -187,6 +178,14 @@ class Driver:
         actor = self._sessions.get(req.session_id)
         if actor is not None:
             actor.reply.remote(req.call_id, req.value)
+
+
+def _key(resources: dict[str, float]) -> Key:
+    return tuple(sorted(resources.items()))
+
+
+def _placed(message: wire.FromDriver) -> bool:
+    return isinstance(message, wire.SessionCall) and message.method == "placed"
 
 
 def _said(error: BaseException) -> str:
@@ -223,8 +222,10 @@ async def serve(address: str, namespace: str, channel: BinaryIO) -> int:
         if isinstance(req, wire.SessionReply):
             driver.session_reply(req)
             continue
-        job = asyncio.create_task(driver.check_run(req) if isinstance(req, wire.CheckRun)
-                                  else driver.session_start(req))
+        job = asyncio.create_task(
+            driver.check_run(req) if isinstance(req, wire.CheckRun)
+            else driver.spare_warm(req) if isinstance(req, wire.SpareWarm)
+            else driver.session_start(req))
         running.add(job)
         job.add_done_callback(running.discard)
     return 0  # the manager closed our stdin: it is gone or done with us

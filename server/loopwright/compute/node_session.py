@@ -9,8 +9,12 @@ base, so a lost node costs at most those steps.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -21,21 +25,27 @@ from ..config import Config
 from ..core.commands import CommandResult
 from ..delegation_state import Steer
 from ..state import Session, Task
-from ..workers.base import Failed, TranscriptEvent, WorkerInput
+from ..workers.base import Failed, Outcome, TranscriptEvent, WorkerInput
 from ..workspace import sandbox
+from ..workspace.repo import WorkspaceError
 from . import bundle as bundle_mod
-from . import wire
+from . import node_environment, node_tools, wire
 from .node import node_folder
 
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
+# Made once, when a spare actor loads this module, not when a session starts on it.
+_config = msgspec.msgpack.Decoder(Config)
+_task = msgspec.msgpack.Decoder(Task)
+_session = msgspec.msgpack.Decoder(Session)
 
 
 class NodeContext:
     """What the worker sees of the loop, from a node: each call a round trip."""
 
     def __init__(self, inp: WorkerInput, call: Call, checkpoint: Callable[[int], Awaitable[None]],
-                 every: int) -> None:
+                 every: int, env: dict[str, str]) -> None:
         self._input = inp
+        self._env = env  # the session's name and ports, for every command
         self._call = call
         self._checkpoint = checkpoint
         self._every = every
@@ -67,7 +77,8 @@ class NodeContext:
         cfg = self._input.config
         result = await sandbox.run(command, self._input.worktree,
                                    timeout=cfg.sandbox.command_timeout_seconds,
-                                   config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines)
+                                   config=cfg.sandbox, tail_lines=cfg.checks.output_tail_lines,
+                                   extra_env=self._env)
         reply = await self._call("command", {
             "command": command, "exit_code": result.exit_code, "output": result.output,
             "seconds": result.seconds, "timed_out": result.timed_out, "step": step})
@@ -113,38 +124,97 @@ class NodeContext:
         return bool(await self._call("over_budget", {"reason": reason, "round": round}))
 
 
+@dataclass(frozen=True)
+class Warmed:
+    """A spare's tree, checked out ahead at `commit` (the target's head), in `home`."""
+
+    commit: str
+    home: Path  # its git/ and tree/, as a session's home holds them
+
+
+def warm_tree(bundle: bytes, commit: str, node_id: str) -> Warmed:
+    """Check `commit` out for the spare actor of this process, before any session asks:
+    a session that starts there then needs no unpacking."""
+    spares = node_folder(node_id) / "spares"
+    _sweep(spares)
+    home = spares / str(os.getpid())
+    shutil.rmtree(home, ignore_errors=True)
+    bundle_mod.unpack(bundle, commit, home / "git", home / "tree")
+    return Warmed(commit, home)
+
+
+def _sweep(spares: Path) -> None:
+    """The trees of spares whose process is gone (their driver ended)."""
+    for home in spares.glob("*"):
+        with contextlib.suppress(ValueError, OSError):
+            os.kill(int(home.name), 0)
+            continue
+        shutil.rmtree(home, ignore_errors=True)
+
+
 class NodeSession:
-    def __init__(self, start: wire.SessionStart, node_id: str, call: Call) -> None:
+    def __init__(self, start: wire.SessionStart, node_id: str, call: Call,
+                 warmed: Warmed | None = None) -> None:
         self.start = start
         self.call = call
         home = node_folder(node_id) / "sessions" / start.session_id
         self.git_dir, self.tree = home / "git", home / "tree"
         self.home = home
+        self._warmed = warmed
+
+    def _tree(self) -> None:
+        """The session's tree: the spare's warm one when it is at the session's commit,
+        else out of the bundle."""
+        start, warmed = self.start, self._warmed
+        shutil.rmtree(self.home, ignore_errors=True)  # a resumed session starts clean
+        if warmed is not None and warmed.commit == start.commit:
+            self.home.parent.mkdir(parents=True, exist_ok=True)
+            warmed.home.rename(self.home)
+            return
+        if warmed is not None:
+            shutil.rmtree(warmed.home, ignore_errors=True)
+        if not start.bundle:
+            raise WorkspaceError(f"no bundle came for {start.commit}, and no warm tree")
+        bundle_mod.unpack(start.bundle, start.commit, self.git_dir, self.tree)
 
     async def run(self) -> wire.SessionEnded:
         start = self.start
-        shutil.rmtree(self.home, ignore_errors=True)  # a resumed session starts clean
-        bundle_mod.unpack(start.bundle, start.commit, self.git_dir, self.tree)
-        config = msgspec.msgpack.decode(start.config, type=Config)
-        task = msgspec.msgpack.decode(start.task, type=Task)
-        session = msgspec.msgpack.decode(start.session, type=Session)
+        self._tree()
+        # `[compute] pass_keys`: for an agent CLI, which reads them from this process's
+        # environment. The actor is this session's alone and ends with it.
+        os.environ.update(start.env)
+        config = _config.decode(start.config)
+        task = _task.decode(start.task)
+        session = _session.decode(start.session)
         inp = WorkerInput(task=task, session=session, worktree=self.tree, config=config,
                           resume_step=start.resume_step, notes=tuple(start.notes))
-        ctx = NodeContext(inp, self.call, self._checkpoint, start.checkpoint_steps)
-        try:
-            worker = make_worker(session.backend, config)
-            outcome = await worker.run(ctx)
-        except Exception as e:  # noqa: BLE001 - a crashing worker ends its session, not the node
-            outcome = Failed(f"the {session.backend} worker crashed: {type(e).__name__}: {e}")
+        env = node_environment.session_env(config, session.name)
+        ctx = NodeContext(inp, self.call, self._checkpoint, start.checkpoint_steps, env)
+        failed = await node_environment.setup(self.tree, config, env, self.call)
+        outcome = Failed(failed) if failed else await self._work(ctx, env)
+        # the work is committed before the teardown, which may change the tree
+        commit = "" if isinstance(outcome, Failed) else self._commit(
+            f"{task.title}\n\n{outcome.summary}".strip())
+        await node_environment.teardown(self.tree, config, env, self.call)
         if isinstance(outcome, Failed):
             return wire.SessionEnded(session_id=start.session_id, finished=False,
                                      text=outcome.reason, bundle=b"", commit="")
-        message = f"{task.title}\n\n{outcome.summary}".strip()
-        commit = self._commit(message)
         shipped = bundle_mod.bundle_of(self.git_dir, commit, since=start.base_commit)
         shutil.rmtree(self.home, ignore_errors=True)
         return wire.SessionEnded(session_id=start.session_id, finished=True,
                                  text=outcome.summary, bundle=shipped, commit=commit)
+
+    async def _work(self, ctx: NodeContext, env: dict[str, str]) -> Outcome:
+        """The worker's run here, or the built-in agent's tools for its loop there."""
+        inp = ctx.input
+        try:
+            if self.start.serve_tools:
+                return await node_tools.serve(self.tree, inp.config, self.call,
+                                              self._checkpoint, env)
+            return await make_worker(inp.session.backend, inp.config).run(ctx)
+        except Exception as e:  # noqa: BLE001 - a crashing worker ends its session, not the node
+            return Failed(f"the {inp.session.backend} worker crashed: "
+                          f"{type(e).__name__}: {e}")
 
     async def _checkpoint(self, steps: int) -> None:
         commit = self._commit(f"checkpoint after {steps} step(s)")

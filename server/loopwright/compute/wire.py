@@ -74,6 +74,19 @@ class SessionStart(msgspec.Struct, frozen=True, tag="session_start"):
     resources: dict[str, float]
     env: dict[str, str]  # what the worker's agent CLI gets from `[compute] pass_keys`
     spare: bool = True  # keep an idle actor started for the next session
+    # The built-in agent: its loop runs on the manager's machine, and the node only
+    # carries out its tool calls (`node_tools`), so no key ever travels.
+    serve_tools: bool = False
+
+
+class SpareWarm(msgspec.Struct, frozen=True, tag="spare_warm"):
+    """The target's head moved to `commit`: check it out in the spare session actor of
+    these `resources` (and each new one) ahead, so a session starting there starts at
+    once, and its bundle need not travel again."""
+
+    resources: dict[str, float]
+    commit: str
+    bundle: bytes
 
 
 class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):
@@ -81,7 +94,7 @@ class SessionCall(msgspec.Struct, frozen=True, tag="session_call"):
 
     session_id: str
     call_id: int
-    method: str  # act, progress, command, ask, checkpoint, placed
+    method: str  # act, progress, command, ask, checkpoint, placed, tool
     args: dict[str, Any]
 
 
@@ -109,7 +122,7 @@ class SessionLost(msgspec.Struct, frozen=True, tag="session_lost"):
     error: str
 
 
-ToDriver = CheckRun | SessionStart | SessionReply
+ToDriver = CheckRun | SessionStart | SessionReply | SpareWarm
 FromDriver = (CheckRunDone | RequestFailed | Connected | Unreachable | SessionCall
               | SessionEnded | SessionLost)
 

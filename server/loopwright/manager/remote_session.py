@@ -20,37 +20,27 @@ import msgspec
 
 from .. import events as ev
 from ..compute import bundle, wire
-from ..compute.client import ClusterUnreachable, SessionLost
+from ..compute.client import ClusterClient, ClusterUnreachable, SessionLost
 from ..core.commands import CommandResult
-from ..delegation_state import Steer
 from ..runtime import Runtime
 from ..state import Session, Task
-from ..workers.base import WorkerInput
+from ..workers.base import WorkerContext, WorkerInput
 from ..workspace import repo, worktrees
-from . import checks_run
+from . import checks_run, remote_spare, remote_tools
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_REF = "refs/loopwright/checkpoints/"
-# The built-in agent keeps its model calls (and the key) here; only external workers go.
-REMOTE_BACKENDS = frozenset({"script", "claude-code", "codex"})
+REMOTE_BACKENDS = frozenset({"script", "claude-code", "codex", "claude"})
+# The built-in agent keeps its loop (the model calls, and the key) here; its tools go.
+TOOLS_ONLY = frozenset({"claude"})
 LOSSES_WITHOUT_PROGRESS = 5  # then the session fails with the last reason, not a loop
 
 
-class Context(Protocol):
-    async def act(self, action: str, detail: str = "") -> int: ...
-    async def progress(self, message: str) -> None: ...
-    async def ask(self, question: str, options: tuple[str, ...] = (), default: str = "",
-                  blocking: bool = False) -> str: ...
-    def answers(self) -> dict[str, str]: ...
-    def steers(self) -> tuple[Steer, ...]: ...
-    async def take_steer(self, number: int, *, as_step: bool = True) -> int | None: ...
-    async def reply(self, thread_id: str, text: str, *, step: str | None = None
-                    ) -> bool: ...
+class Context(WorkerContext, Protocol):
+    """The session's context here (`manager.session.SessionContext`)."""
+
     def record_command(self, result: CommandResult, step: str | None) -> int: ...
-    async def record_turn(self, *events: ev.ModelPrompted | ev.ModelReplied
-                          | ev.SteerReceived) -> None: ...
-    async def over_budget(self, reason: str, round: int) -> bool: ...
 
 
 def goes_remote(rt: Runtime, s: Session, task: Task) -> bool:
@@ -74,16 +64,21 @@ async def run_remote(rt: Runtime, session_id: str, resume: bool, reason: str,
         rt.append(ev.SessionStarted(session_id=session_id, worktree="", base_commit=base,
                                     target_branch=target))
     client = checks_run.cluster(rt)
+    remote_spare.ensure(rt, client)
     lost = 0
     while True:
         s = rt.state.sessions[session_id]
-        start = await asyncio.to_thread(_start, rt, s, base)
+        start = await asyncio.to_thread(_start, rt, client, s, base)
+        tools_only = s.backend in TOOLS_ONLY
         ctx = make_context(rt, WorkerInput(
             task=rt.state.tasks[s.task_id], session=s, worktree=Path(),
-            config=rt.config, resume_step=start.resume_step, notes=tuple(s.feedback),
-            repo_root=root))
+            config=rt.config, notes=tuple(s.feedback), repo_root=root,
+            # the loop here goes on counting the steps it recorded; a worker on the
+            # node skips those its checkpoint holds
+            resume_step=s.steps_done if tools_only else start.resume_step))
         try:
-            ended = await client.run_session(start, _Calls(rt, session_id, ctx).answer)
+            ended = await (_run_tools_only(rt, client, start, ctx, base) if tools_only
+                           else client.run_session(start, _Calls(rt, session_id, ctx).answer))
         except SessionLost as e:
             progressed = rt.state.sessions[session_id].checkpoint_steps > start.resume_step
             lost = 1 if progressed else lost + 1
@@ -121,20 +116,39 @@ async def run_remote(rt: Runtime, session_id: str, resume: bool, reason: str,
     return True
 
 
-def _start(rt: Runtime, s: Session, base: str) -> wire.SessionStart:
+async def _run_tools_only(rt: Runtime, client: ClusterClient, start: wire.SessionStart,
+                          ctx: Context, base: str) -> wire.SessionEnded:
+    """The built-in agent's loop here, its tools on the node, until both end."""
+    channel = remote_tools.ToolChannel()
+    tools = remote_tools.RemoteToolsContext(rt, ctx, channel, start.checkpoint_steps)
+    calls = _Calls(rt, start.session_id, ctx, channel)
+    loop = asyncio.create_task(remote_tools.run_loop(rt, tools, channel, base))
+    try:
+        ended = await client.run_session(start, calls.answer)
+    except BaseException:
+        loop.cancel()  # the node is gone: the loop starts again from the log
+        await asyncio.gather(loop, return_exceptions=True)
+        raise
+    await loop  # it told the node how it ended, which `ended` says
+    return ended
+
+
+def _start(rt: Runtime, client: ClusterClient, s: Session, base: str) -> wire.SessionStart:
     """What the node starts from: the last checkpoint, else the base."""
     cfg = rt.config
     commit = s.checkpoint_commit or base
+    tools_only = s.backend in TOOLS_ONLY
     return wire.SessionStart(
-        session_id=s.session_id, bundle=bundle.bundle_of(rt.project.root, commit),
+        session_id=s.session_id, bundle=client.shipment(rt.project.root, commit),
         commit=commit, base_commit=base,
         resume_step=s.checkpoint_steps if s.checkpoint_commit else 0,
         notes=list(s.feedback), task=msgspec.msgpack.encode(rt.state.tasks[s.task_id]),
         session=msgspec.msgpack.encode(s), config=msgspec.msgpack.encode(cfg),
         checkpoint_steps=cfg.compute.checkpoint_steps,
         resources=dict(cfg.compute.resources),
-        env={k: os.environ[k] for k in cfg.compute.pass_keys if k in os.environ},
-        spare=cfg.compute.spare_session)
+        env={} if tools_only else {k: os.environ[k] for k in cfg.compute.pass_keys
+                                   if k in os.environ},
+        spare=cfg.compute.spare_session, serve_tools=tools_only)
 
 
 def _bring_back(rt: Runtime, s: Session, ended: wire.SessionEnded) -> Path:
@@ -153,8 +167,9 @@ def _bring_back(rt: Runtime, s: Session, ended: wire.SessionEnded) -> Path:
 class _Calls:
     """Answers the worker's calls from its node, through the session's own context."""
 
-    def __init__(self, rt: Runtime, session_id: str, ctx: Context) -> None:
-        self._rt, self._sid, self._ctx = rt, session_id, ctx
+    def __init__(self, rt: Runtime, session_id: str, ctx: Context,
+                 tools: remote_tools.ToolChannel | None = None) -> None:
+        self._rt, self._sid, self._ctx, self._tools = rt, session_id, ctx, tools
 
     async def answer(self, call: wire.SessionCall) -> Any:
         a, ctx = call.args, self._ctx
@@ -186,8 +201,12 @@ class _Calls:
                 return self._with_news({"value": taken})
             case "checkpoint":
                 await asyncio.to_thread(self._keep_checkpoint, a["bundle"], str(a["commit"]))
-                self._rt.append(ev.SessionCheckpointed(
-                    session_id=self._sid, commit=str(a["commit"]), steps=int(a["steps"])))
+                kept = ev.SessionCheckpointed(session_id=self._sid, commit=str(a["commit"]),
+                                              steps=int(a["steps"]))
+                if self._tools is not None:  # recorded with the turn it was taken for
+                    self._tools.checkpointed = kept
+                else:
+                    self._rt.append(kept)
                 return None
             case "turn":
                 turn = [e for e in map(ev.decode, a["events"])
@@ -197,6 +216,8 @@ class _Calls:
                 return None
             case "over_budget":
                 return await ctx.over_budget(str(a["reason"]), int(a["round"]))
+            case "tool" if self._tools is not None:
+                return await self._tools.next_for_node(a["result"])
         raise ValueError(f"unknown call from the node: {call.method!r}")
 
     def _with_news(self, reply: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from ...workers.base import WorkerContext
 from . import files
@@ -22,6 +22,14 @@ FILE_ARGS = {"list_files": ("path", "depth"),
              "search": ("pattern", "path", "glob"),
              "edit_file": ("path", "old", "new", "replace_all"),
              "write_file": ("path", "content")}
+
+
+@runtime_checkable
+class FilesElsewhere(Protocol):
+    """A context whose worktree is on another machine (a cluster node) runs the file
+    tools there; it raises ToolError with the text the model should read."""
+
+    async def file_tool(self, name: str, args: dict[str, Any]) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,10 @@ class Toolbox:
             unknown = set(args) - set(FILE_ARGS[name])
             if unknown:
                 raise ToolError(f"{name} takes no {', '.join(sorted(unknown))}")
-            text: str = await asyncio.to_thread(FILE_TOOLS[name], ctx.input.worktree, **args)
+            if isinstance(ctx, FilesElsewhere):
+                text = await ctx.file_tool(name, args)
+            else:
+                text = await asyncio.to_thread(FILE_TOOLS[name], ctx.input.worktree, **args)
             await ctx.act(name, _detail(name, args))
             return text, None
         match name:
