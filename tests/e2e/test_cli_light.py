@@ -64,3 +64,12 @@ def test_status_after_a_long_log_starts_from_the_snapshot(repo: Path) -> None:
     tasks = [t["task_id"] for t in json.loads(second.stdout)["tasks"]]
     assert len(tasks) == len(json.loads(first.stdout)["tasks"]) + 1
     assert tasks[-1] == "t-last"
+
+
+def test_the_manager_loads_the_model_sdk_only_once_it_has_started() -> None:
+    done = subprocess.run([sys.executable, "-c", "import json, sys, loopwright.manager.loop;"
+                           " print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, check=True)
+    modules = set(json.loads(done.stdout))
+    assert "loopwright.manager.loop" in modules
+    assert not {m for m in modules if m == "anthropic" or m.startswith("anthropic.")}

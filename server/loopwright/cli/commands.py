@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from ..workspace import repo as repo_mod
     from . import web
 
-    api = open_api(args)
-    project, config = api.project, api.config
+    api = open_api(args, history=False)  # the project and its config: the manager reads
+    project, config = api.project, api.config  # the state itself
     api.close()
     if not repo_mod.has_commits(project.root):
         raise CliError("the repository has no commits yet: commit something first, so "
