@@ -110,18 +110,19 @@ def prepared(n: int) -> tuple[Path, int, float]:
         began = time.perf_counter()
         last = write_history(Project(root).db_path, n)
         return root, last, time.perf_counter() - began
-    root = Path(cache) / f"repo-{n}"
-    db, pristine = Project(root).db_path, Path(cache) / f"{n}.db"
-    if not pristine.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(sample_repo(20), root)
-        set_up(root)
-        write_history(db, n)
-        shutil.copyfile(db, pristine)
-    for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    shutil.copyfile(pristine, db)
-    return root, Store(db, secrets=[]).last_seq(), 0.0
+    root, pristine = Path(cache) / f"repo-{n}", Path(cache) / f"pristine-{n}"
+    if not (pristine / ".loopwright" / "state.db").exists():
+        shutil.rmtree(pristine, ignore_errors=True)
+        shutil.copytree(sample_repo(20), pristine)
+        set_up(pristine)
+        write_history(Project(pristine).db_path, n, root=str(root))
+    # the last run's worktrees, branches and records go: a copy of the pristine one
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(pristine, root)
+    store = Store(Project(root).db_path, secrets=[])
+    last = store.last_seq()
+    store.close()
+    return root, last, 0.0
 
 
 def one_size(n: int) -> None:

@@ -234,6 +234,11 @@ class State(msgspec.Struct, kw_only=True):
     # finding a session's questions is not a scan of every decision ever asked.
     open_by_session: dict[str, list[str]] = msgspec.field(default_factory=dict)
     last_at: float = 0.0  # the time of the last record folded
+    # Indices the fold keeps so that what runs per record never walks the history: the
+    # sessions not ended yet (in the order queued), and how many sessions are in each
+    # state (the whole log's, even while the history part is parked).
+    unended: dict[str, None] = msgspec.field(default_factory=dict)
+    session_counts: dict[SessionState, int] = msgspec.field(default_factory=dict)
     # The history part while it is still encoded (a front end that asked only for the
     # live part); None once decoded, and always in the manager's state.
     parked: Parked | None = None
@@ -242,7 +247,11 @@ class State(msgspec.Struct, kw_only=True):
         return [self.decisions[d] for d in self.open_by_session.get(session_id, ())]
 
     def count(self, *states: SessionState) -> int:
-        return sum(1 for s in self.sessions.values() if s.state in states)
+        return sum(self.session_counts.get(state, 0) for state in states)
+
+    def live_sessions(self) -> list[Session]:
+        """The sessions not ended yet, in the order they were queued."""
+        return [self.sessions[sid] for sid in self.unended]
 
     def answered_against_worker(self, d: Decision) -> bool:
         """The worker's own non-blocking question answered otherwise than it assumed (not
@@ -443,6 +452,11 @@ _FAILURE_WORDS = {
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
+    if (old := st.sessions.get(e.session_id)) is not None:  # queued again: it is replaced
+        _counted(st, old.state, -1)
+        st.unended.pop(e.session_id, None)
+    _counted(st, S.QUEUED, 1)
+    st.unended[e.session_id] = None
     st.sessions[e.session_id] = Session(
         session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
         backend=e.backend, attempt=e.attempt, instruction=e.note, queued_at=at, changed_at=at,
@@ -464,7 +478,7 @@ def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
         t.triage_retrying = ""  # triage has asked the human: it is no longer retrying
     s = st.sessions.get(e.session_id)
     if e.blocking and s is not None and s.state == S.RUNNING:
-        _move(s, S.WAITING, at)
+        _move(st, s, S.WAITING, at)
 
 
 def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
@@ -482,7 +496,7 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
     if s is not None and s.state == S.WAITING and not any(
         o.blocking for o in st.open_decisions(s.session_id)
     ):
-        _move(s, S.RUNNING, at)
+        _move(st, s, S.RUNNING, at)
 
 
 def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
@@ -609,7 +623,7 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         return
     if isinstance(e, ev.GateDecided) and e.auto_land:
         nxt = S.LANDING
-    _move(s, nxt, at)
+    _move(st, s, nxt, at)
 
 
 def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
@@ -681,9 +695,16 @@ def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
             pass
 
 
-def _move(s: Session, nxt: SessionState, at: float) -> None:
+def _move(st: State, s: Session, nxt: SessionState, at: float) -> None:
     if s.state == S.QUEUED and nxt == S.RUNNING and s.started_at is None:
         s.started_at = at
+    _counted(st, s.state, -1)
+    _counted(st, nxt, 1)
     s.state, s.changed_at = nxt, at
     if nxt in TERMINAL:
         s.ended_at = at
+        st.unended.pop(s.session_id, None)
+
+
+def _counted(st: State, state: SessionState, by: int) -> None:
+    st.session_counts[state] = st.session_counts.get(state, 0) + by

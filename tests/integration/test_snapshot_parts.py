@@ -7,6 +7,7 @@ fold's order. Real SQLite; lives, gaps of days and the tail are generated (hypot
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,11 @@ def test_the_live_part_then_the_tail_is_the_whole_logs_fold(
                 if n:
                     store.append(late(index % n, draw))
             whole = fold(store.read_after(0))
+            # the indices the fold keeps say what a walk over every session says
+            assert list(whole.unended) == [k for k, s in whole.sessions.items()
+                                           if not s.terminal]
+            assert {k: v for k, v in whole.session_counts.items() if v} == dict(
+                Counter(s.state for s in whole.sessions.values()))
             live = snap.load(store, history=False)
             # the live part shows every live session, whatever was parked
             assert {k for k, s in whole.sessions.items() if not s.terminal} <= set(live.sessions)
