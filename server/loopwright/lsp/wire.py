@@ -82,9 +82,14 @@ class StateResult(Wire):
     manager_pid: Annotated[int | None, D(description="pid of the process running the "
                                                      "manager (this server's when "
                                                      "hosted); null: none")]
-    tasks: Annotated[list[TaskRow], D(description="every task")]
-    sessions: Annotated[list[SessionRow], D(description="every session (sessions are "
-                                                        "never removed)")]
+    tasks: Annotated[list[TaskRow], D(description="the current tasks: every task but "
+                                                  "those whose sessions all ended more "
+                                                  "than a day ago (`loopwright status "
+                                                  "--all` lists them)")]
+    sessions: Annotated[list[SessionRow], D(description="the current sessions: live, ended "
+                                                        "within a day, or failed and not "
+                                                        "retried (a delta may still carry "
+                                                        "an older one it touched)")]
     inbox: Annotated[list[InboxItem], D(description="what waits on the human, oldest "
                                                     "first")]
     running: Annotated[int, D(description="sessions in an active state (`running`, "
