@@ -67,6 +67,8 @@ class Manager:
         self._rt: Runtime | None = None
         self._triager = make_triager(project, config)
         self._steward: Steward | None = None  # the manager agent's host, when configured
+        if config.manager.agent != "off":  # it loads the model SDK: only when it is used,
+            from . import steward  # noqa: F401  and before the loop runs
 
     @property
     def config(self) -> Config:
