@@ -142,7 +142,8 @@ def history(n: int, *, live: tuple[str, ...] = ("running", "waiting", "review"),
 
 
 def write_history(db: Path, n: int, *, start: float | None = None,
-                  spacing: float = 2.0, live: tuple[str, ...] = ("review",)) -> int:
+                  spacing: float = 2.0, live: tuple[str, ...] = ("review",),
+                  root: str = "") -> int:
     """Fill a new log at `db` with `n` events, straight into its table (its schema made by
     `Store`), one record every `spacing` seconds from `start` (so that the last is now, by
 default). Returns the last seq."""
@@ -153,7 +154,8 @@ default). Returns the last seq."""
     rows: list[tuple[float, str, bytes]] = []
     at = time.time() - n * spacing if start is None else start  # the last one: now
     conn.execute("BEGIN")
-    root = str(db.parent.parent)  # the repository of `<root>/.loopwright/state.db`
+    # the repository of `<root>/.loopwright/state.db`, unless the log is written for a copy
+    root = root or str(db.parent.parent)
     for e in history(n, live=live, root=root):
         rows.append((at, ev.tag_of(e), ev.encode(e)))
         at += spacing

@@ -95,9 +95,9 @@ export interface State {
   hostedManager: boolean;
   /** pid of the process running the manager (this server's when hosted); null: none */
   managerPid: number | null;
-  /** every task */
+  /** the current tasks: every task but those whose sessions all ended more than a day ago (`loopwright status --all` lists them) */
   tasks: TaskRow[];
-  /** every session (sessions are never removed) */
+  /** the current sessions: live, ended within a day, or failed and not retried (a delta may still carry an older one it touched) */
   sessions: SessionRow[];
   /** what waits on the human, oldest first */
   inbox: InboxItem[];

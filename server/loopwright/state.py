@@ -65,6 +65,7 @@ __all__ = [  # the lifecycles are named here too: the state is where readers loo
     "illegal",
     "note_for_worker",
     "refused",
+    "unpark",
 ]
 S = SessionState
 
@@ -193,6 +194,32 @@ class RefusedFile(msgspec.Struct, kw_only=True):
     refused_at: float
 
 
+class Past(msgspec.Struct, kw_only=True):
+    """The history part of a state (store_snapshot.py): tasks, sessions and decisions
+    that ended a while ago and wait on nobody, with the order of every key of the state
+    when they were parked (so the dicts read back in the order the fold made them)."""
+
+    tasks: dict[str, Task] = msgspec.field(default_factory=dict)
+    sessions: dict[str, Session] = msgspec.field(default_factory=dict)
+    decisions: dict[str, Decision] = msgspec.field(default_factory=dict)
+    task_order: list[str] = msgspec.field(default_factory=list)
+    session_order: list[str] = msgspec.field(default_factory=list)
+    decision_order: list[str] = msgspec.field(default_factory=list)
+
+
+class Parked(msgspec.Struct, kw_only=True):
+    """A `Past` still encoded, and the ids it holds: decoded only when something asks for
+    history, or when a record reaches one of those ids (`unpark`)."""
+
+    body: bytes
+    tasks: frozenset[str]
+    sessions: frozenset[str]
+    decisions: frozenset[str]
+
+    def holds(self, key: str) -> bool:
+        return key in self.sessions or key in self.tasks or key in self.decisions
+
+
 class State(msgspec.Struct, kw_only=True):
     tasks: dict[str, Task] = msgspec.field(default_factory=dict)
     sessions: dict[str, Session] = msgspec.field(default_factory=dict)
@@ -206,12 +233,25 @@ class State(msgspec.Struct, kw_only=True):
     # The open decisions' ids by session, in the order asked: an index the fold keeps, so
     # finding a session's questions is not a scan of every decision ever asked.
     open_by_session: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    last_at: float = 0.0  # the time of the last record folded
+    # Indices the fold keeps so that what runs per record never walks the history: the
+    # sessions not ended yet (in the order queued), and how many sessions are in each
+    # state (the whole log's, even while the history part is parked).
+    unended: dict[str, None] = msgspec.field(default_factory=dict)
+    session_counts: dict[SessionState, int] = msgspec.field(default_factory=dict)
+    # The history part while it is still encoded (a front end that asked only for the
+    # live part); None once decoded, and always in the manager's state.
+    parked: Parked | None = None
 
     def open_decisions(self, session_id: str) -> list[Decision]:
         return [self.decisions[d] for d in self.open_by_session.get(session_id, ())]
 
     def count(self, *states: SessionState) -> int:
-        return sum(1 for s in self.sessions.values() if s.state in states)
+        return sum(self.session_counts.get(state, 0) for state in states)
+
+    def live_sessions(self) -> list[Session]:
+        """The sessions not ended yet, in the order they were queued."""
+        return [self.sessions[sid] for sid in self.unended]
 
     def answered_against_worker(self, d: Decision) -> bool:
         """The worker's own non-blocking question answered otherwise than it assumed (not
@@ -223,6 +263,8 @@ class State(msgspec.Struct, kw_only=True):
 def refused(state: State, event: ev.Event) -> str | None:
     """Why the fold's transition tables refuse `event` in `state`, or None when it
     applies. What follows an event (`manager.decide`) is asked only of events that apply."""
+    if state.parked is not None:
+        _reach(state, event)
     kind = type(event)
     if kind in DELEGATION_APPLY:
         return delegation_refusal(state, event)
@@ -255,6 +297,8 @@ def refused(state: State, event: ev.Event) -> str | None:
 
 def illegal(state: State, event: ev.Event) -> str | None:
     """Why `event`, a human's action, cannot apply to `state` now, or None when it can."""
+    if state.parked is not None:
+        _reach(state, event)
     if isinstance(event, ev.DecisionAnswered):
         if (why := refused(state, event)) is not None:
             return why
@@ -310,10 +354,45 @@ def fold(records: list[ev.Record], state: State | None = None) -> State:
 
 def apply(st: State, record: ev.Record) -> None:
     """Apply one record in place. Illegal session transitions are ignored."""
-    st.last_seq = record.seq
+    st.last_seq, st.last_at = record.seq, record.at
     e = record.event
+    if st.parked is not None:
+        _reach(st, e)
     # A table lookup, not a `match` over every event type: replay is the hot path.
     _APPLY.get(type(e), _apply_session_event)(st, e, record.at)
+
+
+def unpark(st: State) -> State:
+    """Decode the history part into the state's dicts, in the order the fold made
+    them: the state is then what a fold of the whole log makes."""
+    if st.parked is None:
+        return st
+    past = _past_decoder.decode(st.parked.body)
+    st.tasks = _merged(past.task_order, past.tasks, st.tasks)
+    st.sessions = _merged(past.session_order, past.sessions, st.sessions)
+    st.decisions = _merged(past.decision_order, past.decisions, st.decisions)
+    st.parked = None
+    return st
+
+
+def _merged(order: list[str], past: dict[str, Any], live: dict[str, Any]
+            ) -> dict[str, Any]:
+    merged = {k: live[k] if k in live else past[k] for k in order if k in live or k in past}
+    merged.update((k, v) for k, v in live.items() if k not in merged)
+    return merged
+
+
+def _reach(st: State, e: ev.Event) -> None:
+    """A record (or a check) that names a parked id needs the history part first."""
+    parked = st.parked
+    assert parked is not None
+    for attr in ("session_id", "task_id", "decision_id"):
+        key = getattr(e, attr, None)
+        if isinstance(key, str) and key and parked.holds(key):
+            unpark(st)
+            return
+    if isinstance(e, ev.TaskSplit) and any(parked.holds(c.task_id) for c in e.children):
+        unpark(st)
 
 
 def _manager_started(st: State, e: ev.ManagerStarted, at: float) -> None:
@@ -373,6 +452,11 @@ _FAILURE_WORDS = {
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
+    if (old := st.sessions.get(e.session_id)) is not None:  # queued again: it is replaced
+        _counted(st, old.state, -1)
+        st.unended.pop(e.session_id, None)
+    _counted(st, S.QUEUED, 1)
+    st.unended[e.session_id] = None
     st.sessions[e.session_id] = Session(
         session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
         backend=e.backend, attempt=e.attempt, instruction=e.note, queued_at=at, changed_at=at,
@@ -394,7 +478,7 @@ def _decision_asked(st: State, e: ev.DecisionAsked, at: float) -> None:
         t.triage_retrying = ""  # triage has asked the human: it is no longer retrying
     s = st.sessions.get(e.session_id)
     if e.blocking and s is not None and s.state == S.RUNNING:
-        _move(s, S.WAITING, at)
+        _move(st, s, S.WAITING, at)
 
 
 def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
@@ -412,7 +496,7 @@ def _decision_answered(st: State, e: ev.DecisionAnswered, at: float) -> None:
     if s is not None and s.state == S.WAITING and not any(
         o.blocking for o in st.open_decisions(s.session_id)
     ):
-        _move(s, S.RUNNING, at)
+        _move(st, s, S.RUNNING, at)
 
 
 def _hunk_judged(st: State, e: ev.HunkJudged, at: float) -> None:
@@ -456,6 +540,8 @@ def _session_retried(st: State, e: ev.SessionRetried, at: float) -> None:
     if (s := st.sessions.get(e.session_id)) is not None:
         s.retried = True
 
+
+_past_decoder = msgspec.msgpack.Decoder(Past)
 
 _APPLY: dict[type[ev._Event], Callable[[State, Any, float], None]] = {
     ev.ManagerStarted: _manager_started,
@@ -537,7 +623,7 @@ def _apply_session_event(st: State, e: ev.Event, at: float) -> None:
         return
     if isinstance(e, ev.GateDecided) and e.auto_land:
         nxt = S.LANDING
-    _move(s, nxt, at)
+    _move(st, s, nxt, at)
 
 
 def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
@@ -609,9 +695,16 @@ def _record_details(s: Session, e: ev.Event, at: float = 0.0) -> None:
             pass
 
 
-def _move(s: Session, nxt: SessionState, at: float) -> None:
+def _move(st: State, s: Session, nxt: SessionState, at: float) -> None:
     if s.state == S.QUEUED and nxt == S.RUNNING and s.started_at is None:
         s.started_at = at
+    _counted(st, s.state, -1)
+    _counted(st, nxt, 1)
     s.state, s.changed_at = nxt, at
     if nxt in TERMINAL:
         s.ended_at = at
+        st.unended.pop(s.session_id, None)
+
+
+def _counted(st: State, state: SessionState, by: int) -> None:
+    st.session_counts[state] = st.session_counts.get(state, 0) + by

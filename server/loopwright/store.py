@@ -169,6 +169,12 @@ class Store:
                                (version,)).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
+    def snapshot_seq(self, version: str) -> int | None:
+        """The sequence number of the last snapshot of `version`, without its body."""
+        row = self._db.execute("SELECT seq FROM snapshots WHERE version = ?",
+                               (version,)).fetchone()
+        return None if row is None else int(row[0])
+
     def write_snapshot(self, version: str, seq: int, body: bytes, *,
                        own_connection: bool = False) -> None:
         """Save a snapshot folded up to `seq` (an older one of the same version is kept
@@ -177,7 +183,10 @@ class Store:
               if own_connection else self._db)
         try:
             with _Transaction(db):
-                db.execute("DELETE FROM snapshots WHERE version != ?", (version,))
+                # the older versions of the same kind (`kind:hash`; the state's: no kind)
+                kind = version[:version.find(":") + 1]
+                db.execute("DELETE FROM snapshots WHERE version != ? AND "
+                           "substr(version, 1, instr(version, ':')) = ?", (version, kind))
                 db.execute(_SAVE_SNAPSHOT, (version, seq, body))
         finally:
             if own_connection:

@@ -2,10 +2,13 @@
 and folds only the records after it, however long the history.
 
 A snapshot is the whole `State` as msgspec encodes it (whatever fields the state holds
-today), with the sequence number it was folded up to and a version: a hash of the
-source of every module that defines the state's types or folds events into it, and of
-the events themselves. Code that folds differently has another version, so its start
-ignores an old snapshot and folds the log from the beginning (then writes its own).
+today), with its history part encoded apart (`state_parts.split`: what ended a day
+before the last record), so a front end that shows only what is current decodes the
+live part alone (`history=False`); the sequence number it was folded up to; and a
+version: a hash of the source of every module that defines the state's types, folds
+events into it or splits it, and of the events themselves. Code that folds differently
+has another version, so its start ignores an old snapshot and folds the log from the
+beginning (then writes its own).
 A snapshot that cannot be read, or that is ahead of the log, is ignored the same way:
 a snapshot only ever saves time, it never decides what the state is.
 
@@ -26,9 +29,9 @@ from collections.abc import Iterator
 
 import msgspec
 
-from . import __version__
+from . import __version__, state_parts
 from . import state as state_mod
-from .state import State, apply
+from .state import State, apply, unpark
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,8 @@ _decoder = msgspec.msgpack.Decoder(State)
 def fold_version() -> str:
     """A hash of the state's definition and of the fold: the sources of the modules that
     define a type the state holds, or a function that applies events to it."""
-    modules = {"loopwright.events", state_mod.__name__, __version__, msgspec.__version__}
+    modules = {"loopwright.events", state_mod.__name__, state_parts.__name__, __name__,
+               __version__, msgspec.__version__}
     modules |= {_module_of(f) for f in state_mod._APPLY.values()}
     modules |= {cls.__module__ for cls in _struct_types(State)}
     digest = hashlib.sha256()
@@ -87,11 +91,12 @@ def _struct_types(root: type) -> Iterator[type]:
 
 
 def encode(state: State) -> bytes:
-    return _encoder.encode(state)
+    return _encoder.encode(state_parts.split(state))
 
 
-def restore(store: Store) -> State:
-    """The last snapshot of this version, or an empty state (nothing usable saved)."""
+def restore(store: Store, *, history: bool = True) -> State:
+    """The last snapshot of this version, or an empty state (nothing usable saved).
+    `history=False`: its history part stays encoded until something reaches it."""
     saved = store.read_snapshot(fold_version())
     if saved is None:
         return State()
@@ -103,7 +108,9 @@ def restore(store: Store) -> State:
     except (msgspec.DecodeError, msgspec.ValidationError) as e:
         log.warning("ignoring an unreadable snapshot of the state: %s", e)
         return State()
-    return state if state.last_seq == seq else State()
+    if state.last_seq != seq:
+        return State()
+    return unpark(state) if history else state
 
 
 def catch_up(store: Store, state: State) -> int:
@@ -117,10 +124,12 @@ def catch_up(store: Store, state: State) -> int:
     return folded
 
 
-def load(store: Store, *, every: int = EVERY) -> State:
+def load(store: Store, *, every: int = EVERY, history: bool = True) -> State:
     """The state now: the last snapshot, then the records after it. A long tail is
-    saved as a new snapshot, so the next start does not fold it again."""
-    state = restore(store)
+    saved as a new snapshot, so the next start does not fold it again. `history=False`:
+    what a front end that shows the current state needs (the history part is decoded
+    only if a record of the tail reaches it, or the caller `unpark`s it)."""
+    state = restore(store, history=history)
     if catch_up(store, state) >= every:
         save(store, state)
     return state

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from helpers.loop import init
 from loopwright import events as ev
 from loopwright import store_snapshot
+from loopwright.state import fold
 from loopwright.store import Store
 
 HEAVY = ["loopwright.manager.loop", "loopwright.workspace.repo", "loopwright.lsp",
@@ -64,3 +66,58 @@ def test_status_after_a_long_log_starts_from_the_snapshot(repo: Path) -> None:
     tasks = [t["task_id"] for t in json.loads(second.stdout)["tasks"]]
     assert len(tasks) == len(json.loads(first.stdout)["tasks"]) + 1
     assert tasks[-1] == "t-last"
+
+
+def test_the_manager_loads_the_model_sdk_only_once_it_has_started() -> None:
+    done = subprocess.run([sys.executable, "-c", "import json, sys, loopwright.manager.loop;"
+                           " print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, check=True)
+    modules = set(json.loads(done.stdout))
+    assert "loopwright.manager.loop" in modules
+    assert not {m for m in modules if m == "anthropic" or m.startswith("anthropic.")}
+
+
+def landed_life(n: int) -> list[ev.Event]:
+    tid, sid = f"t-{n}", f"s-{n}"
+    return [ev.TaskFiled(task_id=tid, title=f"task {n}", body="", source="cli"),
+            ev.TaskAccepted(task_id=tid),
+            ev.SessionQueued(session_id=sid, task_id=tid, name=f"task-{n}", branch=f"b{n}",
+                             backend="script"),
+            ev.SessionStarted(session_id=sid, worktree="", base_commit="a" * 40,
+                              target_branch="main"),
+            ev.WorkerFinished(session_id=sid, summary="done", head_commit="b" * 40),
+            ev.ChecksStarted(session_id=sid, command="true"),
+            ev.ChecksFinished(session_id=sid, command="true", passed=True, exit_code=0,
+                              output_tail="", seconds=0.1),
+            ev.ReviewPrepared(session_id=sid, head_commit="b" * 40, base_commit="a" * 40,
+                              files=("a.py",), hunks=(), added=1, removed=0),
+            ev.GateDecided(session_id=sid, auto_land=True, reasons=()),
+            ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40)]
+
+
+def status_of(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "loopwright", "-C", str(repo), "status",
+                           *args], capture_output=True, text=True, check=True)
+
+
+def test_status_shows_what_is_current_and_all_shows_the_history(repo: Path) -> None:
+    project = init(repo)
+    now = time.time()
+    old = Store(project.db_path, secrets=[], clock=lambda: now - 3 * 86400)
+    old.append(*landed_life(1), *landed_life(2))  # landed three days ago
+    old.close()
+    store = Store(project.db_path, secrets=[])
+    store.append(*landed_life(3)[:4])  # at work now
+    for saved in (False, True):  # folded as it is, then from a snapshot's two parts
+        if saved:
+            store_snapshot.save(store, fold(store.read_after(0)))
+        current = json.loads(status_of(repo, "--json").stdout)
+        assert [s["session_id"] for s in current["sessions"]] == ["s-3"], saved
+        assert [t["task_id"] for t in current["tasks"]] == ["t-3"], saved
+        every = json.loads(status_of(repo, "--all", "--json").stdout)
+        assert [s["session_id"] for s in every["sessions"]] == ["s-1", "s-2", "s-3"]
+        text = status_of(repo).stdout
+        assert "task-3" in text and "task-1" not in text
+        assert "2 session(s) ended more than a day ago" in text
+        assert "task-1" in status_of(repo, "--all").stdout
+    store.close()

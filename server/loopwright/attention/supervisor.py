@@ -45,6 +45,8 @@ class Supervisor:
         self.tracker = Tracker()
         self.pending: list[ev.Record] = []
         self._unread: list[ev.Record] = []  # attention records appended, not yet folded
+        # the last view: the state and seq it was made from, the unread records it holds
+        self._ahead: tuple[State, int, int, State] | None = None
         now = self.clock()
         self._digest_at = rt.state.attention.digest_at or now
         for sid, s in rt.state.sessions.items():
@@ -62,7 +64,21 @@ class Supervisor:
         st = self.rt.state
         if self._unread and self._unread[0].seq <= st.last_seq:
             self._unread = [r for r in self._unread if r.seq > st.last_seq]
-        return ahead(st, self._unread) if self._unread else st
+        if not self._unread:
+            self._ahead = None
+            return st
+        # Nothing folded since the last view: it takes only the records appended since
+        # (a start that reconciles every live session would copy it once per session).
+        if (self._ahead is not None and self._ahead[0] is st
+                and self._ahead[1] == st.last_seq):
+            _, _, held, view = self._ahead
+            for r in self._unread[held:]:
+                if (part := ATTENTION_APPLY.get(type(r.event))) is not None:
+                    part(view, r.event, r.at)
+        else:
+            view = ahead(st, self._unread)
+        self._ahead = (st, st.last_seq, len(self._unread), view)
+        return view
 
     def start(self) -> None:
         """Bring the open notifications in line with the log folded at start: what was

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ..attention.routing import in_quiet_hours
-from ..insight.history import History
+from ..insight import history_snapshot
 from ..insight.metrics import Metrics, compute
 from ..insight.report import render_report
 from ..views.overview import duration as dur
@@ -16,9 +16,9 @@ from .common import OpenApi, clock, open_api, print_json
 
 
 def stats(args: argparse.Namespace) -> int:
-    with OpenApi(args) as api:
+    with OpenApi(args, history=False) as api:  # the history checkpoint holds what it needs
         now = time.time()
-        m = compute(History.of(api.store.read_all()), now)
+        m = compute(history_snapshot.load(api.store), now)
     if args.json:
         print_json(m)
         return 0
@@ -74,8 +74,8 @@ reviews {dur(o.awaiting_review_s)})
 
 
 def report(args: argparse.Namespace) -> int:
-    with OpenApi(args) as api:
-        page = render_report(History.of(api.store.read_all()), time.time(),
+    with OpenApi(args, history=False) as api:
+        page = render_report(history_snapshot.load(api.store), time.time(),
                              title=f"Loopwright · {api.project.root.name}")
     path = Path(args.html)
     path.write_text(page, encoding="utf-8")

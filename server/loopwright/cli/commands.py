@@ -19,7 +19,7 @@ from ..core.text import for_terminal
 from ..manager.api import ActionRefused, FrontEndApi
 from ..manager.lock import AlreadyRunning, holder_pid
 from ..project import NotARepository, Project
-from ..state import SESSION_TRANSITIONS, Session, SessionState
+from ..state import SESSION_TRANSITIONS, Session, SessionState, State
 from ..store import Store
 from ..views import overview as views
 from . import delegation as tree
@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from ..workspace import repo as repo_mod
     from . import web
 
-    api = open_api(args)
-    project, config = api.project, api.config
+    api = open_api(args, history=False)  # the project and its config: the manager reads
+    project, config = api.project, api.config  # the state itself
     api.close()
     if not repo_mod.has_commits(project.root):
         raise CliError("the repository has no commits yet: commit something first, so "
@@ -151,9 +151,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    with OpenApi(args) as api:
-        rows = api.sessions()
+    everything = bool(getattr(args, "all", False))
+    with OpenApi(args, history=everything) as api:
+        rows = api.sessions(current=not everything)
         st = api.state
+        now = time.time()
+        shown_tasks = [st.tasks[tid] for tid in views.tasks(st, now, current=not everything)]
         pid = api.manager_pid()
         if args.json:
             print_json({
@@ -162,12 +165,12 @@ def status(args: argparse.Namespace) -> int:
                            "labels": t.labels, "verdict": t.verdict,
                            "triage_retrying": t.triage_retrying,
                            "sessions": t.sessions, **tree.tree_json(st, t.task_id)}
-                          for t in st.tasks.values()],
+                          for t in shown_tasks],
                 "sessions": [msgspec.structs.asdict(r) for r in rows],  # snake_case
             })
             return 0
         print(f"manager: {'running, pid ' + str(pid) if pid else 'not running'}")
-        waiting = [t for t in st.tasks.values()
+        waiting = [t for t in shown_tasks
                    if not t.sessions and not tree.in_tree(st, t.task_id)]
         if not rows and not waiting:
             print("no tasks yet: drop a file in .loopwright/inbox/ or `loopwright dispatch`")
@@ -196,11 +199,21 @@ def status(args: argparse.Namespace) -> int:
             print("\nsplit into sub-tasks")
             for line in lines:
                 print(f"  {line}")
+        if not everything and (hidden := _ended_earlier(st, len(rows))):
+            print(f"\n{hidden} session(s) ended more than a day ago: `loopwright status "
+                  "--all` shows them")
     return 0
 
 
+def _ended_earlier(st: State, shown: int) -> int:
+    """Sessions `status` left out: those parked in the history part and those of the
+    live part that ended too long ago."""
+    parked = len(st.parked.sessions) if st.parked is not None else 0
+    return parked + len(st.sessions) - shown
+
+
 def inbox(args: argparse.Namespace) -> int:
-    with OpenApi(args) as api:
+    with OpenApi(args, history=False) as api:
         items = api.inbox()
         if args.json:
             print_json([msgspec.structs.asdict(i) for i in items])  # snake_case

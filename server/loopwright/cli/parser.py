@@ -134,6 +134,10 @@ def _parser() -> argparse.ArgumentParser:
                              ("inbox", c.inbox, "only what needs you, oldest first")):
         sp = cmd(name, func, text)
         sp.add_argument("--json", action="store_true", help="machine-readable output")
+        if name == "status":
+            sp.add_argument("--all", action="store_true", help="every session the log "
+                            "ever had (by default: live ones, those that ended within a "
+                            "day, and failures not retried)")
     sp = cmd("diff", c.diff, "a session's diff against its base",
              " (when its checks failed, their last lines go to stderr)")
     sp.add_argument("session", help=SESSION)

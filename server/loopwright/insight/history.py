@@ -68,7 +68,7 @@ class History:
     focus: list[tuple[float, float | None]] = field(default_factory=list)  # (on, off)
     first_at: float | None = None
     last_at: float = 0.0
-    _open: dict[str, str] = field(default_factory=dict)  # key -> open notification
+    open_keys: dict[str, str] = field(default_factory=dict)  # key -> open notification
 
     @classmethod
     def of(cls, records: Iterable[ev.Record]) -> History:
@@ -102,9 +102,9 @@ class History:
             case ev.NotificationRaised():
                 if e.notification_id in self.notes:
                     return
-                for old in (e.replaces, self._open.get(e.key, "")):
+                for old in (e.replaces, self.open_keys.get(e.key, "")):
                     self._end(old, at)  # it replaces the one open for its key
-                self._open[e.key] = e.notification_id
+                self.open_keys[e.key] = e.notification_id
                 self.notes[e.notification_id] = Raised(
                     e.notification_id, e.key, e.kind, at, e.interrupt, e.held, e.replaces)
             case ev.NotificationWithdrawn():

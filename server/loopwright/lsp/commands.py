@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.split_plan import PlanError, SubTaskSpec, parse_plan
-from ..insight.history import History
+from ..insight import history_snapshot
 from ..insight.report import render_report
 from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
@@ -197,7 +197,7 @@ async def dashboard(live: ClientSync, _: p.NoParams) -> Any:
 def _render_dashboard(db_path: Path, title: str) -> str:
     store = Store(db_path)
     try:
-        history = History.of(store.read_all())
+        history = history_snapshot.load(store)
     finally:
         store.close()
     return render_report(history, time.time(), title=title)

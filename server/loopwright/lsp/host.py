@@ -115,7 +115,7 @@ async def start(project: Project, on_signal: Callable[[], None]) -> OpenReposito
 
     A hosted manager stops itself on SIGINT/SIGTERM (it installs the handlers); when it
     does, `on_signal` is called so the server can end too."""
-    api = FrontEndApi.open(project)
+    api = FrontEndApi.open(project, history=False)  # the editor shows what is current
     repo = OpenRepository(project, api)
     pid = holder_pid(project.lock_path)
     if pid:

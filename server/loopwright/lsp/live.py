@@ -60,7 +60,9 @@ class ClientSync:
         if self.progress is not None:
             self.tasks.start("progress", self.progress.run())
         # The last snapshot of the fold and what came after it, not the whole log.
-        self._carry_out(self.follower.start([], store_snapshot.load(self.store)))
+        # (its live part: the history part is decoded only if something reaches it)
+        self._carry_out(self.follower.start([], store_snapshot.load(self.store,
+                                                                    history=False)))
         self.tasks.start("follow", self._follow())
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .. import events as ev
+from .. import state_parts
 from ..state import ACTIVE, State
 from ..views import delegation as tree
 from ..views import overview as views
@@ -81,9 +82,14 @@ class StateResult(Wire):
     manager_pid: Annotated[int | None, D(description="pid of the process running the "
                                                      "manager (this server's when "
                                                      "hosted); null: none")]
-    tasks: Annotated[list[TaskRow], D(description="every task")]
-    sessions: Annotated[list[SessionRow], D(description="every session (sessions are "
-                                                        "never removed)")]
+    tasks: Annotated[list[TaskRow], D(description="the current tasks: every task but "
+                                                  "those whose sessions all ended more "
+                                                  "than a day ago (`loopwright status "
+                                                  "--all` lists them)")]
+    sessions: Annotated[list[SessionRow], D(description="the current sessions: live, ended "
+                                                        "within a day, or failed and not "
+                                                        "retried (a delta may still carry "
+                                                        "an older one it touched)")]
     inbox: Annotated[list[InboxItem], D(description="what waits on the human, oldest "
                                                     "first")]
     running: Annotated[int, D(description="sessions in an active state (`running`, "
@@ -248,8 +254,11 @@ def state_result(state: State, *, root: str, hosted: bool, pid: int | None,
     box = inbox(state)
     return StateResult(
         seq=state.last_seq, root=root, hosted_manager=hosted, manager_pid=pid,
-        tasks=[task_row(state, t) for t in state.tasks],
-        sessions=[session_row(state, s, now) for s in state.sessions],
+        # what is current (state_parts.py): live, ended within a day, or waiting on you
+        tasks=[task_row(state, t) for t in state.tasks
+               if state_parts.current_task(state, state.tasks[t], now)],
+        sessions=[session_row(state, s, now) for s, row in state.sessions.items()
+                  if state_parts.current(row, now)],
         inbox=box, running=running(state), need_you=len(box),
     )
 

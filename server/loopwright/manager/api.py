@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .. import events as ev
 from .. import store_snapshot
@@ -31,6 +32,7 @@ from ..state import (
     TaskVerdict,
     apply,
     illegal,
+    unpark,
 )
 from ..store import Store
 from ..views import overview as views
@@ -39,6 +41,7 @@ from .lock import holder_pid
 from .wakes import wake_of
 
 PRESENCE_EVERY_SECONDS = 15.0
+_T = TypeVar("_T")
 
 
 class ActionRefused(Exception):
@@ -60,10 +63,14 @@ class FrontEndApi:
     state: State
 
     @classmethod
-    def open(cls, project: Project) -> FrontEndApi:
+    def open(cls, project: Project, *, history: bool = True) -> FrontEndApi:
+        """`history=False`: for a front end that shows what is current (status, the
+        inbox, the editor): the snapshot's history part is decoded only when something
+        reaches it (a lookup, an action or a record naming an ended session)."""
         config = load(project.config_path)
         store = Store(project.db_path)
-        state = store_snapshot.load(store)  # the last snapshot and what came after it
+        # the last snapshot and what came after it
+        state = store_snapshot.load(store, history=history)
         api = cls(project, config, store, state)
         api.refresh()
         return api
@@ -77,30 +84,36 @@ class FrontEndApi:
             apply(self.state, record)
         return self.state
 
+    def history(self) -> State:
+        """The whole state, the history part decoded too (stats, `status --all`)."""
+        return unpark(self.refresh())
+
     def manager_pid(self) -> int | None:
         return holder_pid(self.project.lock_path)
 
     # --- lookups -----------------------------------------------------------------
 
     def session(self, ref: str) -> Session:
-        st = self.refresh()
-        try:
-            return resolve("session", ref, st.sessions,
-                           {k: s.name for k, s in st.sessions.items()})
-        except LookupFailed as e:
-            raise BadInput(str(e)) from None
+        return self._lookup(lambda st: resolve("session", ref, st.sessions,
+                                               {k: s.name for k, s in st.sessions.items()}))
 
     def decision(self, ref: str) -> Decision:
-        st = self.refresh()
-        try:
-            return resolve("decision", ref, st.decisions, {})
-        except LookupFailed as e:
-            raise BadInput(str(e)) from None
+        return self._lookup(lambda st: resolve("decision", ref, st.decisions, {}))
 
     def task(self, ref: str) -> Task:
+        return self._lookup(lambda st: resolve("task", ref, st.tasks, {}))
+
+    def _lookup(self, find: Callable[[State], _T]) -> _T:
+        """Found in the live part, or (only when it is not there) in the whole state: a
+        prefix that names one live item is never made ambiguous by history."""
         st = self.refresh()
         try:
-            return resolve("task", ref, st.tasks, {})
+            return find(st)
+        except LookupFailed as e:
+            if st.parked is None:
+                raise BadInput(str(e)) from None
+        try:
+            return find(self.history())
         except LookupFailed as e:
             raise BadInput(str(e)) from None
 
@@ -399,8 +412,11 @@ class FrontEndApi:
     def inbox(self) -> list[views.InboxItem]:
         return views.inbox(self.refresh())
 
-    def sessions(self) -> list[views.SessionRow]:
-        return views.sessions(self.refresh(), time.time())
+    def sessions(self, *, current: bool = False) -> list[views.SessionRow]:
+        """Every session; `current`: only those a front end showing what is current
+        shows (live, ended within a day, or failed and not retried)."""
+        st = self.refresh() if current else self.history()
+        return views.sessions(st, time.time(), current=current)
 
     def diff(self, ref: str) -> str:
         return self.diff_of(self.session(ref))

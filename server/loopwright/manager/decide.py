@@ -263,14 +263,13 @@ def _retry_advance(session_id: str, merged: str, target: str) -> Effect:
 
 def schedule(state: State, max_parallel: int, starting: frozenset[str]) -> list[StartWorker]:
     """Queued sessions to start now, highest priority first, then oldest."""
-    busy = sum(1 for s in state.sessions.values() if s.state in SLOT_STATES)
+    live = state.live_sessions()  # not a walk over every session the log ever had
+    busy = sum(1 for s in live if s.state in SLOT_STATES)
     busy += sum(1 for sid in starting if _is(state, sid, S.QUEUED))
     free = max_parallel - busy
     if free <= 0:
         return []
-    queued = [
-        s for s in state.sessions.values() if s.state == S.QUEUED and s.session_id not in starting
-    ]
+    queued = [s for s in live if s.state == S.QUEUED and s.session_id not in starting]
     queued.sort(key=lambda s: (-state.tasks[s.task_id].priority, s.queued_at))
     return [
         StartWorker(s.session_id, resume=s.worktree != "", reason="changes requested"

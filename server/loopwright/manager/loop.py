@@ -17,7 +17,7 @@ import socket
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, store_snapshot
 from .. import events as ev
@@ -37,9 +37,11 @@ from .effects import SESSION_KINDS, Keyed
 from .lock import ManagerLock
 from .reload import ConfigWatcher
 from .session import run_session
-from .steward import Steward
 from .triage import triage_task
 from .world import LISTENING, WorldTriggers
+
+if TYPE_CHECKING:  # the manager agent's host loads the model SDK: not at import
+    from .steward import Steward
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 2.0
@@ -65,6 +67,8 @@ class Manager:
         self._rt: Runtime | None = None
         self._triager = make_triager(project, config)
         self._steward: Steward | None = None  # the manager agent's host, when configured
+        if config.manager.agent != "off":  # it loads the model SDK: only when it is used,
+            from . import steward  # noqa: F401  and before the loop runs
 
     @property
     def config(self) -> Config:
@@ -125,6 +129,8 @@ class Manager:
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())
         if self._config.manager.agent != "off" or state.manager.agent:
+            from .steward import Steward  # the model SDK: only once the manager has started
+
             self._steward = Steward(rt)
             self._spawn(EffectKey("steward"), self._steward.run())
         self._push = Pusher(rt, self._spawn)

@@ -72,7 +72,7 @@ class Looks:
 
 
 def _with_worktree(state: State, states: frozenset[SessionState]) -> list[Session]:
-    return [s for s in state.sessions.values()
+    return [s for s in state.live_sessions()
             if s.state in states and s.worktree and Path(s.worktree).is_dir()
             and s.base_commit]
 

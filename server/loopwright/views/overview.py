@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .. import events as ev
+from .. import state_parts
 from ..state import TERMINAL, Session, SessionState, State
 from . import agent as agent_views
 from . import delegation as delegation_views
@@ -155,8 +156,17 @@ def session_row(state: State, session_id: str, now: float) -> SessionRow:
     )
 
 
-def sessions(state: State, now: float) -> list[SessionRow]:
-    return [session_row(state, sid, now) for sid in state.sessions]
+def sessions(state: State, now: float, *, current: bool = False) -> list[SessionRow]:
+    """Every session of `state`; `current`: only those live, ended within a day, or
+    failed and not retried (what `status` and the editor show; state_parts.py)."""
+    return [session_row(state, sid, now) for sid, s in state.sessions.items()
+            if not current or state_parts.current(s, now)]
+
+
+def tasks(state: State, now: float, *, current: bool = False) -> list[str]:
+    """The ids of every task; `current`: those `status` and the editor show."""
+    return [tid for tid, t in state.tasks.items()
+            if not current or state_parts.current_task(state, t, now)]
 
 
 def inbox(state: State) -> list[InboxItem]:

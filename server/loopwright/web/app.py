@@ -17,10 +17,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .. import store_snapshot
 from ..config import Config
 from ..manager.api import FrontEndApi
 from ..project import Project
-from ..state import State
 from ..store import Store
 from . import routes
 from .access import BadTokens, TokenCheck
@@ -53,7 +53,8 @@ def create_app(project: Project, config: Config, base_url: str, *,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        api = FrontEndApi(project, config, Store(project.db_path), State())
+        store = Store(project.db_path)  # the snapshot's live part and the tail, not the log
+        api = FrontEndApi(project, config, store, store_snapshot.load(store, history=False))
         ctx = WebContext(project=project, config=config, base_url=base_url, api=api)
         app.state.ctx = ctx
         try:

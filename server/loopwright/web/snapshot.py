@@ -28,7 +28,7 @@ def snapshot(api: FrontEndApi) -> dict[str, Any]:
         "project": api.project.root.name,
         "managerRunning": api.manager_pid() is not None,
         "inbox": items,
-        "sessions": msgspec.to_builtins(views.sessions(st, time.time())),
+        "sessions": msgspec.to_builtins(views.sessions(st, time.time(), current=True)),
         "digest": list(compose(api.store.read_after(since), st)),
         "manager": manager_thread(api),
     }
