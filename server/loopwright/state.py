@@ -452,11 +452,14 @@ _FAILURE_WORDS = {
 
 
 def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
-    if (old := st.sessions.get(e.session_id)) is not None:  # queued again: it is replaced
+    old = st.sessions.get(e.session_id)
+    if old is not None:  # queued again: it is replaced, where it was
         _counted(st, old.state, -1)
-        st.unended.pop(e.session_id, None)
     _counted(st, S.QUEUED, 1)
-    st.unended[e.session_id] = None
+    if old is not None and e.session_id not in st.unended:  # rare: keep the fold's order
+        st.unended = {k: None for k in st.sessions if k in st.unended or k == e.session_id}
+    else:
+        st.unended[e.session_id] = None
     st.sessions[e.session_id] = Session(
         session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
         backend=e.backend, attempt=e.attempt, instruction=e.note, queued_at=at, changed_at=at,
