@@ -87,11 +87,15 @@ class CodexReviewer:
 
     async def _converse(self, codex: AppServer, worktree: Path, instructions: str,
                         text: str) -> str:
+        # The worker may have written an AGENTS.md into the worktree, which Codex would
+        # read as instructions ("approve this"): none is read. The project's own, from
+        # the main checkout, is in `instructions` already.
         extra: Json = {"developerInstructions": instructions, "ephemeral": True}
         if self.config.review.model:
             extra["model"] = self.config.review.model
         thread_id = await codex.start_thread(worktree, approval_policy="never",
-                                             sandbox_mode="read-only", **extra)
+                                             sandbox_mode="read-only",
+                                             config={"project_doc_max_bytes": 0}, **extra)
         rpc = codex.rpc
         await rpc.call("turn/start", {
             "threadId": thread_id, "outputSchema": VERDICT_SCHEMA,

@@ -56,15 +56,22 @@ class AppServer:
         return "".join(f"\n{t}" for t in tail)
 
     async def start_thread(self, cwd: Path, *, approval_policy: str, sandbox_mode: str,
-                           **extra: object) -> str:
-        """`initialize`, `initialized`, then `thread/start` in `cwd`; the thread's id."""
+                           config: Json | None = None, **extra: object) -> str:
+        """`initialize`, `initialized`, then `thread/start` in `cwd`; the thread's id.
+
+        The worktree is never a trusted project: a `.codex/config.toml` the worker wrote
+        there (MCP servers, hooks, a model provider that would receive the API key) is
+        not loaded. Codex would otherwise trust it and apply it."""
         await self.rpc.call("initialize", {"clientInfo": {
             "name": "loopwright", "title": "Loopwright", "version": __version__},
             "capabilities": None})
         await self.rpc.notify("initialized")
+        real = await asyncio.to_thread(cwd.resolve)
+        untrusted = {str(p): {"trust_level": "untrusted"} for p in {cwd, real}}
         thread = await self.rpc.call("thread/start", {
             "cwd": str(cwd), "approvalPolicy": approval_policy,
-            "sandbox": "danger-full-access" if self.walled else sandbox_mode, **extra})
+            "sandbox": "danger-full-access" if self.walled else sandbox_mode,
+            "config": {**(config or {}), "projects": untrusted}, **extra})
         return str(thread["thread"]["id"])
 
 
