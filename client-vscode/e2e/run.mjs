@@ -241,8 +241,9 @@ async function decideRequestChangesAndReject(wb) {
   await wb.typeInput("Why not hi?");
   await wb.waitForCodeLens("Commented", 15_000);
   await wb.waitForTreeItem("Activity", /hunk \w+ commented/, 10_000);
-  // Two files: the multi-file diff editor; the Review view's title bar has the actions.
-  await wb.clickViewAction("Review", "Request Changes");
+  // Two files: the multi-file diff editor, whose title bar has the actions too.
+  await wb.shot("10a-multi-diff-actions", "Two files in the multi-file diff editor: Approve & Land, Request Changes and Reject in its title bar");
+  await wb.clickEditorAction("Request Changes");
   await wb.typeInput("Say it louder", { name: "10-request-changes-note", caption: "Request changes asks for the note to the worker" });
   await wb.waitForTreeItem("Activity", /changes requested by human: Say it louder/, 15_000);
   say("changes requested; waiting for the worker's next attempt");
@@ -250,7 +251,7 @@ async function decideRequestChangesAndReject(wb) {
   await wb.waitForTreeItem("Review", /pick-a-greeting: .* round 2/, 60_000);
   await wb.openSession("Sessions", /pick-a-greeting awaiting approval/, "pick-a-greeting");
   await wb.waitForCodeLens("Accept · Reject · Comment", 30_000);
-  await wb.clickViewAction("Review", "Reject");
+  await wb.clickViewAction("Review", "Reject"); // the Review view's title bar has them as well
   await wb.typeInput("Not needed after all");
   await wb.waitForTreeItem("Sessions", /pick-a-greeting rejected/, 30_000);
   await wb.waitForTreeItem("Activity", /rejected by human: Not needed after all/, 10_000);

@@ -32,6 +32,8 @@ export interface CommandDeps {
   readonly reviews: ReviewOpener;
   /** The session the Review view shows (its title-bar buttons pass no argument). */
   readonly currentReview: () => string | undefined;
+  /** The session whose change the active multi-file diff editor shows. */
+  readonly multiDiffReview: () => string | undefined;
 }
 
 type SessionWant = Parameters<typeof sessionsFor>[1];
@@ -171,6 +173,12 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     ...(["approveSession", "requestChangesSession", "rejectSession"] as const).map((verb) =>
       run(`loopwright.review.${verb}`, async () => {
         const session = deps.currentReview();
+        return session === undefined ? undefined : executeCommand(`loopwright.${verb}`, session);
+      })),
+    // The multi-file diff editor's title bar: the same acts on the change it shows.
+    ...(["approveSession", "requestChangesSession", "rejectSession"] as const).map((verb) =>
+      run(`loopwright.changes.${verb}`, async () => {
+        const session = deps.multiDiffReview();
         return session === undefined ? undefined : executeCommand(`loopwright.${verb}`, session);
       })),
 

@@ -2,7 +2,7 @@
 // documents and the commands, and connect them. Each part lives in its own module.
 
 import type { ExtensionContext } from "vscode";
-import { Methods, type Ready, type RevealParams } from "./protocol";
+import { Methods, type HunkLensesResult, type Ready, type RevealParams } from "./protocol";
 import { LoopStore } from "./model/store";
 import { parseCommandSetting } from "./model/serverCommand";
 import { parseReviewUri } from "./model/reviewUri";
@@ -16,6 +16,8 @@ import { registerCommands } from "./commands";
 import { DashboardPanel } from "./dashboard/panel";
 import { ReviewDocuments } from "./review/documents";
 import { lensCommandMiddleware } from "./review/lensCommands";
+import { hunkLensMiddleware } from "./review/hunkLenses";
+import { MultiDiffReviews } from "./review/multiDiff";
 import { openReview, type ReviewOpener } from "./review/open";
 import { ReviewActions } from "./review/actions";
 import { ReviewCache } from "./review/cache";
@@ -43,7 +45,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     return;
   }
   let reviews: ReviewOpener | undefined;
-  const srv = new LoopwrightServer(folder, {
+  const srv: LoopwrightServer = new LoopwrightServer(folder, {
     showReviewDocument: async (uri) => {
       const ref = parseReviewUri(uri);
       if (ref !== undefined && reviews !== undefined) {
@@ -52,6 +54,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       return ref !== undefined;
     },
     executeCommand: lensCommandMiddleware((id) => store.findSession(id)?.name ?? id),
+    codeLenses: hunkLensMiddleware(async (session, path): Promise<HunkLensesResult> => srv.request<HunkLensesResult>(Methods.hunkLenses, { session, path })),
   });
   server = srv;
 
@@ -60,6 +63,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const cache = new ReviewCache(srv, store);
   const actions = new ReviewActions(srv, cache);
   const reviewView = new ReviewView(cache, (session, path, viewed) => actions.setViewed(session, path, viewed));
+  const multiDiff = new MultiDiffReviews(store);
   const opener: ReviewOpener = { load: (session) => cache.load(session), show: (session) => reviewView.show(session) };
   reviews = opener;
   srv.onNotification(Methods.reveal, (p: RevealParams) => void reveal(opener, p));
@@ -77,6 +81,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     dashboard,
     cache,
     reviewView,
+    multiDiff,
     new ManagerView(srv, store),
     registerPhoneLink(srv),
     new PresenceReporter(srv),
@@ -86,6 +91,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     ...registerCommands({
       server: srv, store, reviews: opener, refresh: () => sync.refresh(), showDashboard: () => dashboard.show(),
       currentReview: () => reviewView.session,
+      multiDiffReview: () => multiDiff.session(),
     }),
     onDidChangeConfiguration((e) => {
       if (changesServerCommand(e)) {

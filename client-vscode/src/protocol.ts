@@ -33,6 +33,7 @@ export const Methods = {
   viewed: "loopwright/viewed",
   interdiff: "loopwright/interdiff",
   reviewLenses: "loopwright/reviewLenses",
+  hunkLenses: "loopwright/hunkLenses",
   webLink: "loopwright/webLink",
   changed: "$/loopwright/changed",
   /** The user picked "Open" / "Open diff" on one of the server's prompts. */
@@ -80,6 +81,7 @@ export interface Requests {
   "loopwright/viewed": { params: ViewedParams; result: ViewedResult };
   "loopwright/interdiff": { params: SessionParams; result: InterdiffResult };
   "loopwright/reviewLenses": { params: ReviewLensesParams; result: ReviewLensesResult };
+  "loopwright/hunkLenses": { params: ReviewLensesParams; result: HunkLensesResult };
   "loopwright/webLink": { params: NoParams; result: WebLinkResult };
 }
 
@@ -448,6 +450,23 @@ export interface DispatchResult {
 
 export interface DocumentResult {
   text: string;
+}
+
+/** `loopwright/hunkLenses`: the code lenses of one head-side review document, as flat
+lists (one entry per hunk, in diff order) a client makes its lenses from. */
+export interface HunkLensesResult {
+  /** the session */
+  sessionId: string;
+  /** the file */
+  path: string;
+  /** each hunk's lens line, 0-based: its first line on the new side (a pure deletion: the line after it) */
+  lines: number[];
+  /** each hunk's id, in the same order */
+  hunks: string[];
+  /** the verdicts given so far on these hunks, by id: `accept` `reject` `comment` */
+  judged: Record<string, string>;
+  /** a lens's title by verdict (`""`: none yet), as `codeLens/resolve` gives it */
+  titles: Record<string, string>;
 }
 
 export interface HunkParams {

@@ -283,7 +283,8 @@ class Store:
                 else min(POLL_SECONDS, left)
             rechecks = max(0, rechecks - 1)
             try:
-                await asyncio.wait_for(self._appended.wait(), step)
+                async with asyncio.timeout(step):
+                    await self._appended.wait()
                 rechecks = RECHECKS  # an append here (returns above) or the WAL moved
             except TimeoutError:
                 continue

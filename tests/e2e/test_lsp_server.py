@@ -285,6 +285,12 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         await ed.until(lambda: ed.lens_refreshes > refreshes)
         titles = [(await ed.resolve(lens)).title for lens in await ed.lenses(head_uri)]
         assert titles == ["Accepted ✓", "Accept · Reject · Comment"]
+        # The same lenses as flat lists (what the VS Code extension asks).
+        flat = await ed.request("loopwright/hunkLenses", {"session": sid,
+                                                          "path": "notes.txt"})
+        assert (flat["lines"], flat["hunks"]) == (
+            [6, 21], [h["hunkId"] for h in review["hunks"]])
+        assert [flat["titles"][flat["judged"].get(h, "")] for h in flat["hunks"]] == titles
 
         hunk2 = review["hunks"][1]["hunkId"]
         await ed.request("loopwright/hunk", {"session": sid, "hunk": hunk2,
@@ -311,6 +317,9 @@ async def test_a_dispatched_task_is_answered_reviewed_and_lands_from_the_editor(
         assert all("1 session working · edit-notes: " in r[0].message for r in progresses())
         # No code lenses once the change has landed.
         assert await ed.lenses(head_uri) == []
+        flat = await ed.request("loopwright/hunkLenses", {"session": sid,
+                                                          "path": "notes.txt"})
+        assert (flat["lines"], flat["hunks"], flat["judged"]) == ([], [], {})
     # shutdown stopped the hosted manager and released the lock
     assert holder_pid(Project(root).lock_path) is None
     store = Store(Project(root).db_path)

@@ -60,15 +60,24 @@ class Killer:
 
 
 def run_once(root: Path, killer: Killer) -> int:
-    killer.proc = subprocess.Popen(
-        [sys.executable, "-m", "loopwright", "-C", str(root), "run", "--once"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """The manager's exit code. Its output goes to a file (a pipe nobody reads would
+    block it once full); the file's tail is the failure message if it does not end."""
+    log = root.parent / f"{root.name}-run.log"
+    with log.open("ab") as out:
+        killer.proc = subprocess.Popen(
+            [sys.executable, "-m", "loopwright", "-C", str(root), "run", "--once"],
+            stdout=out, stderr=out)
     try:
-        return killer.proc.wait(timeout=120)
+        return killer.proc.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        killer.proc.kill()
+        tail = log.read_text(errors="replace")[-4000:]
+        pytest.fail(f"`loopwright run --once` did not end; its output:\n{tail}")
     finally:
         killer.proc = None
 
 
+@pytest.mark.timeout(240)  # two runs of the manager, each given 90 s to end
 @pytest.mark.parametrize("when", [asked_about_the_question, told_it_answered],
                          ids=["before-the-reply", "after-the-acts"])
 def test_a_kill_mid_turn_repeats_no_act_and_loses_none(

@@ -65,8 +65,11 @@ def test_one_lens_per_hunk_of_the_file_without_its_command() -> None:
     got = unresolved(reviews.code_lenses(s, uri, reviews.LensIndex()))
     # a pure deletion has no new line: the lens goes on the line after it
     assert [(lens["range"]["start"]["line"], lens["data"]) for lens in got] == [
-        (9, {"session": "s-1", "hunk": "h1"}), (30, {"session": "s-1", "hunk": "h2"})]
+        (9, "s-1:h1"), (30, "s-1:h2")]
     assert all("command" not in lens for lens in got)
+    # the same lenses as flat lists (loopwright/hunkLenses)
+    assert s.review is not None
+    assert lenses.LensIndex().of(s.review).lines("a.txt") == ([9, 30], ["h1", "h2"])
 
 
 def test_a_resolved_lens_says_the_hunks_verdict() -> None:
@@ -79,8 +82,9 @@ def test_a_resolved_lens_says_the_hunks_verdict() -> None:
     command = lenses.resolve(s, got[0])["command"]
     assert (command["command"], command["arguments"]) == (
         "loopwright.judgeHunk", [{"session": "s-1", "hunk": "h1", "verdict": None}])
-    stale = lenses.resolve(s, {**got[0], "data": {"session": "s-1", "hunk": "gone"}})
-    assert stale["command"]["title"].startswith("(review changed")
+    for data in ("s-1:gone", "s-2:h1", {"session": "s-1", "hunk": "h1"}, None):
+        stale = lenses.resolve(s, {**got[0], "data": data})
+        assert stale["command"]["title"].startswith("(review changed"), data
 
 
 def test_no_lenses_on_the_base_side_or_once_the_review_is_settled() -> None:

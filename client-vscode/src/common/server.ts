@@ -33,6 +33,8 @@ export interface ServerHooks {
   showReviewDocument?(uri: string): Promise<boolean>;
   /** Runs around every server command (code lenses included), e.g. to ask for a note. */
   executeCommand?: Middleware["executeCommand"];
+  /** Makes the code lenses of review documents (review/hunkLenses.ts). */
+  codeLenses?: Pick<Middleware, "provideCodeLenses" | "resolveCodeLens">;
 }
 
 type Handler = (params: any) => void;
@@ -216,6 +218,7 @@ export class LoopwrightServer implements Disposable {
     const showReview = this.hooks.showReviewDocument;
     return {
       executeCommand: this.hooks.executeCommand,
+      ...this.hooks.codeLenses,
       window: {
         showDocument: async (params, next) => {
           if (showReview && params.uri.startsWith(`${REVIEW_SCHEME}:`)) {

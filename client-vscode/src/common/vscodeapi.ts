@@ -16,6 +16,7 @@ import {
   type QuickPickOptions,
   type StatusBarAlignment,
   type StatusBarItem,
+  type Tab,
   type TextDocumentContentProvider,
   type TreeDataProvider,
   type TreeView,
@@ -115,4 +116,16 @@ export type { StatusBarAlignment };
 /** A webview in a sidebar view (`"type": "webview"` in package.json), kept while hidden. */
 export function registerWebviewView(id: string, provider: WebviewViewProvider): Disposable {
   return window.registerWebviewViewProvider(id, provider, { webviewOptions: { retainContextWhenHidden: true } });
+}
+
+/** The active tab of the active editor group. */
+export function activeTab(): Tab | undefined {
+  return window.tabGroups.activeTabGroup?.activeTab;
+}
+
+/** Tabs opened, closed or changed, or another group became active. */
+export function onDidChangeTabs(listener: () => void): Disposable {
+  const a = window.tabGroups.onDidChangeTabs(listener);
+  const b = window.tabGroups.onDidChangeTabGroups(listener);
+  return { dispose: () => { a.dispose(); b.dispose(); } };
 }

@@ -6,6 +6,7 @@ import { Uri, type Disposable } from "vscode";
 import { Methods } from "../protocol";
 import { sessionArg } from "../model/args";
 import { diffTitle, parseReviewUri } from "../model/reviewUri";
+import { interdiffTitle } from "../model/multiDiff";
 import type { InterdiffResult, ViewedResult } from "../protocol";
 import { errorText, traceError, traceInfo } from "../common/log";
 import type { LoopwrightServer } from "../common/server";
@@ -49,7 +50,7 @@ export class ReviewActions implements ThreadActions {
       return;
     }
     traceInfo(`Opening the changes of ${name} since round ${r.fromRound}: ${r.files.length} file(s)`);
-    const title = `${name}: changes since my last review (round ${r.fromRound} → ${r.toRound})`;
+    const title = interdiffTitle(name, r.fromRound, r.toRound);
     if (r.files.length === 1) {
       const f = r.files[0];
       await executeCommand("vscode.diff", Uri.parse(f.fromUri), Uri.parse(f.toUri), `${f.path.split("/").pop()} (${name}: since my last review)`);

@@ -1,12 +1,13 @@
 // Opening a session's change: read the review (into the cache the threads and the Review
 // view share), show its header in the Review view, then its diffs (base ↔ head): one file
 // in a diff editor, several in the multi-file diff editor (`vscode.changes`). Approve &
-// land, Request changes and Reject are in the diff editor's title bar and the Review
-// view's; each hunk has one short lens (Accept · Reject · Comment).
+// land, Request changes and Reject are in the title bar of either (multiDiff.ts for the
+// multi-file one) and the Review view's; each hunk has one short lens (Accept · Reject · Comment).
 
 import { Uri } from "vscode";
 import type { Review } from "../protocol";
 import { diffTitle } from "../model/reviewUri";
+import { changesTitle } from "../model/multiDiff";
 import { traceInfo, traceWarn, errorText } from "../common/log";
 import { executeCommand, showInformationMessage } from "../common/vscodeapi";
 
@@ -28,7 +29,7 @@ export async function openReview(reviews: ReviewOpener, session: string): Promis
     try {
       await executeCommand(
         "vscode.changes",
-        `${review.name}: ${review.title}`,
+        changesTitle(review.name, review.title),
         review.files.map((f) => [Uri.parse(f.headUri), Uri.parse(f.baseUri), Uri.parse(f.headUri)]),
       );
       return review;

@@ -51,7 +51,8 @@ async def run_hook(cfg: AttentionConfig, payload: dict[str, Any], cwd: Path) -> 
         log.warning("notification hook %s could not start: %s", cfg.hook[0], e)
         return False
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(data), cfg.hook_timeout_seconds)
+        async with asyncio.timeout(cfg.hook_timeout_seconds):
+            out, _ = await proc.communicate(data)
     except TimeoutError:
         _killpg(proc.pid)
         await proc.wait()

@@ -31,7 +31,8 @@ async def _probe(address: str) -> None:
     if not sep or "://" in address or not port.isdigit():
         return
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 10)
+        async with asyncio.timeout(10):
+            _, writer = await asyncio.open_connection(host, int(port))
     except (OSError, TimeoutError) as e:
         raise ClusterUnreachable(f"nothing answers at {address}: {e}") from e
     writer.close()
@@ -86,8 +87,8 @@ class ClusterClient:
                     stderr.close()
             assert proc.stdout is not None
             try:
-                first = await asyncio.wait_for(wire.read_from_driver(proc.stdout),
-                                               self.connect_seconds)
+                async with asyncio.timeout(self.connect_seconds):
+                    first = await wire.read_from_driver(proc.stdout)
             except (TimeoutError, ValueError) as e:
                 first = wire.Unreachable(address=self.address,
                                          error=f"no answer from the cluster driver: {e!r}")
@@ -225,7 +226,8 @@ class ClusterClient:
         if proc.stdin is not None:
             proc.stdin.close()
         try:
-            await asyncio.wait_for(proc.wait(), 10)
+            async with asyncio.timeout(10):
+                await proc.wait()
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()

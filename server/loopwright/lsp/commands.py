@@ -260,6 +260,7 @@ ACTIONS = (
     Action("interdiff", p.SessionParams, threads.InterdiffResult, threads.interdiff),
     Action("reviewLenses", p.ReviewLensesParams, lenses.ReviewLensesResult,
            lenses.review_lenses),
+    Action("hunkLenses", p.ReviewLensesParams, lenses.HunkLensesResult, lenses.hunk_lenses),
     Action("webLink", p.NoParams, wire.WebLinkResult, web_link),
 )
 
@@ -271,7 +272,7 @@ async def perform(action: Action, method: str, live: ClientSync, raw: Any) -> An
     try:
         result = await action.run(live, q)
         live.pump()
-        return wire.to_json(result)
+        return result if isinstance(result, lenses.Encoded) else wire.to_json(result)
     except BadInput as e:
         raise p.InvalidParams(f"{method}: {e}") from None
     except ActionRefused as e:

@@ -85,7 +85,9 @@ def ts_type(schema: Schema, names: Callable[[str], str] = ts_name) -> str:
         item = ts_type(schema.get("items", {}), names)
         return f"({item})[]" if " | " in item else f"{item}[]"
     if kind == "object":
-        return "Record<string, unknown>"
+        values = schema.get("additionalProperties")
+        value = ts_type(values, names) if isinstance(values, dict) and values else "unknown"
+        return f"Record<string, {value}>"
     return {"string": "string", "integer": "number", "number": "number",
             "boolean": "boolean", "null": "null"}.get(str(kind), "unknown")
 
@@ -155,6 +157,8 @@ def doc_type(schema: Schema) -> str:
     text = ts_type(schema, ts_name).replace("number", "float")
     if schema.get("type") == "integer":
         text = "int"
+    elif schema.get("type") == "array" and schema.get("items") == {"type": "integer"}:
+        text = "int[]"
     elif schema.get("anyOf") and {"type": "integer"} in schema["anyOf"]:
         text = text.replace("float", "int", 1)
     return text.replace("boolean", "bool")

@@ -98,7 +98,8 @@ class OpenRepository:
         if self.manager is not None and self.manager_task is not None:
             self.manager.stop()
             try:
-                await asyncio.wait_for(asyncio.shield(self.manager_task), STOP_SECONDS)
+                async with asyncio.timeout(STOP_SECONDS):
+                    await asyncio.shield(self.manager_task)
             except TimeoutError:
                 log.warning("the manager did not stop within %ss; cancelling it",
                             STOP_SECONDS)

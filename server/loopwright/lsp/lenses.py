@@ -1,12 +1,17 @@
 """Code lenses on review documents, at a flat cost whatever the size of the review.
 
 `textDocument/codeLens` answers one lens per hunk, without its command: the range (the
-hunk's first line on the new side) and `data: {session, hunk}`. That answer depends on
-the review alone, so it is encoded once per review and document and sent as it is
-(`Encoded`, written by jsonrpc.py without going through pygls' converter). The client
-asks `codeLens/resolve` for the lenses it shows: the title says the hunk's verdict, and
-the command is `loopwright.judgeHunk`, a client command (a choice of Accept, Reject,
-Comment, then `loopwright/hunk`).
+hunk's first line on the new side) and `data: "<session>:<hunk>"`, one short string.
+That answer depends on the review alone, so it is encoded once per review and document
+and sent as it is (`Encoded`, written by jsonrpc.py without going through pygls'
+converter). The client asks `codeLens/resolve` for the lenses it shows: the title says
+the hunk's verdict, and the command is `loopwright.judgeHunk`, a client command (a
+choice of Accept, Reject, Comment, then `loopwright/hunk`).
+
+Even so a client parses an object per lens, a few times an empty round trip for a file
+of 2,000 hunks. `loopwright/hunkLenses` answers the same lenses as two flat lists (lines,
+hunk ids) and the verdicts given, which a client parses at about the cost of one object:
+the VS Code extension makes its lenses from it and resolves them itself.
 
 The whole-change actions are no lenses any more (clients put them in the diff editor's
 title bar). `loopwright/reviewLenses` returns the same lenses resolved to explicit
@@ -77,15 +82,32 @@ class _Indexed:
         for h in review.hunks:
             self.by_path.setdefault(h.path, []).append(h)
         self._encoded: dict[str, Encoded] = {}
+        self._lines: dict[str, tuple[list[int], list[str]]] = {}
 
     def unresolved(self, path: str) -> Encoded:
         out = self._encoded.get(path)
         if out is None:
             sid = self.review.session_id
             out = self._encoded[path] = Encoded(_encoder.encode([
-                {"range": _range(line_of(h)), "data": {"session": sid, "hunk": h.hunk_id}}
+                {"range": _range(line_of(h)), "data": f"{sid}:{h.hunk_id}"}
                 for h in self.by_path.get(path, ())]))
         return out
+
+    def lines(self, path: str) -> tuple[list[int], list[str]]:
+        """The document's hunks as two flat lists: each one's lens line, and its id."""
+        out = self._lines.get(path)
+        if out is None:
+            hunks = self.by_path.get(path, ())
+            out = self._lines[path] = ([line_of(h) for h in hunks], [h.hunk_id for h in hunks])
+        return out
+
+
+def lens_target(data: object) -> tuple[str, str] | None:
+    """The session and hunk an unresolved lens's `data` names, or None."""
+    if not isinstance(data, str) or ":" not in data:
+        return None
+    sid, _, hunk = data.partition(":")
+    return sid, hunk
 
 
 def code_lenses(s: Session, uri: ReviewUri, index: LensIndex) -> Encoded | list[Any]:
@@ -99,24 +121,64 @@ def code_lenses(s: Session, uri: ReviewUri, index: LensIndex) -> Encoded | list[
 def resolve(s: Session | None, lens: dict[str, Any]) -> dict[str, Any]:
     """The lens with its command: the hunk's verdict in the title. A lens of a review
     that has moved on keeps its place and says so."""
-    data = lens.get("data") or {}
-    hunk = data.get("hunk") if isinstance(data, dict) else None
-    known = (s is not None and s.review is not None and hunk is not None
-             and any(h.hunk_id == hunk for h in s.review.hunks))
-    command: dict[str, Any]
-    if not known or s is None:
-        command = {"title": "(review changed: reopen the diff)", "command": ""}
-    else:
-        verdict = s.hunk_verdicts.get(str(hunk))
+    target = lens_target(lens.get("data"))
+    command: dict[str, Any] = {"title": "(review changed: reopen the diff)", "command": ""}
+    if (target is not None and s is not None and s.review is not None
+            and s.session_id == target[0]
+            and any(h.hunk_id == target[1] for h in s.review.hunks)):
+        hunk = target[1]
+        verdict = s.hunk_verdicts.get(hunk)
         command = {"title": TITLES.get(verdict, TITLES[None]), "command": JUDGE,
                    "arguments": [{"session": s.session_id, "hunk": hunk,
                                   "verdict": verdict}]}
     return {**lens, "command": command}
 
 
-# --- loopwright/reviewLenses ------------------------------------------------------
+# --- loopwright/hunkLenses --------------------------------------------------------
 
 D = wire.D
+
+
+class HunkLensesResult(wire.Wire):
+    """`loopwright/hunkLenses`: the code lenses of one head-side review document, as flat
+    lists (one entry per hunk, in diff order) a client makes its lenses from."""
+
+    session_id: Annotated[str, D(description="the session")]
+    path: Annotated[str, D(description="the file")]
+    lines: Annotated[list[int], D(description="each hunk's lens line, 0-based: its first "
+                                              "line on the new side (a pure deletion: "
+                                              "the line after it)")]
+    hunks: Annotated[list[str], D(description="each hunk's id, in the same order")]
+    judged: Annotated[dict[str, str], D(description="the verdicts given so far on these "
+                                                    "hunks, by id: `accept` `reject` "
+                                                    "`comment`")]
+    titles: Annotated[dict[str, str], D(description="a lens's title by verdict (`\"\"`: "
+                                                    "none yet), as `codeLens/resolve` "
+                                                    "gives it")]
+
+
+_TITLES = {k or "": v for k, v in TITLES.items()}
+
+
+async def hunk_lenses(live: ClientSync, q: p.ReviewLensesParams) -> Encoded:
+    """Encoded here (msgspec, once) rather than walked by pygls' converter: the lists
+    are as long as the file has hunks."""
+    live.pump()
+    s = live.follower.state.sessions.get(q.session)
+    if s is None:
+        s = live.follower.state.sessions[session(live.repo.api, q.session).session_id]
+    lines: list[int] = []
+    hunks: list[str] = []
+    if s.review is not None and s.state == SessionState.AWAITING_APPROVAL:
+        lines, hunks = live.lenses.of(s.review).lines(q.path)
+    verdicts = s.hunk_verdicts
+    judged = {h: v for h in hunks if (v := verdicts.get(h))} if verdicts else {}
+    return Encoded(_encoder.encode(HunkLensesResult(
+        session_id=s.session_id, path=q.path, lines=lines, hunks=hunks, judged=judged,
+        titles=_TITLES)))
+
+
+# --- loopwright/reviewLenses ------------------------------------------------------
 
 
 class LensCommand(wire.Wire):

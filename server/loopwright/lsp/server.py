@@ -114,8 +114,8 @@ def setup(ls: LoopwrightServer) -> None:
     async def code_lens_resolve(ls: LoopwrightServer, lens: types.CodeLens) -> Any:
         live = await _ready(ls, types.CODE_LENS_RESOLVE)
         live.pump()
-        data = lens.data if isinstance(lens.data, dict) else {}
-        s = live.follower.state.sessions.get(str(data.get("session", "")))
+        target = lenses.lens_target(lens.data)
+        s = live.follower.state.sessions.get(target[0]) if target is not None else None
         raw = ls.protocol._converter.unstructure(lens)
         return lenses.resolve(s, raw)
 

@@ -40,7 +40,8 @@ class Startup:
     async def ready(self) -> ClientSync:
         """The followed loop, once startup is over; RequestFailed saying why if none."""
         try:
-            await asyncio.wait_for(self._ready.wait(), READY_SECONDS)
+            async with asyncio.timeout(READY_SECONDS):
+                await self._ready.wait()
         except TimeoutError:
             raise RequestFailed("the server is still starting; try again") from None
         if self.live is None:

@@ -107,8 +107,8 @@ async def _while_used(rt: Runtime, session_id: str, running: Running) -> ev.Even
                 session_id=session_id, idle_since=since,
                 reason=f"idle for {rt.config.preview.idle_minutes:g} min")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(running.proc.wait()),
-                                   min(left, IDLE_CHECK_SECONDS))
+            async with asyncio.timeout(min(left, IDLE_CHECK_SECONDS)):
+                await asyncio.shield(running.proc.wait())
         if running.exit_code is not None:
             return ev.PreviewFailed(
                 session_id=session_id, reason=f"it exited ({running.exit_code})",

@@ -121,7 +121,8 @@ class Steward:
         while True:
             round_s = self.rt.config.manager.round_minutes * 60
             try:
-                await asyncio.wait_for(self._woken.wait(), round_s or None)
+                async with asyncio.timeout(round_s or None):
+                    await self._woken.wait()
             except TimeoutError:
                 if not self._news:
                     continue  # a round with nothing new costs nothing

@@ -29,7 +29,8 @@ async def keep_warm(rt: Runtime) -> None:
                 log.warning("could not keep worktrees warm: %s", e)
         rt.warm_wanted.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(rt.warm_wanted.wait(), RECHECK_SECONDS)
+            async with asyncio.timeout(RECHECK_SECONDS):
+                await rt.warm_wanted.wait()
 
 
 async def take(rt: Runtime, path: Path, branch: str, target: str) -> str | None:

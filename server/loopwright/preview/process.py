@@ -72,7 +72,8 @@ async def stop(running: Running) -> None:
     pid = running.proc.pid
     _killpg(pid, signal.SIGTERM)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(asyncio.shield(running.proc.wait()), STOP_GRACE_SECONDS)
+        async with asyncio.timeout(STOP_GRACE_SECONDS):
+            await asyncio.shield(running.proc.wait())
     _killpg(pid, signal.SIGKILL)
     if running.proc.returncode is None:
         await running.proc.wait()

@@ -29,14 +29,15 @@ async def answers(url: str) -> bool:
         path += "?" + parts.query
     context = ssl._create_unverified_context() if secure else None  # a dev server's own cert
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=context), CONNECT_SECONDS)
+        async with asyncio.timeout(CONNECT_SECONDS):
+            reader, writer = await asyncio.open_connection(host, port, ssl=context)
     except (OSError, TimeoutError, ssl.SSLError):
         return False
     try:
         writer.write(f"GET {path} HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n".encode())
         await writer.drain()
-        line = await asyncio.wait_for(reader.readline(), CONNECT_SECONDS)
+        async with asyncio.timeout(CONNECT_SECONDS):
+            line = await reader.readline()
         return line.startswith(b"HTTP/")
     except (OSError, TimeoutError, ssl.SSLError):
         return False

@@ -166,7 +166,8 @@ class Pusher:
         try:
             if nid in self.rt.state.attention.notes:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(gone.wait(), seconds)
+                    async with asyncio.timeout(seconds):
+                        await gone.wait()
         finally:
             del self._holding[nid]
 

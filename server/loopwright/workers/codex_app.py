@@ -214,7 +214,8 @@ class Rpc:
             if self.proc.stdin is not None:
                 self.proc.stdin.close()
             try:
-                await asyncio.wait_for(self.proc.wait(), 5)
+                async with asyncio.timeout(5):
+                    await self.proc.wait()
             except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()

@@ -281,7 +281,8 @@ async def _probe(path: str) -> tuple[bool, str]:
             "--unshare-pid", "true", stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
-        out, _ = await asyncio.wait_for(proc.communicate(), 10)
+        async with asyncio.timeout(10):
+            out, _ = await proc.communicate()
     except (OSError, TimeoutError) as e:
         return False, f"{path} failed to start: {e}"
     if proc.returncode != 0:
@@ -319,12 +320,14 @@ async def _spawn(
     timed_out = False
     try:
         try:
-            await asyncio.wait_for(proc.wait(), limit)
+            async with asyncio.timeout(limit):
+                await proc.wait()
         except TimeoutError:
             timed_out = True
             await _stop(proc)
         try:
-            await asyncio.wait_for(asyncio.shield(eof), DRAIN_SECONDS)
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await asyncio.shield(eof)
         except TimeoutError:
             log.debug("pid %s: output still open after exit; ending its group", proc.pid)
     finally:
@@ -354,7 +357,8 @@ def bind_fds(data: list[bytes]) -> list[int]:
 async def _stop(proc: asyncio.subprocess.Process) -> None:
     _killpg(proc.pid, signal.SIGTERM)
     try:
-        await asyncio.wait_for(proc.wait(), KILL_GRACE_SECONDS)
+        async with asyncio.timeout(KILL_GRACE_SECONDS):
+            await proc.wait()
     except TimeoutError:
         _killpg(proc.pid, signal.SIGKILL)
         await proc.wait()
