@@ -54,6 +54,12 @@ def _claude_reviewer(project: Project, config: Config) -> Reviewer:
     return ClaudeReviewer(project, config)
 
 
+def _codex_reviewer(project: Project, config: Config) -> Reviewer:
+    from .agent.codex_reviewer import CodexReviewer
+
+    return CodexReviewer(project, config)
+
+
 def _claude_triager(project: Project, config: Config) -> Triager:
     from .agent.triage import ClaudeTriager
 
@@ -66,7 +72,10 @@ WORKERS: dict[str, Callable[[Config], Worker]] = {
     "claude-code": _claude_code_worker,
     "codex": _codex_worker,
 }
-REVIEWERS: dict[str, Callable[[Project, Config], Reviewer]] = {"claude": _claude_reviewer}
+REVIEWERS: dict[str, Callable[[Project, Config], Reviewer]] = {
+    "claude": _claude_reviewer,
+    "codex": _codex_reviewer,
+}
 TRIAGERS: dict[str, Callable[[Project, Config], Triager]] = {"claude": _claude_triager}
 MANAGER_AGENTS = ("off", "claude")  # the manager agent: none, or the built-in one
 

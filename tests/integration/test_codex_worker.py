@@ -14,7 +14,8 @@ from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init
 from loopwright.state import SessionState
 from loopwright.testing.fake_responses import Call, FakeResponsesAPI, Reply
-from loopwright.workers.codex import approval_answer, approval_question, seed, walled_env
+from loopwright.workers.codex import approval_answer, approval_question
+from loopwright.workers.codex_app import seed, walled_env
 
 S = SessionState
 

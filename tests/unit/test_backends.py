@@ -19,7 +19,7 @@ from loopwright.config import ConfigError, parse
          "manager.default_backend: unknown name 'bogus'; known: claude, claude-code, codex, "
          "script"),
         ('[review]\nreviewer = "bogus"\n',
-         "review.reviewer: unknown name 'bogus'; known: claude (or empty: no reviewer)"),
+         "review.reviewer: unknown name 'bogus'; known: claude, codex (or empty: no reviewer)"),
         ('[[timers]]\nname = "deps"\ntitle = "Check"\nevery = "1d"\nbackend = "bogus"\n',
          "timers.deps.backend: unknown name 'bogus'; known: claude, claude-code, codex, "
          "script (or empty: the default)"),

@@ -18,7 +18,7 @@ from .environment import EnvironmentConfig
 from .manager import ManagerConfig
 from .preview import PreviewConfig
 from .push import PushConfig
-from .sections import WEEK, Section, doc
+from .sections import HOUR, WEEK, Section, doc
 from .triggers import (
     BuildConfig,
     GitHubConfig,
@@ -101,13 +101,18 @@ class TriageConfig(Section):
 
 class ReviewConfig(Section):
     reviewer: Annotated[str, doc(
-        "Reviewer agent backend (`claude`); empty for none.")] = ""
+        "Reviewer agent backend: `claude` (the Anthropic API) or `codex` (the Codex CLI, "
+        "read-only in the session's worktree); empty for none.")] = ""
     max_rounds: Annotated[int, doc(
         "How many times the reviewer agent may send a change back to the worker on its "
         "own before the change goes to the human as it is.", ge=0, le=100)] = 2
     model: Annotated[str, doc(
         "Model of the reviewer agent, so a change can be reviewed by another model than "
-        "the one that wrote it; empty: `[agent] model`.")] = ""
+        "the one that wrote it; empty: `[agent] model` (for `codex`: Codex's own "
+        "configured model).")] = ""
+    timeout_seconds: Annotated[float, doc(
+        "Longest the `codex` reviewer may take over one change; past it the review "
+        "fails and the change goes to the human.", ge=1, le=HOUR * 4)] = 900.0
 
 
 class SandboxConfig(Section):

@@ -197,16 +197,20 @@ async def walled_program(program: str, cwd: Path, config: SandboxConfig, folder:
 async def walled_argv(argv: list[str], cwd: Path, config: SandboxConfig,
                       repo_root: Path | None, *, dirs: tuple[str, ...] = (),
                       files: Mapping[str, bytes] | None = None,
+                      read_only_cwd: bool = False,
                       ) -> tuple[list[str], list[bytes]] | None:
     """`argv` inside the wall, with the machine's network: for an external agent's CLI
     that Loopwright starts itself. Returns the bwrap command line (`{fd}` where a blob
     of the returned data is fed, see `bind_fds`), or None when bubblewrap is off or
     cannot run here (raising `WorkspaceError` under `bubblewrap = "always"`). `dirs` and
-    `files` are made inside (absolute paths under /tmp): private, writable, gone at exit."""
+    `files` are made inside (absolute paths under /tmp): private, writable, gone at exit.
+    `read_only_cwd`: the worktree is read-only inside (a reviewer's)."""
     walled = await _agent_wall(cwd, config, repo_root)
     if walled is None:
         return None
     args, data = walled
+    if read_only_cwd:
+        args += ["--remount-ro", str(await asyncio.to_thread(cwd.resolve))]
     for folder in dirs:
         args += ["--dir", folder]
     for path, blob in (files or {}).items():
