@@ -173,10 +173,14 @@ async def test_a_remote_session_has_its_environment_on_its_node(
         "Env", {"run": 'cat .setup-done && echo "$LOOPWRIGHT_SESSION on $LOOPWRIGHT_PORT_0"'},
         {"write": "env.txt", "content": "x\n"}, {"finish": "env"}))
     async with Running(project) as run:
-        st = await run.until(all_landed(1), timeout=120)
+        await run.until(all_landed(1), timeout=120)
+        st = await run.until(lambda st: all(s.environment.released  # its ending is over
+                                            for s in st.sessions.values()), timeout=60)
         [ran] = run.events(ev.CommandRan)
         said = [e.message for e in run.events(ev.WorkerProgressed)]  # type: ignore[union-attr]
+        here = run.events(ev.TeardownRan)
     [s] = st.sessions.values()
+    assert not here, here  # the teardown ran on the node, and only there
     # the setup ran in the session's tree on the node, before the worker
     assert ran.output_tail.startswith("ready\n"), ran  # type: ignore[union-attr]
     name, port = ran.output_tail.splitlines()[1].split(" on ")  # type: ignore[union-attr]

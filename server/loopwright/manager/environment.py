@@ -85,13 +85,14 @@ async def end(rt: Runtime, session_id: str) -> None:
     """The session has ended: run its teardown in its worktree (each command once, its
     output in the log; a failure is reported and stops nothing), then free its ports.
     Called before the worktree is removed, and for a failed or killed session, whose
-    worktree stays."""
+    worktree stays. A remote session's teardown ran on its node, not here."""
     if not needs_ending(rt, session_id):
         return
     s = rt.state.sessions[session_id]
     worktree = Path(s.worktree) if s.worktree else None
     env = rt.config.environment
-    for command in env.teardown:
+    # A session whose worker ran on a cluster node had its teardown there (compute/).
+    for command in () if s.node else env.teardown:
         if worktree is None or not worktree.is_dir() or s.worktree_removed:
             break
         if command in s.environment.teardown_ran:
