@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -26,7 +26,10 @@ from ..runtime import Runtime
 from ..state import Session, Task
 from ..workers.base import WorkerContext, WorkerInput
 from ..workspace import repo, worktrees
-from . import checks_run, remote_spare, remote_tools
+from . import checks_run, remote_spare
+
+if TYPE_CHECKING:
+    from . import remote_tools
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,8 @@ async def run_remote(rt: Runtime, session_id: str, resume: bool, reason: str,
 async def _run_tools_only(rt: Runtime, client: ClusterClient, start: wire.SessionStart,
                           ctx: Context, base: str) -> wire.SessionEnded:
     """The built-in agent's loop here, its tools on the node, until both end."""
+    from . import remote_tools  # the model SDK loads only for such a session
+
     channel = remote_tools.ToolChannel()
     tools = remote_tools.RemoteToolsContext(rt, ctx, channel, start.checkpoint_steps)
     calls = _Calls(rt, start.session_id, ctx, channel)
