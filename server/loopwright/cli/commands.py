@@ -94,7 +94,8 @@ async def _run_with_printer(manager: Manager, printer: _Printer) -> None:
     try:
         await manager.run()
     finally:
-        task.cancel()
+        printer.stop()  # it ends by itself: a cancel is one more thing that can be lost
+        await task
         printer.drain()
 
 
@@ -106,6 +107,11 @@ class _Printer:
         self.store = Store(project.db_path)
         self.after = self.store.last_seq()
         self.manager = manager
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.store.wake()
 
     def drain(self) -> None:
         for record in self.store.read_after(self.after):
@@ -114,7 +120,7 @@ class _Printer:
                 print(f"{clock(record.at)}  {shown(line)}", flush=True)
 
     async def follow(self) -> None:
-        while True:
+        while not self._stopping:
             self.drain()
             await self.store.wait(1.0)  # woken by every commit: the timeout is a backstop
 
