@@ -9,12 +9,13 @@ assumption, one waits for approval, which the demo gives through the real CLI.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -48,12 +49,8 @@ SAMPLE_FILES = {
 
 
 def run_demo(*, keep: bool = False) -> int:
-    workdir = Path(tempfile.mkdtemp(prefix="loopwright-demo-"))
-    root = workdir / "greeter"
-    say(f"Loopwright demo: a sample repository at {root}")
-    try:
-        make_sample_repo(root)
-        cli(root, "init")
+    with sample_repository("loopwright-demo-", keep=keep,
+                           intro="Loopwright demo: a sample repository at") as root:
         say("Filing three issues by dropping Markdown files into .loopwright/inbox/")
         for name in ISSUES:
             text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
@@ -66,6 +63,20 @@ def run_demo(*, keep: bool = False) -> int:
         say("What landed on main (`git log --oneline --graph`):")
         print(git(root, "log", "--oneline", "--graph"), flush=True)
         return 0 if ok else 1
+
+
+@contextlib.contextmanager
+def sample_repository(prefix: str, *, keep: bool,
+                      intro: str = "a sample repository at") -> Iterator[Path]:
+    """The sample repository with Loopwright set up, in a temporary folder that is
+    removed afterwards unless `keep` (each demo starts from one)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    root = workdir / "greeter"
+    say(f"{intro} {root}")
+    try:
+        make_sample_repo(root)
+        cli(root, "init")
+        yield root
     finally:
         if keep:
             say(f"kept {workdir}")

@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 from .. import events as ev
 from ..backends import load
@@ -25,7 +22,7 @@ from ..project import Project
 from ..state import SessionState, State
 from ..testing.fake_api import FakeMessagesAPI
 from . import agents_script as conversation
-from . import cli, git, make_sample_repo, say, watch_loop
+from . import cli, git, sample_repository, say, watch_loop
 
 DEADLINE_SECONDS = 90.0
 LABEL = "[scripted model]"
@@ -42,12 +39,7 @@ BANNER = f"""\
 
 def run_agents_demo(*, keep: bool = False) -> int:
     print(BANNER, flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="loopwright-agents-demo-"))
-    root = workdir / "greeter"
-    say(f"a sample repository at {root}")
-    try:
-        make_sample_repo(root)
-        cli(root, "init")
+    with sample_repository("loopwright-agents-demo-", keep=keep) as root:
         configure_agents(Project(root))
         with FakeMessagesAPI(*conversation.scripts()) as api, _pointed_at(api):
             say(f"the scripted Messages API listens on {api.base_url}")
@@ -62,11 +54,6 @@ def run_agents_demo(*, keep: bool = False) -> int:
         say("What landed on main (`git log --oneline`):")
         print(git(root, "log", "--oneline"), flush=True)
         return 0 if ok else 1
-    finally:
-        if keep:
-            say(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def configure_agents(project: Project) -> None:

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import tempfile
-from pathlib import Path
 
 from .. import events as ev
 from ..backends import load
@@ -24,7 +21,7 @@ from ..project import Project
 from ..state import SessionState, State
 from ..testing.fake_api import FakeMessagesAPI
 from ..testing.scripted_manager import manager_script
-from . import cli, git, make_sample_repo, say, watch_loop
+from . import cli, git, sample_repository, say, watch_loop
 from .agents import _pointed_at
 
 LABEL = "[scripted manager]"
@@ -69,12 +66,7 @@ def issue() -> tuple[str, str]:
 
 def run_manager_demo(*, keep: bool = False) -> int:
     print(BANNER, flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="loopwright-manager-demo-"))
-    root = workdir / "greeter"
-    say(f"a sample repository at {root}")
-    try:
-        make_sample_repo(root)
-        cli(root, "init")
+    with sample_repository("loopwright-manager-demo-", keep=keep) as root:
         project = Project(root)
         config = load(project.config_path)
         config.manager.agent = "claude"
@@ -100,11 +92,6 @@ def run_manager_demo(*, keep: bool = False) -> int:
         say("What landed on main (`git log --oneline`):")
         print(git(root, "log", "--oneline"), flush=True)
         return 0 if ok else 1
-    finally:
-        if keep:
-            say(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _is_manager(r: ev.Record) -> bool:
