@@ -7,10 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from test_claude_code_worker import main_loop, needs_cli
+from test_claude_code_worker import (
+    claude_code_project,
+    main_loop,
+    needs_cli,
+    point_claude_code_at,
+)
 
 from helpers.git import MakeRepo
-from helpers.loop import Running, configure, init
+from helpers.loop import Running
 from loopwright import events as ev
 from loopwright.state import SessionState
 from loopwright.testing.fake_api import FakeMessagesAPI, Script
@@ -23,18 +28,9 @@ NOTE = "Use the word howdy, not hello."
 async def test_claude_code_takes_a_steering_note_in_the_prompt_of_its_next_start(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    root = make_repo({"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"})
-    project = init(root)
-    configure(project, '[manager]\ndefault_backend = "claude-code"\n'
-                       '[agent]\nmodel = "claude-sonnet-4-5"\n'
-                       "[parallel]\npredict_conflicts = false\n")
-    home = tmp_path / "home"
-    home.mkdir()
+    project = claude_code_project(make_repo)
     with FakeMessagesAPI(Script([main_loop] * 80), strict_roles=False) as api:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
-        monkeypatch.setenv("HOME", str(home))
-        monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        point_claude_code_at(api, monkeypatch, tmp_path / "home")
         async with Running(project) as run:
             run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
             st = await run.until(lambda st: any(d.open for d in st.decisions.values()),

@@ -11,6 +11,7 @@ import pytest
 
 from helpers.git import MakeRepo
 from helpers.loop import Running, configure, init
+from loopwright.project import Project
 from loopwright.state import SessionState
 from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
 from loopwright.workers.claude_code import quiet, summarize
@@ -61,22 +62,31 @@ def main_loop(request: dict[str, Any]) -> Turn:
     return Turn.text("Wrote hello.txt with a greeting.")
 
 
+def claude_code_project(make_repo: MakeRepo) -> Project:
+    """A repository whose sessions go to Claude Code on the model the fake answers as."""
+    project = init(make_repo({"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"}))
+    configure(project, '[manager]\ndefault_backend = "claude-code"\n'
+                       '[agent]\nmodel = "claude-sonnet-4-5"\n'
+                       "[parallel]\npredict_conflicts = false\n")
+    return project
+
+
+def point_claude_code_at(api: FakeMessagesAPI, monkeypatch: pytest.MonkeyPatch,
+                         home: Path) -> None:
+    """The CLI talks to `api`, with its own settings kept in `home`, and nothing else."""
+    home.mkdir()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+
 @needs_cli
 async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    root = make_repo({"README.md": "# x\n", "Makefile": "test:\n\t@echo ok\n"})
-    project = init(root)
-    configure(project, '[manager]\ndefault_backend = "claude-code"\n'
-                       '[agent]\nmodel = "claude-sonnet-4-5"\n'
-                       "[parallel]\npredict_conflicts = false\n")
-    home = tmp_path / "home"
-    home.mkdir()
+    project = claude_code_project(make_repo)
     with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
-        monkeypatch.setenv("HOME", str(home))  # Claude Code's own settings stay in here
-        monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        point_claude_code_at(api, monkeypatch, tmp_path / "home")
         async with Running(project) as run:
             run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
             st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
@@ -88,6 +98,6 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
             st = await run.until(lambda st: any(s.state == S.LANDED
                                                 for s in st.sessions.values()), timeout=90)
     [s] = st.sessions.values()
-    assert (root / "hello.txt").read_text() == "hello\n"
+    assert (project.root / "hello.txt").read_text() == "hello\n"
     assert s.summary == "Wrote hello.txt with a greeting."
     assert api.errors == []
