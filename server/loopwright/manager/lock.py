@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
+
+# `holder_pid` probes with a shared lock for a few microseconds; an editor or CLI probing
+# just as a manager starts would otherwise turn that start away.
+PROBE_GRACE_SECONDS = 0.5
 
 
 class AlreadyRunning(Exception):
@@ -29,11 +34,16 @@ class ManagerLock:
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise AlreadyRunning(holder_pid(self.path), self.path) from None
+        deadline = time.monotonic() + PROBE_GRACE_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise AlreadyRunning(holder_pid(self.path), self.path) from None
+                time.sleep(0.005)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
