@@ -64,6 +64,7 @@ __all__ = [  # the lifecycles are named here too: the state is where readers loo
     "fold",
     "illegal",
     "note_for_worker",
+    "park",
     "refused",
     "unpark",
 ]
@@ -195,26 +196,27 @@ class RefusedFile(msgspec.Struct, kw_only=True):
 
 
 class Past(msgspec.Struct, kw_only=True):
-    """The history part of a state (store_snapshot.py): tasks, sessions and decisions
-    that ended a while ago and wait on nobody, with the order of every key of the state
-    when they were parked (so the dicts read back in the order the fold made them)."""
+    """A piece of the history part of a state (store_snapshot.py): tasks, sessions and
+    decisions that ended a while ago and wait on nobody."""
 
     tasks: dict[str, Task] = msgspec.field(default_factory=dict)
     sessions: dict[str, Session] = msgspec.field(default_factory=dict)
     decisions: dict[str, Decision] = msgspec.field(default_factory=dict)
-    task_order: list[str] = msgspec.field(default_factory=list)
-    session_order: list[str] = msgspec.field(default_factory=list)
-    decision_order: list[str] = msgspec.field(default_factory=list)
 
 
 class Parked(msgspec.Struct, kw_only=True):
-    """A `Past` still encoded, and the ids it holds: decoded only when something asks for
-    history, or when a record reaches one of those ids (`unpark`)."""
+    """The history part still encoded, one `Past` per split that parked something, the
+    ids they hold, and the order of every key of the state at the last split (so the
+    dicts read back in the order the fold made them): decoded only when something asks
+    for history, or when a record reaches one of those ids (`unpark`)."""
 
-    body: bytes
+    bodies: list[bytes]
     tasks: frozenset[str]
     sessions: frozenset[str]
     decisions: frozenset[str]
+    task_order: list[str] = msgspec.field(default_factory=list)
+    session_order: list[str] = msgspec.field(default_factory=list)
+    decision_order: list[str] = msgspec.field(default_factory=list)
 
     def holds(self, key: str) -> bool:
         return key in self.sessions or key in self.tasks or key in self.decisions
@@ -239,8 +241,12 @@ class State(msgspec.Struct, kw_only=True):
     # state (the whole log's, even while the history part is parked).
     unended: dict[str, None] = msgspec.field(default_factory=dict)
     session_counts: dict[SessionState, int] = msgspec.field(default_factory=dict)
-    # The history part while it is still encoded (a front end that asked only for the
-    # live part); None once decoded, and always in the manager's state.
+    # Every session name and every task origin ever (history included): what a new
+    # session's name must differ from, what the intake and GitHub have already filed.
+    session_names: dict[str, None] = msgspec.field(default_factory=dict)
+    origins: dict[str, None] = msgspec.field(default_factory=dict)
+    # The history part while it is still encoded (front ends that show what is current,
+    # and the manager: state_parts.py); None once decoded.
     parked: Parked | None = None
 
     def open_decisions(self, session_id: str) -> list[Decision]:
@@ -248,6 +254,11 @@ class State(msgspec.Struct, kw_only=True):
 
     def count(self, *states: SessionState) -> int:
         return sum(self.session_counts.get(state, 0) for state in states)
+
+    def has_task(self, task_id: str) -> bool:
+        """Whether the log filed `task_id`, in the live part or the parked history."""
+        return task_id in self.tasks or (self.parked is not None
+                                         and task_id in self.parked.tasks)
 
     def live_sessions(self) -> list[Session]:
         """The sessions not ended yet, in the order they were queued."""
@@ -365,14 +376,30 @@ def apply(st: State, record: ev.Record) -> None:
 def unpark(st: State) -> State:
     """Decode the history part into the state's dicts, in the order the fold made
     them: the state is then what a fold of the whole log makes."""
-    if st.parked is None:
+    parked = st.parked
+    if parked is None:
         return st
-    past = _past_decoder.decode(st.parked.body)
-    st.tasks = _merged(past.task_order, past.tasks, st.tasks)
-    st.sessions = _merged(past.session_order, past.sessions, st.sessions)
-    st.decisions = _merged(past.decision_order, past.decisions, st.decisions)
+    past = Past()
+    for body in parked.bodies:
+        piece = _past_decoder.decode(body)
+        past.tasks.update(piece.tasks)
+        past.sessions.update(piece.sessions)
+        past.decisions.update(piece.decisions)
+    st.tasks = _merged(parked.task_order, past.tasks, st.tasks)
+    st.sessions = _merged(parked.session_order, past.sessions, st.sessions)
+    st.decisions = _merged(parked.decision_order, past.decisions, st.decisions)
     st.parked = None
     return st
+
+
+def park(st: State, parted: State) -> None:
+    """Take `parted` (`state_parts.split(st)`: the same state, what ended long ago
+    encoded apart) as `st`'s own, so a long-lived holder keeps only the live part."""
+    if parted is st:
+        return
+    assert parted.last_seq == st.last_seq, "a split of another state"
+    st.tasks, st.sessions, st.decisions = parted.tasks, parted.sessions, parted.decisions
+    st.parked = parted.parked
 
 
 def _merged(order: list[str], past: dict[str, Any], live: dict[str, Any]
@@ -409,6 +436,8 @@ def _task_filed(st: State, e: ev.TaskFiled, at: float) -> None:
         task_id=e.task_id, title=e.title, body=e.body, source=e.source, labels=e.labels,
         priority=e.priority, backend=e.backend, origin=e.origin, filed_at=at,
     )
+    if e.origin:
+        st.origins[e.origin] = None
     if e.source == "inbox":  # origin `name#digest`: the same file, fixed, became a task
         st.refused_files.pop(e.origin.rpartition("#")[0], None)
 
@@ -460,6 +489,7 @@ def _session_queued(st: State, e: ev.SessionQueued, at: float) -> None:
         st.unended = {k: None for k in st.sessions if k in st.unended or k == e.session_id}
     else:
         st.unended[e.session_id] = None
+    st.session_names[e.name] = None
     st.sessions[e.session_id] = Session(
         session_id=e.session_id, task_id=e.task_id, name=e.name, branch=e.branch,
         backend=e.backend, attempt=e.attempt, instruction=e.note, queued_at=at, changed_at=at,

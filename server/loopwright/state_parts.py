@@ -14,6 +14,8 @@ Nothing here changes a state: `split` returns a new one to encode.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
 from .lifecycle import SessionState, TaskVerdict
@@ -49,36 +51,53 @@ def _live(s: Session, cutoff: float) -> bool:
 
 
 def split(st: State, recent: float = RECENT_SECONDS) -> State:
-    """`st` with its history part parked (encoded apart), ready to encode; `st` itself
-    is left alone. A state whose history part is still parked is returned as it is: what
-    ended since it was read stays in its live part until a full state is saved."""
-    if st.parked is not None:
-        return st
+    """`st` with what is history now parked (encoded apart), ready to encode or for its
+    holder to take (`state.park`); `st` itself is left alone. A state already parked
+    keeps its history part as it is and parks a new piece beside it: what ended since
+    it was read, so a manager that runs for months keeps only the live part."""
     cutoff = st.last_at - recent
     asked = {st.decisions[d].task_id for d in st.open_by_session.get("", ())}
     tasks = {tid for tid, t in st.tasks.items()
              if tid not in asked and _past_task(st, t, cutoff)}
     sessions = {sid for sid, s in st.sessions.items()
-                if s.task_id in tasks or (s.task_id not in st.tasks and not _live(s, cutoff)
+                if s.task_id in tasks or (s.task_id not in st.tasks and _settled(s, cutoff)
                                           and sid not in st.open_by_session)}
     decisions = {did for did, d in st.decisions.items() if _past_decision(d, tasks, sessions)}
     if not tasks and not sessions and not decisions:
         return st
-    past = Past(
-        tasks={k: st.tasks[k] for k in tasks},
-        sessions={k: st.sessions[k] for k in sessions},
-        decisions={k: st.decisions[k] for k in decisions},
+    past = Past(tasks={k: st.tasks[k] for k in tasks},
+                sessions={k: st.sessions[k] for k in sessions},
+                decisions={k: st.decisions[k] for k in decisions})
+    old = st.parked
+    parked = Parked(
+        bodies=[_encoder.encode(past)], tasks=frozenset(tasks),
+        sessions=frozenset(sessions), decisions=frozenset(decisions),
         task_order=list(st.tasks), session_order=list(st.sessions),
         decision_order=list(st.decisions),
     )
+    if old is not None:  # every key parked before comes first: the fold made it earlier
+        parked = Parked(
+            bodies=[*old.bodies, *parked.bodies], tasks=old.tasks | parked.tasks,
+            sessions=old.sessions | parked.sessions,
+            decisions=old.decisions | parked.decisions,
+            task_order=_after(old.task_order, st.tasks),
+            session_order=_after(old.session_order, st.sessions),
+            decision_order=_after(old.decision_order, st.decisions),
+        )
     return msgspec.structs.replace(
         st,
         tasks={k: v for k, v in st.tasks.items() if k not in tasks},
         sessions={k: v for k, v in st.sessions.items() if k not in sessions},
         decisions={k: v for k, v in st.decisions.items() if k not in decisions},
-        parked=Parked(body=_encoder.encode(past), tasks=frozenset(tasks),
-                      sessions=frozenset(sessions), decisions=frozenset(decisions)),
+        parked=parked,
     )
+
+
+def _after(order: list[str], live: Mapping[str, object]) -> list[str]:
+    """The fold's order of every key: those of the last split, then the live part's new
+    ones (no key is ever removed, so a key not in `order` was made after all of them)."""
+    known = set(order)
+    return [*order, *(k for k in live if k not in known)]
 
 
 def _past_task(st: State, t: Task, cutoff: float) -> bool:
@@ -90,9 +109,35 @@ def _past_task(st: State, t: Task, cutoff: float) -> bool:
         return t.verdict == TaskVerdict.CANCELLED and t.filed_at < cutoff
     for sid in t.sessions:
         s = st.sessions.get(sid)
-        if s is None or _live(s, cutoff) or sid in st.open_by_session:
+        if s is None or not _settled(s, cutoff) or sid in st.open_by_session:
             return False
+        if s.state == SessionState.LANDED and any(
+                not st.has_task(follow_up_id(d)) for d in s.unheeded):
+            return False  # an answer that came too late has no follow-up task yet
     return True
+
+
+def follow_up_id(decision_id: str) -> str:
+    """The task filed to follow an answer that came after its change landed."""
+    return "t-" + decision_id.removeprefix("d-")
+
+
+def _settled(s: Session, cutoff: float) -> bool:
+    """Ended before `cutoff`, and nothing is left for the manager to do about it (what
+    its restart would take up again): no worktree to remove, no port held, no preview
+    still recorded as running."""
+    if _live(s, cutoff):
+        return False
+    if s.state in _REMOVES_WORKTREE and s.worktree and not s.worktree_removed:
+        return False
+    env = s.environment
+    if env.ports and not env.released:
+        return False
+    return env.preview is None or env.preview.status not in ("starting", "ready")
+
+
+_REMOVES_WORKTREE = frozenset({SessionState.LANDED, SessionState.REJECTED,
+                               SessionState.NO_CHANGE})
 
 
 def _past_decision(d: Decision, tasks: set[str], sessions: set[str]) -> bool:

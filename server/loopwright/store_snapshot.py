@@ -31,7 +31,7 @@ import msgspec
 
 from . import __version__, state_parts
 from . import state as state_mod
-from .state import State, apply, unpark
+from .state import State, apply, park, unpark
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,8 @@ def save(store: Store, state: State) -> None:
 class Checkpoints:
     """The manager's side: after each batch it folded, say whether a snapshot is due
     (every `every` records); the caller encodes it on its loop (the state is its own)
-    and writes it off the loop."""
+    and writes it off the loop. What the snapshot parks, the caller's state parks too
+    (`state.park`): a manager that runs for months holds the live part only."""
 
     def __init__(self, saved_seq: int, every: int = EVERY) -> None:
         self.saved_seq, self.every = saved_seq, every
@@ -152,4 +153,6 @@ class Checkpoints:
         if state.last_seq - self.saved_seq < self.every:
             return None
         self.saved_seq = state.last_seq
-        return encode(state)
+        parted = state_parts.split(state)
+        park(state, parted)
+        return _encoder.encode(parted)

@@ -39,7 +39,7 @@ def life(n: int, ending: str) -> list[ev.Event]:
     `asked`: triage asks the human about it)."""
     tid, sid, did = f"t-{n}", f"s-{n}", f"d-{n}"
     filed: list[ev.Event] = [ev.TaskFiled(task_id=tid, title=f"task {n}", body="",
-                                          source="cli")]
+                                          source="inbox", origin=f"task-{n}.md#{n:04x}")]
     if ending == "declined":
         return [*filed, ev.TaskDeclined(task_id=tid, reason="off topic")]
     if ending == "cancelled":
@@ -71,7 +71,8 @@ def life(n: int, ending: str) -> list[ev.Event]:
             ev.ReviewPrepared(session_id=sid, head_commit="b" * 40, base_commit="a" * 40,
                               files=("a.py",), hunks=(), added=1, removed=0),
             ev.GateDecided(session_id=sid, auto_land=True, reasons=()),
-            ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40)]
+            ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40),
+            ev.WorktreeRemoved(session_id=sid, path=f"/w/{sid}")]  # as landing does
 
 
 step = st.one_of(
@@ -115,6 +116,10 @@ def test_the_live_part_then_the_tail_is_the_whole_logs_fold(
             run(before)
             snap.save(store, fold(store.read_after(0)))
             run(after)
+            # a manager holds the live part, and at its checkpoint parks what ended since
+            held = snap.load(store, history=False)
+            if (body := snap.Checkpoints(saved_seq=0, every=1).due(held)) is not None:
+                store.write_snapshot(snap.fold_version(), held.last_seq, body)
             for index, draw in reaching:  # late records, maybe about parked tasks
                 if n:
                     store.append(late(index % n, draw))
@@ -124,19 +129,23 @@ def test_the_live_part_then_the_tail_is_the_whole_logs_fold(
                                            if not s.terminal]
             assert {k: v for k, v in whole.session_counts.items() if v} == dict(
                 Counter(s.state for s in whole.sessions.values()))
+            assert set(whole.session_names) == {s.name for s in whole.sessions.values()}
+            assert set(whole.origins) == {t.origin for t in whole.tasks.values() if t.origin}
             live = snap.load(store, history=False)
+            snap.catch_up(store, held)
             # the live part shows every live session, whatever was parked
             assert {k for k, s in whole.sessions.items() if not s.terminal} <= set(live.sessions)
             assert {k for k, d in whole.decisions.items() if d.open} <= set(live.decisions)
             if live.parked is not None:
                 assert live.parked.sessions.isdisjoint(live.sessions)
             unpark(live)
+            unpark(held)
             full = snap.load(store)
         finally:
             store.close()
-    assert order(live) == order(whole) == order(full)
+    assert order(live) == order(whole) == order(full) == order(held)
     expected = as_fields(whole)
-    for got in (as_fields(live), as_fields(full)):
+    for got in (as_fields(live), as_fields(full), as_fields(held)):
         assert got.keys() == expected.keys()
         for field in expected:  # one field at a time, so a failure names it
             assert got[field] == expected[field], field

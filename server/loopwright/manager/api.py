@@ -313,7 +313,7 @@ class FrontEndApi:
         from ..workspace import worktrees  # git: only the commands that use it
 
         removed = []
-        for s in list(self.refresh().sessions.values()):
+        for s in list(self.history().sessions.values()):  # long ended ones too
             if s.terminal and s.worktree and not s.worktree_removed:
                 worktrees.remove_worktree(self.project.root, Path(s.worktree),
                                           delete_branch=False, branch=s.branch)

@@ -19,6 +19,7 @@ from ..core.commands import CommandResult
 from ..core.keys import EffectKey
 from ..review import gate
 from ..state import LIVE, Checks, SessionState, State
+from ..state_parts import follow_up_id
 from . import delegation, environment_decide
 from .effects import (
     AdvanceTarget,
@@ -197,8 +198,8 @@ def follow_ups(state: State, session_id: str,
     filed: list[ev.Event] = []
     for did in s.unheeded if decision_ids is None else decision_ids:
         d = state.decisions[did]
-        task_id = "t-" + did.removeprefix("d-")  # one per answer, found again on replay
-        if task_id in state.tasks:
+        task_id = follow_up_id(did)  # one per answer, found again on replay
+        if state.has_task(task_id):
             continue
         filed.append(ev.TaskFiled(
             task_id=task_id, title=f"Follow the answer to: {d.question}"[:120],

@@ -46,8 +46,9 @@ class Intake:
         self._pending = 0
         self._watcher: inbox_dir.InboxWatcher | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopwright-intake")
-        # Origins (`name#digest`) already filed: found once, not by a scan per file.
-        self._filed = {t.origin for t in rt.state.tasks.values() if t.source == "inbox"}
+        # Origins (`name#digest`) filed since it started, not folded yet; those folded
+        # are the fold's index (`State.origins`: no other source's origin has this form).
+        self._filed: set[str] = set()
 
     def start(self, *, watch: bool) -> None:
         inbox = self._rt.project.inbox
@@ -115,7 +116,7 @@ class Intake:
                                            f"{storable(str(e))[:200]}); please report this")
             return
         origin = f"{name}#{digest}"
-        if origin not in self._filed:
+        if origin not in self._filed and origin not in rt.state.origins:
             self._filed.add(origin)
             rt.append(ev.TaskFiled(
                 task_id=new_id("t"), title=parsed.title, body=parsed.body, source="inbox",

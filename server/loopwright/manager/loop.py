@@ -114,7 +114,9 @@ class Manager:
             lock.release()
 
     async def _run(self, store: Store) -> None:
-        state = store_snapshot.load(store)  # the last snapshot and what came after it
+        # The last snapshot and what came after it; its history part stays encoded (the
+        # manager reads the fold's indices, not the history: state_parts.py).
+        state = store_snapshot.load(store, history=False)
         snapshots = store_snapshot.Checkpoints(state.last_seq)
         self._rt = rt = Runtime(self.project, self._config, store, state)
         rt.append(ev.ManagerStarted(pid=os.getpid(), host=socket.gethostname(),
@@ -272,7 +274,7 @@ class Manager:
         rt = self._rt
         assert rt is not None
         task = rt.state.tasks[effect.task_id]
-        name = unique_name(slug(task.title), (s.name for s in rt.state.sessions.values()))
+        name = unique_name(slug(task.title), rt.state.session_names)
         suffix = f"-{effect.attempt}" if effect.attempt > 1 else ""
         rt.append(ev.SessionQueued(
             session_id=new_id("s"), task_id=task.task_id, name=name,

@@ -45,6 +45,9 @@ def overview(st: State) -> str:
             lines.append(f"- {s.session_id} {s.name} [{s.state}, {s.health}] task "
                          f"{s.task_id}: {s.last_message[:120]}")
     ended = sum(1 for s in st.sessions.values() if s.terminal)
+    if st.parked is not None:  # history, still encoded: counted, not decoded
+        ended += len(st.parked.sessions)
+        lines.append(f"({len(st.parked.tasks)} task(s) done more than a day ago not shown)")
     lines.append(f"({ended} ended session(s) not shown)")
     lines.append("Open questions:")
     for d in st.decisions.values():

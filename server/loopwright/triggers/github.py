@@ -137,8 +137,7 @@ class GitHubSync:
         if label not in {lb["name"] for lb in issue.get("labels", [])}:
             return False
         origin = origin_of(self.repo, issue["number"])
-        if origin in self._filed or any(t.origin == origin
-                                        for t in self.rt.state.tasks.values()):
+        if origin in self._filed or origin in self.rt.state.origins:
             return False
         self._filed.add(origin)
         self.rt.append(issue_task(issue, self.repo))
