@@ -24,7 +24,14 @@ from ..store import Store
 from ..views import overview as views
 from . import delegation as tree
 from . import show
-from .common import CliError, OpenApi, clock, open_api, print_json, project_of
+from .common import (
+    CliError,
+    OpenApi,
+    clock,
+    print_json,
+    project_of,
+    set_up_project,
+)
 
 if TYPE_CHECKING:  # `run` loads the manager; the other commands never need it
     from ..manager.loop import Manager
@@ -38,13 +45,11 @@ def shown(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..manager.loop import Manager
-    from ..triggers.webhook import WebhookError
     from ..workspace import repo as repo_mod
     from . import web
 
-    api = open_api(args, history=False)  # the project and its config: the manager reads
-    project, config = api.project, api.config  # the state itself
-    api.close()
+    project = set_up_project(args)  # the manager reads the state itself
+    config = config_mod.load(project.config_path)
     if not repo_mod.has_commits(project.root):
         raise CliError("the repository has no commits yet: commit something first, so "
                        "sessions have a base to branch from")
@@ -52,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
     if pid:
         raise AlreadyRunning(pid, project.lock_path)
     webhook = getattr(args, "webhook", "") or ""
+    webhook_errors: tuple[type[Exception], ...] = ()  # HTTP serving: only for a webhook
     if webhook:
+        from ..triggers.webhook import WebhookError
+
         _check_webhook(config, webhook)
+        webhook_errors = (WebhookError,)
     page = web.start_page(project, config, args.web, remote=args.web_remote)
     manager = Manager(project, config, once=args.once, webhook=webhook)
     printer = _Printer(project, manager)
@@ -62,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(_run_with_printer(manager, printer))
-        except WebhookError as e:
+        except webhook_errors as e:
             raise CliError(str(e)) from None
         finally:
             if page is not None:

@@ -22,11 +22,17 @@ def project_of(args: argparse.Namespace) -> Project:
 
 def open_api(args: argparse.Namespace, *, history: bool = True) -> FrontEndApi:
     """`history=False`: for a command that shows only what is current."""
+    return FrontEndApi.open(set_up_project(args), history=history)
+
+
+def set_up_project(args: argparse.Namespace) -> Project:
+    """The project, set up, its log folded once by this code (not read into a state:
+    `run` leaves that to the manager)."""
     project = project_of(args)
     if not project.dot.exists():
         raise CliError(f"Loopwright is not set up in {project.root}: run `loopwright init`")
     _first_fold(project)
-    return FrontEndApi.open(project, history=history)
+    return project
 
 
 def _first_fold(project: Project) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..config import Config, served_url
 from ..project import Project
 from ..web import access, qr
-from ..web.server import WebError, WebServer, page_link, resolve_address
 from .common import CliError, open_api
+
+if TYPE_CHECKING:  # HTTP serving: imported when a page is served
+    from ..web.server import WebServer
 
 
 def start_page(project: Project, config: Config, flag: str, *, remote: bool
@@ -21,6 +24,8 @@ def start_page(project: Project, config: Config, flag: str, *, remote: bool
         # `[web] address` and another process (the editor's `serve`, a `run`) has it
         print(f"web page: served already at {elsewhere}", file=sys.stderr)
         return None
+    from ..web.server import WebError, WebServer, resolve_address
+
     try:
         server = WebServer(project, config, resolve_address(config, flag, allow_remote=remote))
         server.start()
@@ -41,6 +46,8 @@ def url(args: argparse.Namespace) -> int:
     api = open_api(args)
     project, config = api.project, api.config
     api.close()
+    from ..web.server import page_link
+
     link = page_link(project, config)
     if not args.no_qr:
         sys.stdout.write(qr.terminal(link.url))

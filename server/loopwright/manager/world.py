@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.keys import EffectKey
 from ..core.schedule import Every, parse_schedule
@@ -19,9 +19,11 @@ from ..runtime import Runtime
 from ..triggers import build, timers
 from ..triggers.github import GitHubSync
 from ..triggers.github_api import GitHubClient, GitHubError, find_token
-from ..triggers.webhook import WebhookServer, parse_address
 from . import parallel, pull_request
 from .effects import BringUpToDate, CheckBuild, WriteIssueStatuses
+
+if TYPE_CHECKING:  # HTTP serving is imported only when `--webhook` asks for it
+    from ..triggers.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 Spawn = Callable[[EffectKey, Coroutine[Any, Any, None]], None]
@@ -165,6 +167,8 @@ class WorldTriggers:
             log.warning("GitHub: %s", e)
 
     def _start_webhook(self) -> None:
+        from ..triggers.webhook import WebhookServer, parse_address
+
         host, port = parse_address(self._webhook_address)
         cfg = self._rt.config.webhook
         secret = os.environ.get(cfg.secret_env, "").encode()

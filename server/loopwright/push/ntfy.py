@@ -5,9 +5,10 @@ answered, or why there was no answer; nothing here raises or retries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
+if TYPE_CHECKING:  # a client exists only once push is on: it imported httpx2
+    import httpx2
 
 CHANNEL = "ntfy"
 
@@ -24,6 +25,8 @@ class Outcome:
 
 async def publish(client: httpx2.AsyncClient, url: str, body: dict[str, Any], token: str,
                   timeout: float) -> Outcome:
+    import httpx2
+
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         r = await client.post(url.rstrip("/") + "/", json=body, headers=headers,

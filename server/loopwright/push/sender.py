@@ -19,9 +19,7 @@ import importlib
 import logging
 import os
 from collections.abc import Callable, Coroutine
-from typing import Any
-
-import httpx2
+from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from ..config import PushConfig
@@ -30,6 +28,9 @@ from ..core.keys import EffectKey
 from ..runtime import Runtime
 from . import message, ntfy, plan
 from .sign import Signer
+
+if TYPE_CHECKING:  # imported with the first client: push may be off
+    import httpx2
 
 log = logging.getLogger(__name__)
 Spawn = Callable[[EffectKey, Coroutine[Any, Any, None]], None]
@@ -203,4 +204,6 @@ class Pusher:
 
 
 def _new_client() -> httpx2.AsyncClient:
+    import httpx2
+
     return httpx2.AsyncClient(follow_redirects=False)
