@@ -1,7 +1,8 @@
 """Intake: inbox files become tasks; files that cannot be read are refused and kept.
 
 The watchdog thread hands paths over with `call_soon_threadsafe`; one owned task reads
-them in order. A task is appended before its file is archived, and a file whose content
+them in order, what arrived together as one batch (one transaction for its tasks). A
+task is appended before its file is archived, and a file whose content
 was already filed (the manager died between the two) is archived without filing again.
 Intake's file work runs on a thread of its own, never queued behind the git work of
 starting sessions (1,000 files dropped at once are tasks in seconds, bench/intake_burst.py).
@@ -36,6 +37,7 @@ from ..triggers.inbox_file import (
 log = logging.getLogger(__name__)
 Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
 T = TypeVar("T")
+BATCH = 200  # files read, filed in one transaction and archived at once
 
 
 class Intake:
@@ -85,48 +87,53 @@ class Intake:
 
     async def _consume(self) -> None:
         while True:
-            path = await self._queue.get()
+            paths = [await self._queue.get()]
+            while len(paths) < BATCH and not self._queue.empty():
+                paths.append(self._queue.get_nowait())
             try:
-                await self._file(path)
+                await self._file_all(list(dict.fromkeys(paths)))  # (offered twice: once)
             except Exception:
-                log.exception("intake of %s failed", path)
+                log.exception("intake of %d file(s) failed", len(paths))
             finally:
-                self._pending -= 1
+                self._pending -= len(paths)
 
-    async def _file(self, path: Path) -> None:
-        """File one inbox file as a task, or refuse it; either way it leaves the inbox.
-        File I/O runs in a thread; the log and the state are touched only on the loop.
-        Whatever a file holds, it ends as a task or a refusal: an unexpected error
-        while reading it is a refusal too, never a file retried at every start."""
+    async def _file_all(self, paths: list[Path]) -> None:
+        """File each inbox file as a task, or refuse it; either way it leaves the inbox.
+        What arrived together is read in one go on intake's thread, its tasks appended
+        in one transaction, then archived: a burst costs a commit per batch, not per
+        file. The log and the state are touched only on the loop. Whatever a file
+        holds, it ends as a task or a refusal: an unexpected error while reading it is
+        a refusal too, never a file retried at every start."""
         rt = self._rt
-        archive = rt.project.archive
-        name = file_name(path.name)
-        if not await self._io(os.path.lexists, path):  # (a symlink loop does)
-            return
-        try:
-            parsed, digest = await self._io(_read, path, rt.config.intake.max_file_bytes)
-        except FileNotFoundError:
-            return  # gone before we read it: nothing to file or keep
-        except IntakeError as e:
-            await self._refuse(path, name, str(e))
-            return
-        except Exception as e:  # a file must not stop intake
-            log.exception("intake of %s failed", name)
-            await self._refuse(path, name, f"{name}: could not be read ({type(e).__name__}: "
-                                           f"{storable(str(e))[:200]}); please report this")
-            return
-        origin = f"{name}#{digest}"
-        if origin not in self._filed and origin not in rt.state.origins:
-            self._filed.add(origin)
-            rt.append(ev.TaskFiled(
-                task_id=new_id("t"), title=parsed.title, body=parsed.body, source="inbox",
-                labels=parsed.labels, priority=parsed.priority, backend=parsed.backend,
-                origin=origin,
-            ))
-        try:
-            await self._io(inbox_dir.archive, path, archive, refused=False)
-        except OSError:  # filed: the digest keeps it from being filed twice
-            log.exception("could not archive %s; it stays in the inbox", name)
+        read = await self._io(_read_all, paths, rt.config.intake.max_file_bytes)
+        filed: list[ev.Event] = []
+        done: list[Path] = []
+        for path, got in zip(paths, read, strict=True):
+            name = file_name(path.name)
+            if got is None:  # gone before we read it (or a symlink loop): nothing to do
+                continue
+            if isinstance(got, IntakeError):
+                await self._refuse(path, name, str(got))
+                continue
+            if isinstance(got, Exception):  # a file must not stop intake
+                log.error("intake of %s failed", name, exc_info=got)
+                await self._refuse(path, name, f"{name}: could not be read ({type(got).__name__}"
+                                               f": {storable(str(got))[:200]}); please report this")
+                continue
+            parsed, digest = got
+            origin = f"{name}#{digest}"
+            if origin not in self._filed and origin not in rt.state.origins:
+                self._filed.add(origin)
+                filed.append(ev.TaskFiled(
+                    task_id=new_id("t"), title=parsed.title, body=parsed.body,
+                    source="inbox", labels=parsed.labels, priority=parsed.priority,
+                    backend=parsed.backend, origin=origin,
+                ))
+            done.append(path)
+        if filed:
+            rt.append(*filed)
+        if done:  # filed: the digest keeps a file that stays from being filed twice
+            await self._io(_archive_all, done, rt.project.archive)
 
     async def _refuse(self, path: Path, name: str, error: str) -> None:
         try:
@@ -145,3 +152,27 @@ def _read(path: Path, max_bytes: int) -> tuple[ParsedTask, str]:
     data = read_task_bytes(path, max_bytes)
     parsed = parse_task_file(data, path.name, max_bytes=max_bytes, unknown_backend=unknown_worker)
     return parsed, hashlib.sha256(data).hexdigest()[:16]
+
+
+Read = tuple[ParsedTask, str] | Exception | None
+
+
+def _read_all(paths: list[Path], max_bytes: int) -> list[Read]:
+    """Each file's task and digest, or why it cannot be one; None: it is gone."""
+    out: list[Read] = []
+    for path in paths:
+        try:
+            out.append(_read(path, max_bytes) if os.path.lexists(path) else None)
+        except FileNotFoundError:
+            out.append(None)
+        except Exception as e:  # noqa: BLE001 - handed back: the caller refuses the file
+            out.append(e)
+    return out
+
+
+def _archive_all(paths: list[Path], archive: Path) -> None:
+    for path in paths:
+        try:
+            inbox_dir.archive(path, archive, refused=False)
+        except OSError:
+            log.exception("could not archive %s; it stays in the inbox", file_name(path.name))
