@@ -13,8 +13,9 @@ drivers the repository's config defines (a worker could select them from
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +108,12 @@ def _admin_dir(common: Path, work: Path) -> Path | None:
     admin = common / "worktrees"
     wanted = str(work / ".git")
     first = admin / work.name  # git names it after the folder, unless that was taken
-    candidates = [first, *sorted(p for p in _children(admin) if p != first)]
-    for candidate in candidates:
+    # the others are listed only when that one is not it: with 1,000 worktrees, a
+    # listing per git call made every sweep over them quadratic
+    def others() -> Iterator[Path]:
+        yield from (p for p in sorted(_children(admin)) if p != first)
+
+    for candidate in itertools.chain((first,), others()):
         try:
             named = (candidate / "gitdir").read_text(encoding="utf-8").strip()
         except OSError:
