@@ -13,8 +13,10 @@ Every few seconds the changed files of live sessions are compared; two sessions 
 share files are a likely conflict (`ConflictPredicted`), and git's merge of their work as
 it stands says whether it is a textual one. A session's worktree is looked at again
 only when the log says its worker did something since the last look (a step, a model
-turn, a commit, a move); every `FULL_EVERY` rounds all are, in case a worker changed
-files without a word. Sharing is found through an index of paths, not pair by pair.
+turn, a commit, a move); besides, each round looks at the worktrees looked at longest
+ago, in case a worker changed files without a word: each within `FULL_EVERY` rounds,
+but no more than `QUIET_LOOKS` a round (with 1,000 sessions, each within 50 rounds).
+Sharing is found through an index of paths, not pair by pair.
 Landings themselves go one at a time (the manager's landing lock), each re-checked on the
 merged result: that is the merge queue.
 """
@@ -40,7 +42,8 @@ TRIED = frozenset({S.CHECKING, S.REVIEWING, S.AWAITING_APPROVAL})
 COMPARED = MOVABLE | TRIED
 
 
-FULL_EVERY = 10  # rounds between looks at every worktree, acted or not
+FULL_EVERY = 10  # rounds within which every worktree is looked at, acted or not...
+QUIET_LOOKS = 20  # ...but no more than this many unprompted looks a round
 
 
 def overlaps(changes: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -64,11 +67,24 @@ def _acted(s: Session) -> tuple[object, ...]:
 
 
 class Looks:
-    """The changed paths of each live session as last looked at, and when."""
+    """The changed paths of each live session as last looked at, and what its worker
+    had done then; the oldest look first."""
 
     def __init__(self) -> None:
         self.paths: dict[str, tuple[tuple[object, ...], set[str]]] = {}
-        self.rounds = 0
+
+    def looked(self, session_id: str, stamp: tuple[object, ...], paths: set[str]) -> None:
+        self.paths.pop(session_id, None)  # to the end: the newest look
+        self.paths[session_id] = (stamp, paths)
+
+    def unprompted(self, live: list[Session]) -> set[str]:
+        """The sessions whose worktree is looked at this round although their worker
+        did nothing: the longest unlooked at, a tenth of them (so each within
+        `FULL_EVERY` rounds), at most `QUIET_LOOKS` (a thousand sleeping sessions cost
+        twenty looks a round, not a thousand every tenth)."""
+        quota = min(QUIET_LOOKS, -(-len(live) // FULL_EVERY))
+        ids = {s.session_id for s in live}
+        return set(itertools.islice((sid for sid in self.paths if sid in ids), quota))
 
 
 def _with_worktree(state: State, states: frozenset[SessionState]) -> list[Session]:
@@ -117,13 +133,12 @@ async def predict_once(rt: Runtime, looks: Looks | None = None) -> None:
     root = rt.project.root
     live = _with_worktree(rt.state, COMPARED)
     looks = looks if looks is not None else Looks()
-    full = looks.rounds % FULL_EVERY == 0
-    looks.rounds += 1
+    due = looks.unprompted(live)
     changes: dict[str, set[str]] = {}
     for s in live:
         stamp = _acted(s)
         seen = looks.paths.get(s.session_id)
-        if seen is not None and seen[0] == stamp and not full:
+        if seen is not None and seen[0] == stamp and s.session_id not in due:
             changes[s.session_id] = seen[1]  # its worker did nothing since: no git call
             continue
         try:
@@ -132,7 +147,7 @@ async def predict_once(rt: Runtime, looks: Looks | None = None) -> None:
                 rt.config.environment.copy)
         except WorkspaceError:
             continue  # its worktree is changing under us (landing, removal): next time
-        looks.paths[s.session_id] = (stamp, changes[s.session_id])
+        looks.looked(s.session_id, stamp, changes[s.session_id])
     for gone in looks.paths.keys() - {s.session_id for s in live}:
         del looks.paths[gone]
     found = overlaps(changes)
