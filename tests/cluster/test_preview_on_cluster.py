@@ -44,7 +44,7 @@ def _config(address: str) -> str:
 
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as r:
-        return r.read().decode()
+        return str(r.read().decode())
 
 
 @needs_chromium

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from helpers.git import MakeRepo, git
@@ -58,7 +59,7 @@ def came_back_from_a_node(project: Project, root: Path) -> str:
     return sid
 
 
-def preview_is(sid: str, *states: str) -> object:
+def preview_is(sid: str, *states: str) -> Callable[[State], bool]:
     def check(st: State) -> bool:
         p = st.sessions[sid].environment.preview
         return p is not None and p.status in states
@@ -67,7 +68,7 @@ def preview_is(sid: str, *states: str) -> object:
 
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as r:
-        return r.read().decode()
+        return str(r.read().decode())
 
 
 async def test_a_session_back_from_a_node_is_previewed_here_with_its_environment_made_here(
@@ -89,8 +90,8 @@ async def test_a_session_back_from_a_node_is_previewed_here_with_its_environment
         assert (tree / ".env").read_text() == "SECRET=here-only\n"
         assert (tree / ".setup-done").read_text() == "done\n"
         st = await run.until(lambda st: st.sessions[sid].state == S.AWAITING_APPROVAL, 60)
-        assert st.sessions[sid].review is not None
-        assert st.sessions[sid].review.files == ("index.html",)  # .env is not the change
+        review = st.sessions[sid].review
+        assert review is not None and review.files == ("index.html",)  # not .env
         # on demand, as for a local session: the running preview, its idle clock reset
         again = await asyncio.to_thread(cli, root, "preview", "retitle")
         assert again.returncode == 0 and again.stdout.strip() == p.url, again.stderr
