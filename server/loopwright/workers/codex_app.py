@@ -32,6 +32,7 @@ from ..workspace.sandbox_mounts import HOME
 Json = dict[str, Any]
 _LINE_LIMIT = 64 * 1024 * 1024
 CODEX_HOME = f"{HOME}/.codex"  # inside the wall
+HANDED = "/tmp/loopwright-files"  # inside the wall: the files handed to Codex (`files`)
 SEEDED = ("config.toml", "auth.json")  # copied from your CODEX_HOME into the private one
 API_KEYS = ("OPENAI_API_KEY", "CODEX_API_KEY")  # Codex's own, besides providers' env_key
 _ENV_KEY = re.compile(r"^model_providers\.[^=]+\.env_key\s*=\s*(.+)$")
@@ -48,6 +49,8 @@ class AppServer:
     rpc: Rpc
     walled: bool
     _stderr: IO[bytes]
+    handed: Path = Path(HANDED)  # where the `files` it was handed are, by name
+    model: str = ""  # the model its thread runs, once `start_thread` said
 
     def stderr_tail(self, lines: int = 5) -> str:
         """The end of what Codex wrote to stderr, to say why it failed."""
@@ -72,7 +75,33 @@ class AppServer:
             "cwd": str(cwd), "approvalPolicy": approval_policy,
             "sandbox": "danger-full-access" if self.walled else sandbox_mode,
             "config": {**(config or {}), "projects": untrusted}, **extra})
+        self.model = str(thread.get("model") or "")
         return str(thread["thread"]["id"])
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a thread has spent, in the Messages API's terms (the cache apart from the
+    input): Codex counts its cached and cache-written tokens inside `inputTokens`."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    @classmethod
+    def of(cls, params: Json) -> Tokens:
+        """From a `thread/tokenUsage/updated` notification's params (its `total`)."""
+        total = (params.get("tokenUsage") or {}).get("total") or {}
+
+        def n(key: str) -> int:
+            value = total.get(key)
+            return value if isinstance(value, int) and value > 0 else 0
+
+        read, written = n("cachedInputTokens"), n("cacheWriteInputTokens")
+        return cls(input_tokens=max(0, n("inputTokens") - read - written),
+                   output_tokens=n("outputTokens"), cache_write_tokens=written,
+                   cache_read_tokens=read)
 
 
 def missing(command: str) -> str:
@@ -83,9 +112,12 @@ def missing(command: str) -> str:
 @contextlib.asynccontextmanager
 async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
                      extra_env: Mapping[str, str] | None = None,
-                     read_only: bool = False) -> AsyncIterator[AppServer]:
+                     read_only: bool = False,
+                     files: Mapping[str, bytes] | None = None) -> AsyncIterator[AppServer]:
     """`codex app-server` in `worktree`, stopped on exit. Raises `CodexError` when the
-    CLI is missing or the wall cannot be built."""
+    CLI is missing or the wall cannot be built. `files` (name -> content) are handed to
+    it in a private folder, `AppServer.handed`: copies, so nothing the worker can write
+    is what Codex reads (the reviewer's screenshots, for `localImage` inputs)."""
     cfg = config.codex
     exe = shutil.which(cfg.command)
     if exe is None:
@@ -97,7 +129,8 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
     try:
         walled = await sandbox.walled_argv(
             args, worktree, config.sandbox, repo_root, dirs=(CODEX_HOME,),
-            files={f"{CODEX_HOME}/{n}": b for n, b in seed(home).items()},
+            files={**{f"{CODEX_HOME}/{n}": b for n, b in seed(home).items()},
+                   **{f"{HANDED}/{n}": b for n, b in (files or {}).items()}},
             read_only_cwd=read_only)
     except WorkspaceError as e:
         raise CodexError(f"Codex was not started: {e}") from e
@@ -110,7 +143,12 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
     fds = sandbox.bind_fds(data)
     blobs = iter(fds)
     args = [str(next(blobs)) if a == "{fd}" else a for a in args]
-    with tempfile.TemporaryFile() as stderr:  # read only to say why it failed
+    with (tempfile.TemporaryFile() as stderr,  # read only to say why it failed
+          tempfile.TemporaryDirectory(prefix="loopwright-codex-") as outside):
+        handed = Path(HANDED)
+        if walled is None and files:
+            handed = Path(outside)
+            await asyncio.to_thread(_write_all, handed, files)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *args, cwd=worktree, stdin=asyncio.subprocess.PIPE,
@@ -124,9 +162,14 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
                 os.close(fd)
         rpc = Rpc(proc)
         try:
-            yield AppServer(rpc, walled is not None, stderr)
+            yield AppServer(rpc, walled is not None, stderr, handed)
         finally:
             await rpc.close()
+
+
+def _write_all(folder: Path, files: Mapping[str, bytes]) -> None:
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
 
 
 def seed(home: Path) -> dict[str, bytes]:
