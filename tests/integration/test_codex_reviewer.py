@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from helpers.git import MakeRepo
 from helpers.loop import Running, cli, configure, init, script, task_file
 from helpers.preview import PAGE, SERVE, WEB_APP, needs_chromium
 from loopwright.agent.codex_reviewer import VERDICT_SCHEMA, verdict_of
+from loopwright.config import load
 from loopwright.state import SessionState, State
 from loopwright.testing.fake_responses import Call, FakeResponsesAPI, Reply
+from loopwright.workers.codex_app import app_server
 
 S = SessionState
 REPO = {"README.md": "# greeter\n", "Makefile": "test:\n\t@echo checks ok\n"}
@@ -209,6 +213,48 @@ async def test_the_preview_s_screenshots_reach_codex_each_named_before_or_after(
                 if part["type"] == "input_image"]
     assert all(label < picture for label, picture in zip(labels, pictures, strict=True))
     assert all(after < label for after, label in zip(pictures, labels[1:], strict=False))
+
+
+def tiny_png(rgb: tuple[int, int, int], side: int = 4) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    rows = b"".join(b"\x00" + bytes(rgb) * side for _ in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def sent_images(api: FakeResponsesAPI) -> list[bytes]:
+    return [base64.b64decode(part["image_url"].split(",", 1)[1])
+            for request in api.conversation() for item in request["input"]
+            for part in item.get("content") or [] if part.get("type") == "input_image"]
+
+
+@needs_codex
+@pytest.mark.parametrize("wall", ["auto", "never"])
+async def test_files_handed_to_codex_are_what_it_reads_walled_or_not(
+    wall: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    private_codex_home(monkeypatch, tmp_path)
+    worktree = tmp_path / "worktree"
+    worktree.mkdir()
+    picture = tiny_png((200, 30, 30))  # Codex sends a PNG this small as it is
+    with FakeResponsesAPI(lambda _r: Reply(text="seen")) as api:
+        path = tmp_path / "config.toml"
+        path.write_text(f'{codex_toml(api.base_url)}[sandbox]\nbubblewrap = "{wall}"\n')
+        async with app_server(load(path), worktree, None, read_only=True,
+                              files={"00-after.png": picture}) as codex:
+            thread = await codex.start_thread(worktree, approval_policy="never",
+                                              sandbox_mode="read-only", ephemeral=True)
+            await codex.rpc.call("turn/start", {"threadId": thread, "input": [
+                {"type": "localImage", "path": str(codex.handed / "00-after.png")}]})
+            while (await codex.rpc.next_message()).get("method") != "turn/completed":
+                pass
+            walled = codex.walled
+    assert walled == (wall == "auto")
+    assert sent_images(api) == [picture]
+    assert not list(worktree.iterdir())  # handed beside the worktree, never into it
 
 
 @needs_codex
