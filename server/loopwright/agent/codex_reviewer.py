@@ -33,10 +33,9 @@ from ..project import Project
 from ..review.reviewer import Verdict
 from ..state import Session, Task
 from ..workers.codex import approval_answer
-from ..workers.codex_app import AppServer, CodexError, Tokens, app_server
+from ..workers.codex_app import AppServer, CodexError, Tokens, app_server, spent
 from ..workspace.diff import diff_text
 from . import prompts
-from .pricing import Usage, cost
 from .project_notes import project_notes
 from .reviewer import (
     SCREENSHOTS_INTRO,
@@ -101,20 +100,11 @@ class CodexReviewer:
                                    "([review] timeout_seconds)") from None
         except CodexError as e:  # not started
             raise CodexReviewError(str(e)) from e
-        spent = self._spent(turn, task, session)
-        return dataclasses.replace(verdict_of(turn.answer), spent=(spent,))
-
-    def _spent(self, turn: _Turn, task: Task, session: Session) -> ev.ModelReplied:
-        usage = Usage(**dataclasses.asdict(turn.tokens))
-        model = turn.model or self.config.review.model
-        return ev.ModelReplied(
-            agent="reviewer", model=model, session_id=session.session_id,
-            task_id=task.task_id, stop_reason="turn_completed",
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            cache_read_tokens=usage.cache_read_tokens,
-            cost_usd=round(cost(usage, self.config.prices.get(model)), 6),
-            seconds=round(turn.seconds, 3))
+        cost = spent(turn.tokens, self.config, agent="reviewer",
+                     model=turn.model or self.config.review.model,
+                     session_id=session.session_id, task_id=task.task_id,
+                     stop_reason="turn_completed", seconds=turn.seconds)
+        return dataclasses.replace(verdict_of(turn.answer), spent=(cost,))
 
     async def _converse(self, codex: AppServer, worktree: Path, instructions: str,
                         inputs: list[Json]) -> _Turn:

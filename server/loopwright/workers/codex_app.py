@@ -21,9 +21,10 @@ import tomllib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from .. import __version__
+from .. import events as ev
 from ..config import Config
 from ..workspace import sandbox
 from ..workspace.repo import WorkspaceError
@@ -102,6 +103,23 @@ class Tokens:
         return cls(input_tokens=max(0, n("inputTokens") - read - written),
                    output_tokens=n("outputTokens"), cache_write_tokens=written,
                    cache_read_tokens=read)
+
+
+def spent(tokens: Tokens, config: Config, *, agent: Literal["worker", "reviewer"],
+          model: str, session_id: str, task_id: str, stop_reason: str,
+          seconds: float) -> ev.ModelReplied:
+    """A Codex turn's cost as the `ModelReplied` the built-in agent's calls give: the
+    session's tokens and cost, `stats`' tokens by agent, priced from `[prices]`."""
+    price = config.prices.get(model)
+    dollars = 0.0 if price is None else price.dollars(
+        tokens.input_tokens, tokens.output_tokens, tokens.cache_write_tokens,
+        tokens.cache_read_tokens)
+    return ev.ModelReplied(
+        agent=agent, model=model, session_id=session_id, task_id=task_id,
+        stop_reason=stop_reason, input_tokens=tokens.input_tokens,
+        output_tokens=tokens.output_tokens, cache_write_tokens=tokens.cache_write_tokens,
+        cache_read_tokens=tokens.cache_read_tokens, cost_usd=round(dollars, 6),
+        seconds=round(seconds, 3))
 
 
 def missing(command: str) -> str:
