@@ -4,9 +4,11 @@ The `anthropic` SDK builds pydantic's schemas for its request and stream types o
 use: the first streamed call of a process spent 0.4-0.9 s of CPU doing it, in slices of
 up to ~100 ms, all on the loop's thread (every record, wake and LSP request waited).
 `warm_up()` makes that same call once in a worker thread, through the SDK's public API
-only: a sync client whose `http_client` is an `httpx2.MockTransport` answering with a
-canned stream (text, a tool call, thinking, usage), so nothing leaves the process. The
-schemas it builds are the classes' own, shared by every client after it.
+only: an async client, on an event loop of the thread's own (`anyio.run`: the SDK's HTTP
+stack also loads anyio's asyncio backend on its first request), whose `http_client` has
+an `httpx2.MockTransport` answering with a canned stream (thinking, text, a tool call,
+usage), so nothing leaves the process. The schemas it builds are the classes' own,
+shared by every client after it.
 
 `warmed()` starts it at most once per process and waits for it; `call_model` waits for
 it before its first request, and the manager starts it as it starts when an agent that

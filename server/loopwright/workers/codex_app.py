@@ -163,11 +163,10 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
     args = [str(next(blobs)) if a == "{fd}" else a for a in args]
     with (tempfile.TemporaryFile() as stderr,  # read only to say why it failed
           tempfile.TemporaryDirectory(prefix="loopwright-codex-") as outside):
-        handed = Path(HANDED)
-        if walled is None and files:
-            handed = Path(outside)
-            await asyncio.to_thread(_write_all, handed, files)
+        handed = Path(HANDED if walled is not None else outside)
         try:
+            if walled is None and files:
+                await asyncio.to_thread(_write_all, handed, files)
             proc = await asyncio.create_subprocess_exec(
                 *args, cwd=worktree, stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=_LINE_LIMIT,
