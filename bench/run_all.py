@@ -20,7 +20,7 @@ HERE = Path(__file__).parent
 BENCHES = ["session_start", "event_log", "many_sessions", "many_sessions 1000",
            "simulated_day", "lsp_latency", "lsp_codelens", "history_growth", "idle_cpu",
            "intake_burst", "large_repo", "manager_day", "manager_context", "preview",
-           "web_page", "push", "cluster"]
+           "web_page", "push", "sdk_first_call", "cluster"]
 
 
 def main() -> int:

@@ -9,6 +9,8 @@ key and the names that are known.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,6 +125,24 @@ def make_triager(project: Project, config: Config) -> Triager:
         raise UnknownTriager(f"unknown triage agent {name!r} in [triage]; known: "
                              f"{_known(TRIAGERS)}")
     return factory(project, config)
+
+
+def model_sdk_configured(config: Config) -> bool:
+    """Whether something configured runs on the `anthropic` SDK (the built-in agent): the
+    manager agent, the reviewer, triage, the default worker or a timer's."""
+    return ("claude" in (config.manager.agent, config.review.reviewer, config.triage.agent,
+                         config.manager.default_backend)
+            or any(t.backend == "claude" for t in config.timers))
+
+
+async def warm_up_model_sdk(config: Config) -> None:
+    """When something configured uses the SDK: its import and its first call's schema
+    building done in a worker thread now (`agent/sdk_warm_up.py`), not on the event loop
+    at the first model call. Otherwise nothing, and the SDK is never imported."""
+    if not model_sdk_configured(config):
+        return
+    module = await asyncio.to_thread(importlib.import_module, "loopwright.agent.sdk_warm_up")
+    await module.warmed()
 
 
 def unknown_names(config: Config) -> list[str]:

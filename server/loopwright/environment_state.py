@@ -29,6 +29,7 @@ class Preview(msgspec.Struct, kw_only=True):
 
 class SessionEnvironment(msgspec.Struct, kw_only=True):
     ports: tuple[int, ...] = ()
+    copied_in: bool = False  # `[environment] copy` applied in its worktree here
     released: bool = False  # teardown done, ports free
     teardown_ran: list[str] = msgspec.field(default_factory=list)  # never run again
     preview: Preview | None = None
@@ -37,13 +38,15 @@ class SessionEnvironment(msgspec.Struct, kw_only=True):
 
 EVENTS = (ev.PortsReserved, ev.EnvironmentReleased, ev.TeardownRan, ev.PreviewRequested,
           ev.PreviewStarted, ev.PreviewReady, ev.PreviewFailed, ev.PreviewStopped,
-          ev.ScreenshotsTaken)
+          ev.ScreenshotsTaken, ev.FilesCopiedIn)
 
 
 def record(env: SessionEnvironment, e: ev.Event, at: float) -> None:
     match e:
         case ev.PortsReserved(ports=ports) if not env.ports:
             env.ports = ports
+        case ev.FilesCopiedIn():
+            env.copied_in = True
         case ev.EnvironmentReleased():
             env.released = True
         case ev.TeardownRan(command=command):

@@ -5,8 +5,11 @@ worker (or Codex) writes in the worktree can forge nothing; its failures go to t
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +17,13 @@ import pytest
 
 from helpers.codex import codex_toml, needs_codex, private_codex_home
 from helpers.git import MakeRepo
-from helpers.loop import Running, configure, init, script
+from helpers.loop import Running, cli, configure, init, script, task_file
+from helpers.preview import PAGE, SERVE, WEB_APP, needs_chromium
 from loopwright.agent.codex_reviewer import VERDICT_SCHEMA, verdict_of
+from loopwright.config import load
 from loopwright.state import SessionState, State
 from loopwright.testing.fake_responses import Call, FakeResponsesAPI, Reply
+from loopwright.workers.codex_app import app_server
 
 S = SessionState
 REPO = {"README.md": "# greeter\n", "Makefile": "test:\n\t@echo checks ok\n"}
@@ -138,6 +144,117 @@ async def test_codex_approving_lets_the_change_land_on_its_own(
     assert s.review is not None and s.review.reviewer_verdict == "approve"
     assert (root / "greeter.py").exists()
     assert {r["model"] for r in api.conversation()} == {"gpt-5-codex"}  # [review] model
+
+
+@needs_codex
+async def test_what_codex_spent_reviewing_is_in_stats_priced_with_its_cache_apart(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    private_codex_home(monkeypatch, tmp_path)
+    approve = json.dumps({"verdict": "approve", "summary": "ok", "comments": []})
+    reply = Reply(text=approve, input_tokens=2000, cached_tokens=1500, output_tokens=40)
+    root = make_repo(REPO)
+    st, api = await review_once(root, lambda _r: reply, review="[gate]\nauto_land = false\n",
+                                codex='[prices."gpt-5"]\ninput = 1000.0\noutput = 10000.0\n'
+                                      "cache_write = 0.0\ncache_read = 100.0\n")
+    assert len(api.requests) == 1
+    [s] = st.sessions.values()
+    assert s.tokens == 2040
+    shown = cli(root, "stats")
+    assert shown.returncode == 0, shown.stderr
+    # 500 fresh input, 1,500 read from the cache and 40 out, at the prices above
+    assert "tokens by agent      reviewer 2,040 ($1.05)" in shown.stdout
+    assert "; 2,040 tokens, $1.05" in shown.stdout  # in the sessions' totals too
+    data = json.loads(cli(root, "stats", "--json").stdout)
+    assert data["overall"]["by_agent"] == [
+        {"agent": "reviewer", "replies": 1, "tokens": 2040, "cost_usd": 1.05}]
+
+
+@needs_codex
+@needs_chromium
+async def test_the_preview_s_screenshots_reach_codex_each_named_before_or_after(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    private_codex_home(monkeypatch, tmp_path)
+    approve = json.dumps({"verdict": "approve", "summary": "New Shop", "comments": []})
+    project = init(make_repo(WEB_APP))
+    with FakeResponsesAPI(lambda _r: Reply(text=approve)) as api:
+        configure(project, '[manager]\ndefault_backend = "script"\n[gate]\n'
+                           'auto_land = false\n[environment]\nports = 1\n[preview]\n'
+                           f'command = {SERVE!r}\npages = ["/", "/about.html"]\n'
+                           f'[review]\nreviewer = "codex"\n{codex_toml(api.base_url)}'
+                           "[parallel]\npredict_conflicts = false\n")
+        async with Running(project) as run:
+            run.api.dispatch("Retitle the shop", task_file("x", {
+                "write": "index.html", "content": PAGE.format(title="New Shop")}))
+            st = await run.until(settled, timeout=120)
+    [s] = st.sessions.values()
+    assert s.state == S.AWAITING_APPROVAL, s.failure
+    assert s.review is not None and s.review.reviewer_verdict == "approve"
+    preview = s.environment.preview
+    assert preview is not None
+    [home, about] = preview.shots
+    [request] = api.conversation()
+    [asked] = [item for item in request["input"] if item.get("role") == "user"
+               and "```diff" in json.dumps(item)]
+    texts, images = [], []
+    for part in asked["content"]:
+        if part["type"] == "input_image":
+            images.append(base64.b64decode(part["image_url"].split(",", 1)[1]))
+        elif part["text"].endswith("the change:"):
+            texts.append(part["text"])
+    assert images == [Path(p).read_bytes() for shot in (home, about)
+                      for p in (shot.before, shot.after)]
+    assert texts == ["/ before the change:", "/ after the change:",
+                     "/about.html before the change:", "/about.html after the change:"]
+    labels = [n for n, part in enumerate(asked["content"])
+              if part.get("text", "").endswith("the change:")]
+    pictures = [n for n, part in enumerate(asked["content"])
+                if part["type"] == "input_image"]
+    assert all(label < picture for label, picture in zip(labels, pictures, strict=True))
+    assert all(after < label for after, label in zip(pictures, labels[1:], strict=False))
+
+
+def tiny_png(rgb: tuple[int, int, int], side: int = 4) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    rows = b"".join(b"\x00" + bytes(rgb) * side for _ in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def sent_images(api: FakeResponsesAPI) -> list[bytes]:
+    return [base64.b64decode(part["image_url"].split(",", 1)[1])
+            for request in api.conversation() for item in request["input"]
+            for part in item.get("content") or [] if part.get("type") == "input_image"]
+
+
+@needs_codex
+@pytest.mark.parametrize("wall", ["auto", "never"])
+async def test_files_handed_to_codex_are_what_it_reads_walled_or_not(
+    wall: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    private_codex_home(monkeypatch, tmp_path)
+    worktree = tmp_path / "worktree"
+    worktree.mkdir()
+    picture = tiny_png((200, 30, 30))  # Codex sends a PNG this small as it is
+    with FakeResponsesAPI(lambda _r: Reply(text="seen")) as api:
+        path = tmp_path / "config.toml"
+        path.write_text(f'{codex_toml(api.base_url)}[sandbox]\nbubblewrap = "{wall}"\n')
+        async with app_server(load(path), worktree, None, read_only=True,
+                              files={"00-after.png": picture}) as codex:
+            thread = await codex.start_thread(worktree, approval_policy="never",
+                                              sandbox_mode="read-only", ephemeral=True)
+            await codex.rpc.call("turn/start", {"threadId": thread, "input": [
+                {"type": "localImage", "path": str(codex.handed / "00-after.png")}]})
+            while (await codex.rpc.next_message()).get("method") != "turn/completed":
+                pass
+            walled = codex.walled
+    assert walled == (wall == "auto")
+    assert sent_images(api) == [picture]
+    assert not list(worktree.iterdir())  # handed beside the worktree, never into it
 
 
 @needs_codex

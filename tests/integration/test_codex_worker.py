@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from helpers.git import MakeRepo
-from helpers.loop import Running, configure, init
+from helpers.loop import Running, cli, configure, init
 from loopwright.state import SessionState
 from loopwright.testing.fake_responses import Call, FakeResponsesAPI, Reply
 from loopwright.workers.codex import approval_answer, approval_question
@@ -83,6 +83,9 @@ async def test_codex_asks_before_a_command_and_its_change_lands(
     assert (root / "hello.txt").read_text() == "hello\n"
     assert s.summary == "Wrote hello.txt with a greeting."
     assert api.errors == []
+    assert len(api.requests) == 2 and s.tokens == 2 * 110  # what Codex spent is counted
+    shown = cli(root, "stats")
+    assert "tokens by agent      worker 220 ($0.00)" in shown.stdout, shown.stdout
     if shutil.which("bwrap"):  # inside the wall, Codex wrote only its private CODEX_HOME
         assert list(home.iterdir()) == []
 

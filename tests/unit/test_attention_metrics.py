@@ -7,6 +7,7 @@ import itertools
 from loopwright import events as ev
 from loopwright.insight.history import History
 from loopwright.insight.metrics import compute
+from loopwright.insight.report import render_report
 
 _seq = itertools.count(1)
 
@@ -120,3 +121,23 @@ def test_a_replacement_is_not_a_new_interruption_but_a_released_batch_is() -> No
     ]
     assert compute(History.of(records), now=4.0).overall.interruptions == 2
     assert compute(History.of(records), now=4.0).overall.interruptions_per_landed is None
+
+
+def test_tokens_by_agent_count_every_reply_whichever_agent_asked() -> None:
+    replies = [
+        ev.ModelReplied(agent="reviewer", model="gpt-5", session_id="s-1",
+                        input_tokens=500, cache_read_tokens=1500, output_tokens=40,
+                        cost_usd=1.05),
+        ev.ModelReplied(agent="triage", model="m", task_id="t-2", input_tokens=90,
+                        output_tokens=10, cost_usd=0.01),
+        ev.ModelReplied(agent="manager", model="m", input_tokens=7, output_tokens=3),
+    ]
+    records = [*scenario(), *(ev.Record(next(_seq), 190.0, e) for e in replies)]
+    o = compute(History.of(records), now=200.0).overall
+    assert [(a.agent, a.replies, a.tokens, a.cost_usd) for a in o.by_agent] == [
+        ("worker", 1, 1000, 0.5), ("reviewer", 1, 2040, 1.05), ("triage", 1, 100, 0.01),
+        ("manager", 1, 10, 0.0)]
+    assert (o.tokens, o.cost_usd) == (3040, 1.55)  # the sessions' own: worker and reviewer
+    page = render_report(History.of(records), 200.0)
+    assert "2,040 · $1.05</b><span>reviewer tokens · cost" in page
+    assert "manager tokens · cost" not in page  # its own part, when it took a turn

@@ -11,6 +11,7 @@ from loopwright import events as ev
 from loopwright.config import Config, EnvironmentConfig, PreviewConfig
 from loopwright.manager import decide as d
 from loopwright.manager import environment_decide as envd
+from loopwright.manager.environment import began_here, made_here
 from loopwright.state import SessionState, State, apply
 from loopwright.workspace import ports
 
@@ -131,3 +132,43 @@ def test_config_refuses_a_page_not_under_the_url_and_an_empty_teardown() -> None
         PreviewConfig(command="serve", pages=["settings"])
     with pytest.raises(ValueError, match="teardown: a command is empty"):
         EnvironmentConfig(teardown=[" "])
+
+
+def back_from_a_node(*more: ev.Event) -> State:
+    return feed(
+        State(),
+        ev.TaskFiled(task_id="t-1", title="Retitle", body="", source="cli"),
+        ev.TaskAccepted(task_id="t-1"),
+        ev.SessionQueued(session_id=SID, task_id="t-1", name="retitle", branch="b",
+                         backend="script"),
+        ev.SessionStarted(session_id=SID, worktree="", base_commit="b0",
+                          target_branch="main"),
+        ev.SessionPlaced(session_id=SID, node="node-a (node 1a2b3c4d)"),
+        ev.WorkBroughtBack(session_id=SID, worktree="/w", commit="h1"),
+        ev.WorkerFinished(session_id=SID, summary="done", head_commit="h1"),
+        *more)
+
+
+def test_a_session_back_from_a_node_has_its_environment_here_once_made_here() -> None:
+    full = Config(environment=EnvironmentConfig(ports=1, copy=[".env"], setup=["a", "b"]))
+    made = (ev.PortsReserved(session_id=SID, ports=(4100,)),
+            ev.FilesCopiedIn(session_id=SID, copied=(".env",)),
+            ev.SetupRan(session_id=SID, command="a", exit_code=0, output_tail="",
+                        seconds=0.1),
+            ev.SetupRan(session_id=SID, command="b", exit_code=0, output_tail="",
+                        seconds=0.1))
+    assert made_here(full, back_from_a_node(*made).sessions[SID])
+    for missing in range(len(made)):  # each part is needed
+        partly = back_from_a_node(*made[:missing], *made[missing + 1:]).sessions[SID]
+        assert not made_here(full, partly), missing
+    failed = ev.SetupRan(session_id=SID, command="b", exit_code=1, output_tail="",
+                         seconds=0.1)
+    assert not made_here(full, back_from_a_node(*made[:3], failed).sessions[SID])
+    # nothing to make: nothing to wait for; a session that ran here made its own
+    assert made_here(NONE, back_from_a_node().sessions[SID])
+    assert made_here(full, under_review().sessions[SID])
+    # its teardown runs here once something of it was made here, and always for one
+    # that ran here
+    assert not began_here(back_from_a_node().sessions[SID])
+    assert began_here(back_from_a_node(made[1]).sessions[SID])
+    assert began_here(under_review().sessions[SID])

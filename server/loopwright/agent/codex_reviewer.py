@@ -9,13 +9,21 @@ change) and Codex's own sandbox `read-only` where the wall cannot run. One turn,
 verdict's JSON Schema as its `outputSchema`; the verdict is Codex's last agent message
 on its own output stream, never a file in the worktree (the worker wrote those). Past
 `[review] timeout_seconds` it is stopped and the review fails.
+
+The preview's screenshots go with the request as `localImage` inputs, each named by a
+text before it (the page, before or after the change), as the `claude` reviewer's
+images are: copies handed to Codex in a private folder. What the turn cost (Codex's
+`thread/tokenUsage/updated`) comes back as the `ModelReplied` the claude reviewer's
+call gives, priced from `[prices]`, so `loopwright stats` counts it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +33,17 @@ from ..project import Project
 from ..review.reviewer import Verdict
 from ..state import Session, Task
 from ..workers.codex import approval_answer
-from ..workers.codex_app import AppServer, CodexError, app_server
+from ..workers.codex_app import AppServer, CodexError, Tokens, app_server, spent
 from ..workspace.diff import diff_text
 from . import prompts
 from .project_notes import project_notes
-from .reviewer import parse_verdict, review_request
+from .reviewer import (
+    SCREENSHOTS_INTRO,
+    Screenshot,
+    parse_verdict,
+    review_request,
+    screenshots_of,
+)
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -70,12 +84,15 @@ class CodexReviewer:
         diff = await asyncio.to_thread(diff_text, root, change.base_commit, change.head_commit)
         instructions = f"{prompts.load('reviewer_codex').strip()}\n\n{notes}".strip()
         text = review_request(task, session, change, diff)
+        shots = await asyncio.to_thread(screenshots_of, session, change.head_commit)
+        files = {_file_name(n, shot): shot.png for n, shot in enumerate(shots)}
         limit = self.config.review.timeout_seconds
         try:
             async with asyncio.timeout(limit), app_server(
-                    self.config, worktree, root, read_only=True) as codex:
+                    self.config, worktree, root, read_only=True, files=files) as codex:
                 try:
-                    answer = await self._converse(codex, worktree, instructions, text)
+                    turn = await self._converse(codex, worktree, instructions,
+                                                [_text(text), *_image_inputs(codex, shots)])
                 except CodexError as e:
                     raise CodexReviewError(f"Codex failed: {e}{codex.stderr_tail()}") from e
         except TimeoutError:
@@ -83,10 +100,14 @@ class CodexReviewer:
                                    "([review] timeout_seconds)") from None
         except CodexError as e:  # not started
             raise CodexReviewError(str(e)) from e
-        return verdict_of(answer)
+        cost = spent(turn.tokens, self.config, agent="reviewer",
+                     model=turn.model or self.config.review.model,
+                     session_id=session.session_id, task_id=task.task_id,
+                     stop_reason="turn_completed", seconds=turn.seconds)
+        return dataclasses.replace(verdict_of(turn.answer), spent=(cost,))
 
     async def _converse(self, codex: AppServer, worktree: Path, instructions: str,
-                        text: str) -> str:
+                        inputs: list[Json]) -> _Turn:
         # The worker may have written an AGENTS.md into the worktree, which Codex would
         # read as instructions ("approve this"): none is read. The project's own, from
         # the main checkout, is in `instructions` already.
@@ -97,15 +118,17 @@ class CodexReviewer:
                                              sandbox_mode="read-only",
                                              config={"project_doc_max_bytes": 0}, **extra)
         rpc = codex.rpc
+        started = time.monotonic()
         await rpc.call("turn/start", {
-            "threadId": thread_id, "outputSchema": VERDICT_SCHEMA,
-            "input": [{"type": "text", "text": text, "text_elements": []}]})
-        last = ""
+            "threadId": thread_id, "outputSchema": VERDICT_SCHEMA, "input": inputs})
+        last, tokens = "", Tokens()
         while True:
             message = await rpc.next_message()
             method, params = message.get("method", ""), message.get("params") or {}
             if "id" in message and method:  # it may not act: whatever it asks, no
                 await rpc.answer(message["id"], approval_answer(method, False))
+            elif method == "thread/tokenUsage/updated":
+                tokens = Tokens.of(params)  # the thread's total so far
             elif method == "item/completed":
                 item = params.get("item") or {}
                 if item.get("type") == "agentMessage":
@@ -116,9 +139,37 @@ class CodexReviewer:
                     error = (turn.get("error") or {}).get("message", "")
                     raise CodexError(f"its turn ended {turn.get('status')}: {error}"
                                      .rstrip(": "))
-                return last
+                return _Turn(last, tokens, codex.model, time.monotonic() - started)
             elif method == "error":
                 log.warning("codex reviewer: %s", params)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Turn:
+    answer: str  # its last agent message
+    tokens: Tokens
+    model: str
+    seconds: float
+
+
+def _text(text: str) -> Json:
+    return {"type": "text", "text": text, "text_elements": []}
+
+
+def _file_name(n: int, shot: Screenshot) -> str:
+    return f"{n:02d}-{shot.side}.png"  # the page is in the text before it, not the name
+
+
+def _image_inputs(codex: AppServer, shots: list[Screenshot]) -> list[Json]:
+    """The screenshots as turn inputs: the claude reviewer's texts, each before its
+    image, the image a copy Codex reads from the folder it was handed."""
+    if not shots:
+        return []
+    inputs = [_text(SCREENSHOTS_INTRO)]
+    for n, shot in enumerate(shots):
+        inputs += [_text(shot.label),
+                   {"type": "localImage", "path": str(codex.handed / _file_name(n, shot))}]
+    return inputs
 
 
 def verdict_of(answer: str) -> Verdict:

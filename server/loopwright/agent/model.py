@@ -13,6 +13,7 @@ import httpx2
 from anthropic.types.beta import BetaMessage
 
 from ..config import AgentConfig
+from . import sdk_warm_up
 from .retry import Failure, RetryPolicy, classify
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,10 @@ async def call_model(
     on_retry: OnRetry | None = None,
 ) -> tuple[BetaMessage, float]:
     """The final message of one streamed request, and the seconds it took (retries
-    included). Raises `ModelUnavailable` when the failures outlast the policy."""
+    included). Raises `ModelUnavailable` when the failures outlast the policy.
+    The process's first call waits for the SDK's warm-up (in a thread) rather than doing
+    its schema building here, on the event loop."""
+    await sdk_warm_up.warmed()
     started = time.monotonic()
     attempt = 0
     while True:

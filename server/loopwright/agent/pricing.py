@@ -7,8 +7,6 @@ from typing import Any
 
 from ..config import ModelPrice
 
-PER_MILLION = 1_000_000
-
 
 @dataclass(frozen=True)
 class Usage:
@@ -42,9 +40,5 @@ def cost(usage: Usage, price: ModelPrice | None) -> float:
     """Dollars for `usage`; 0 when the model has no price."""
     if price is None:
         return 0.0
-    return (
-        usage.input_tokens * price.input
-        + usage.output_tokens * price.output
-        + usage.cache_write_tokens * price.cache_write
-        + usage.cache_read_tokens * price.cache_read
-    ) / PER_MILLION
+    return price.dollars(usage.input_tokens, usage.output_tokens, usage.cache_write_tokens,
+                         usage.cache_read_tokens)

@@ -7,7 +7,7 @@ import asyncio
 import base64
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -68,28 +68,54 @@ def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff
             f"```diff\n{diff}\n```")
 
 
-def screenshot_blocks(session: Session, head_commit: str) -> list[dict[str, Any]]:
+SCREENSHOTS_INTRO = (
+    "## Screenshots of the running preview\n\nEach page of the app, before the change "
+    "(the target branch) and after it. Say in your summary what you saw.")
+
+
+Side = Literal["before", "after"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Screenshot:
+    page: str
+    side: Side
+    png: bytes
+
+    @property
+    def label(self) -> str:
+        return f"{self.page} {self.side} the change:"
+
+
+def screenshots_of(session: Session, head_commit: str) -> list[Screenshot]:
     """The preview's screenshots of this change, before (the target) and after (the
-    change) for each page, as image blocks each named by a text block before it."""
+    change) for each page, read once: both reviewers send these bytes."""
     preview = session.environment.preview
     if preview is None or preview.shots_of != head_commit or not preview.shots:
         return []
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": (
-        "## Screenshots of the running preview\n\nEach page of the app, before the change "
-        "(the target branch) and after it. Say in your summary what you saw.")}]
+    found: list[Screenshot] = []
     for shot in preview.shots[:MAX_SCREENSHOT_PAGES]:
-        for side, path in (("before", shot.before), ("after", shot.after)):
+        sides: tuple[tuple[Side, str], ...] = (("before", shot.before), ("after", shot.after))
+        for side, path in sides:
             try:
                 data = Path(path).read_bytes() if path else b""
             except OSError:
                 data = b""
-            if not data or len(data) > MAX_IMAGE_BYTES:
-                continue
-            blocks.append({"type": "text", "text": f"{shot.page} {side} the change:"})
-            blocks.append({"type": "image", "source": {
-                "type": "base64", "media_type": "image/png",
-                "data": base64.b64encode(data).decode("ascii")}})
-    return blocks if len(blocks) > 1 else []
+            if data and len(data) <= MAX_IMAGE_BYTES:
+                found.append(Screenshot(shot.page, side, data))
+    return found
+
+
+def screenshot_blocks(session: Session, head_commit: str) -> list[dict[str, Any]]:
+    """The screenshots as image blocks, each named by a text block before it."""
+    shots = screenshots_of(session, head_commit)
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": SCREENSHOTS_INTRO}] if shots else []
+    for shot in shots:
+        blocks.append({"type": "text", "text": shot.label})
+        blocks.append({"type": "image", "source": {
+            "type": "base64", "media_type": "image/png",
+            "data": base64.b64encode(shot.png).decode("ascii")}})
+    return blocks
 
 
 def parse_verdict(answer: dict[str, object]) -> Verdict:

@@ -61,6 +61,9 @@ reviews {dur(o.awaiting_review_s)})
   agent time           {dur(o.agent_s)}; {o.tokens:,} tokens, ${o.cost_usd:.2f}
   stalls caught        {o.stalls_caught}: {dur(o.stall_lost_before_flag_s)} before the flag, \
 {dur(o.stall_total_s)} in all""")
+    if o.by_agent:
+        print("  tokens by agent      " + "; ".join(
+            f"{a.agent} {a.tokens:,} (${a.cost_usd:.2f})" for a in o.by_agent))
     if o.split_tasks or o.steers:
         print(f"  delegation           {o.split_tasks} task(s) split into {o.sub_tasks} "
               f"sub-task(s); {o.steers} steering note(s)")

@@ -84,6 +84,13 @@ class ModelPrice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, froze
     cache_read: Annotated[float, doc(
         "Dollars per million tokens read from the prompt cache.", ge=0, le=PRICE)]
 
+    def dollars(self, input_tokens: int, output_tokens: int, cache_write_tokens: int = 0,
+                cache_read_tokens: int = 0) -> float:
+        """What these tokens cost at this price (every agent's replies, any backend)."""
+        return (input_tokens * self.input + output_tokens * self.output
+                + cache_write_tokens * self.cache_write
+                + cache_read_tokens * self.cache_read) / 1_000_000
+
 
 def _price(i: float, o: float) -> ModelPrice:
     return ModelPrice(input=i, output=o, cache_write=i * 1.25, cache_read=i / 10)

@@ -57,6 +57,15 @@ class Review:
 
 
 @dataclass
+class Spend:
+    """What one agent's model replies cost, whichever backend gave them."""
+
+    replies: int = 0
+    tokens: int = 0  # cache included, as a session's tokens are
+    cost_usd: float = 0.0
+
+
+@dataclass
 class History:
     state: State = field(default_factory=State)
     segments: dict[str, list[Segment]] = field(default_factory=dict)
@@ -69,6 +78,7 @@ class History:
     first_at: float | None = None
     last_at: float = 0.0
     open_keys: dict[str, str] = field(default_factory=dict)  # key -> open notification
+    agents: dict[str, Spend] = field(default_factory=dict)  # worker, reviewer, triage, ...
 
     @classmethod
     def of(cls, records: Iterable[ev.Record]) -> History:
@@ -130,6 +140,12 @@ class History:
                                                s.review.added + s.review.removed))
             case ev.ChangeLanded():
                 self.landed_at[e.session_id] = at
+            case ev.ModelReplied():
+                spend = self.agents.setdefault(e.agent, Spend())
+                spend.replies += 1
+                spend.tokens += (e.input_tokens + e.output_tokens + e.cache_write_tokens
+                                 + e.cache_read_tokens)
+                spend.cost_usd += e.cost_usd
             case ev.FocusChanged(on=True) if not self.focus or self.focus[-1][1] is not None:
                 self.focus.append((at, None))
             case ev.FocusChanged(on=False) if self.focus and self.focus[-1][1] is None:

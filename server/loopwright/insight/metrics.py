@@ -16,7 +16,9 @@ Per session and overall. Definitions (docs/attention.md says the same for users)
 - peak parallel: most sessions at once in running, waiting, checking, reviewing or
   landing;
 - stalls: caught, the time from onset to the flag (lost before anyone knew) and from
-  onset to resolution (what the stall cost in all).
+  onset to resolution (what the stall cost in all);
+- by agent: every model reply's tokens and cost by the agent that asked (worker,
+  reviewer, triage, manager), whichever backend answered (the Codex reviewer's too).
 """
 
 from __future__ import annotations
@@ -53,6 +55,16 @@ class SessionMetrics(msgspec.Struct, kw_only=True):
     cost_usd: float
 
 
+class AgentSpend(msgspec.Struct, kw_only=True):
+    agent: str
+    replies: int
+    tokens: int
+    cost_usd: float
+
+
+AGENTS = ("worker", "reviewer", "triage", "manager")  # the order they are shown in
+
+
 class Overall(msgspec.Struct, kw_only=True):
     span_s: float
     sessions: int
@@ -82,6 +94,7 @@ class Overall(msgspec.Struct, kw_only=True):
     split_tasks: int = 0  # tasks split into sub-tasks (delegation)
     sub_tasks: int = 0
     steers: int = 0  # steering notes sent to workers
+    by_agent: list[AgentSpend] = msgspec.field(default_factory=list)
 
 
 class Metrics(msgspec.Struct, kw_only=True):
@@ -148,7 +161,15 @@ def compute(h: History, now: float) -> Metrics:
         split_tasks=sum(1 for t in h.state.tasks.values() if t.children),
         sub_tasks=sum(1 for t in h.state.tasks.values() if t.parent),
         steers=sum(len(s.steers) for s in h.state.sessions.values()),
+        by_agent=_by_agent(h),
     ))
+
+
+def _by_agent(h: History) -> list[AgentSpend]:
+    order = {a: n for n, a in enumerate(AGENTS)}
+    return [AgentSpend(agent=a, replies=x.replies, tokens=x.tokens,
+                       cost_usd=round(x.cost_usd, 4))
+            for a, x in sorted(h.agents.items(), key=lambda i: order.get(i[0], len(order)))]
 
 
 def _session(h: History, by: _BySession, sid: str, now: float) -> SessionMetrics:

@@ -114,6 +114,8 @@ def _tiles(o: Overall) -> str:
         tile(f"{o.stalls_caught}", "stalls caught"),
         tile(views.duration(o.stall_total_s), "time stalls cost"),
         tile(f"{o.tokens:,} · ${o.cost_usd:,.2f}", "tokens · cost"),
+        *(tile(f"{a.tokens:,} · ${a.cost_usd:,.2f}", f"{a.agent} tokens · cost")
+          for a in o.by_agent if a.agent != "manager"),  # the manager has its own part
     ]
     return '<div class="tiles">' + "".join(tiles) + "</div>"
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__, store_snapshot
 from .. import events as ev
 from ..attention.supervisor import Supervisor
-from ..backends import make_triager
+from ..backends import make_triager, warm_up_model_sdk
 from ..config import Config
 from ..core.ids import new_id, slug, unique_name
 from ..core.keys import EffectKey
@@ -127,6 +127,7 @@ class Manager:
         self._spawn(EffectKey("checkpoint"), _checkpoint_every(store, CHECKPOINT_SECONDS))
         self._spawn(EffectKey("config"), ConfigWatcher(rt).run())
         self._spawn(EffectKey("warm"), warm.keep_warm(rt))
+        self._spawn(EffectKey("sdk-warm-up"), warm_up_model_sdk(self._config))
         self._attention = Supervisor(rt, self._spawn)
         self._attention.start()
         self._spawn(EffectKey("attention"), self._attention.run())

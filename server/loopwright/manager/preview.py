@@ -18,6 +18,7 @@ from ..preview import process, readiness, screenshots, vnc
 from ..preview.process import Running
 from ..runtime import Runtime
 from ..workspace import copy_in, ports, repo, sandbox
+from . import environment
 from .environment import session_env
 
 log = logging.getLogger(__name__)
@@ -47,34 +48,70 @@ def base_of(cfg: PreviewConfig, env: dict[str, str]) -> str:
 async def run_preview(rt: Runtime, session_id: str) -> None:
     """The preview's life, until it exits, goes idle, or the task is cancelled. Its end
     is recorded once its process has stopped: an ask read after that record starts a
-    new run, never one taken for this run, still stopping."""
+    new run, never one taken for this run, still stopping. A session whose worker ran
+    on a cluster node is previewed here too, in its worktree here, once its environment
+    is made here (`environment.make_here`)."""
     cfg = rt.config.preview
     s = rt.state.sessions[session_id]
     if not cfg.enabled or not s.worktree or s.worktree_removed or s.terminal:
         return
+    started = time.monotonic()
+    unmade = not environment.made_here(rt.config, s)
+    why = await _reserve(rt, session_id) if unmade else ""
     env = session_env(rt, session_id)
     command, command_env, url = launch(cfg, env)
     folder = previews_dir(rt) / s.name
-    started = time.monotonic()
-    lacking = vnc.missing() if cfg.display == "vnc" else []
-    running: Running | str = (
-        f"a desktop preview needs {', '.join(lacking)} (apt-get install "
-        f"{' '.join(lacking)})" if lacking else
-        await process.start(command, Path(s.worktree), config=rt.config.sandbox,
-                            env=command_env, repo_root=rt.project.root,
-                            output=folder / "output.log"))
+    await rt.append_applied(ev.PreviewStarted(session_id=session_id, url=url,
+                                              command=cfg.command, display=cfg.display,
+                                              head_commit=s.head_commit))
+    running: Running | None = None
     try:
-        await rt.append_applied(ev.PreviewStarted(session_id=session_id, url=url,
-                                                  command=cfg.command, display=cfg.display,
-                                                  head_commit=s.head_commit))
-        ended = (ev.PreviewFailed(session_id=session_id, reason=running)
-                 if isinstance(running, str) else
+        tail = ""
+        if unmade and not why:
+            why, tail = _split(await environment.make_here(rt, session_id))
+        lacking = vnc.missing() if cfg.display == "vnc" else []
+        if lacking and not why:
+            why = (f"a desktop preview needs {', '.join(lacking)} (apt-get install "
+                   f"{' '.join(lacking)})")
+        if not why:
+            started_process = await process.start(
+                command, Path(s.worktree), config=rt.config.sandbox, env=command_env,
+                repo_root=rt.project.root, output=folder / "output.log")
+            if isinstance(started_process, str):
+                why = started_process
+            else:
+                running = started_process
+        ended = (ev.PreviewFailed(session_id=session_id, reason=why, output_tail=tail)
+                 if running is None else
                  await _serve(rt, session_id, running, url, base_of(cfg, env), folder,
                               started))
+    except Exception as e:  # the review says so, and never waits on it
+        log.exception("the preview of %s crashed", s.name)
+        ended = ev.PreviewFailed(session_id=session_id,
+                                 reason=f"the preview crashed: {type(e).__name__}: {e}",
+                                 output_tail=running.tail(cfg.output_tail_lines)
+                                 if running is not None else "")
     finally:
-        if not isinstance(running, str):
+        if running is not None:
             await asyncio.shield(process.stop(running))
     rt.append(ended)
+
+
+async def _reserve(rt: Runtime, session_id: str) -> str:
+    """The session's ports here (a session that ran on a node held its node's)."""
+    try:
+        await environment.reserve_ports(rt, session_id)
+    except OSError as e:
+        return f"could not reserve {rt.config.environment.ports} ports: {e}"
+    return ""
+
+
+def _split(failure: str | None) -> tuple[str, str]:
+    """A setup's failure as the preview's reason (its first line) and output tail."""
+    if failure is None:
+        return "", ""
+    reason, _, tail = failure.partition("\n")
+    return reason.rstrip(":"), tail + ("\n" if tail else "")
 
 
 async def _serve(rt: Runtime, session_id: str, running: Running, url: str, base: str,
@@ -243,7 +280,12 @@ async def screenshots_settled(rt: Runtime, session_id: str) -> None:
     head, or has failed or stopped: the reviewer then sees what there is to see."""
     if not shots_expected(rt.config):
         return
-    deadline = time.monotonic() + rt.config.preview.ready_seconds + SHOTS_SLACK_SECONDS
+    s = rt.state.sessions.get(session_id)
+    env = rt.config.environment  # a session from a node has its setup run first, here
+    setup = (0.0 if s is None or environment.made_here(rt.config, s)
+             else env.setup_timeout_seconds * len(env.setup))
+    deadline = (time.monotonic() + rt.config.preview.ready_seconds + SHOTS_SLACK_SECONDS
+                + setup)
     while time.monotonic() < deadline:
         s = rt.state.sessions.get(session_id)
         p = s.environment.preview if s is not None else None

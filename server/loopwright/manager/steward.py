@@ -19,7 +19,7 @@ from typing import Any
 import anthropic
 
 from .. import events as ev
-from ..agent import prompts
+from ..agent import prompts, sdk_warm_up
 from ..agent.manager.conversation import ManagerConversation, estimate, rebuild
 from ..agent.manager.turn import model_of, run_turn
 from ..agent.model import ModelUnavailable, make_client
@@ -105,6 +105,7 @@ class Steward:
         # Off the loop's thread: the SDK's client loads its TLS context (~0.5 s), which
         # held every record's handling back that long on a 2-core machine.
         self._client = await asyncio.to_thread(make_client, rt.config.agent)
+        await sdk_warm_up.warmed()  # its schemas too are frozen, not walked by each full GC
         _freeze_the_heap()
         try:
             for r in rt.store.read_after(st.manager.until_seq):

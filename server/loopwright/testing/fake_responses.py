@@ -5,7 +5,8 @@ Codex takes a custom model provider (`-c model_provider=fake`, `base_url`, `wire
 server-sent events in the API's sequence (`response.created`, `response.output_item.added`,
 `response.output_text.delta`, `response.output_item.done`, `response.completed`) and
 `GET /v1/models` as an empty list, on 127.0.0.1. Each reply comes from `respond(request)`,
-which returns a `Reply`: text, function calls, or both. Requests are recorded.
+which returns a `Reply`: text, function calls, or both, and the usage it reports
+(100 input tokens, none cached, 10 output, unless it says). Requests are recorded.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Call:
 class Reply:
     text: str = ""
     calls: tuple[Call, ...] = ()
+    input_tokens: int = 100  # cached ones included, as the API counts them
+    cached_tokens: int = 0
+    output_tokens: int = 10
 
 
 @dataclass
@@ -90,9 +94,11 @@ class FakeResponsesAPI:
                         "item": item})
         out.append({"type": "response.completed", "response": {
             "id": rid, "status": "completed", "output": items, "usage": {
-                "input_tokens": 100, "input_tokens_details": {"cached_tokens": 0},
-                "output_tokens": 10, "output_tokens_details": {"reasoning_tokens": 0},
-                "total_tokens": 110}}})
+                "input_tokens": reply.input_tokens,
+                "input_tokens_details": {"cached_tokens": reply.cached_tokens},
+                "output_tokens": reply.output_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": reply.input_tokens + reply.output_tokens}}})
         return out
 
 

@@ -7,7 +7,9 @@ Codex's notifications become the session's events (an agent message is progress,
 command run or a file change a step); its approval requests
 (`item/commandExecution/requestApproval`, `item/fileChange/requestApproval`, and the
 older `execCommandApproval` / `applyPatchApproval`) become blocking Decisions, default
-decline. The turn's end (`turn/completed`) is the worker's end.
+decline. The turn's end (`turn/completed`) is the worker's end, and what the turn spent
+(Codex's `thread/tokenUsage/updated` totals) is recorded as the worker's `ModelReplied`,
+so the session's tokens and cost and `loopwright stats` count it.
 
 `codex app-server` itself starts inside Loopwright's sandbox (the allow-list every
 command sees, with the machine's network for its API), so the commands it runs are in
@@ -21,13 +23,14 @@ nested in it are not needed, and may not work there). docs/external-agents.md.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from ..config import Config
 from ..workspace import ports
 from .base import Failed, Finished, Outcome, WorkerContext
 from .claude_code import prompt_taking_steers
-from .codex_app import AppServer, CodexError, app_server
+from .codex_app import AppServer, CodexError, Tokens, app_server, spent
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -77,6 +80,7 @@ class CodexWorker:
                                              approval_policy=cfg.approval_policy,
                                              sandbox_mode=cfg.sandbox)
         text = await prompt_taking_steers(ctx)
+        started, tokens = time.monotonic(), Tokens()
         await rpc.call("turn/start", {"threadId": thread_id, "input": [
             {"type": "text", "text": text, "text_elements": []}]})
         last_message = ""
@@ -88,14 +92,22 @@ class CodexWorker:
                 answer = await ctx.ask(question, ("allow", "deny"), default="deny",
                                        blocking=True)
                 await rpc.answer(message["id"], approval_answer(method, answer == "allow"))
+            elif method == "thread/tokenUsage/updated":
+                tokens = Tokens.of(params)  # the thread's total so far
             elif method == "item/completed":
                 last_message = await _item(ctx, params.get("item") or {}) or last_message
             elif method == "turn/completed":
                 turn = params.get("turn") or {}
-                if turn.get("status") == "completed":
+                status = str(turn.get("status") or "")
+                session = ctx.input.session
+                await ctx.record_turn(spent(
+                    tokens, self.config, agent="worker", model=codex.model,
+                    session_id=session.session_id, task_id=session.task_id,
+                    stop_reason=f"turn_{status}", seconds=time.monotonic() - started))
+                if status == "completed":
                     return Finished(last_message.strip()[:2000] or "Codex finished")
                 error = (turn.get("error") or {}).get("message", "")
-                return Failed(f"Codex's turn ended {turn.get('status')}: {error}".rstrip(": "))
+                return Failed(f"Codex's turn ended {status}: {error}".rstrip(": "))
             elif method == "error":
                 log.warning("codex: %s", params)
 

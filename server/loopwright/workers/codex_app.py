@@ -21,9 +21,10 @@ import tomllib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from .. import __version__
+from .. import events as ev
 from ..config import Config
 from ..workspace import sandbox
 from ..workspace.repo import WorkspaceError
@@ -32,6 +33,7 @@ from ..workspace.sandbox_mounts import HOME
 Json = dict[str, Any]
 _LINE_LIMIT = 64 * 1024 * 1024
 CODEX_HOME = f"{HOME}/.codex"  # inside the wall
+HANDED = "/tmp/loopwright-files"  # inside the wall: the files handed to Codex (`files`)
 SEEDED = ("config.toml", "auth.json")  # copied from your CODEX_HOME into the private one
 API_KEYS = ("OPENAI_API_KEY", "CODEX_API_KEY")  # Codex's own, besides providers' env_key
 _ENV_KEY = re.compile(r"^model_providers\.[^=]+\.env_key\s*=\s*(.+)$")
@@ -48,6 +50,8 @@ class AppServer:
     rpc: Rpc
     walled: bool
     _stderr: IO[bytes]
+    handed: Path = Path(HANDED)  # where the `files` it was handed are, by name
+    model: str = ""  # the model its thread runs, once `start_thread` said
 
     def stderr_tail(self, lines: int = 5) -> str:
         """The end of what Codex wrote to stderr, to say why it failed."""
@@ -72,7 +76,50 @@ class AppServer:
             "cwd": str(cwd), "approvalPolicy": approval_policy,
             "sandbox": "danger-full-access" if self.walled else sandbox_mode,
             "config": {**(config or {}), "projects": untrusted}, **extra})
+        self.model = str(thread.get("model") or "")
         return str(thread["thread"]["id"])
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a thread has spent, in the Messages API's terms (the cache apart from the
+    input): Codex counts its cached and cache-written tokens inside `inputTokens`."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    @classmethod
+    def of(cls, params: Json) -> Tokens:
+        """From a `thread/tokenUsage/updated` notification's params (its `total`)."""
+        total = (params.get("tokenUsage") or {}).get("total") or {}
+
+        def n(key: str) -> int:
+            value = total.get(key)
+            return value if isinstance(value, int) and value > 0 else 0
+
+        read, written = n("cachedInputTokens"), n("cacheWriteInputTokens")
+        return cls(input_tokens=max(0, n("inputTokens") - read - written),
+                   output_tokens=n("outputTokens"), cache_write_tokens=written,
+                   cache_read_tokens=read)
+
+
+def spent(tokens: Tokens, config: Config, *, agent: Literal["worker", "reviewer"],
+          model: str, session_id: str, task_id: str, stop_reason: str,
+          seconds: float) -> ev.ModelReplied:
+    """A Codex turn's cost as the `ModelReplied` the built-in agent's calls give: the
+    session's tokens and cost, `stats`' tokens by agent, priced from `[prices]`."""
+    price = config.prices.get(model)
+    dollars = 0.0 if price is None else price.dollars(
+        tokens.input_tokens, tokens.output_tokens, tokens.cache_write_tokens,
+        tokens.cache_read_tokens)
+    return ev.ModelReplied(
+        agent=agent, model=model, session_id=session_id, task_id=task_id,
+        stop_reason=stop_reason, input_tokens=tokens.input_tokens,
+        output_tokens=tokens.output_tokens, cache_write_tokens=tokens.cache_write_tokens,
+        cache_read_tokens=tokens.cache_read_tokens, cost_usd=round(dollars, 6),
+        seconds=round(seconds, 3))
 
 
 def missing(command: str) -> str:
@@ -83,9 +130,12 @@ def missing(command: str) -> str:
 @contextlib.asynccontextmanager
 async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
                      extra_env: Mapping[str, str] | None = None,
-                     read_only: bool = False) -> AsyncIterator[AppServer]:
+                     read_only: bool = False,
+                     files: Mapping[str, bytes] | None = None) -> AsyncIterator[AppServer]:
     """`codex app-server` in `worktree`, stopped on exit. Raises `CodexError` when the
-    CLI is missing or the wall cannot be built."""
+    CLI is missing or the wall cannot be built. `files` (name -> content) are handed to
+    it in a private folder, `AppServer.handed`: copies, so nothing the worker can write
+    is what Codex reads (the reviewer's screenshots, for `localImage` inputs)."""
     cfg = config.codex
     exe = shutil.which(cfg.command)
     if exe is None:
@@ -97,7 +147,8 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
     try:
         walled = await sandbox.walled_argv(
             args, worktree, config.sandbox, repo_root, dirs=(CODEX_HOME,),
-            files={f"{CODEX_HOME}/{n}": b for n, b in seed(home).items()},
+            files={**{f"{CODEX_HOME}/{n}": b for n, b in seed(home).items()},
+                   **{f"{HANDED}/{n}": b for n, b in (files or {}).items()}},
             read_only_cwd=read_only)
     except WorkspaceError as e:
         raise CodexError(f"Codex was not started: {e}") from e
@@ -110,8 +161,12 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
     fds = sandbox.bind_fds(data)
     blobs = iter(fds)
     args = [str(next(blobs)) if a == "{fd}" else a for a in args]
-    with tempfile.TemporaryFile() as stderr:  # read only to say why it failed
+    with (tempfile.TemporaryFile() as stderr,  # read only to say why it failed
+          tempfile.TemporaryDirectory(prefix="loopwright-codex-") as outside):
+        handed = Path(HANDED if walled is not None else outside)
         try:
+            if walled is None and files:
+                await asyncio.to_thread(_write_all, handed, files)
             proc = await asyncio.create_subprocess_exec(
                 *args, cwd=worktree, stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=_LINE_LIMIT,
@@ -124,9 +179,14 @@ async def app_server(config: Config, worktree: Path, repo_root: Path | None, *,
                 os.close(fd)
         rpc = Rpc(proc)
         try:
-            yield AppServer(rpc, walled is not None, stderr)
+            yield AppServer(rpc, walled is not None, stderr, handed)
         finally:
             await rpc.close()
+
+
+def _write_all(folder: Path, files: Mapping[str, bytes]) -> None:
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
 
 
 def seed(home: Path) -> dict[str, bytes]:
