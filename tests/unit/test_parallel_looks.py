@@ -1,5 +1,5 @@
 """Which sleeping sessions' worktrees the conflict predictor looks at unprompted: each
-within ten rounds while there are few, twenty a round however many there are, the one
+within ten rounds while there are few, ten a round however many there are, the one
 looked at longest ago first."""
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ def rounds_until_all_looked_at(live: list[Session]) -> tuple[int, int]:
 
 def test_a_few_sessions_are_each_looked_at_within_ten_rounds() -> None:
     assert rounds_until_all_looked_at(sessions(7)) == (7, 1)
-    assert rounds_until_all_looked_at(sessions(200)) == (FULL_EVERY, 20)
+    assert rounds_until_all_looked_at(sessions(100)) == (FULL_EVERY, 10)
+    assert rounds_until_all_looked_at(sessions(200)) == (20, QUIET_LOOKS)
 
 
-def test_a_thousand_sleeping_sessions_cost_twenty_looks_a_round() -> None:
+def test_a_thousand_sleeping_sessions_cost_ten_looks_a_round() -> None:
     assert rounds_until_all_looked_at(sessions(1000)) == (1000 // QUIET_LOOKS, QUIET_LOOKS)
 
 

@@ -15,7 +15,7 @@ it stands says whether it is a textual one. A session's worktree is looked at ag
 only when the log says its worker did something since the last look (a step, a model
 turn, a commit, a move); besides, each round looks at the worktrees looked at longest
 ago, in case a worker changed files without a word: each within `FULL_EVERY` rounds,
-but no more than `QUIET_LOOKS` a round (with 1,000 sessions, each within 50 rounds).
+but no more than `QUIET_LOOKS` a round (with 1,000 sessions, each within 100 rounds).
 Sharing is found through an index of paths, not pair by pair.
 Landings themselves go one at a time (the manager's landing lock), each re-checked on the
 merged result: that is the merge queue.
@@ -43,7 +43,7 @@ COMPARED = MOVABLE | TRIED
 
 
 FULL_EVERY = 10  # rounds within which every worktree is looked at, acted or not...
-QUIET_LOOKS = 20  # ...but no more than this many unprompted looks a round
+QUIET_LOOKS = 10  # ...but no more than this many unprompted looks a round
 
 
 def overlaps(changes: dict[str, set[str]]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -81,7 +81,7 @@ class Looks:
         """The sessions whose worktree is looked at this round although their worker
         did nothing: the longest unlooked at, a tenth of them (so each within
         `FULL_EVERY` rounds), at most `QUIET_LOOKS` (a thousand sleeping sessions cost
-        twenty looks a round, not a thousand every tenth)."""
+        ten looks a round, not a thousand every tenth)."""
         quota = min(QUIET_LOOKS, -(-len(live) // FULL_EVERY))
         ids = {s.session_id for s in live}
         return set(itertools.islice((sid for sid in self.paths if sid in ids), quota))

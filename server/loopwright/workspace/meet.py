@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .repo import WorkspaceError, identity_args, run, run_ok
-from .session_git import git, git_ok, session_git
+from .session_git import git, git_ok, pinned, session_git
 from .worktrees import snapshot_pathspecs
 
 __all__ = ["Conflicted", "Rebased", "bring_up_to_date", "changed_paths", "merge_conflicts",
@@ -37,7 +37,7 @@ def changed_paths(root: Path, worktree: Path, base: str, exclude: Sequence[str] 
                   ) -> set[str]:
     """Files the session changed since `base`: committed, staged, modified, untracked.
     `exclude`: paths never part of a change (the files `[environment] copy` brought)."""
-    sg = session_git(root, worktree)
+    sg = pinned(session_git(root, worktree))  # a look every round: two commands, not four
     committed = git(sg, "diff", "--name-only", "--no-renames", base, "HEAD")
     status = git_ok(sg, "status", "--porcelain=v1", "-z", "--untracked-files=all",
                     "--no-renames", *snapshot_pathspecs(exclude)).text

@@ -13,6 +13,7 @@ drivers the repository's config defines (a worker could select them from
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ __all__ = [
     "admin_dirs",
     "git",
     "git_ok",
+    "pinned",
     "pointer_text",
     "session_git",
 ]
@@ -71,6 +73,7 @@ class SessionGit:
     worktree: Path  # absolute, resolved
     git_dir: Path  # <common>/worktrees/<name>
     common: Path  # the repository's shared git dir
+    drivers: tuple[str, ...] | None = None  # read once (`pinned`); None: at each command
 
 
 def pointer_text(git_dir: Path) -> str:
@@ -146,6 +149,12 @@ def _children(folder: Path) -> list[Path]:
         return []
 
 
+def pinned(sg: SessionGit) -> SessionGit:
+    """`sg` with its driver overrides read now, for the few commands of one quick look
+    (one `git config` process for them, not one per command)."""
+    return dataclasses.replace(sg, drivers=tuple(_driver_overrides(sg)))
+
+
 def _driver_overrides(sg: SessionGit) -> list[str]:
     """`-c` pairs that switch off every filter, diff and merge driver git would see."""
     out = run_ok(sg.common, *_base(sg), "config", "--name-only", "--get-regexp", _DRIVER_KEYS)
@@ -166,7 +175,8 @@ def _base(sg: SessionGit) -> list[str]:
 def git_ok(sg: SessionGit, *args: str, env: Mapping[str, str] | None = None) -> GitResult:
     """Run `git args...` on the session's worktree, hardened; never raises on status.
     `env` adds to the environment (a private `GIT_INDEX_FILE`, say)."""
-    return run_ok(sg.worktree, *_base(sg), *_driver_overrides(sg), *args,
+    drivers = sg.drivers if sg.drivers is not None else _driver_overrides(sg)
+    return run_ok(sg.worktree, *_base(sg), *drivers, *args,
                   env={**_ENV, **(env or {})})
 
 
