@@ -44,12 +44,13 @@ def shown(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import backends
     from ..manager.loop import Manager
     from ..workspace import repo as repo_mod
     from . import web
 
     project = set_up_project(args)  # the manager reads the state itself
-    config = config_mod.load(project.config_path)
+    config = backends.load(project.config_path)  # (every backend name known)
     if not repo_mod.has_commits(project.root):
         raise CliError("the repository has no commits yet: commit something first, so "
                        "sessions have a base to branch from")
