@@ -182,3 +182,22 @@ def test_a_front_end_decodes_only_the_live_part_until_history_is_asked(
     assert live.parked is None and live.sessions["s-3"].worktree_removed
     assert live == fold(store.read_after(0))
     store.close()
+
+
+def test_what_the_manager_still_has_to_do_stays_in_the_live_part(tmp_path: Path) -> None:
+    """A landed session whose worktree was not removed (the manager's restart removes
+    it), or one holding reserved ports, is not history however long ago it ended."""
+    clock = Clock()
+    store = Store(tmp_path / "state.db", secrets=[], clock=clock)
+    store.append(*life(0, "landed")[:-1])  # its worktree's removal failed
+    held = life(1, "killed")
+    held.insert(4, ev.PortsReserved(session_id="s-1", ports=(4100,)))  # once started
+    store.append(*held)
+    store.append(*life(2, "landed"), *life(3, "killed"))
+    clock.now += RECENT_SECONDS + 1
+    store.append(*life(4, "waiting"))
+    snap.save(store, fold(store.read_after(0)))
+    live = snap.restore(store, history=False)
+    assert list(live.sessions) == ["s-0", "s-1", "s-4"]
+    assert live.parked is not None and live.parked.sessions == {"s-2", "s-3"}
+    store.close()
