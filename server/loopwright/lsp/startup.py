@@ -19,6 +19,7 @@ from ..project import NotARepository, Project
 from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import host, wire
+from .early import READY, Opened
 from .live import ClientSync
 from .params import RequestFailed
 from .tasks import Tasks
@@ -26,7 +27,6 @@ from .tasks import Tasks
 log = logging.getLogger(__name__)
 SET_UP = "Set up Loopwright"
 READY_SECONDS = 30.0
-READY = "$/loopwright/ready"
 
 
 class Startup:
@@ -35,6 +35,7 @@ class Startup:
         self.repo: host.OpenRepository | None = None
         self.live: ClientSync | None = None
         self.problem = "the server is starting"
+        self.opened: Opened | None = None  # what the first answers opened (early.py)
         self._ready = asyncio.Event()
 
     async def ready(self) -> ClientSync:
@@ -76,12 +77,16 @@ class Startup:
             self._fail(f"Loopwright cannot open {project.root}: {e}", show=True,
                        root=project.root)
             return
+        opened, self.opened = self.opened, None
+        if opened is not None and opened.project.root != project.root:
+            opened = None
         live = ClientSync(self._ls, repo, self._tasks)
         self.repo, self.live = repo, live
-        live.begin()
+        live.begin(opened.state if opened is not None else None)
         self._ready.set()
         log.info("%s", repo.describe())
-        self._announce(project.root, problem="", hosted=repo.hosted)
+        if opened is None or opened.hosted != repo.hosted:  # else announced already
+            self._announce(project.root, problem="", hosted=repo.hosted)
 
     async def _offer_init(self, project: Project) -> None:
         item = await self._ls.window_show_message_request_async(
