@@ -6,6 +6,7 @@ is none."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -84,6 +85,7 @@ class Startup:
         self.repo, self.live = repo, live
         live.begin(opened.state if opened is not None else None)
         self._ready.set()
+        _freeze_the_heap()
         log.info("%s", repo.describe())
         if opened is None or opened.hosted != repo.hosted:  # else announced already
             self._announce(project.root, problem="", hosted=repo.hosted)
@@ -112,11 +114,23 @@ class Startup:
     def _fail(self, problem: str, *, show: bool, root: Path | None = None) -> None:
         self.problem = problem
         self._ready.set()
+        _freeze_the_heap()
         log.warning("%s", problem)
         self._announce(root or Path(), problem=problem)
         if show:
             self._ls.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Error, message=problem))
+
+
+def _freeze_the_heap() -> None:
+    """Start-up is over: what it loaded (the modules, the follower's state and a hosted
+    manager's whole one: millions of objects at 1M events) is moved out of the
+    collector's reach, and collecting (off while it loaded, boot.py) resumes. A full
+    collection otherwise walks it all on the loop's thread, 100-400 ms at 1M events,
+    and a prompt due then waits it out. Not a collection itself (that would be the same
+    stall, now); what is frozen is still freed when its last reference goes."""
+    gc.freeze()
+    gc.enable()
 
 
 def _exit_on_signal() -> None:
