@@ -147,7 +147,7 @@ def one_size(n: int) -> None:
     ready, loaded = asyncio.run(lsp_ready(root, last))
     print(f"  LSP ready (hosted): {ready:.2f} s (the server loaded, acts answered: "
           f"{loaded:.2f} s)", flush=True)
-    lsp_latency.QUESTIONS = 200  # p99 of 60 was the second-worst delay: the load's
+    lsp_latency.QUESTIONS = 200  # p99 of 60 is the second-worst delay: mostly the load
     delays, _ = asyncio.run(lsp_latency.measure(root))
     p99 = percentile(delays, 99) * 1000
     print(f"  decision -> prompt (hosted): p50 {percentile(delays, 50) * 1000:.1f} ms, "
