@@ -63,7 +63,7 @@ def test_initialize_is_answered_as_the_loaded_server_answers_it(
 def test_the_capabilities_sent_first_are_current() -> None:
     path = Path(__file__).parents[2] / "server" / "loopwright" / "lsp" / "capabilities.py"
     assert path.read_text(encoding="utf-8") == capabilities_module(), (
-        f"capabilities.py is stale: python -m loopwright.lsp.generate capabilities > {path}")
+        f"{path} is stale: run 'make docs'")
 
 
 def test_a_folder_that_is_not_a_repository_is_left_to_the_server(tmp_path: Path) -> None:
