@@ -72,6 +72,7 @@ class FirstAnswers:
         self._store: Store | None = None
         self._initialize: dict[str, Any] | None = None
         self._deferring = False
+        self._open_tried = False  # `initialized` came: the repository was opened, or tried
         self._opening_done = False  # tried, and either left to the server or answered
 
     @property
@@ -90,7 +91,8 @@ class FirstAnswers:
         params = message.get("params")
         if "id" not in message:  # a notification: no answer to overtake
             self.replay.append(frame)
-            if method == "initialized" and self._initialize is not None:
+            if method == "initialized" and self._initialize is not None and not self._open_tried:
+                self._open_tried = True
                 self._open()
                 self._opening_done = self.opened is None
             elif method == "exit":
