@@ -86,8 +86,8 @@ def manager_start(root: Path) -> tuple[float, int]:
 
 async def lsp_ready(root: Path, last: int) -> tuple[float, float]:
     """From `loopwright serve` starting to a `loopwright/state` with the whole log; and
-    to the answer of a request only the loaded server answers (`loopwright/webLink`,
-    asked right after that state): when an act would be answered."""
+    to the answer of an act only the loaded server answers (`loopwright/presence`, as
+    the editor sends when its window has the focus, asked right after that state)."""
     client = RawClient()
     start = time.perf_counter()
     await client.start(root)
@@ -100,7 +100,7 @@ async def lsp_ready(root: Path, last: int) -> tuple[float, float]:
             pass
         await asyncio.sleep(0.005)
     took = time.perf_counter() - start
-    await client.request("loopwright/webLink", {})
+    await client.request("loopwright/presence", {"active": True})
     loaded = time.perf_counter() - start
     await client.close()
     return took, loaded
