@@ -1,5 +1,6 @@
 """`loopwright serve`: the language server. Wiring only; each feature lives in its module.
 
+- boot.py, early.py   `serve` starting: the first answers while this module loads
 - startup.py    opening the editor's repository (or offering to set it up)
 - host.py       hosting or attaching to the repository's manager
 - live.py       following the log: `$/loopwright/changed`, prompts, progress, lens refresh
@@ -52,7 +53,7 @@ class LoopwrightServer(LanguageServer):
         return await self.startup.ready()
 
     def serve_frames(self, frames: Callable[[], Frame], stdout: BinaryIO,
-                 first: FirstAnswers | None = None) -> None:
+                     first: FirstAnswers | None = None) -> None:
         """As pygls' `start_io`, taking frames from `frames` (our bounded reader, boot.py)
         and handing each to the protocol, which answers every request (jsonrpc.py);
         `first`'s frames before them, its answers not sent again."""
