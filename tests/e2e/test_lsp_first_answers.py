@@ -5,6 +5,9 @@ fully started server says; an act sent in that window is carried out, not lost."
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +99,14 @@ async def test_an_act_sent_before_the_manager_has_started_is_carried_out(
                for r in log) == 1
     assert sum(isinstance(r.event, ev.ChangeApproved) and r.event.session_id == sid
                for r in log) == 1
+
+
+def test_the_first_answers_load_neither_pygls_nor_the_manager() -> None:
+    probe = ("import json, sys; import loopwright.cli.commands, loopwright.lsp.boot; "
+             "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    loaded = set(json.loads(done.stdout))
+    heavy = {"pygls", "lsprotocol", "cattrs", "attrs", "loopwright.manager.loop", "git",
+             "loopwright.web.server", "loopwright.lsp.server"}
+    assert loaded & heavy == set()
