@@ -4,14 +4,20 @@ it everything they do not answer, in order."""
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.loop import init
+from loopwright import store_snapshot
+from loopwright.lsp import wire
 from loopwright.lsp.early import FirstAnswers
 from loopwright.lsp.framing import BadFrame
 from loopwright.lsp.generate import capabilities_module, server_answer
+from loopwright.store import Store
 
 
 class Sink:
@@ -87,3 +93,52 @@ def test_after_a_frame_it_does_not_answer_it_answers_nothing(tmp_path: Path) -> 
         first.take(frame)
     assert out.data == b""
     assert first.replay == frames and first.answered == {}
+
+
+def opened_on(repo: Path) -> tuple[FirstAnswers, Sink]:
+    out = Sink()
+    first = FirstAnswers(out, None, clock=lambda: 5000.0)  # type: ignore[arg-type]
+    first.take(initialize(repo))
+    first.take(message(method="initialized", params={}))
+    return first, out
+
+
+def test_a_set_up_repository_is_announced_and_its_state_answered(repo: Path) -> None:
+    project = init(repo)
+    first, out = opened_on(repo)
+    first.take(message(id=2, method="loopwright/state", params={}))
+    store = Store(project.db_path)
+    expected = wire.state_result(store_snapshot.load(store, history=False), root=str(repo),
+                                 hosted=True, pid=os.getpid(), now=5000.0)
+    store.close()
+    _, ready, state = out.messages()
+    assert ready == {"jsonrpc": "2.0", "method": "$/loopwright/ready", "params": {
+        "root": str(repo), "ok": True, "problem": "", "hosted": True}}
+    assert state == {"jsonrpc": "2.0", "id": 2, "result": wire.to_json(expected)}
+    assert first.settled and first.opened is not None
+    first.close()
+
+
+def test_a_request_it_does_not_answer_holds_back_every_later_one(repo: Path) -> None:
+    init(repo)
+    first, out = opened_on(repo)
+    later = [message(id=2, method="loopwright/dispatch", params={"title": "x", "body": ""}),
+             message(id=3, method="loopwright/state", params={})]
+    for frame in later:
+        first.take(frame)
+    assert [m.get("id", m.get("method")) for m in out.messages()] == [
+        1, "$/loopwright/ready"]
+    assert first.replay[-2:] == later and first.settled
+    first.close()
+
+
+def test_a_state_it_cannot_read_is_left_to_the_server(repo: Path) -> None:
+    project = init(repo)
+    first, out = opened_on(repo)
+    with sqlite3.connect(project.db_path) as db:  # the log is gone from under it
+        db.execute("DROP TABLE events")
+    state = message(id=2, method="loopwright/state", params={})
+    first.take(state)
+    assert [m.get("id", m.get("method")) for m in out.messages()] == [
+        1, "$/loopwright/ready"]
+    assert first.replay[-1] == state and first.opened is None and first.settled

@@ -93,7 +93,11 @@ class FirstAnswers:
             self.replay.append(frame)
             if method == "initialized" and self._initialize is not None and not self._open_tried:
                 self._open_tried = True
-                self._open()
+                try:
+                    self._open()
+                except Exception:  # a bug here must not end the server: it opens it
+                    log.exception("the first answers could not open the repository")
+                    self._forget()
                 self._opening_done = self.opened is None
             elif method == "exit":
                 self._deferring = True
@@ -105,7 +109,14 @@ class FirstAnswers:
             self._answer(msg_id, _initialize_result(params["capabilities"]))
             self.replay.append(frame)
         elif method == STATE and self.opened is not None and params in (None, {}, []):
-            self._answer(msg_id, self._state_result())
+            try:
+                result = self._state_result()
+            except Exception:  # the server answers it, and everything after it
+                log.exception("the first answers could not read the state")
+                self._forget()
+                self._defer(frame)
+                return
+            self._answer(msg_id, result)
             self._opening_done = True
         else:
             self._defer(frame)
@@ -115,6 +126,12 @@ class FirstAnswers:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+    def _forget(self) -> None:
+        """Leave the repository to the server: it opens it afresh and says what is wrong
+        (a `$/loopwright/ready` sent already is sent again by it)."""
+        self.close()
+        self.opened = None
 
     # --- helpers -------------------------------------------------------------------
 
