@@ -21,13 +21,16 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+from .. import events as ev
 from ..config import Config
 from ..workspace import ports, sandbox
 from ..workspace.repo import WorkspaceError
 from .base import Failed, Finished, Outcome, WorkerContext
+from .claude_code_usage import Tally
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +145,18 @@ class ClaudeCodeWorker:
                                   ctx.input.session.environment.ports),
         )
         result: ResultMessage | None = None
+        session = ctx.input.session
+        tally = Tally(self.config.prices, session_id=session.session_id,
+                      task_id=session.task_id, model=self.config.agent.model or "claude-code",
+                      started=time.monotonic())
         try:
             async with ClaudeSDKClient(options=options) as client:
                 await client.query(await prompt_taking_steers(ctx))
                 async for message in client.receive_response():
                     if isinstance(message, AssistantMessage):
+                        await _record(ctx, tally.seen(
+                            message.message_id, message.model, message.usage,
+                            message.stop_reason, time.monotonic()))
                         for block in message.content:
                             if isinstance(block, TextBlock) and block.text.strip():
                                 await ctx.progress(block.text.strip()[:500])
@@ -155,16 +165,26 @@ class ClaudeCodeWorker:
                                               summarize(block.name, block.input))
                     elif isinstance(message, ResultMessage):
                         result = message
+                        await _record(ctx, tally.ended(
+                            message.model_usage, message.usage, f"result_{message.subtype}",
+                            time.monotonic()))
         except ClaudeSDKError as e:
             return Failed(f"Claude Code failed: {e}")
         finally:
             shutil.rmtree(wall_dir, ignore_errors=True)
+            if result is None:  # crashed, failed or killed: what it showed it spent
+                await _record(ctx, tally.cut_short(time.monotonic()))
         if result is None:
             return Failed("Claude Code ended without a result")
         if result.is_error:
             why = result.result or "; ".join(result.errors or []) or result.subtype
             return Failed(f"Claude Code ended with an error: {why}")
         return Finished((result.result or "Claude Code finished").strip()[:2000])
+
+
+async def _record(ctx: WorkerContext, replies: list[ev.ModelReplied]) -> None:
+    if replies:
+        await ctx.record_turn(*replies)
 
 
 def _cli() -> str | None:
