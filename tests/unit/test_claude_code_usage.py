@@ -111,3 +111,12 @@ def test_a_run_that_spent_nothing_records_nothing() -> None:
     t = tally()
     assert t.seen(None, SONNET, None, None, 1.0) == []
     assert t.ended({}, None, "result_success", 2.0) == []
+
+
+def test_time_blocked_on_the_human_is_no_reply_s() -> None:
+    t = tally()
+    replies = t.seen("msg_1", SONNET, FIRST, None, 1.0)
+    t.waited(60.0)  # a permission Decision answered a minute later
+    replies += t.seen("msg_2", SONNET, LAST, None, 63.0)
+    replies += t.ended(None, None, "result_success", 64.0)
+    assert [r.seconds for r in replies] == [3.0, 1.0]  # 63 - 60 since the start, then 64 - 63

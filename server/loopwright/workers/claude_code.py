@@ -113,16 +113,21 @@ class ClaudeCodeWorker:
         except ImportError:
             return Failed("the claude-code backend needs claude-agent-sdk: "
                           "pip install 'loopwright[agents]'")
-        worktree = ctx.input.worktree
+        worktree, session = ctx.input.worktree, ctx.input.session
+        tally = Tally(self.config.prices, session_id=session.session_id,
+                      task_id=session.task_id, model=self.config.agent.model or "claude-code",
+                      started=time.monotonic())
 
         async def can_use_tool(tool: str, tool_input: dict[str, Any],
                                _context: ToolPermissionContext
                                ) -> PermissionResultAllow | PermissionResultDeny:
             if quiet(tool, tool_input, worktree):
                 return PermissionResultAllow()
+            asked = time.monotonic()
             answer = await ctx.ask(f"Claude Code asks to use {tool}: "
                                    f"{summarize(tool, tool_input)}", ("allow", "deny"),
                                    default="deny", blocking=True)
+            tally.waited(time.monotonic() - asked)
             if answer == "allow":
                 return PermissionResultAllow()
             return PermissionResultDeny(message="The human said no. Do without it.")
@@ -145,10 +150,6 @@ class ClaudeCodeWorker:
                                   ctx.input.session.environment.ports),
         )
         result: ResultMessage | None = None
-        session = ctx.input.session
-        tally = Tally(self.config.prices, session_id=session.session_id,
-                      task_id=session.task_id, model=self.config.agent.model or "claude-code",
-                      started=time.monotonic())
         try:
             async with ClaudeSDKClient(options=options) as client:
                 await client.query(await prompt_taking_steers(ctx))

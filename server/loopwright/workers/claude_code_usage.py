@@ -73,7 +73,8 @@ class _Response:
 
 class Tally:
     """One run's spend, turned into replies as its messages arrive. Pure: the caller
-    records what each method returns, and passes the monotonic time."""
+    records what each method returns, and passes the monotonic time. A reply's seconds
+    are the run's time since the reply before (tools included, waits on the human not)."""
 
     def __init__(self, prices: Mapping[str, ModelPrice], *, session_id: str, task_id: str,
                  model: str, started: float) -> None:
@@ -99,6 +100,10 @@ class Tally:
         if current is None:
             return []
         return [self._reply(current.model, current.tokens, current.stop_reason, at)]
+
+    def waited(self, seconds: float) -> None:
+        """Time the run spent blocked on the human: no reply's seconds count it."""
+        self._last_at += seconds
 
     def ended(self, model_usage: Mapping[str, Json] | None, usage: Json | None,
               stop_reason: str, at: float) -> list[ev.ModelReplied]:
