@@ -7,6 +7,8 @@ Decisions: reading and editing files inside the worktree are allowed without ask
 anything else (a shell command, a file outside the worktree, the web) is asked of the
 human, blocking, default deny. The model endpoint is Claude Code's own configuration:
 `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` from the environment.
+What it spends (each response's usage, the result's totals) becomes the worker's
+`ModelReplied` events, priced from `[prices]` (`claude_code_usage.py`).
 
 Claude Code runs its own tools; the CLI itself is started inside Loopwright's sandbox
 (the same allow-list as every command, with the machine's network, which it needs for
