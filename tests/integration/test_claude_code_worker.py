@@ -138,3 +138,27 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     assert cli(project.root, "report", "--html", str(page)).returncode == 0
     assert (f"<b>{s.tokens:,} · ${dollars:,.2f}</b><span>worker tokens · cost</span>"
             in page.read_text(encoding="utf-8"))
+
+
+@needs_cli
+async def test_a_claude_code_session_killed_midway_keeps_what_it_spent(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    project = claude_code_project(make_repo)
+    with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
+        point_claude_code_at(api, monkeypatch, tmp_path / "home")
+        async with Running(project) as run:
+            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
+            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
+                                 timeout=90)
+            [s] = st.sessions.values()
+            assert s.tokens == 0  # its one response so far may not have ended
+            run.api.kill(s.session_id, "not now")
+            st = await run.until(lambda st: st.sessions[s.session_id].tokens > 0,
+                                 timeout=60)
+    s = st.sessions[s.session_id]
+    assert s.state == S.KILLED
+    # The response that asked for the shell command, as its start showed it (output
+    # tokens are known only at a response's end): the cost of a session you stopped.
+    assert s.tokens == sum(FIRST.values()) - FIRST["output_tokens"] + 1
+    assert "worker 1,501 ($0.00)" in cli(project.root, "stats").stdout
