@@ -134,6 +134,9 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     shown = cli(project.root, "stats")
     assert f"tokens by agent      worker {s.tokens:,} (${dollars:.2f})" in shown.stdout, \
         shown.stdout
+    [row] = [line for line in cli(project.root, "status").stdout.splitlines()
+             if s.session_id in line]
+    assert f"${dollars:.2f}" in row, row  # the session's cost
     page = tmp_path / "report.html"
     assert cli(project.root, "report", "--html", str(page)).returncode == 0
     assert (f"<b>{s.tokens:,} · ${dollars:,.2f}</b><span>worker tokens · cost</span>"
