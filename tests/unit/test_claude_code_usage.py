@@ -120,3 +120,20 @@ def test_time_blocked_on_the_human_is_no_reply_s() -> None:
     replies += t.seen("msg_2", SONNET, LAST, None, 63.0)
     replies += t.ended(None, None, "result_success", 64.0)
     assert [r.seconds for r in replies] == [3.0, 1.0]  # 63 - 60 since the start, then 64 - 63
+
+
+def test_responses_of_parallel_subagents_interleaved_count_once_each() -> None:
+    t = tally()
+    replies = []
+    for message_id in ("msg_a", "msg_b", "msg_a", "msg_b", "msg_c"):  # block by block
+        replies += t.seen(message_id, SONNET, FIRST, None, 1.0)
+    replies += t.cut_short(2.0)
+    assert len(replies) == 3 and tokens(replies)[0] == 3 * FIRST["input_tokens"]
+
+
+def test_a_provider_s_model_id_in_the_result_is_matched_by_its_canonical_model() -> None:
+    t = tally()
+    replies = two_calls(t)
+    entry = {**model_usage(2100, 70, 210, 800, 0.01), "canonicalModel": SONNET}
+    replies += t.ended({f"us.anthropic.{SONNET}-v1:0": entry}, None, "result_success", 3.0)
+    assert tokens(replies) == (2100, 70, 210, 800) and len(replies) == 2

@@ -84,12 +84,13 @@ class Tally:
         self._open: dict[str, _Response] = {}  # by model: its latest response, unrecorded
         self._counted: dict[str, Tokens] = {}  # by model: tokens in replies returned
         self._charged: dict[str, float] = {}  # by model: dollars in replies returned
+        self._done: set[str] = set()  # message ids of the responses counted
 
     def seen(self, message_id: str | None, model: str, usage: Json | None,
              stop_reason: str | None, at: float) -> list[ev.ModelReplied]:
         """An assistant message; returns the reply of the response it closed, if any."""
-        if not message_id or not usage:
-            return []
+        if not message_id or not usage or message_id in self._done:
+            return []  # a later block of a response already counted (parallel subagents)
         model = self._known(model or self.model)
         current = self._open.get(model)
         if current is not None and current.message_id == message_id:
@@ -99,6 +100,7 @@ class Tally:
         self._open[model] = _Response(message_id, model, Tokens.of(usage), stop_reason or "")
         if current is None:
             return []
+        self._done.add(current.message_id)
         return [self._reply(current.model, current.tokens, current.stop_reason, at)]
 
     def waited(self, seconds: float) -> None:
@@ -111,8 +113,10 @@ class Tally:
         totals: dict[str, tuple[Tokens, float | None]] = {}
         for name, entry in (model_usage or {}).items():
             cost = entry.get("costUSD")
-            totals[self._known(name)] = (Tokens.of(entry, camel=True),
-                                         float(cost) if isinstance(cost, int | float) else None)
+            canonical = str(entry.get("canonicalModel") or "")  # a provider's id may not match
+            key = self._match(name) or (canonical and self._match(canonical)) or name
+            totals[key] = (Tokens.of(entry, camel=True),
+                           float(cost) if isinstance(cost, int | float) else None)
         if not totals and usage:
             models = set(self._open) | set(self._counted)
             totals[models.pop() if len(models) == 1 else self.model] = (Tokens.of(usage), None)
@@ -140,10 +144,11 @@ class Tally:
     def _known(self, model: str) -> str:
         """The name this run already counts `model` under: the API answers a request
         for `claude-x-1` as `claude-x-1-20250101`, and the result may use either."""
-        for known in (*self._open, *self._counted):
-            if _same(model, known):
-                return known
-        return model
+        return self._match(model) or model
+
+    def _match(self, model: str) -> str | None:
+        return next((known for known in (*self._open, *self._counted)
+                     if _same(model, known)), None)
 
     def _price(self, model: str) -> ModelPrice | None:
         if (price := self.prices.get(model)) is not None:
