@@ -137,6 +137,9 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     [row] = [line for line in cli(project.root, "status").stdout.splitlines()
              if s.session_id in line]
     assert f"${dollars:.2f}" in row, row  # the session's cost
+    log = cli(project.root, "log").stdout  # each call, what it said and cost
+    assert (f'{s.name}: model: Bash("echo hello > hello.txt") (1,501 tokens, $0.0104)'
+            in log), log
     page = tmp_path / "report.html"
     assert cli(project.root, "report", "--html", str(page)).returncode == 0
     assert (f"<b>{s.tokens:,} · ${dollars:,.2f}</b><span>worker tokens · cost</span>"

@@ -4,13 +4,14 @@ usage is its response's start (output_tokens 1), once per content block."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from loopwright import events as ev
 from loopwright.config.workers import DEFAULT_PRICES, ModelPrice
-from loopwright.workers.claude_code_usage import Tally
+from loopwright.workers.claude_code_usage import Tally, shortened
 
 SONNET = "claude-sonnet-4-6"
 PRICES = {SONNET: DEFAULT_PRICES[SONNET]}
@@ -137,3 +138,17 @@ def test_a_provider_s_model_id_in_the_result_is_matched_by_its_canonical_model()
     entry = {**model_usage(2100, 70, 210, 800, 0.01), "canonicalModel": SONNET}
     replies += t.ended({f"us.anthropic.{SONNET}-v1:0": entry}, None, "result_success", 3.0)
     assert tokens(replies) == (2100, 70, 210, 800) and len(replies) == 2
+
+
+def test_a_reply_records_what_the_response_said_shortened() -> None:
+    t = tally()
+    t.seen("msg_1", SONNET, FIRST, None, 1.0, [shortened({"type": "text", "text": "On it."})])
+    write = {"type": "tool_use", "id": "tu_1", "name": "Write", "input": {
+        "file_path": "big.txt", "content": "x" * 10_000, "edits": [{"old": "a"}]}}
+    [reply] = t.seen("msg_2", SONNET, LAST, None, 2.0)  # closes msg_1 with nothing new
+    assert json.loads(reply.content) == [{"type": "text", "text": "On it."}]
+    [last] = t.cut_short(3.0)
+    assert last.content == ""  # msg_2 said nothing the test gave it
+    assert shortened(write) == {"type": "tool_use", "name": "Write", "input": {
+        "file_path": "big.txt", "content": "x" * 200}}
+    assert shortened({"type": "thinking", "thinking": "hm"}) is None

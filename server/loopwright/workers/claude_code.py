@@ -32,7 +32,7 @@ from ..config import Config
 from ..workspace import ports, sandbox
 from ..workspace.repo import WorkspaceError
 from .base import Failed, Finished, Outcome, WorkerContext
-from .claude_code_usage import Tally
+from .claude_code_usage import Tally, shortened
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +157,10 @@ class ClaudeCodeWorker:
                 await client.query(await prompt_taking_steers(ctx))
                 async for message in client.receive_response():
                     if isinstance(message, AssistantMessage):
+                        said = [b for b in map(shortened, _blocks(message.content)) if b]
                         await _record(ctx, tally.seen(
                             message.message_id, message.model, message.usage,
-                            message.stop_reason, time.monotonic()))
+                            message.stop_reason, time.monotonic(), said))
                         for block in message.content:
                             if isinstance(block, TextBlock) and block.text.strip():
                                 await ctx.progress(block.text.strip()[:500])
@@ -183,6 +184,15 @@ class ClaudeCodeWorker:
             why = result.result or "; ".join(result.errors or []) or result.subtype
             return Failed(f"Claude Code ended with an error: {why}")
         return Finished((result.result or "Claude Code finished").strip()[:2000])
+
+
+def _blocks(content: list[Any]) -> list[dict[str, Any]]:
+    """The SDK's content blocks in the API's shape (text and tool calls; no others)."""
+    from claude_agent_sdk import TextBlock, ToolUseBlock
+
+    return [{"type": "text", "text": b.text} if isinstance(b, TextBlock) else
+            {"type": "tool_use", "name": b.name, "input": b.input}
+            for b in content if isinstance(b, TextBlock | ToolUseBlock)]
 
 
 async def _record(ctx: WorkerContext, replies: list[ev.ModelReplied]) -> None:

@@ -17,8 +17,9 @@ charged what Claude Code reported for it (its list price) rather than $0.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,7 @@ class _Response:
     model: str
     tokens: Tokens
     stop_reason: str
+    blocks: list[Json]  # what it said, shortened: `loopwright log` shows it
 
 
 class Tally:
@@ -87,21 +89,25 @@ class Tally:
         self._done: set[str] = set()  # message ids of the responses counted
 
     def seen(self, message_id: str | None, model: str, usage: Json | None,
-             stop_reason: str | None, at: float) -> list[ev.ModelReplied]:
-        """An assistant message; returns the reply of the response it closed, if any."""
+             stop_reason: str | None, at: float,
+             blocks: Sequence[Json] = ()) -> list[ev.ModelReplied]:
+        """An assistant message (`blocks`: its content, shortened); returns the reply of
+        the response it closed, if any."""
         if not message_id or not usage or message_id in self._done:
             return []  # a later block of a response already counted (parallel subagents)
         model = self._known(model or self.model)
         current = self._open.get(model)
         if current is not None and current.message_id == message_id:
-            if stop_reason:
-                current.stop_reason = stop_reason
+            current.stop_reason = stop_reason or current.stop_reason
+            current.blocks += blocks
             return []
-        self._open[model] = _Response(message_id, model, Tokens.of(usage), stop_reason or "")
+        self._open[model] = _Response(message_id, model, Tokens.of(usage), stop_reason or "",
+                                      list(blocks))
         if current is None:
             return []
         self._done.add(current.message_id)
-        return [self._reply(current.model, current.tokens, current.stop_reason, at)]
+        return [self._reply(current.model, current.tokens, current.stop_reason, at,
+                            blocks=current.blocks)]
 
     def waited(self, seconds: float) -> None:
         """Time the run spent blocked on the human: no reply's seconds count it."""
@@ -131,13 +137,14 @@ class Tally:
             unpaid = (self._price(model) is None
                       and (reported or 0.0) > self._charged.get(model, 0.0))
             if tokens.any or unpaid:
-                replies.append(self._reply(model, tokens, stop_reason, at, reported))
+                replies.append(self._reply(model, tokens, stop_reason, at, reported,
+                                           open_.blocks if open_ else ()))
         return replies
 
     def cut_short(self, at: float) -> list[ev.ModelReplied]:
         """The run ended without a result: what its open responses showed."""
-        replies = [self._reply(r.model, r.tokens, r.stop_reason or "cut_short", at)
-                   for r in self._open.values()]
+        replies = [self._reply(r.model, r.tokens, r.stop_reason or "cut_short", at,
+                               blocks=r.blocks) for r in self._open.values()]
         self._open.clear()
         return replies
 
@@ -156,7 +163,8 @@ class Tally:
         return self.prices.get(_undated(model))
 
     def _reply(self, model: str, tokens: Tokens, stop_reason: str, at: float,
-               reported: float | None = None) -> ev.ModelReplied:
+               reported: float | None = None, blocks: Sequence[Json] = ()
+               ) -> ev.ModelReplied:
         price = self._price(model)
         if price is not None:
             dollars = price.dollars(tokens.input_tokens, tokens.output_tokens,
@@ -168,6 +176,7 @@ class Tally:
         seconds, self._last_at = max(0.0, at - self._last_at), at
         return ev.ModelReplied(
             agent="worker", model=model, session_id=self.session_id, task_id=self.task_id,
+            content=json.dumps(list(blocks), separators=(",", ":")) if blocks else "",
             stop_reason=stop_reason, input_tokens=tokens.input_tokens,
             output_tokens=tokens.output_tokens, cache_write_tokens=tokens.cache_write_tokens,
             cache_read_tokens=tokens.cache_read_tokens, cost_usd=round(dollars, 6),
@@ -183,3 +192,16 @@ def _undated(model: str) -> str:
 
 def _same(a: str, b: str) -> bool:
     return _undated(a) == _undated(b)
+
+
+def shortened(block: Json, limit: int = 200) -> Json | None:
+    """A content block as a reply records it: text and tool calls, long strings cut
+    (the log is not Claude Code's transcript, which it keeps itself)."""
+    if block.get("type") == "text" and str(block.get("text") or "").strip():
+        return {"type": "text", "text": str(block["text"])[:500]}
+    if block.get("type") == "tool_use":
+        args = block.get("input") or {}
+        return {"type": "tool_use", "name": block.get("name"), "input": {
+            k: v[:limit] if isinstance(v, str) else v for k, v in args.items()
+            if isinstance(v, str | int | float | bool)}}
+    return None
