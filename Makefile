@@ -58,6 +58,8 @@ docs: setup
 	$(PY) -m loopwright.lsp.generate ts > client-vscode/src/protocol.ts
 	$(PY) -m loopwright.lsp.generate doc docs/protocol.md > docs/protocol.md.new
 	mv docs/protocol.md.new docs/protocol.md
+	$(PY) -m loopwright.lsp.generate capabilities > server/loopwright/lsp/capabilities.py.new
+	mv server/loopwright/lsp/capabilities.py.new server/loopwright/lsp/capabilities.py
 
 check-docs: setup
 	@$(VENV)/bin/loopwright config --reference | diff -u docs/configuration.md - \

@@ -8,7 +8,9 @@ what a user waits for on each:
 - `loopwright stats`;
 - `loopwright run`: from the command to its `ManagerStarted` record;
 - `loopwright serve` hosting the manager: from the process start to the answer of a
-  `loopwright/state` that includes the whole log (LSP ready);
+  `loopwright/state` that includes the whole log (LSP ready; answered first, while the
+  server loads: lsp/early.py), and to the answer of a request only the loaded server
+  answers (when an act would be);
 - decision -> prompt at the editor on the same log (bench/lsp_latency.py's measure).
 
 Goals at 1M: status <= 0.3 s, manager start <= 1 s, LSP ready <= 1 s, stats <= 2 s,
@@ -82,8 +84,10 @@ def manager_start(root: Path) -> tuple[float, int]:
         store.close()
 
 
-async def lsp_ready(root: Path, last: int) -> float:
-    """From `loopwright serve` starting to a `loopwright/state` with the whole log."""
+async def lsp_ready(root: Path, last: int) -> tuple[float, float]:
+    """From `loopwright serve` starting to a `loopwright/state` with the whole log; and
+    to the answer of an act only the loaded server answers (`loopwright/presence`, as
+    the editor sends when its window has the focus, asked right after that state)."""
     client = RawClient()
     start = time.perf_counter()
     await client.start(root)
@@ -96,8 +100,10 @@ async def lsp_ready(root: Path, last: int) -> float:
             pass
         await asyncio.sleep(0.005)
     took = time.perf_counter() - start
+    await client.request("loopwright/presence", {"active": True})
+    loaded = time.perf_counter() - start
     await client.close()
-    return took
+    return took, loaded
 
 
 def prepared(n: int) -> tuple[Path, int, float]:
@@ -138,9 +144,10 @@ def one_size(n: int) -> None:
     print(f"  stats: {stats:.2f} s ({stats_rss / 1024:.0f} MiB)", flush=True)
     started, manager_rss = manager_start(root)
     print(f"  manager start: {started:.2f} s ({manager_rss / 1024:.0f} MiB)", flush=True)
-    ready = asyncio.run(lsp_ready(root, last))
-    print(f"  LSP ready (hosted): {ready:.2f} s", flush=True)
-    lsp_latency.QUESTIONS = 60
+    ready, loaded = asyncio.run(lsp_ready(root, last))
+    print(f"  LSP ready (hosted): {ready:.2f} s (the server loaded, acts answered: "
+          f"{loaded:.2f} s)", flush=True)
+    lsp_latency.QUESTIONS = 200  # p99 of 60 is the second-worst delay: mostly the load
     delays, _ = asyncio.run(lsp_latency.measure(root))
     p99 = percentile(delays, 99) * 1000
     print(f"  decision -> prompt (hosted): p50 {percentile(delays, 50) * 1000:.1f} ms, "

@@ -204,8 +204,9 @@ async def test_the_protocol_docs_capabilities_and_log_lines_are_the_servers(
         await ed.until(lambda: ed.ready)
         assert ed.initialized is not None
         caps = make_converter().unstructure(ed.initialized.capabilities)
-        hosting = next(m.message for m in ed.client.log_messages
-                       if "hosting the Loopwright manager" in m.message)
+        hosting = await ed.until(lambda: next(  # said once the server has loaded
+            (m.message for m in ed.client.log_messages
+             if "hosting the Loopwright manager" in m.message), None))
     block = doc.split("Server capabilities (from `initialize`):", 1)[1]
     documented = json.loads(block.split("```json\n", 1)[1].split("```", 1)[0])
     for key in ("codeLensProvider", "executeCommandProvider"):

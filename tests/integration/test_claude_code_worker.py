@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from helpers.git import MakeRepo
-from helpers.loop import Running, configure, init
+from helpers.loop import Running, cli, configure, init
 from loopwright.project import Project
 from loopwright.state import SessionState
 from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
@@ -46,20 +46,35 @@ def test_reading_and_editing_inside_the_worktree_needs_no_human(tmp_path: Path) 
     assert summarize("Bash", {"command": "echo hi > hi.txt"}) == "echo hi > hi.txt"
 
 
+# What the fake model says each reply cost: known numbers, for the session's tokens.
+SIDE = {"input_tokens": 7, "output_tokens": 3}
+FIRST = {"input_tokens": 1000, "output_tokens": 50, "cache_creation_input_tokens": 200,
+         "cache_read_input_tokens": 300}
+LAST = {"input_tokens": 1100, "output_tokens": 20, "cache_creation_input_tokens": 10,
+        "cache_read_input_tokens": 500}
+
+
+def usage_of(request: dict[str, Any]) -> dict[str, int]:
+    if not request.get("tools"):
+        return SIDE
+    ran = any(block.get("type") == "tool_result" for m in request["messages"]
+              if m["role"] == "user" and isinstance(m["content"], list)
+              for block in m["content"])
+    return LAST if ran else FIRST
+
+
 def main_loop(request: dict[str, Any]) -> Turn:
     """The fake model's side of Claude Code's main conversation: run one shell command
     (which needs the human's permission), then say it is done. Side requests Claude
     Code makes (no tools offered) get a plain answer."""
-    if not request.get("tools"):
-        return Turn.text("none")
-    results = [block for m in request["messages"] if m["role"] == "user"
-               and isinstance(m["content"], list) for block in m["content"]
-               if block.get("type") == "tool_result"]
-    if not results:
+    usage = usage_of(request)
+    if usage is SIDE:
+        return Turn.text("none", **usage)
+    if usage is FIRST:
         return Turn.tool_use("Bash", {"command": "echo hello > hello.txt",
                                       "description": "Write the greeting"},
-                             text="I will write the greeting.")
-    return Turn.text("Wrote hello.txt with a greeting.")
+                             text="I will write the greeting.", **usage)
+    return Turn.text("Wrote hello.txt with a greeting.", **usage)
 
 
 def claude_code_project(make_repo: MakeRepo) -> Project:
@@ -85,6 +100,9 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     project = claude_code_project(make_repo)
+    with project.config_path.open("a", encoding="utf-8") as f:  # priced as no list is
+        f.write('[prices."claude-sonnet-4-5"]\ninput = 10.0\noutput = 100.0\n'
+                "cache_write = 1.0\ncache_read = 0.5\n")
     with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
         point_claude_code_at(api, monkeypatch, tmp_path / "home")
         async with Running(project) as run:
@@ -101,3 +119,52 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     assert (project.root / "hello.txt").read_text() == "hello\n"
     assert s.summary == "Wrote hello.txt with a greeting."
     assert api.errors == []
+    # What Claude Code spent is the worker's: every reply the fake served, counted once,
+    # one turn per call of the main conversation, priced from [prices].
+    served = [usage_of(r.body) for r in api.requests
+              if r.path.split("?")[0].endswith("/v1/messages")]
+    assert served.count(FIRST) == served.count(LAST) == 1
+    assert s.tokens == sum(n for usage in served for n in usage.values())
+    assert s.turns == 2
+    spent = {k: sum(u.get(k, 0) for u in served) for k in (*FIRST,)}
+    dollars = (spent["input_tokens"] * 10 + spent["output_tokens"] * 100
+               + spent["cache_creation_input_tokens"] * 1
+               + spent["cache_read_input_tokens"] * 0.5) / 1e6
+    assert s.cost_usd == pytest.approx(dollars, abs=1e-5)
+    shown = cli(project.root, "stats")
+    assert f"tokens by agent      worker {s.tokens:,} (${dollars:.2f})" in shown.stdout, \
+        shown.stdout
+    [row] = [line for line in cli(project.root, "status").stdout.splitlines()
+             if s.session_id in line]
+    assert f"${dollars:.2f}" in row, row  # the session's cost
+    log = cli(project.root, "log").stdout  # each call, what it said and cost
+    assert (f'{s.name}: model: Bash("echo hello > hello.txt") (1,501 tokens, $0.0104)'
+            in log), log
+    page = tmp_path / "report.html"
+    assert cli(project.root, "report", "--html", str(page)).returncode == 0
+    assert (f"<b>{s.tokens:,} · ${dollars:,.2f}</b><span>worker tokens · cost</span>"
+            in page.read_text(encoding="utf-8"))
+
+
+@needs_cli
+async def test_a_claude_code_session_killed_midway_keeps_what_it_spent(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    project = claude_code_project(make_repo)
+    with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
+        point_claude_code_at(api, monkeypatch, tmp_path / "home")
+        async with Running(project) as run:
+            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
+            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
+                                 timeout=90)
+            [s] = st.sessions.values()
+            assert s.tokens == 0  # its one response so far may not have ended
+            run.api.kill(s.session_id, "not now")
+            st = await run.until(lambda st: st.sessions[s.session_id].tokens > 0,
+                                 timeout=60)
+    s = st.sessions[s.session_id]
+    assert s.state == S.KILLED
+    # The response that asked for the shell command, as its start showed it (output
+    # tokens are known only at a response's end): the cost of a session you stopped.
+    assert s.tokens == sum(FIRST.values()) - FIRST["output_tokens"] + 1
+    assert "worker 1,501 ($0.00)" in cli(project.root, "stats").stdout

@@ -12,6 +12,7 @@ import pytest
 
 from helpers.git import MakeRepo
 from helpers.loop import Running, cli, configure, init
+from loopwright import events as ev
 from loopwright.state import SessionState
 from loopwright.testing.fake_responses import Call, FakeResponsesAPI, Reply
 from loopwright.workers.codex import approval_answer, approval_question
@@ -78,8 +79,13 @@ async def test_codex_asks_before_a_command_and_its_change_lands(
             run.api.answer(d.decision_id, "allow")
             st = await run.until(lambda st: any(s.state in (S.LANDED, S.FAILED)
                                                 for s in st.sessions.values()), timeout=90)
+            # one reply per model call, as the built-in agent's: the stall rule that
+            # counts model turns sees each of them
+            replies = [e for e in run.events(ev.ModelReplied)
+                       if isinstance(e, ev.ModelReplied) and e.agent == "worker"]
     [s] = st.sessions.values()
     assert s.state == S.LANDED, s.failure
+    assert [r.input_tokens + r.output_tokens for r in replies] == [110, 110]
     assert (root / "hello.txt").read_text() == "hello\n"
     assert s.summary == "Wrote hello.txt with a greeting."
     assert api.errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,22 @@ def test_a_stale_registration_does_not_block_a_new_session_at_the_same_path(repo
     base = create_worktree(repo, _wt(repo), "loopwright/t1-retry", "main")
     assert base == git(repo, "rev-parse", "main")
     assert git(_wt(repo), "branch", "--show-current") == "loopwright/t1-retry"
+
+
+def test_a_branch_is_deleted_while_another_worktree_is_still_being_made(repo: Path) -> None:
+    # git dies reading a worktree whose admin files another git is still writing (the
+    # build check adds one just as a landed session's branch goes): it is tried again.
+    git(repo, "branch", "landed")
+    admin = repo / ".git" / "worktrees" / "build"
+    admin.mkdir(parents=True)
+    (admin / "locked").write_text("initializing\n")  # as `git worktree add` begins
+    (admin / "gitdir").write_text(f"{repo}/.loopwright/build/.git\n")
+    (admin / "HEAD").write_text("ref: refs/heads/main\n")
+    (admin / "commondir").write_text("")  # not written yet
+    finishing = threading.Timer(0.03, lambda: (admin / "commondir").write_text("../..\n"))
+    finishing.start()
+    try:
+        assert remove_worktree(repo, repo / "gone", delete_branch=True, branch="landed")
+    finally:
+        finishing.join()
+    assert "landed" not in git(repo, "branch", "--list", "landed")

@@ -253,3 +253,26 @@ def test_the_inbox_kept_from_deltas_is_the_inbox_of_the_state() -> None:
         fol.feed(r.records(*events))
         kept = sorted(fol.inbox.items.values(), key=lambda i: i.since)
         assert [wire.to_json(i) for i in kept] == [wire.to_json(i) for i in inbox(fol.state)]
+
+
+def test_questions_answered_one_after_another_leave_the_inbox_as_the_state_has_it() -> None:
+    fol, r = f.Follower(CLOCK), Routed()
+    fol.start([])
+    fol.feed(r.records(*filed("t-1", "s-1"), started("s-1"),
+                       ev.DecisionAsked(decision_id="d-t", question="Triage?",
+                                        task_id="t-1")))
+    for n in range(40):  # one session's blocking questions, each answered in turn
+        asked = fol.feed(r.records(ev.DecisionAsked(
+            decision_id=f"d-{n}", question=f"Q{n}?", blocking=True, session_id="s-1",
+            task_id="t-1")))
+        assert [i.ref for i in asked.inbox_changed] == [f"d-{n}"]
+        answered = fol.feed(r.records(ev.DecisionAnswered(decision_id=f"d-{n}",
+                                                          answer="x")))
+        assert answered.inbox_removed == [inbox_key(asked.inbox_changed[0])]
+        kept = sorted(fol.inbox.items.values(), key=lambda i: i.since)
+        assert [wire.to_json(i) for i in kept] == [wire.to_json(i) for i in inbox(fol.state)]
+    assert [i.ref for i in fol.inbox.items.values()] == ["d-t"]  # the task's, still open
+    batch = fol.feed(r.records(ev.DecisionAnswered(decision_id="d-t", answer="x"),
+                               *ready_for_review("s-1")))
+    assert [i.kind for i in batch.inbox_changed] == ["review"] and len(
+        batch.inbox_removed) == 1

@@ -136,16 +136,18 @@ class _Printer:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from ..lsp.server import serve as serve_lsp
-    from . import web
+    from ..lsp.boot import serve as serve_lsp
 
     page = None
     try:  # `--web`, or `[web] address` of the repository here (the editor's folder)
         project = project_of(args)
         if not project.dot.exists():
             raise CliError(f"Loopwright is not set up in {project.root}")
-        page = web.start_page(project, config_mod.load(project.config_path), args.web,
-                              remote=args.web_remote)
+        config = config_mod.load(project.config_path)
+        if args.web or config.web.address:  # the page's modules load only if it is served
+            from . import web
+
+            page = web.start_page(project, config, args.web, remote=args.web_remote)
     except (CliError, config_mod.ConfigError, NotARepository) as e:
         if args.web:  # the editor still gets its language server
             print(f"loopwright: the web page is off: {e}", file=sys.stderr)

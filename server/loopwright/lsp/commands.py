@@ -24,8 +24,6 @@ from ..manager.api import ActionRefused, BadInput, FrontEndApi
 from ..state import Session
 from ..store import Store
 from ..views.preview import PreviewView, preview_view
-from ..web import qr
-from ..web.server import page_link
 from ..workspace.diff import file_at
 from . import lenses, reviews, threads, wire
 from . import params as p
@@ -217,6 +215,9 @@ async def overrule_act(live: ClientSync, q: p.OverruleActParams) -> Any:
 async def web_link(live: ClientSync, _: p.NoParams) -> Any:
     """The phone page's link and its QR code as SVG, for the editor to show: the running
     page's, else the one `[web]` would serve."""
+    from ..web import qr  # the page's modules (Starlette, uvicorn): 0.2 s the editor's
+    from ..web.server import page_link  # start need not wait for
+
     project = live.repo.project
     link = page_link(project, live.repo.api.config)
     return wire.WebLinkResult(url=link.url, base_url=link.base, served=link.served,

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from ..backends import load
 from ..manager.api import FrontEndApi
@@ -31,21 +30,6 @@ STOP_SECONDS = 15.0
 
 class NotReady(Exception):
     """The repository could not be set up; the message says why."""
-
-
-def path_of(uri: str) -> Path:
-    parts = urlsplit(uri)
-    return Path(unquote(parts.path))
-
-
-def workspace_root(folders: list[str], root_uri: str | None) -> Path:
-    """The folder the editor opened: its first workspace folder, else the root URI."""
-    for uri in folders:
-        if uri.startswith("file:"):
-            return path_of(uri)
-    if root_uri and root_uri.startswith("file:"):
-        return path_of(root_uri)
-    return Path.cwd()
 
 
 async def run_init(root: Path) -> str:

@@ -17,7 +17,8 @@ class InboxIndex:
     def __init__(self) -> None:
         self.items: dict[str, views.InboxItem] = {}  # by key, as the client knows them
         self._owned: dict[str, set[str]] = {}  # owner ("d:", "s:", "t:" + id) -> keys
-        self._decisions: dict[str, set[str]] = {}  # session or task id -> decision ids
+        # session or task id -> its open decisions' ids (what a touch of it may change)
+        self._decisions: dict[str, set[str]] = {}
 
     def reset(self, state: State) -> None:
         """Everything afresh (at start: the client then asks for the whole state)."""
@@ -30,10 +31,19 @@ class InboxIndex:
         """The items that appeared or changed, and the keys of those that left, after a
         batch that touched these sessions, tasks and decisions (iterables of ids)."""
         for did in decisions:
-            if (d := state.decisions.get(did)) is not None:
-                for owner in (d.session_id, d.task_id):
-                    if owner:
-                        self._decisions.setdefault(owner, set()).add(did)
+            if (d := state.decisions.get(did)) is None:
+                continue
+            for owner in (d.session_id, d.task_id):
+                if not owner:
+                    continue
+                if d.open:
+                    self._decisions.setdefault(owner, set()).add(did)
+                elif (held := self._decisions.get(owner)) is not None:
+                    # answered for good: its item leaves with this batch (it is in it)
+                    # and never comes back, so its session's next batch need not look
+                    held.discard(did)
+                    if not held:
+                        del self._decisions[owner]
         owners = {f"d:{did}" for did in decisions}
         for sid in sessions:
             owners.add(f"s:{sid}")

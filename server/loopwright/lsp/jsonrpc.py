@@ -43,6 +43,14 @@ _NO_PARAMS = frozenset({types.SHUTDOWN, types.EXIT})
 
 
 class LoopwrightProtocol(LanguageServerProtocol):
+    _answered: dict[MsgId, Any] | None = None
+
+    def answered_already(self, answers: dict[MsgId, Any]) -> None:
+        """Requests the first answers (early.py) answered before the server was loaded:
+        their frames are still handled (`initialize` sets the server up) but not answered
+        again. An answer that would have differed is logged: capabilities.py is stale."""
+        self._answered = dict(answers)
+
     def handle_frame(self, frame: bytes | BadFrame) -> None:
         """Decode one frame's body and handle it, or answer why it cannot be."""
         if isinstance(frame, BadFrame):
@@ -105,6 +113,13 @@ class LoopwrightProtocol(LanguageServerProtocol):
 
     def _send_response(self, msg_id: MsgId, result: Any | None = None,
                        error: Any | None = None) -> None:
+        if self._answered and msg_id in self._answered:
+            sent = self._answered.pop(msg_id)
+            mine = json.loads(json.dumps(error or result, default=self._serialize_message))
+            if error is not None or mine != sent:
+                log.error("the first answer to request %r was not the server's: sent %s, "
+                          "the server's is %s", msg_id, sent, mine)
+            return
         if error is None and isinstance(result, Encoded):
             # Already JSON (code lenses by the thousand): sent as it is, not walked by
             # the converter and encoded again.

@@ -21,6 +21,7 @@ import time
 from pygls.lsp.server import LanguageServer
 
 from .. import store_snapshot
+from ..state import State
 from ..store import Store
 from ..views.thread import entries_of
 from . import follower as f
@@ -55,14 +56,16 @@ class ClientSync:
         self._refresh_lenses = bool(caps and caps.code_lens and caps.code_lens.refresh_support)
         self._burst_until = 0.0
 
-    def begin(self) -> None:
-        """Catch up with the log, then follow it in an owned task."""
+    def begin(self, state: State | None = None) -> None:
+        """Catch up with the log (from `state`, the one the first answers sent, when
+        given), then follow it in an owned task."""
         if self.progress is not None:
             self.tasks.start("progress", self.progress.run())
         # The last snapshot of the fold and what came after it, not the whole log.
         # (its live part: the history part is decoded only if something reaches it)
-        self._carry_out(self.follower.start([], store_snapshot.load(self.store,
-                                                                    history=False)))
+        if state is None:
+            state = store_snapshot.load(self.store, history=False)
+        self._carry_out(self.follower.start([], state))
         self.tasks.start("follow", self._follow())
 
     async def close(self) -> None:

@@ -1,5 +1,6 @@
 """`loopwright serve`: the language server. Wiring only; each feature lives in its module.
 
+- boot.py, early.py   `serve` starting: the first answers while this module loads
 - startup.py    opening the editor's repository (or offering to set it up)
 - host.py       hosting or attaching to the repository's manager
 - live.py       following the log: `$/loopwright/changed`, prompts, progress, lens refresh
@@ -14,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,12 +25,13 @@ from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from . import commands, host, lenses, logs, reviews
+from . import commands, lenses, logs, reviews
 from .convert import make_converter
-from .framing import FrameReader
+from .early import FirstAnswers, Frame
 from .jsonrpc import LoopwrightProtocol
 from .live import ClientSync
 from .params import InvalidParams, RequestFailed
+from .root import opened_root
 from .startup import Startup
 from .tasks import Tasks
 
@@ -46,21 +47,24 @@ class LoopwrightServer(LanguageServer):
         self.startup = Startup(self, Tasks())
 
     def root(self) -> Path:
-        if not self.folders and not self.root_uri and self.default_root is not None:
-            return self.default_root
-        return host.workspace_root(self.folders, self.root_uri)
+        return opened_root(self.folders, self.root_uri, self.default_root)
 
     async def ready(self) -> ClientSync:
         return await self.startup.ready()
 
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
-                 ) -> None:
-        """As pygls' `start_io`, reading frames with our bounded reader and handing each
-        to the protocol, which answers every request (jsonrpc.py)."""
+    def serve_frames(self, frames: Callable[[], Frame], stdout: BinaryIO,
+                     first: FirstAnswers | None = None) -> None:
+        """As pygls' `start_io`, taking frames from `frames` (our bounded reader, boot.py)
+        and handing each to the protocol, which answers every request (jsonrpc.py);
+        `first`'s frames before them, its answers not sent again."""
         self._stop_event = threading.Event()
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        self.protocol.set_writer(StdoutWriter(stdout))
+        if first is not None:
+            self.startup.opened = first.opened
+            assert isinstance(self.protocol, LoopwrightProtocol)
+            self.protocol.answered_already(first.answered)
         try:
-            asyncio.run(self._read(FrameReader(stdin or sys.stdin.buffer)))
+            asyncio.run(self._read(frames, first.replay if first is not None else []))
         except BrokenPipeError:
             logging.getLogger(__name__).error("the client is gone; the server stops")
         except (KeyboardInterrupt, SystemExit):
@@ -68,18 +72,23 @@ class LoopwrightServer(LanguageServer):
         finally:
             self.shutdown()  # type: ignore[no-untyped-call]
 
-    async def _read(self, reader: FrameReader) -> None:
+    async def _read(self, frames: Callable[[], Frame], replay: list[Frame]) -> None:
         loop = asyncio.get_running_loop()
         protocol = self.protocol
         assert isinstance(protocol, LoopwrightProtocol) and self._stop_event is not None
+        pending = list(reversed(replay))
         while not self._stop_event.is_set():
-            frame = await loop.run_in_executor(self.thread_pool, reader.next)
+            if pending:
+                frame = pending.pop()
+            else:
+                frame = await loop.run_in_executor(self.thread_pool, frames)
             if frame is None:
                 return
             try:
                 protocol.handle_frame(frame)
             except Exception:  # a message that breaks its handler must not end the server
                 logging.getLogger(__name__).exception("could not handle a message")
+            await asyncio.sleep(0)  # a replayed frame's handler runs before the next
 
 
 def setup(ls: LoopwrightServer) -> None:
@@ -148,28 +157,12 @@ async def _ready(ls: LoopwrightServer, method: str) -> ClientSync:
         raise RequestFailed(f"{method}: {e.message}") from None
 
 
-def serve(default_root: Path | None = None, *, verbose: bool = False) -> int:
-    """Speak LSP on stdin/stdout until the client says exit."""
-    stdin, stdout = _protect_stdio()
+def run(frames: Callable[[], Frame], stdout: BinaryIO, first: FirstAnswers | None = None,
+        default_root: Path | None = None, *, verbose: bool = False) -> int:
+    """Speak LSP until the client says exit (boot.py starts it)."""
     for handler in logging.getLogger().handlers:
-        handler.setLevel(logging.WARNING)
         handler.addFilter(logs.quiet_pygls)
     ls = LoopwrightServer(default_root, verbose=verbose)
     setup(ls)
-    ls.start_io(stdin, stdout)
+    ls.serve_frames(frames, stdout, first)
     return 0
-
-
-def _protect_stdio() -> tuple[BinaryIO, BinaryIO]:
-    """The protocol's own handles on stdin/stdout; fds 0 and 1 become /dev/null and
-    stderr, so no print and no child process can read or corrupt the protocol."""
-    sys.stdout.flush()
-    protocol_in = os.fdopen(os.dup(0), "rb")
-    protocol_out = os.fdopen(os.dup(1), "wb")
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(2, 1)
-    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as we do
-    sys.stdout = sys.stderr
-    return protocol_in, protocol_out

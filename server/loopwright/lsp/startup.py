@@ -6,6 +6,7 @@ is none."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -19,6 +20,7 @@ from ..project import NotARepository, Project
 from ..store import StoreError
 from ..workspace.repo import WorkspaceError
 from . import host, wire
+from .early import READY, Opened
 from .live import ClientSync
 from .params import RequestFailed
 from .tasks import Tasks
@@ -26,7 +28,6 @@ from .tasks import Tasks
 log = logging.getLogger(__name__)
 SET_UP = "Set up Loopwright"
 READY_SECONDS = 30.0
-READY = "$/loopwright/ready"
 
 
 class Startup:
@@ -35,6 +36,7 @@ class Startup:
         self.repo: host.OpenRepository | None = None
         self.live: ClientSync | None = None
         self.problem = "the server is starting"
+        self.opened: Opened | None = None  # what the first answers opened (early.py)
         self._ready = asyncio.Event()
 
     async def ready(self) -> ClientSync:
@@ -76,12 +78,17 @@ class Startup:
             self._fail(f"Loopwright cannot open {project.root}: {e}", show=True,
                        root=project.root)
             return
+        opened, self.opened = self.opened, None
+        if opened is not None and opened.project.root != project.root:
+            opened = None
         live = ClientSync(self._ls, repo, self._tasks)
         self.repo, self.live = repo, live
-        live.begin()
+        live.begin(opened.state if opened is not None else None)
         self._ready.set()
+        _freeze_the_heap()
         log.info("%s", repo.describe())
-        self._announce(project.root, problem="", hosted=repo.hosted)
+        if opened is None or opened.hosted != repo.hosted:  # else announced already
+            self._announce(project.root, problem="", hosted=repo.hosted)
 
     async def _offer_init(self, project: Project) -> None:
         item = await self._ls.window_show_message_request_async(
@@ -107,11 +114,23 @@ class Startup:
     def _fail(self, problem: str, *, show: bool, root: Path | None = None) -> None:
         self.problem = problem
         self._ready.set()
+        _freeze_the_heap()
         log.warning("%s", problem)
         self._announce(root or Path(), problem=problem)
         if show:
             self._ls.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Error, message=problem))
+
+
+def _freeze_the_heap() -> None:
+    """Start-up is over: what it loaded (the modules, the follower's state and a hosted
+    manager's whole one: millions of objects at 1M events) is moved out of the
+    collector's reach, and collecting (off while it loaded, boot.py) resumes. A full
+    collection otherwise walks it all on the loop's thread, 100-400 ms at 1M events,
+    and a prompt due then waits it out. Not a collection itself (that would be the same
+    stall, now); what is frozen is still freed when its last reference goes."""
+    gc.freeze()
+    gc.enable()
 
 
 def _exit_on_signal() -> None:

@@ -7,6 +7,8 @@ Decisions: reading and editing files inside the worktree are allowed without ask
 anything else (a shell command, a file outside the worktree, the web) is asked of the
 human, blocking, default deny. The model endpoint is Claude Code's own configuration:
 `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` from the environment.
+What it spends (each response's usage, the result's totals) becomes the worker's
+`ModelReplied` events, priced from `[prices]` (`claude_code_usage.py`).
 
 Claude Code runs its own tools; the CLI itself is started inside Loopwright's sandbox
 (the same allow-list as every command, with the machine's network, which it needs for
@@ -21,13 +23,16 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+from .. import events as ev
 from ..config import Config
 from ..workspace import ports, sandbox
 from ..workspace.repo import WorkspaceError
 from .base import Failed, Finished, Outcome, WorkerContext
+from .claude_code_usage import Tally, shortened
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +115,21 @@ class ClaudeCodeWorker:
         except ImportError:
             return Failed("the claude-code backend needs claude-agent-sdk: "
                           "pip install 'loopwright[agents]'")
-        worktree = ctx.input.worktree
+        worktree, session = ctx.input.worktree, ctx.input.session
+        tally = Tally(self.config.prices, session_id=session.session_id,
+                      task_id=session.task_id, model=self.config.agent.model or "claude-code",
+                      started=time.monotonic())
 
         async def can_use_tool(tool: str, tool_input: dict[str, Any],
                                _context: ToolPermissionContext
                                ) -> PermissionResultAllow | PermissionResultDeny:
             if quiet(tool, tool_input, worktree):
                 return PermissionResultAllow()
+            asked = time.monotonic()
             answer = await ctx.ask(f"Claude Code asks to use {tool}: "
                                    f"{summarize(tool, tool_input)}", ("allow", "deny"),
                                    default="deny", blocking=True)
+            tally.waited(time.monotonic() - asked)
             if answer == "allow":
                 return PermissionResultAllow()
             return PermissionResultDeny(message="The human said no. Do without it.")
@@ -147,6 +157,10 @@ class ClaudeCodeWorker:
                 await client.query(await prompt_taking_steers(ctx))
                 async for message in client.receive_response():
                     if isinstance(message, AssistantMessage):
+                        said = [b for b in map(shortened, _blocks(message.content)) if b]
+                        await _record(ctx, tally.seen(
+                            message.message_id, message.model, message.usage,
+                            message.stop_reason, time.monotonic(), said))
                         for block in message.content:
                             if isinstance(block, TextBlock) and block.text.strip():
                                 await ctx.progress(block.text.strip()[:500])
@@ -155,16 +169,35 @@ class ClaudeCodeWorker:
                                               summarize(block.name, block.input))
                     elif isinstance(message, ResultMessage):
                         result = message
+                        await _record(ctx, tally.ended(
+                            message.model_usage, message.usage, f"result_{message.subtype}",
+                            time.monotonic()))
         except ClaudeSDKError as e:
             return Failed(f"Claude Code failed: {e}")
         finally:
             shutil.rmtree(wall_dir, ignore_errors=True)
+            if result is None:  # crashed, failed or killed: what it showed it spent
+                await _record(ctx, tally.cut_short(time.monotonic()))
         if result is None:
             return Failed("Claude Code ended without a result")
         if result.is_error:
             why = result.result or "; ".join(result.errors or []) or result.subtype
             return Failed(f"Claude Code ended with an error: {why}")
         return Finished((result.result or "Claude Code finished").strip()[:2000])
+
+
+def _blocks(content: list[Any]) -> list[dict[str, Any]]:
+    """The SDK's content blocks in the API's shape (text and tool calls; no others)."""
+    from claude_agent_sdk import TextBlock, ToolUseBlock
+
+    return [{"type": "text", "text": b.text} if isinstance(b, TextBlock) else
+            {"type": "tool_use", "name": b.name, "input": b.input}
+            for b in content if isinstance(b, TextBlock | ToolUseBlock)]
+
+
+async def _record(ctx: WorkerContext, replies: list[ev.ModelReplied]) -> None:
+    if replies:
+        await ctx.record_turn(*replies)
 
 
 def _cli() -> str | None:

@@ -7,9 +7,10 @@ Codex's notifications become the session's events (an agent message is progress,
 command run or a file change a step); its approval requests
 (`item/commandExecution/requestApproval`, `item/fileChange/requestApproval`, and the
 older `execCommandApproval` / `applyPatchApproval`) become blocking Decisions, default
-decline. The turn's end (`turn/completed`) is the worker's end, and what the turn spent
-(Codex's `thread/tokenUsage/updated` totals) is recorded as the worker's `ModelReplied`,
-so the session's tokens and cost and `loopwright stats` count it.
+decline. The turn's end (`turn/completed`) is the worker's end. Each of Codex's model
+calls ends with a `thread/tokenUsage/updated` total; what it added is recorded as one
+`ModelReplied` of the worker, so the session's tokens and cost, `loopwright stats` and
+the stall rule that counts model turns see every call, as for the built-in agent.
 
 `codex app-server` itself starts inside Loopwright's sandbox (the allow-list every
 command sees, with the machine's network for its API), so the commands it runs are in
@@ -80,7 +81,19 @@ class CodexWorker:
                                              approval_policy=cfg.approval_policy,
                                              sandbox_mode=cfg.sandbox)
         text = await prompt_taking_steers(ctx)
-        started, tokens = time.monotonic(), Tokens()
+        session = ctx.input.session
+        since, tokens = time.monotonic(), Tokens()
+
+        async def replied(total: Tokens, stop_reason: str) -> None:
+            nonlocal since, tokens
+            if total == tokens:
+                return
+            await ctx.record_turn(spent(
+                total.since(tokens), self.config, agent="worker", model=codex.model,
+                session_id=session.session_id, task_id=session.task_id,
+                stop_reason=stop_reason, seconds=time.monotonic() - since))
+            since, tokens = time.monotonic(), total
+
         await rpc.call("turn/start", {"threadId": thread_id, "input": [
             {"type": "text", "text": text, "text_elements": []}]})
         last_message = ""
@@ -92,18 +105,13 @@ class CodexWorker:
                 answer = await ctx.ask(question, ("allow", "deny"), default="deny",
                                        blocking=True)
                 await rpc.answer(message["id"], approval_answer(method, answer == "allow"))
-            elif method == "thread/tokenUsage/updated":
-                tokens = Tokens.of(params)  # the thread's total so far
+            elif method == "thread/tokenUsage/updated":  # the thread's total so far
+                await replied(Tokens.of(params), "model_call")
             elif method == "item/completed":
                 last_message = await _item(ctx, params.get("item") or {}) or last_message
             elif method == "turn/completed":
                 turn = params.get("turn") or {}
                 status = str(turn.get("status") or "")
-                session = ctx.input.session
-                await ctx.record_turn(spent(
-                    tokens, self.config, agent="worker", model=codex.model,
-                    session_id=session.session_id, task_id=session.task_id,
-                    stop_reason=f"turn_{status}", seconds=time.monotonic() - started))
                 if status == "completed":
                     return Finished(last_message.strip()[:2000] or "Codex finished")
                 error = (turn.get("error") or {}).get("message", "")

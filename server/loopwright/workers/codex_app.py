@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import tomllib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -103,6 +103,11 @@ class Tokens:
         return cls(input_tokens=max(0, n("inputTokens") - read - written),
                    output_tokens=n("outputTokens"), cache_write_tokens=written,
                    cache_read_tokens=read)
+
+    def since(self, earlier: Tokens) -> Tokens:
+        """What was spent after `earlier`, a total of the same thread."""
+        return Tokens(*(max(0, now - then) for now, then in zip(
+            astuple(self), astuple(earlier), strict=True)))
 
 
 def spent(tokens: Tokens, config: Config, *, agent: Literal["worker", "reviewer"],

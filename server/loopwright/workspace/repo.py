@@ -7,6 +7,8 @@ Anything that fails raises `WorkspaceError` with a message a human can act on.
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +33,13 @@ __all__ = [
     "run_ok",
     "worktree_entries",
 ]
+
+# git reads every worktree's admin files for many commands (`branch -D` asks whether
+# the branch is checked out anywhere) and dies on one another git is still writing or
+# removing ("failed to read .git/worktrees/build/commondir: Success"). The manager adds
+# and removes worktrees beside its other git calls, so such a failure is tried again.
+_HALF_MADE_WORKTREE = re.compile(r"failed to read \S*worktrees/[^/\s]+/\w+")
+HALF_MADE_RETRIES = 5
 
 LOOPWRIGHT_NAME = "Loopwright"
 LOOPWRIGHT_EMAIL = "loopwright@localhost"
@@ -59,6 +68,16 @@ def _git_in(cwd: str) -> git.Git:
 def run_ok(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> GitResult:
     """Run `git args...` in `cwd` and return its status and output; never raises on status.
     `env` is added to the environment git inherits."""
+    result = _run_once(cwd, args, env)
+    for attempt in range(1, HALF_MADE_RETRIES):
+        if result.status == 0 or not _HALF_MADE_WORKTREE.search(result.stderr):
+            break
+        time.sleep(0.02 * attempt)
+        result = _run_once(cwd, args, env)
+    return result
+
+
+def _run_once(cwd: Path, args: tuple[str, ...], env: Mapping[str, str] | None) -> GitResult:
     if not cwd.is_dir():
         raise WorkspaceError(f"{cwd} does not exist or is not a folder")
     try:
