@@ -210,3 +210,23 @@ async def test_a_landing_waiting_on_your_edits_does_not_hold_up_the_others(
         await run.until(landed(1), timeout=15)
     assert (project_repo / "other.txt").read_text() == "o\n"
     assert (project_repo / "README.md").read_text() == "# sample\nmy draft\n"
+
+
+async def test_a_landed_sessions_branch_that_git_will_not_delete_yet_is_deleted_later(
+    project_repo: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Another git (the user's, an editor's) holds packed-refs.lock as the session lands:
+    # `branch -D` is refused, and the clean-up is tried again once the lock is gone.
+    project = init(project_repo)
+    lock = project_repo / ".git" / "packed-refs.lock"
+    async with Running(project) as run:
+        lock.touch()
+        run.api.dispatch("Greet", task_file("x", {"write": "hi.txt", "content": "hi\n"},
+                                            {"finish": "Said hi"}))
+        await run.until(lambda st: "trying again" in caplog.text)
+        [s] = run.state().sessions.values()
+        assert s.state == S.LANDED and not s.worktree_removed
+        lock.unlink()
+        st = await run.until(landed(1))
+    [s] = st.sessions.values()
+    assert s.branch not in git(project_repo, "branch", "--list", s.branch)

@@ -25,6 +25,9 @@ from . import checks_run, environment, preview
 from .effects import StillBlocked
 
 log = logging.getLogger(__name__)
+# A worktree or branch git would not remove yet (another git holds a lock) is tried
+# again after these pauses; the session's worktree is not left behind by one refusal.
+CLEANUP_RETRY_SECONDS = (1.0, 5.0, 30.0, 120.0)
 
 
 async def run_checks(rt: Runtime, session_id: str) -> None:
@@ -211,10 +214,19 @@ async def remove_worktree(rt: Runtime, session_id: str, delete_branch: bool) -> 
     s = rt.state.sessions[session_id]
     if not s.worktree:
         return
-    commit = await asyncio.to_thread(
-        worktrees.remove_worktree, rt.project.root, Path(s.worktree),
-        delete_branch=delete_branch, branch=s.branch,
-    )
+    for pause in (*CLEANUP_RETRY_SECONDS, None):
+        try:
+            commit = await asyncio.to_thread(
+                worktrees.remove_worktree, rt.project.root, Path(s.worktree),
+                delete_branch=delete_branch, branch=s.branch,
+            )
+            break
+        except WorkspaceError as e:
+            if pause is None:
+                raise
+            log.warning("could not clean up after %s yet (%s); trying again in %g s",
+                        s.name, e, pause)
+            await asyncio.sleep(pause)
     landed = s.landed_commit != ""  # a landed branch is in the target: nothing to restore
     rt.append(ev.WorktreeRemoved(
         session_id=session_id, path=s.worktree,
