@@ -114,9 +114,9 @@ class CodexReviewer:
 
     def _spent(self, turn: _Turn, session: Session, task: Task,
                stop_reason: str) -> tuple[ev.ModelReplied, ...]:
-        """What the turn cost so far: nothing when it did not end and Codex reported no
-        tokens yet (no reply to count)."""
-        if turn.seconds is None and turn.tokens == Tokens():
+        """What the turn cost so far: nothing for a turn that failed before Codex reported
+        any tokens (no reply to count)."""
+        if stop_reason != "turn_completed" and turn.tokens == Tokens():
             return ()
         seconds = turn.seconds
         if seconds is None:
