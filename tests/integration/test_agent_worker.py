@@ -249,6 +249,39 @@ async def test_a_reviewer_that_fails_leaves_the_change_to_the_human(
         "400 invalid_request_error: prompt is too long")
 
 
+NO_CACHE = {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+REVIEW_PRICED = ('[review]\nreviewer = "claude"\nmodel = "claude-reviewing"\n'
+                 '[prices."claude-reviewing"]\n'
+                 "input = 100.0\noutput = 1000.0\ncache_write = 0.0\ncache_read = 0.0\n")
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    (Turn.text("Looks fine to me!", input_tokens=3000, output_tokens=50, **NO_CACHE),
+     "the reviewer answered without calling review_verdict"),
+    (Turn.tool_use("review_verdict", {"verdict": "maybe", "summary": "Not sure."},
+                   input_tokens=3000, output_tokens=50, **NO_CACHE),
+     "the reviewer gave an unknown verdict: 'maybe'"),
+], ids=["no-tool-call", "unknown-verdict"])
+async def test_a_reviewer_whose_reply_is_not_a_verdict_still_counts_what_it_spent(
+    fake_api: FakeMessagesAPI, project: Project, reply: Turn, reason: str,
+) -> None:
+    use_agents(project, rest=REVIEW_PRICED)  # the reviewer's own model and prices
+    fake_api.add_script(Script([reply], name="reviewer", system_contains=REVIEWER))
+    fake_api.add_script(worker(READ, EDIT, FINISH))
+    async with Running(project) as run:
+        run.api.dispatch("Fix the greeting", "It says Helo.")
+        st = await run.until(state_is(S.AWAITING_APPROVAL))
+    review = only(st).review
+    assert review is not None and review.reviewer_verdict == ""
+    assert review.reviewer_summary == f"The reviewer could not review this change: {reason}"
+    shown = cli(project.root, "stats")
+    assert shown.returncode == 0, shown.stderr
+    # 3,000 in and 50 out at the reviewer's own prices, though it gave no verdict
+    [by_agent] = [line for line in shown.stdout.splitlines() if "tokens by agent" in line]
+    assert "reviewer 3,050 ($0.35)" in by_agent
+    assert fake_api.unfinished() == {}
+
+
 @pytest.mark.parametrize(("verdict", "settled"), [
     ({"verdict": "decline", "reason": "Out of scope."}, "declined"),
     ({"verdict": "ask", "reason": "Unclear.", "question": "Is a farewell wanted?"},

@@ -257,18 +257,34 @@ async def test_files_handed_to_codex_are_what_it_reads_walled_or_not(
     assert not list(worktree.iterdir())  # handed beside the worktree, never into it
 
 
+PRICED = ('[prices."gpt-5"]\ninput = 1000.0\noutput = 10000.0\n'
+          "cache_write = 0.0\ncache_read = 100.0\n")
+
+
+def reviewer_spend(root: Path) -> list[dict[str, Any]]:
+    """`loopwright stats --json`'s tokens by agent, the reviewer's only."""
+    data = json.loads(cli(root, "stats", "--json").stdout)
+    return [a for a in data["overall"]["by_agent"] if a["agent"] == "reviewer"]
+
+
 @needs_codex
 async def test_a_reply_that_is_not_a_verdict_fails_the_review_and_the_human_gets_the_change(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     private_codex_home(monkeypatch, tmp_path)
-    st, _ = await review_once(make_repo(REPO), lambda _r: Reply(text="Looks fine to me!"))
+    root = make_repo(REPO)
+    reply = Reply(text="Looks fine to me!", input_tokens=2000, output_tokens=40)
+    st, _ = await review_once(root, lambda _r: reply, codex=PRICED)
     [s] = st.sessions.values()
     assert s.state == S.AWAITING_APPROVAL and s.review is not None
     assert s.review.reviewer == "codex" and s.review.reviewer_verdict == ""
     assert s.review.reviewer_summary == (
         "The reviewer could not review this change: Codex's verdict is not the JSON "
         "object it was asked for; it said: Looks fine to me!")
+    # no verdict, but the turn was paid for: 2,000 in and 40 out at the prices above
+    shown = cli(root, "stats")
+    assert "tokens by agent      reviewer 2,040 ($2.40)" in shown.stdout, shown.stderr
+    assert s.tokens == 2040
 
 
 @needs_codex
@@ -282,8 +298,9 @@ async def test_a_reviewer_past_its_time_limit_is_stopped_and_the_human_gets_the_
         released.wait(60)  # the model never answers while the review waits
         return Reply(text="too late")
 
+    root = make_repo(REPO)
     try:
-        st, _ = await review_once(make_repo(REPO), slow, review="timeout_seconds = 3\n")
+        st, _ = await review_once(root, slow, review="timeout_seconds = 3\n")
     finally:
         released.set()
     [s] = st.sessions.values()
@@ -291,6 +308,70 @@ async def test_a_reviewer_past_its_time_limit_is_stopped_and_the_human_gets_the_
     assert s.review.reviewer_summary == ("The reviewer could not review this change: "
                                          "Codex gave no verdict in 3 s "
                                          "([review] timeout_seconds)")
+    assert reviewer_spend(root) == []  # no answer came: no reply is counted
+
+
+@needs_codex
+async def test_a_reviewer_stopped_at_its_time_limit_still_counts_what_it_had_spent(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    private_codex_home(monkeypatch, tmp_path)
+    released = threading.Event()
+
+    def reads_then_hangs(request: dict[str, Any]) -> Reply:
+        if not ran_a_command(request):  # one paid call: it reads the change
+            return Reply(calls=(Call("exec_command", {"cmd": "cat greeter.py"}),),
+                         input_tokens=1000, output_tokens=20)
+        released.wait(60)  # then the model never answers while the review waits
+        return Reply(text="too late")
+
+    root = make_repo(REPO)
+    try:
+        st, _ = await review_once(root, reads_then_hangs, review="timeout_seconds = 15\n",
+                                  codex=PRICED)
+    finally:
+        released.set()
+    [s] = st.sessions.values()
+    assert s.state == S.AWAITING_APPROVAL and s.review is not None
+    assert s.review.reviewer_summary.endswith("Codex gave no verdict in 15 s "
+                                              "([review] timeout_seconds)")
+    # the first call's 1,000 in and 20 out are counted, though the review failed
+    assert reviewer_spend(root) == [
+        {"agent": "reviewer", "replies": 1, "tokens": 1020, "cost_usd": 1.2}]
+
+
+@needs_codex
+async def test_a_codex_turn_that_failed_still_counts_what_it_had_spent(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    private_codex_home(monkeypatch, tmp_path)
+
+    def reads_then_breaks(request: dict[str, Any]) -> Reply:
+        if not ran_a_command(request):  # one paid call: it reads the change
+            return Reply(calls=(Call("exec_command", {"cmd": "cat greeter.py"}),),
+                         input_tokens=1000, output_tokens=20)
+        raise RuntimeError("the model API is down")  # then a 500, not tried again
+
+    root = make_repo(REPO)
+    project = init(root)
+    with FakeResponsesAPI(reads_then_breaks) as api:
+        no_retries = codex_toml(api.base_url).replace(
+            '"model=\\"gpt-5\\""', '"model=\\"gpt-5\\"", '
+            '"model_providers.fake.request_max_retries=0", '
+            '"model_providers.fake.stream_max_retries=0"')
+        assert "request_max_retries" in no_retries
+        configure(project, '[manager]\ndefault_backend = "script"\n[review]\n'
+                           f'reviewer = "codex"\nmax_rounds = 0\n{no_retries}{PRICED}'
+                           "[parallel]\npredict_conflicts = false\n")
+        async with Running(project) as run:
+            run.api.dispatch("Add greet", WORK)
+            st = await run.until(settled, timeout=120)
+    [s] = st.sessions.values()
+    assert s.state == S.AWAITING_APPROVAL and s.review is not None
+    assert s.review.reviewer_summary.startswith(
+        "The reviewer could not review this change: Codex failed: its turn ended failed")
+    assert reviewer_spend(root) == [
+        {"agent": "reviewer", "replies": 1, "tokens": 1020, "cost_usd": 1.2}]
 
 
 async def test_a_missing_codex_cli_fails_the_review_and_says_what_to_install(

@@ -14,7 +14,9 @@ The preview's screenshots go with the request as `localImage` inputs, each named
 text before it (the page, before or after the change), as the `claude` reviewer's
 images are: copies handed to Codex in a private folder. What the turn cost (Codex's
 `thread/tokenUsage/updated`) comes back as the `ModelReplied` the claude reviewer's
-call gives, priced from `[prices]`, so `loopwright stats` counts it.
+call gives, priced from `[prices]`, so `loopwright stats` counts it; a turn that fails,
+runs out of time or answers with no verdict raises `CodexReviewError` (a `ReviewFailed`)
+with what Codex had reported spent so far.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 from .. import events as ev
 from ..config import Config
 from ..project import Project
-from ..review.reviewer import Verdict
+from ..review.reviewer import ReviewFailed, Verdict
 from ..state import Session, Task
 from ..workers.codex import approval_answer
 from ..workers.codex_app import AppServer, CodexError, Tokens, app_server, spent
@@ -64,7 +66,7 @@ VERDICT_SCHEMA: Json = {
 }
 
 
-class CodexReviewError(Exception):
+class CodexReviewError(ReviewFailed):
     pass
 
 
@@ -87,27 +89,47 @@ class CodexReviewer:
         shots = await asyncio.to_thread(screenshots_of, session, change.head_commit)
         files = {_file_name(n, shot): shot.png for n, shot in enumerate(shots)}
         limit = self.config.review.timeout_seconds
+        turn = _Turn()
         try:
             async with asyncio.timeout(limit), app_server(
                     self.config, worktree, root, read_only=True, files=files) as codex:
                 try:
-                    turn = await self._converse(codex, worktree, instructions,
-                                                [_text(text), *_image_inputs(codex, shots)])
+                    await self._converse(codex, worktree, instructions,
+                                         [_text(text), *_image_inputs(codex, shots)], turn)
                 except CodexError as e:
-                    raise CodexReviewError(f"Codex failed: {e}{codex.stderr_tail()}") from e
+                    raise CodexReviewError(f"Codex failed: {e}{codex.stderr_tail()}",
+                                           self._spent(turn, session, task, "turn_failed")
+                                           ) from e
         except TimeoutError:
             raise CodexReviewError(f"Codex gave no verdict in {limit:g} s "
-                                   "([review] timeout_seconds)") from None
+                                   "([review] timeout_seconds)",
+                                   self._spent(turn, session, task, "timed_out")) from None
         except CodexError as e:  # not started
             raise CodexReviewError(str(e)) from e
-        cost = spent(turn.tokens, self.config, agent="reviewer",
-                     model=turn.model or self.config.review.model,
-                     session_id=session.session_id, task_id=task.task_id,
-                     stop_reason="turn_completed", seconds=turn.seconds)
-        return dataclasses.replace(verdict_of(turn.answer), spent=(cost,))
+        cost = self._spent(turn, session, task, "turn_completed")
+        try:
+            return dataclasses.replace(verdict_of(turn.answer), spent=cost)
+        except CodexReviewError as e:
+            raise CodexReviewError(str(e), cost) from e
+
+    def _spent(self, turn: _Turn, session: Session, task: Task,
+               stop_reason: str) -> tuple[ev.ModelReplied, ...]:
+        """What the turn cost so far: nothing for a turn that failed before Codex reported
+        any tokens (no reply to count)."""
+        if stop_reason != "turn_completed" and turn.tokens == Tokens():
+            return ()
+        seconds = turn.seconds
+        if seconds is None:
+            seconds = time.monotonic() - turn.started if turn.started else 0.0
+        return (spent(turn.tokens, self.config, agent="reviewer",
+                      model=turn.model or self.config.review.model,
+                      session_id=session.session_id, task_id=task.task_id,
+                      stop_reason=stop_reason, seconds=seconds),)
 
     async def _converse(self, codex: AppServer, worktree: Path, instructions: str,
-                        inputs: list[Json]) -> _Turn:
+                        inputs: list[Json], turn: _Turn) -> None:
+        """One turn, its answer and what it cost kept in `turn` as they come: a turn
+        that fails or runs out of time has still spent what Codex reported."""
         # The worker may have written an AGENTS.md into the worktree, which Codex would
         # read as instructions ("approve this"): none is read. The project's own, from
         # the main checkout, is in `instructions` already.
@@ -118,38 +140,40 @@ class CodexReviewer:
                                              sandbox_mode="read-only",
                                              config={"project_doc_max_bytes": 0}, **extra)
         rpc = codex.rpc
-        started = time.monotonic()
+        turn.model, turn.started = codex.model, time.monotonic()
         await rpc.call("turn/start", {
             "threadId": thread_id, "outputSchema": VERDICT_SCHEMA, "input": inputs})
-        last, tokens = "", Tokens()
         while True:
             message = await rpc.next_message()
             method, params = message.get("method", ""), message.get("params") or {}
             if "id" in message and method:  # it may not act: whatever it asks, no
                 await rpc.answer(message["id"], approval_answer(method, False))
             elif method == "thread/tokenUsage/updated":
-                tokens = Tokens.of(params)  # the thread's total so far
+                turn.tokens = Tokens.of(params)  # the thread's total so far
             elif method == "item/completed":
                 item = params.get("item") or {}
                 if item.get("type") == "agentMessage":
-                    last = str(item.get("text") or "")
+                    turn.answer = str(item.get("text") or "")
             elif method == "turn/completed":
-                turn = params.get("turn") or {}
-                if turn.get("status") != "completed":
-                    error = (turn.get("error") or {}).get("message", "")
-                    raise CodexError(f"its turn ended {turn.get('status')}: {error}"
+                turn.seconds = time.monotonic() - turn.started
+                ended = params.get("turn") or {}
+                if ended.get("status") != "completed":
+                    error = (ended.get("error") or {}).get("message", "")
+                    raise CodexError(f"its turn ended {ended.get('status')}: {error}"
                                      .rstrip(": "))
-                return _Turn(last, tokens, codex.model, time.monotonic() - started)
+                return
             elif method == "error":
                 log.warning("codex reviewer: %s", params)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class _Turn:
-    answer: str  # its last agent message
-    tokens: Tokens
-    model: str
-    seconds: float
+    """The review's one turn as it goes."""
+    answer: str = ""  # its last agent message
+    tokens: Tokens = dataclasses.field(default_factory=Tokens)  # the thread's total
+    model: str = ""
+    started: float = 0.0  # monotonic, when the turn was asked for
+    seconds: float | None = None  # how long it took, once it ended
 
 
 def _text(text: str) -> Json:

@@ -22,7 +22,11 @@ MAX_VERDICT_TOKENS = 4096
 
 
 class NoVerdict(Exception):
-    """The model answered without the verdict tool call."""
+    """The model answered without the verdict tool call; `reply` is what that cost."""
+
+    def __init__(self, reason: str, reply: ev.ModelReplied) -> None:
+        super().__init__(reason)
+        self.reply = reply
 
 
 async def verdict(
@@ -66,4 +70,4 @@ async def verdict(
         if (block.type == "tool_use" and block.name == tool["name"]
                 and isinstance(block.input, dict)):
             return block.input, reply
-    raise NoVerdict(f"the {agent} answered without calling {tool['name']}")
+    raise NoVerdict(f"the {agent} answered without calling {tool['name']}", reply)

@@ -1,5 +1,6 @@
 """The `claude` reviewer: reads the task, the diff and the checks, and approves or asks
-for changes with comments anchored to file:line."""
+for changes with comments anchored to file:line. A reply that is not a verdict raises
+`ReviewFailed` with what the call cost."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ import msgspec
 from .. import events as ev
 from ..config import Config
 from ..project import Project
-from ..review.reviewer import Verdict
+from ..review.reviewer import ReviewFailed, Verdict
 from ..state import Session, Task
 from ..workspace.diff import diff_text
 from . import prompts
-from .oneshot import verdict
+from .oneshot import NoVerdict, verdict
 from .project_notes import describe_task, project_notes
 from .tools.schemas import REVIEW_TOOL
 
@@ -39,15 +40,26 @@ class ClaudeReviewer:
                                         self.project.notes_path)
         diff = await asyncio.to_thread(diff_text, root, change.base_commit, change.head_commit)
         shots = await asyncio.to_thread(screenshot_blocks, session, change.head_commit)
-        answer, reply = await verdict(
-            self.config, system=prompts.system_blocks("reviewer", notes),
-            text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
-            agent="reviewer", user_id=f"review-{session.session_id}", blocks=shots,
-            model=self.config.review.model,
-        )
-        spent = msgspec.structs.replace(reply, session_id=session.session_id,
-                                        task_id=task.task_id)
-        return dataclasses.replace(parse_verdict(answer), spent=(spent,))
+        try:
+            answer, reply = await verdict(
+                self.config, system=prompts.system_blocks("reviewer", notes),
+                text=review_request(task, session, change, diff), tool=REVIEW_TOOL,
+                agent="reviewer", user_id=f"review-{session.session_id}", blocks=shots,
+                model=self.config.review.model,
+            )
+        except NoVerdict as e:  # it answered, and that was paid for
+            raise ReviewFailed(str(e), (_of(e.reply, session, task),)) from e
+        spent = _of(reply, session, task)
+        try:
+            return dataclasses.replace(parse_verdict(answer), spent=(spent,))
+        except ValueError as e:
+            raise ReviewFailed(str(e), (spent,)) from e
+
+
+def _of(reply: ev.ModelReplied, session: Session, task: Task) -> ev.ModelReplied:
+    """The reply counted in the session's totals."""
+    return msgspec.structs.replace(reply, session_id=session.session_id,
+                                   task_id=task.task_id)
 
 
 def review_request(task: Task, session: Session, change: ev.ReviewPrepared, diff: str) -> str:

@@ -16,7 +16,7 @@ import msgspec
 from .. import events as ev
 from ..backends import make_reviewer
 from ..review import checks as checks_mod
-from ..review.reviewer import Reviewer, Verdict
+from ..review.reviewer import Reviewer, ReviewFailed
 from ..runtime import Runtime
 from ..state import Session, Task
 from ..workspace import diff, land, repo, worktrees
@@ -70,8 +70,7 @@ async def prepare_review(rt: Runtime, session_id: str) -> None:
     if reviewer is not None:
         await preview.screenshots_settled(rt, session_id)  # the reviewer sees them too
         s = rt.state.sessions[session_id]
-        verdict, review = await _ask_reviewer(reviewer, task, s, review)
-        spent = verdict.spent if verdict is not None else ()
+        spent, review = await _ask_reviewer(reviewer, task, s, review)
     rt.append(*spent, *await _round_compared(rt, s), review)
 
 
@@ -94,17 +93,19 @@ async def _round_compared(rt: Runtime, s: Session) -> tuple[ev.RoundCompared, ..
 
 async def _ask_reviewer(
     reviewer: Reviewer, task: Task, s: Session, review: ev.ReviewPrepared,
-) -> tuple[Verdict | None, ev.ReviewPrepared]:
-    """The reviewer's verdict folded into the review. A reviewer that fails leaves the
-    change to the human, with the reason as its summary."""
+) -> tuple[tuple[ev.ModelReplied, ...], ev.ReviewPrepared]:
+    """What the review cost, and its verdict folded into the review. A reviewer that
+    fails leaves the change to the human, with the reason as its summary; what it spent
+    before failing (`ReviewFailed`) is counted as a verdict's cost is."""
     try:
         verdict = await reviewer.review(task, s, review)
     except Exception as e:  # any failure: the change goes to the human instead
         log.warning("the %s reviewer failed on %s", reviewer.name, s.name, exc_info=True)
-        return None, msgspec.structs.replace(
+        spent = e.spent if isinstance(e, ReviewFailed) else ()
+        return spent, msgspec.structs.replace(
             review, reviewer=reviewer.name,
             reviewer_summary=f"The reviewer could not review this change: {e}")
-    return verdict, msgspec.structs.replace(
+    return verdict.spent, msgspec.structs.replace(
         review, reviewer=reviewer.name, reviewer_verdict=verdict.verdict,
         reviewer_summary=verdict.summary, comments=verdict.comments,
     )

@@ -3,7 +3,8 @@
 Empty unless `[review] reviewer` names a backend (`claude`: `agent.reviewer`, registered
 in `loopwright.backends`). The gate can require the reviewer's approval; a request for
 changes goes back to the worker on its own for up to `[review] max_rounds` rounds (see
-`manager.pipeline`).
+`manager.pipeline`). A reviewer that fails raises `ReviewFailed` with what it spent,
+so a failed review's tokens are counted too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ class Reviewer(Protocol):
 
     async def review(self, task: Task, session: Session, change: ev.ReviewPrepared) -> Verdict:
         ...
+
+
+class ReviewFailed(Exception):
+    """The review gave no verdict, after the model may have answered: `spent` is what
+    its calls cost so far, recorded with the review as a verdict's would be."""
+
+    def __init__(self, reason: str, spent: tuple[ev.ModelReplied, ...] = ()) -> None:
+        super().__init__(reason)
+        self.spent = spent
 
 
 class UnknownReviewer(Exception):
