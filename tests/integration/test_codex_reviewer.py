@@ -327,13 +327,13 @@ async def test_a_reviewer_stopped_at_its_time_limit_still_counts_what_it_had_spe
 
     root = make_repo(REPO)
     try:
-        st, _ = await review_once(root, reads_then_hangs, review="timeout_seconds = 15\n",
+        st, _ = await review_once(root, reads_then_hangs, review="timeout_seconds = 25\n",
                                   codex=PRICED)
     finally:
         released.set()
     [s] = st.sessions.values()
     assert s.state == S.AWAITING_APPROVAL and s.review is not None
-    assert s.review.reviewer_summary.endswith("Codex gave no verdict in 15 s "
+    assert s.review.reviewer_summary.endswith("Codex gave no verdict in 25 s "
                                               "([review] timeout_seconds)")
     # the first call's 1,000 in and 20 out are counted, though the review failed
     assert reviewer_spend(root) == [
