@@ -4,6 +4,7 @@ and a restart in the middle of a session."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -280,6 +281,36 @@ async def test_a_reviewer_whose_reply_is_not_a_verdict_still_counts_what_it_spen
     [by_agent] = [line for line in shown.stdout.splitlines() if "tokens by agent" in line]
     assert "reviewer 3,050 ($0.35)" in by_agent
     assert fake_api.unfinished() == {}
+
+
+TRIAGE_PRICED = ('[prices."claude-triaging"]\n'
+                 "input = 100.0\noutput = 1000.0\ncache_write = 0.0\ncache_read = 0.0\n")
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    (Turn.text("Sounds good.", input_tokens=2000, output_tokens=40, **NO_CACHE),
+     "the triage answered without calling triage_verdict"),
+    (Turn.tool_use("triage_verdict", {"verdict": "maybe", "reason": "Hm."},
+                   input_tokens=2000, output_tokens=40, **NO_CACHE),
+     "triage gave an unknown verdict: 'maybe'"),
+], ids=["no-tool-call", "unknown-verdict"])
+async def test_triage_whose_reply_is_not_a_verdict_asks_you_and_still_counts_what_it_spent(
+    fake_api: FakeMessagesAPI, project: Project, reply: Turn, reason: str,
+) -> None:
+    use_agents(project, triage=True, agent='model = "claude-triaging"', rest=TRIAGE_PRICED)
+    fake_api.add_script(Script([reply], name="triage", system_contains=TRIAGE))
+    async with Running(project) as run:
+        run.api.dispatch("Add a farewell", "Say goodbye too.")
+        await run.until(lambda st: bool(st.decisions))
+        [item] = run.api.inbox()
+    assert item.kind == "decision"
+    assert item.title == f"Triage could not judge this task ({reason}). Work on it anyway?"
+    shown = cli(project.root, "stats", "--json")
+    assert shown.returncode == 0, shown.stderr
+    # 2,000 in and 40 out at the test's prices, though triage gave no verdict
+    [by_agent] = json.loads(shown.stdout)["overall"]["by_agent"]
+    assert (by_agent["agent"], by_agent["tokens"], by_agent["cost_usd"]) == ("triage", 2040,
+                                                                           0.24)
 
 
 @pytest.mark.parametrize(("verdict", "settled"), [

@@ -10,11 +10,11 @@ import msgspec
 from .. import events as ev
 from ..config import Config
 from ..project import Project
-from ..review.triage import Accept, Ask, Decline, OnRetry, Verdict
+from ..review.triage import Accept, Ask, Decline, OnRetry, TriageFailed, Verdict
 from ..state import Task
 from . import prompts
 from .model import policy_of
-from .oneshot import verdict
+from .oneshot import NoVerdict, verdict
 from .project_notes import describe_task, project_notes
 from .retry import Failure
 from .tools.schemas import TRIAGE_TOOL
@@ -37,13 +37,24 @@ class ClaudeTriager:
                     task_id=task.task_id, attempt=retry + 1, attempts=attempts,
                     failure=failure.kind, detail=failure.detail, wait_seconds=round(wait, 2)))
 
-        answer, reply = await verdict(
-            self.config, system=prompts.system_blocks("triage", notes),
-            text=describe_task(task), tool=TRIAGE_TOOL, agent="triage",
-            user_id=f"triage-{task.task_id}", on_retry=retrying,
-        )
-        spent = msgspec.structs.replace(reply, task_id=task.task_id)
-        return dataclasses.replace(parse_verdict(answer), spent=(spent,))
+        try:
+            answer, reply = await verdict(
+                self.config, system=prompts.system_blocks("triage", notes),
+                text=describe_task(task), tool=TRIAGE_TOOL, agent="triage",
+                user_id=f"triage-{task.task_id}", on_retry=retrying,
+            )
+        except NoVerdict as e:  # it answered, and that was paid for
+            raise TriageFailed(str(e), (_of(e.reply, task),)) from e
+        spent = _of(reply, task)
+        try:
+            return dataclasses.replace(parse_verdict(answer), spent=(spent,))
+        except ValueError as e:
+            raise TriageFailed(str(e), (spent,)) from e
+
+
+def _of(reply: ev.ModelReplied, task: Task) -> ev.ModelReplied:
+    """The reply counted in the task's totals."""
+    return msgspec.structs.replace(reply, task_id=task.task_id)
 
 
 def parse_verdict(answer: dict[str, object]) -> Verdict:

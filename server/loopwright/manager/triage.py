@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import events as ev
 from ..core.ids import new_id
-from ..review.triage import ASK_OPTIONS, Accept, Ask, Decline, Triager
+from ..review.triage import ASK_OPTIONS, Accept, Ask, Decline, TriageFailed, Triager
 from ..runtime import Runtime
 
 __all__ = ["triage_task"]
@@ -23,7 +23,9 @@ async def triage_task(rt: Runtime, triager: Triager, task_id: str) -> None:
     try:
         verdict = await triager.triage(task, on_retry=lambda retried: _record(rt, retried))
     except Exception as e:  # noqa: BLE001 - triage failing must not lose the task
-        verdict = Ask(f"Triage could not judge this task ({e}). Work on it anyway?")
+        spent = e.spent if isinstance(e, TriageFailed) else ()  # paid for all the same
+        verdict = Ask(f"Triage could not judge this task ({e}). Work on it anyway?",
+                      spent=spent)
     match verdict:  # (a retry said in `status` is cleared by the verdict)
         case Accept(reason=reason):
             rt.append(*verdict.spent, ev.TaskAccepted(task_id=task_id, reason=reason))

@@ -36,6 +36,16 @@ class Ask:
 
 
 Verdict = Accept | Decline | Ask
+
+
+class TriageFailed(Exception):
+    """Triage gave no verdict after the model answered: `spent` is what that cost,
+    recorded with the question the task then waits on."""
+
+    def __init__(self, reason: str, spent: tuple[ev.ModelReplied, ...] = ()) -> None:
+        super().__init__(reason)
+        self.spent = spent
+
 ASK_OPTIONS = ("accept", "decline")
 # Told each time a triage agent's model call failed and will be tried again; the slot
 # records it, so `status` can say why a task waits.
