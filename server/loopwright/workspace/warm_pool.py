@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .repo import WorkspaceError, run, run_ok
 from .session_git import git, session_git
+from .worktrees import checkout_options
 
 FOLDER = ".warm"
 _ids = itertools.count()
@@ -47,7 +48,8 @@ def fill(root: Path, worktrees: Path, target: str, size: int) -> int:
     for _ in range(size - have):
         name = f"{os.getpid()}-{next(_ids):04d}"
         making = folder / f"making-{name}"  # not offered until it is whole
-        run(root, "worktree", "add", "-q", "--detach", str(making), tip)
+        run(root, *checkout_options(root), "worktree", "add", "-q", "--detach", str(making),
+            tip)
         run(root, "worktree", "move", str(making), str(folder / f"w{name}"))
         added += 1
     return added

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from loopwright.workspace.repo import (
@@ -18,6 +20,7 @@ from loopwright.workspace.session_git import git, git_ok, session_git
 
 __all__ = [
     "SNAPSHOT_EXCLUDES",
+    "checkout_options",
     "commit_all",
     "create_worktree",
     "list_worktrees",
@@ -36,6 +39,21 @@ SNAPSHOT_EXCLUDES = (
 )
 
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# Parallel checkout (git >= 2.32; older gits ignore the key). On a 50k-file repository a
+# checkout is mostly the kernel creating files, and several processes doing it took a
+# third of the time of one in bench/large_repo.py. git itself stays sequential below
+# `checkout.thresholdForParallelism` (100 files), so a small repository is unchanged.
+_MAX_CHECKOUT_WORKERS = 8
+
+
+@lru_cache(maxsize=64)
+def checkout_options(root: Path) -> tuple[str, ...]:
+    """`-c checkout.workers=N` for the manager's own checkouts, unless the repository's
+    owner set `checkout.workers` (theirs is kept). Read once per repository per process."""
+    if run_ok(root, "config", "--get", "checkout.workers").status == 0:
+        return ()
+    workers = min(os.cpu_count() or 1, _MAX_CHECKOUT_WORKERS)
+    return ("-c", f"checkout.workers={workers}") if workers > 1 else ()
 
 
 def create_worktree(root: Path, path: Path, branch: str, base_ref: str) -> str:
@@ -44,11 +62,13 @@ def create_worktree(root: Path, path: Path, branch: str, base_ref: str) -> str:
     Idempotent: when `path` is already a worktree on `branch`, or `branch` survived a
     crash that lost the folder, the session is picked up again and the base returned is
     the merge-base of `base_ref` (pass the sha recorded at the start) and the branch.
-    The common case is a single `git worktree add -b`.
+    The common case is a single `git worktree add -b` (a parallel checkout:
+    `checkout_options`).
     """
     path = path.absolute()
     if not path.exists() or _is_empty_folder(path):
-        added = run_ok(root, "worktree", "add", "-q", "-b", branch, str(path), base_ref)
+        added = run_ok(root, *checkout_options(root), "worktree", "add", "-q", "-b", branch,
+                       str(path), base_ref)
         if added.status == 0:
             return _base_of_new_branch(root, branch, base_ref)
         if not _branch_exists(root, branch):
@@ -59,7 +79,7 @@ def create_worktree(root: Path, path: Path, branch: str, base_ref: str) -> str:
         # The branch outlived its folder (a crash, or someone deleted it): re-attach it.
         run(root, "worktree", "prune")
         if not path.exists():
-            run(root, "worktree", "add", "-q", str(path), branch)
+            run(root, *checkout_options(root), "worktree", "add", "-q", str(path), branch)
     on = _branch_of_worktree(root, path)
     if on != branch:
         where = f"on {on!r}" if on else "not a worktree of this repository"
