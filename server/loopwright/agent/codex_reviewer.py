@@ -31,11 +31,12 @@ from typing import Any
 
 from .. import events as ev
 from ..config import Config
+from ..core.usage import Usage
 from ..project import Project
 from ..review.reviewer import ReviewFailed, Verdict
 from ..state import Session, Task
 from ..workers.codex import approval_answer
-from ..workers.codex_app import AppServer, CodexError, Tokens, app_server, spent
+from ..workers.codex_app import AppServer, CodexError, app_server, spent, thread_total
 from ..workspace.diff import diff_text
 from . import prompts
 from .project_notes import project_notes
@@ -116,7 +117,7 @@ class CodexReviewer:
                stop_reason: str) -> tuple[ev.ModelReplied, ...]:
         """What the turn cost so far: nothing for a turn that failed before Codex reported
         any tokens (no reply to count)."""
-        if stop_reason != "turn_completed" and turn.tokens == Tokens():
+        if stop_reason != "turn_completed" and turn.tokens == Usage():
             return ()
         seconds = turn.seconds
         if seconds is None:
@@ -149,7 +150,7 @@ class CodexReviewer:
             if "id" in message and method:  # it may not act: whatever it asks, no
                 await rpc.answer(message["id"], approval_answer(method, False))
             elif method == "thread/tokenUsage/updated":
-                turn.tokens = Tokens.of(params)  # the thread's total so far
+                turn.tokens = thread_total(params)  # the thread's total so far
             elif method == "item/completed":
                 item = params.get("item") or {}
                 if item.get("type") == "agentMessage":
@@ -170,7 +171,7 @@ class CodexReviewer:
 class _Turn:
     """The review's one turn as it goes."""
     answer: str = ""  # its last agent message
-    tokens: Tokens = dataclasses.field(default_factory=Tokens)  # the thread's total
+    tokens: Usage = dataclasses.field(default_factory=Usage)  # the thread's total
     model: str = ""
     started: float = 0.0  # monotonic, when the turn was asked for
     seconds: float | None = None  # how long it took, once it ended

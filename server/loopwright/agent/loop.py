@@ -21,7 +21,7 @@ from ..workers.base import Failed, Finished, Outcome, WorkerContext
 from . import compaction, prompts, transcript
 from .budget import over_budget
 from .model import ModelUnavailable, call_model, policy_of
-from .pricing import Usage, cost
+from .pricing import cost, usage_of
 from .project_notes import describe_task
 from .retry import Failure
 from .tools.schemas import WORKER_TOOLS
@@ -242,7 +242,7 @@ class WorkerLoop:
                                 f"{self.policy.max_retries} in {wait:.1f}s")
 
     def _replied(self, message: BetaMessage, seconds: float) -> ev.ModelReplied:
-        usage = Usage.of(message.usage)
+        usage = usage_of(message.usage)
         return ev.ModelReplied(
             agent="worker", model=message.model or self.agent.model,
             session_id=self.session_id, task_id=self.ctx.input.task.task_id,

@@ -16,7 +16,7 @@ import anthropic
 from .. import events as ev
 from ..config import Config
 from .model import OnRetry, call_model, make_client, policy_of
-from .pricing import Usage, cost
+from .pricing import cost, usage_of
 
 MAX_VERDICT_TOKENS = 4096
 
@@ -57,7 +57,7 @@ async def verdict(
     finally:
         if own:
             await client.close()
-    usage = Usage.of(message.usage)
+    usage = usage_of(message.usage)
     reply = ev.ModelReplied(
         agent=agent, model=message.model or model,
         stop_reason=message.stop_reason or "", input_tokens=usage.input_tokens,

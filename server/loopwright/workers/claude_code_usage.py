@@ -25,50 +25,25 @@ from typing import Any
 
 from .. import events as ev
 from ..config.workers import ModelPrice
+from ..core.usage import Usage
 
 Json = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Tokens:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_read_tokens: int = 0
-
-    @classmethod
-    def of(cls, usage: Json, *, camel: bool = False) -> Tokens:
-        """From an API `usage` (snake_case) or a `modelUsage` entry (camel)."""
-        keys = (("inputTokens", "outputTokens", "cacheCreationInputTokens",
-                 "cacheReadInputTokens") if camel else
-                ("input_tokens", "output_tokens", "cache_creation_input_tokens",
-                 "cache_read_input_tokens"))
-        n = [v if isinstance(v := usage.get(k), int) and v > 0 else 0 for k in keys]
-        return cls(*n)
-
-    def __add__(self, o: Tokens) -> Tokens:
-        return Tokens(self.input_tokens + o.input_tokens, self.output_tokens + o.output_tokens,
-                      self.cache_write_tokens + o.cache_write_tokens,
-                      self.cache_read_tokens + o.cache_read_tokens)
-
-    def beyond(self, o: Tokens) -> Tokens:
-        """What `self` (a total) has beyond `o` (what was counted), never below 0."""
-        return Tokens(max(0, self.input_tokens - o.input_tokens),
-                      max(0, self.output_tokens - o.output_tokens),
-                      max(0, self.cache_write_tokens - o.cache_write_tokens),
-                      max(0, self.cache_read_tokens - o.cache_read_tokens))
-
-    @property
-    def any(self) -> bool:
-        return (self.input_tokens or self.output_tokens or self.cache_write_tokens
-                or self.cache_read_tokens) > 0
+def tokens_of(usage: Json, *, camel: bool = False) -> Usage:
+    """From an API `usage` (snake_case) or a `modelUsage` entry (camel)."""
+    keys = (("inputTokens", "outputTokens", "cacheCreationInputTokens",
+             "cacheReadInputTokens") if camel else
+            ("input_tokens", "output_tokens", "cache_creation_input_tokens",
+             "cache_read_input_tokens"))
+    return Usage(*(v if isinstance(v := usage.get(k), int) and v > 0 else 0 for k in keys))
 
 
 @dataclass
 class _Response:
     message_id: str
     model: str
-    tokens: Tokens
+    tokens: Usage
     stop_reason: str
     blocks: list[Json]  # what it said, shortened: `loopwright log` shows it
 
@@ -84,7 +59,7 @@ class Tally:
         self.model = model  # the run's model, for a result without `modelUsage`
         self._last_at = started
         self._open: dict[str, _Response] = {}  # by model: its latest response, unrecorded
-        self._counted: dict[str, Tokens] = {}  # by model: tokens in replies returned
+        self._counted: dict[str, Usage] = {}  # by model: tokens in replies returned
         self._charged: dict[str, float] = {}  # by model: dollars in replies returned
         self._done: set[str] = set()  # message ids of the responses counted
 
@@ -101,7 +76,7 @@ class Tally:
             current.stop_reason = stop_reason or current.stop_reason
             current.blocks += blocks
             return []
-        self._open[model] = _Response(message_id, model, Tokens.of(usage), stop_reason or "",
+        self._open[model] = _Response(message_id, model, tokens_of(usage), stop_reason or "",
                                       list(blocks))
         if current is None:
             return []
@@ -116,27 +91,27 @@ class Tally:
     def ended(self, model_usage: Mapping[str, Json] | None, usage: Json | None,
               stop_reason: str, at: float) -> list[ev.ModelReplied]:
         """The result: every open response's reply, each model topped up to its total."""
-        totals: dict[str, tuple[Tokens, float | None]] = {}
+        totals: dict[str, tuple[Usage, float | None]] = {}
         for name, entry in (model_usage or {}).items():
             cost = entry.get("costUSD")
             canonical = str(entry.get("canonicalModel") or "")  # a provider's id may not match
             key = self._match(name) or (canonical and self._match(canonical)) or name
-            totals[key] = (Tokens.of(entry, camel=True),
+            totals[key] = (tokens_of(entry, camel=True),
                            float(cost) if isinstance(cost, int | float) else None)
         if not totals and usage:
             models = set(self._open) | set(self._counted)
-            totals[models.pop() if len(models) == 1 else self.model] = (Tokens.of(usage), None)
+            totals[models.pop() if len(models) == 1 else self.model] = (tokens_of(usage), None)
         replies = []
         for model in [*self._open, *(m for m in totals if m not in self._open)]:
             open_ = self._open.pop(model, None)
-            tokens = open_.tokens if open_ else Tokens()
+            tokens = open_.tokens if open_ else Usage()
             reported: float | None = None
             if model in totals:
                 total, reported = totals[model]
-                tokens = total.beyond(self._counted.get(model, Tokens()))
+                tokens = total.beyond(self._counted.get(model, Usage()))
             unpaid = (self._price(model) is None
                       and (reported or 0.0) > self._charged.get(model, 0.0))
-            if tokens.any or unpaid:
+            if tokens.total > 0 or unpaid:
                 replies.append(self._reply(model, tokens, stop_reason, at, reported,
                                            open_.blocks if open_ else ()))
         return replies
@@ -162,7 +137,7 @@ class Tally:
             return price
         return self.prices.get(_undated(model))
 
-    def _reply(self, model: str, tokens: Tokens, stop_reason: str, at: float,
+    def _reply(self, model: str, tokens: Usage, stop_reason: str, at: float,
                reported: float | None = None, blocks: Sequence[Json] = ()
                ) -> ev.ModelReplied:
         price = self._price(model)
@@ -171,7 +146,7 @@ class Tally:
                                     tokens.cache_write_tokens, tokens.cache_read_tokens)
         else:  # Claude Code's own figure, once the result gives it
             dollars = max(0.0, (reported or 0.0) - self._charged.get(model, 0.0))
-        self._counted[model] = self._counted.get(model, Tokens()) + tokens
+        self._counted[model] = self._counted.get(model, Usage()) + tokens
         self._charged[model] = self._charged.get(model, 0.0) + dollars
         seconds, self._last_at = max(0.0, at - self._last_at), at
         return ev.ModelReplied(

@@ -28,10 +28,11 @@ import time
 from typing import Any
 
 from ..config import Config
+from ..core.usage import Usage
 from ..workspace import ports
 from .base import Failed, Finished, Outcome, WorkerContext
 from .claude_code import prompt_taking_steers
-from .codex_app import AppServer, CodexError, Tokens, app_server, spent
+from .codex_app import AppServer, CodexError, app_server, spent, thread_total
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -82,14 +83,14 @@ class CodexWorker:
                                              sandbox_mode=cfg.sandbox)
         text = await prompt_taking_steers(ctx)
         session = ctx.input.session
-        since, tokens = time.monotonic(), Tokens()
+        since, tokens = time.monotonic(), Usage()
 
-        async def replied(total: Tokens, stop_reason: str) -> None:
+        async def replied(total: Usage, stop_reason: str) -> None:
             nonlocal since, tokens
             if total == tokens:
                 return
             await ctx.record_turn(spent(
-                total.since(tokens), self.config, agent="worker", model=codex.model,
+                total.beyond(tokens), self.config, agent="worker", model=codex.model,
                 session_id=session.session_id, task_id=session.task_id,
                 stop_reason=stop_reason, seconds=time.monotonic() - since))
             since, tokens = time.monotonic(), total
@@ -106,7 +107,7 @@ class CodexWorker:
                                        blocking=True)
                 await rpc.answer(message["id"], approval_answer(method, answer == "allow"))
             elif method == "thread/tokenUsage/updated":  # the thread's total so far
-                await replied(Tokens.of(params), "model_call")
+                await replied(thread_total(params), "model_call")
             elif method == "item/completed":
                 last_message = await _item(ctx, params.get("item") or {}) or last_message
             elif method == "turn/completed":

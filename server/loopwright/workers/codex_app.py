@@ -19,13 +19,14 @@ import shutil
 import tempfile
 import tomllib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from .. import __version__
 from .. import events as ev
 from ..config import Config
+from ..core.usage import Usage
 from ..workspace import sandbox
 from ..workspace.repo import WorkspaceError
 from ..workspace.sandbox_mounts import HOME
@@ -80,37 +81,23 @@ class AppServer:
         return str(thread["thread"]["id"])
 
 
-@dataclass(frozen=True)
-class Tokens:
-    """What a thread has spent, in the Messages API's terms (the cache apart from the
-    input): Codex counts its cached and cache-written tokens inside `inputTokens`."""
+def thread_total(params: Json) -> Usage:
+    """What a thread has spent so far, from a `thread/tokenUsage/updated` notification's
+    params (its `total`): Codex counts its cached and cache-written tokens inside
+    `inputTokens`, and here they are taken out of it."""
+    total = (params.get("tokenUsage") or {}).get("total") or {}
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_read_tokens: int = 0
+    def n(key: str) -> int:
+        value = total.get(key)
+        return value if isinstance(value, int) and value > 0 else 0
 
-    @classmethod
-    def of(cls, params: Json) -> Tokens:
-        """From a `thread/tokenUsage/updated` notification's params (its `total`)."""
-        total = (params.get("tokenUsage") or {}).get("total") or {}
-
-        def n(key: str) -> int:
-            value = total.get(key)
-            return value if isinstance(value, int) and value > 0 else 0
-
-        read, written = n("cachedInputTokens"), n("cacheWriteInputTokens")
-        return cls(input_tokens=max(0, n("inputTokens") - read - written),
-                   output_tokens=n("outputTokens"), cache_write_tokens=written,
-                   cache_read_tokens=read)
-
-    def since(self, earlier: Tokens) -> Tokens:
-        """What was spent after `earlier`, a total of the same thread."""
-        return Tokens(*(max(0, now - then) for now, then in zip(
-            astuple(self), astuple(earlier), strict=True)))
+    read, written = n("cachedInputTokens"), n("cacheWriteInputTokens")
+    return Usage(input_tokens=max(0, n("inputTokens") - read - written),
+                 output_tokens=n("outputTokens"), cache_write_tokens=written,
+                 cache_read_tokens=read)
 
 
-def spent(tokens: Tokens, config: Config, *, agent: Literal["worker", "reviewer"],
+def spent(tokens: Usage, config: Config, *, agent: Literal["worker", "reviewer"],
           model: str, session_id: str, task_id: str, stop_reason: str,
           seconds: float) -> ev.ModelReplied:
     """A Codex turn's cost as the `ModelReplied` the built-in agent's calls give: the

@@ -18,7 +18,7 @@ import anthropic
 from ... import events as ev
 from ...config import Config
 from ..model import call_model, policy_of
-from ..pricing import Usage, cost
+from ..pricing import cost, usage_of
 from .conversation import ManagerConversation, encode
 from .tools import TOOLS
 
@@ -94,7 +94,7 @@ async def _ask(config: Config, client: anthropic.AsyncAnthropic,
                 trigger_tokens(config.agent),
                 int(config.manager.context_budget_tokens * 0.8))}}]}
     message, seconds = await call_model(client, params, policy_of(config.agent))
-    usage = Usage.of(message.usage)
+    usage = usage_of(message.usage)
     content = [block.to_dict() for block in message.content]
     return ev.ModelReplied(
         agent="manager", model=message.model or model, content=encode(content),
