@@ -52,6 +52,13 @@ class Startup:
 
     async def open(self, root: Path) -> None:
         try:
+            await self._open(root)
+        finally:  # however start-up ended, even by a bug, collecting resumes
+            if not gc.isenabled():
+                _freeze_the_heap()
+
+    async def _open(self, root: Path) -> None:
+        try:
             project = Project.find(root)
         except NotARepository as e:
             self._fail(f"{e}: Loopwright works on a git repository", show=True, root=root)
