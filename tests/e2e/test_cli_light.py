@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from helpers.lives import landing
 from helpers.loop import init
 from loopwright import events as ev
 from loopwright import store_snapshot
@@ -85,14 +86,7 @@ def landed_life(n: int) -> list[ev.Event]:
                              backend="script"),
             ev.SessionStarted(session_id=sid, worktree="", base_commit="a" * 40,
                               target_branch="main"),
-            ev.WorkerFinished(session_id=sid, summary="done", head_commit="b" * 40),
-            ev.ChecksStarted(session_id=sid, command="true"),
-            ev.ChecksFinished(session_id=sid, command="true", passed=True, exit_code=0,
-                              output_tail="", seconds=0.1),
-            ev.ReviewPrepared(session_id=sid, head_commit="b" * 40, base_commit="a" * 40,
-                              files=("a.py",), hunks=(), added=1, removed=0),
-            ev.GateDecided(session_id=sid, auto_land=True, reasons=()),
-            ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40)]
+            *landing(sid)]
 
 
 def status_of(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

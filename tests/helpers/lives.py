@@ -52,3 +52,20 @@ def log_of(tmp_path: Path, tasks: range) -> Store:
     for n in tasks:
         store.append(*life(n))
     return store
+
+
+def landing(sid: str, *, files: tuple[str, ...] = ("a.py",),
+            worktree: str = "") -> list[ev.Event]:
+    """A session's records from its worker finishing to its change landed on its own,
+    and its worktree removed when it names one."""
+    return [
+        ev.WorkerFinished(session_id=sid, summary="done", head_commit="b" * 40),
+        ev.ChecksStarted(session_id=sid, command="true"),
+        ev.ChecksFinished(session_id=sid, command="true", passed=True, exit_code=0,
+                          output_tail="", seconds=0.1),
+        ev.ReviewPrepared(session_id=sid, head_commit="b" * 40, base_commit="a" * 40,
+                          files=files, hunks=(), added=1, removed=0),
+        ev.GateDecided(session_id=sid, auto_land=True, reasons=()),
+        ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40),
+        *([ev.WorktreeRemoved(session_id=sid, path=worktree)] if worktree else []),
+    ]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from helpers.git import MakeRepo
+from helpers.lives import landing
 from helpers.loop import Running, init, task_file
 from loopwright import events as ev
 from loopwright import store_snapshot as snap
@@ -42,15 +43,7 @@ def landed_long_ago(store: Store, origin: str) -> None:
                          branch="loopwright/t-old-add-a-greeting", backend="script"),
         ev.SessionStarted(session_id=sid, worktree=f"/gone/{sid}", base_commit="a" * 40,
                           target_branch="main"),
-        ev.WorkerFinished(session_id=sid, summary="done", head_commit="b" * 40),
-        ev.ChecksStarted(session_id=sid, command="true"),
-        ev.ChecksFinished(session_id=sid, command="true", passed=True, exit_code=0,
-                          output_tail="", seconds=0.1),
-        ev.ReviewPrepared(session_id=sid, head_commit="b" * 40, base_commit="a" * 40,
-                          files=("hello.txt",), hunks=(), added=1, removed=0),
-        ev.GateDecided(session_id=sid, auto_land=True, reasons=()),
-        ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40),
-        ev.WorktreeRemoved(session_id=sid, path=f"/gone/{sid}"),
+        *landing(sid, files=("hello.txt",), worktree=f"/gone/{sid}"),
     )
 
 

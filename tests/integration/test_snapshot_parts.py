@@ -15,6 +15,7 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.lives import landing
 from loopwright import events as ev
 from loopwright import store_snapshot as snap
 from loopwright.state import State, fold, unpark
@@ -64,15 +65,7 @@ def life(n: int, ending: str) -> list[ev.Event]:
         return [*out, ev.SessionKilled(session_id=sid, by="human", reason="wrong way")]
     if ending == "failed":
         return [*out, ev.WorkerFailed(session_id=sid, reason="crashed")]
-    return [*out, ev.WorkerFinished(session_id=sid, summary="done", head_commit="b" * 40),
-            ev.ChecksStarted(session_id=sid, command="true"),
-            ev.ChecksFinished(session_id=sid, command="true", passed=True, exit_code=0,
-                              output_tail="", seconds=0.1),
-            ev.ReviewPrepared(session_id=sid, head_commit="b" * 40, base_commit="a" * 40,
-                              files=("a.py",), hunks=(), added=1, removed=0),
-            ev.GateDecided(session_id=sid, auto_land=True, reasons=()),
-            ev.ChangeLanded(session_id=sid, target_branch="main", commit="c" * 40),
-            ev.WorktreeRemoved(session_id=sid, path=f"/w/{sid}")]  # as landing does
+    return [*out, *landing(sid, worktree=f"/w/{sid}")]  # removed, as landing does
 
 
 step = st.one_of(
