@@ -25,7 +25,8 @@ import hashlib
 import inspect
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import msgspec
 
@@ -35,6 +36,7 @@ from .state import State, apply, park, unpark
 from .store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 EVERY = 5_000  # records folded past the last snapshot before another is written
 READ_CHUNK = 10_000  # records decoded at once while folding a tail: memory stays flat
 
@@ -97,20 +99,30 @@ def encode(state: State) -> bytes:
 def restore(store: Store, *, history: bool = True) -> State:
     """The last snapshot of this version, or an empty state (nothing usable saved).
     `history=False`: its history part stays encoded until something reaches it."""
-    saved = store.read_snapshot(fold_version())
-    if saved is None:
-        return State()
-    seq, body = saved
-    if seq > store.last_seq():  # ahead of the log: not this log's
-        return State()
-    try:
-        state = _decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as e:
-        log.warning("ignoring an unreadable snapshot of the state: %s", e)
-        return State()
-    if state.last_seq != seq:
+    state = saved(store, fold_version(), _decoder, "snapshot of the state",
+                  lambda state: state.last_seq)
+    if state is None:
         return State()
     return unpark(state) if history else state
+
+
+def saved(store: Store, version: str, decoder: msgspec.msgpack.Decoder[T], what: str,
+             seq_of: Callable[[T], int]) -> T | None:
+    """The checkpoint `version` saved in `store`, decoded, or None when there is none
+    this log can use: ahead of the log (not this log's), unreadable, or not saved at
+    the seq it claims."""
+    found = store.read_snapshot(version)
+    if found is None:
+        return None
+    seq, body = found
+    if seq > store.last_seq():
+        return None
+    try:
+        value = decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as e:
+        log.warning("ignoring an unreadable %s: %s", what, e)
+        return None
+    return value if seq_of(value) == seq else None
 
 
 def catch_up(store: Store, state: State) -> int:

@@ -40,18 +40,9 @@ def version() -> str:
 
 def restore(store: Store) -> History:
     """The last checkpoint of this version, or an empty history."""
-    saved = store.read_snapshot(version())
-    if saved is None:
-        return History()
-    seq, body = saved
-    if seq > store.last_seq():
-        return History()
-    try:
-        h = _decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as e:
-        log.warning("ignoring an unreadable checkpoint of the history: %s", e)
-        return History()
-    return h if h.state.last_seq == seq else History()
+    h = store_snapshot.saved(store, version(), _decoder, "checkpoint of the history",
+                             lambda h: h.state.last_seq)
+    return h if h is not None else History()
 
 
 def save(store: Store, h: History) -> None:
