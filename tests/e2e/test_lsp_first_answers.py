@@ -33,8 +33,11 @@ def manager_started(root: Path, pid: int) -> int | None:
         store.close()
 
 
-async def a_change_waiting_for_approval(root: Path) -> str:
-    """A session whose change waits for the human (its server is stopped after)."""
+async def a_change_waiting_for_approval(make_repo: MakeRepo) -> tuple[Path, str]:
+    """A set-up repository with a session whose change waits for the human, and that
+    session (the server that ran it is stopped)."""
+    root = make_repo({"notes.txt": NOTES})
+    set_up(root)
     body = script({"write": "notes.txt", "content": NOTES.replace("two", "TWO")},
                   {"finish": "edited"})
     async with editor_on(root) as ed:
@@ -42,7 +45,7 @@ async def a_change_waiting_for_approval(root: Path) -> str:
         await ed.request("loopwright/dispatch", {"title": "Edit notes", "body": body})
         row = await ed.until(lambda: (r := ed.session_row("edit-notes"))
                              and r["state"] == "awaiting_approval" and r, 60)
-    return str(row["sessionId"])
+    return root, str(row["sessionId"])
 
 
 def without_the_clock(state: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +56,7 @@ def without_the_clock(state: dict[str, Any]) -> dict[str, Any]:
 
 async def test_the_state_before_the_manager_has_started_is_the_state_after(
         make_repo: MakeRepo) -> None:
-    root = make_repo({"notes.txt": NOTES})
-    set_up(root)
-    sid = await a_change_waiting_for_approval(root)
+    root, sid = await a_change_waiting_for_approval(make_repo)
     async with editor_on(root) as ed:
         await ed.until(lambda: ed.ready)
         first = await ed.request("loopwright/state", {})
@@ -76,9 +77,7 @@ async def test_the_state_before_the_manager_has_started_is_the_state_after(
 
 async def test_an_act_sent_before_the_manager_has_started_is_carried_out(
         make_repo: MakeRepo) -> None:
-    root = make_repo({"notes.txt": NOTES})
-    set_up(root)
-    sid = await a_change_waiting_for_approval(root)
+    root, sid = await a_change_waiting_for_approval(make_repo)
     async with editor_on(root) as ed:
         await ed.until(lambda: ed.ready)
         first, approved, filed = await asyncio.gather(
