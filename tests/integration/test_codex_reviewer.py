@@ -288,56 +288,38 @@ async def test_a_reply_that_is_not_a_verdict_fails_the_review_and_the_human_gets
 
 
 @needs_codex
-async def test_a_reviewer_past_its_time_limit_is_stopped_and_the_human_gets_the_change(
+@pytest.mark.parametrize(("paid_calls", "limit", "spend"), [
+    (0, 3, []),  # no answer came: no reply is counted
+    # the first call's 1,000 in and 20 out are counted, though the review failed; the
+    # limit leaves room for Codex's start, that call and its command on a loaded machine
+    (1, 25, [{"agent": "reviewer", "replies": 1, "tokens": 1020, "cost_usd": 1.2}]),
+], ids=["before-any-answer", "after-a-paid-call"])
+async def test_a_reviewer_past_its_time_limit_is_stopped_and_counts_what_it_had_spent(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-) -> None:
-    private_codex_home(monkeypatch, tmp_path)
-    released = threading.Event()
-
-    def slow(_request: dict[str, Any]) -> Reply:
-        released.wait(60)  # the model never answers while the review waits
-        return Reply(text="too late")
-
-    root = make_repo(REPO)
-    try:
-        st, _ = await review_once(root, slow, review="timeout_seconds = 3\n")
-    finally:
-        released.set()
-    [s] = st.sessions.values()
-    assert s.state == S.AWAITING_APPROVAL and s.review is not None
-    assert s.review.reviewer_summary == ("The reviewer could not review this change: "
-                                         "Codex gave no verdict in 3 s "
-                                         "([review] timeout_seconds)")
-    assert reviewer_spend(root) == []  # no answer came: no reply is counted
-
-
-@needs_codex
-async def test_a_reviewer_stopped_at_its_time_limit_still_counts_what_it_had_spent(
-    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    paid_calls: int, limit: int, spend: list[dict[str, Any]],
 ) -> None:
     private_codex_home(monkeypatch, tmp_path)
     released = threading.Event()
 
     def reads_then_hangs(request: dict[str, Any]) -> Reply:
-        if not ran_a_command(request):  # one paid call: it reads the change
+        if paid_calls and not ran_a_command(request):  # one paid call: it reads the change
             return Reply(calls=(Call("exec_command", {"cmd": "cat greeter.py"}),),
                          input_tokens=1000, output_tokens=20)
-        released.wait(60)  # then the model never answers while the review waits
+        released.wait(60)  # the model never answers (again) while the review waits
         return Reply(text="too late")
 
     root = make_repo(REPO)
     try:
-        st, _ = await review_once(root, reads_then_hangs, review="timeout_seconds = 25\n",
-                                  codex=PRICED)
+        st, _ = await review_once(root, reads_then_hangs,
+                                  review=f"timeout_seconds = {limit}\n", codex=PRICED)
     finally:
         released.set()
     [s] = st.sessions.values()
     assert s.state == S.AWAITING_APPROVAL and s.review is not None
-    assert s.review.reviewer_summary.endswith("Codex gave no verdict in 25 s "
-                                              "([review] timeout_seconds)")
-    # the first call's 1,000 in and 20 out are counted, though the review failed
-    assert reviewer_spend(root) == [
-        {"agent": "reviewer", "replies": 1, "tokens": 1020, "cost_usd": 1.2}]
+    assert s.review.reviewer_summary == ("The reviewer could not review this change: "
+                                         f"Codex gave no verdict in {limit} s "
+                                         "([review] timeout_seconds)")
+    assert reviewer_spend(root) == spend
 
 
 @needs_codex
