@@ -28,18 +28,23 @@ def feed(st: State, *events: ev.Event) -> State:
     return st
 
 
-def under_review(*more: ev.Event) -> State:
+def started(worktree: str, *more: ev.Event) -> State:
+    """A session started in `worktree` ("": on a node), then `more`."""
     return feed(
         State(),
         ev.TaskFiled(task_id="t-1", title="Retitle", body="", source="cli"),
         ev.TaskAccepted(task_id="t-1"),
         ev.SessionQueued(session_id=SID, task_id="t-1", name="retitle", branch="b",
                          backend="script"),
-        ev.SessionStarted(session_id=SID, worktree="/w", base_commit="b0",
+        ev.SessionStarted(session_id=SID, worktree=worktree, base_commit="b0",
                           target_branch="main"),
-        ev.PortsReserved(session_id=SID, ports=(4100,)),
-        ev.WorkerFinished(session_id=SID, summary="done", head_commit="h1"),
         *more)
+
+
+def under_review(*more: ev.Event) -> State:
+    return started("/w", ev.PortsReserved(session_id=SID, ports=(4100,)),
+                   ev.WorkerFinished(session_id=SID, summary="done", head_commit="h1"),
+                   *more)
 
 
 CHECKED = ev.ChecksFinished(session_id=SID, command="make test", passed=True, exit_code=0,
@@ -135,18 +140,10 @@ def test_config_refuses_a_page_not_under_the_url_and_an_empty_teardown() -> None
 
 
 def back_from_a_node(*more: ev.Event) -> State:
-    return feed(
-        State(),
-        ev.TaskFiled(task_id="t-1", title="Retitle", body="", source="cli"),
-        ev.TaskAccepted(task_id="t-1"),
-        ev.SessionQueued(session_id=SID, task_id="t-1", name="retitle", branch="b",
-                         backend="script"),
-        ev.SessionStarted(session_id=SID, worktree="", base_commit="b0",
-                          target_branch="main"),
-        ev.SessionPlaced(session_id=SID, node="node-a (node 1a2b3c4d)"),
-        ev.WorkBroughtBack(session_id=SID, worktree="/w", commit="h1"),
-        ev.WorkerFinished(session_id=SID, summary="done", head_commit="h1"),
-        *more)
+    return started("", ev.SessionPlaced(session_id=SID, node="node-a (node 1a2b3c4d)"),
+                   ev.WorkBroughtBack(session_id=SID, worktree="/w", commit="h1"),
+                   ev.WorkerFinished(session_id=SID, summary="done", head_commit="h1"),
+                   *more)
 
 
 def test_a_session_back_from_a_node_has_its_environment_here_once_made_here() -> None:
