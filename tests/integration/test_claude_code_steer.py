@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from test_claude_code_worker import (
     claude_code_project,
+    greeting_asked,
     main_loop,
     needs_cli,
     point_claude_code_at,
@@ -32,9 +33,7 @@ async def test_claude_code_takes_a_steering_note_in_the_prompt_of_its_next_start
     with FakeMessagesAPI(Script([main_loop] * 80), strict_roles=False) as api:
         point_claude_code_at(api, monkeypatch, tmp_path / "home")
         async with Running(project) as run:
-            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
-            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
-                                 timeout=90)
+            st = await greeting_asked(run)
             [s] = st.sessions.values()
             run.api.steer(s.session_id, NOTE)  # mid-run: Claude Code cannot be told now
             assert not run.events(ev.SteerReceived)

@@ -12,7 +12,7 @@ import pytest
 from helpers.git import MakeRepo
 from helpers.loop import Running, cli, configure, init
 from loopwright.project import Project
-from loopwright.state import SessionState
+from loopwright.state import SessionState, State
 from loopwright.testing.fake_api import FakeMessagesAPI, Script, Turn
 from loopwright.workers.claude_code import quiet, summarize
 
@@ -95,6 +95,13 @@ def point_claude_code_at(api: FakeMessagesAPI, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
 
+async def greeting_asked(run: Running) -> State:
+    """Dispatch the greeting task and wait until Claude Code asks to run its command."""
+    run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
+    return await run.until(lambda st: any(d.open for d in st.decisions.values()),
+                           timeout=90)
+
+
 @needs_cli
 async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
@@ -106,9 +113,7 @@ async def test_claude_code_asks_before_a_shell_command_and_its_change_lands(
     with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
         point_claude_code_at(api, monkeypatch, tmp_path / "home")
         async with Running(project) as run:
-            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
-            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
-                                 timeout=90)
+            st = await greeting_asked(run)
             [d] = st.decisions.values()
             assert d.question == ("Claude Code asks to use Bash: echo hello > hello.txt")
             assert d.blocking and d.options == ("allow", "deny") and d.default == "deny"
@@ -154,9 +159,7 @@ async def test_a_claude_code_session_killed_midway_keeps_what_it_spent(
     with FakeMessagesAPI(Script([main_loop] * 40), strict_roles=False) as api:
         point_claude_code_at(api, monkeypatch, tmp_path / "home")
         async with Running(project) as run:
-            run.api.dispatch("Add a greeting", "Write hello.txt containing hello.")
-            st = await run.until(lambda st: any(d.open for d in st.decisions.values()),
-                                 timeout=90)
+            st = await greeting_asked(run)
             [s] = st.sessions.values()
             assert s.tokens == 0  # its one response so far may not have ended
             run.api.kill(s.session_id, "not now")
